@@ -1,0 +1,90 @@
+//! Data transfer objects: what crosses the IPC boundary. Plain data, no behaviour.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// A region for pickers.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct RegionDto {
+    /// Dotted code (`36.01.01` or `36.01.01.2001`).
+    pub code: String,
+    pub name: String,
+}
+
+/// A kecamatan with its kabupaten/kota, for the office picker.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct KecamatanDto {
+    pub code: String,
+    pub name: String,
+    pub regency: String,
+}
+
+/// The office this installation serves.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct OfficeDto {
+    pub kecamatan: KecamatanDto,
+    /// Four-character device code used in registration numbers.
+    pub device_code: String,
+}
+
+/// A bansos programme.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct ProgrammeDto {
+    pub code: String,
+    pub name: String,
+}
+
+/// The bansos registration form as submitted by the UI.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct BansosInput {
+    pub nik: String,
+    pub full_name: String,
+    pub address: String,
+    pub village_code: String,
+    pub programme_code: String,
+    /// The clerk confirmed the warnings shown for this form (e.g. an unknown NIK region).
+    pub confirm_warnings: bool,
+}
+
+/// A stored aid application, as listed and printed.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct AidApplicationDto {
+    pub id: String,
+    pub registration_number: String,
+    pub nik: String,
+    pub full_name: String,
+    pub address: String,
+    pub village_code: String,
+    /// "Desa X, Kecamatan Y, Kabupaten Z".
+    pub village_label: String,
+    pub programme_code: String,
+    pub programme_name: String,
+    pub status: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// Severity of a field issue.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SeverityDto {
+    Error,
+    Warning,
+}
+
+/// One finding about one form field.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct FieldIssueDto {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+    pub severity: SeverityDto,
+}
+
+/// Where the app keeps its data, for the "about" panel and support calls.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct AppInfoDto {
+    pub version: String,
+    pub data_dir: String,
+    pub schema_version: u32,
+}

@@ -1,0 +1,226 @@
+//! The use cases of the desktop app.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{SecondsFormat, Utc};
+use loket_domain::aid::{self, BansosDraft, BANSOS_PROGRAMMES};
+use loket_domain::issue::{FieldIssue, Severity};
+use loket_domain::region::{catalogue, Level, Region};
+use loket_store::{AidApplication, Store};
+
+use crate::dto::*;
+use crate::AppError;
+
+/// How many applications the list shows.
+const LIST_LIMIT: u32 = 200;
+
+/// One running Loket installation: its data directory and its store.
+pub struct Loket {
+    store: Mutex<Store>,
+    data_dir: PathBuf,
+}
+
+impl Loket {
+    /// Open the installation in `data_dir` (created if missing).
+    pub fn open(data_dir: &Path) -> Result<Self, AppError> {
+        let store = Store::open_in_dir(data_dir)?;
+        tracing::info!(path = %store.path().display(), "opened local store");
+        Ok(Self { store: Mutex::new(store), data_dir: data_dir.to_path_buf() })
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions roll
+        // back), so a poisoned lock is safe to keep using.
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Version, data directory and schema, for the about panel.
+    pub fn info(&self) -> Result<AppInfoDto, AppError> {
+        Ok(AppInfoDto {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data_dir: self.data_dir.display().to_string(),
+            schema_version: self.store().schema_version()?,
+        })
+    }
+
+    /// The 155 kecamatan of Banten with their kabupaten/kota.
+    pub fn kecamatan_list(&self) -> Vec<KecamatanDto> {
+        catalogue().kecamatan().map(kecamatan_dto).collect()
+    }
+
+    /// Desa and kelurahan of one kecamatan.
+    pub fn villages(&self, kecamatan_code: &str) -> Vec<RegionDto> {
+        catalogue()
+            .villages_of(kecamatan_code)
+            .map(|r| RegionDto { code: r.code.to_string(), name: village_name(r) })
+            .collect()
+    }
+
+    /// The bansos programmes.
+    pub fn programmes(&self) -> Vec<ProgrammeDto> {
+        BANSOS_PROGRAMMES
+            .iter()
+            .map(|p| ProgrammeDto { code: p.code.to_string(), name: p.name.to_string() })
+            .collect()
+    }
+
+    /// The configured office, if any.
+    pub fn office(&self) -> Result<Option<OfficeDto>, AppError> {
+        let mut store = self.store();
+        let Some(code) = store.office_kecamatan()? else { return Ok(None) };
+        let region = catalogue().get(&code).ok_or_else(|| AppError::UnknownKecamatan(code.clone()))?;
+        Ok(Some(OfficeDto { kecamatan: kecamatan_dto(region), device_code: store.device_code()? }))
+    }
+
+    /// Choose which kecamatan office this installation serves.
+    pub fn set_office(&self, kecamatan_code: &str) -> Result<OfficeDto, AppError> {
+        let region = catalogue()
+            .get(kecamatan_code)
+            .filter(|r| r.level == Level::District)
+            .ok_or_else(|| AppError::UnknownKecamatan(kecamatan_code.to_string()))?;
+        self.store().set_office_kecamatan(region.code)?;
+        tracing::info!(kecamatan = region.code, "office configured");
+        self.office()?.ok_or(AppError::OfficeNotConfigured)
+    }
+
+    /// Register a bansos application. Nothing is stored unless every check passes and every
+    /// warning was confirmed.
+    pub fn register_bansos(&self, input: BansosInput) -> Result<AidApplicationDto, AppError> {
+        let draft = BansosDraft {
+            nik: input.nik,
+            full_name: input.full_name,
+            address: input.address,
+            village_code: input.village_code,
+            programme_code: input.programme_code,
+        };
+        let valid = aid::validate_bansos(&draft)
+            .map_err(|issues| AppError::Validation { issues: issue_dtos(&issues), needs_confirmation: false })?;
+        if !valid.warnings.is_empty() && !input.confirm_warnings {
+            return Err(AppError::Validation { issues: issue_dtos(&valid.warnings), needs_confirmation: true });
+        }
+        let row = self.store().register_bansos(&valid, Utc::now())?;
+        Ok(aid_dto(row))
+    }
+
+    /// Aid applications, newest first.
+    pub fn list_aid_applications(&self) -> Result<Vec<AidApplicationDto>, AppError> {
+        Ok(self.store().list_aid_applications(LIST_LIMIT)?.into_iter().map(aid_dto).collect())
+    }
+}
+
+fn kecamatan_dto(r: &Region) -> KecamatanDto {
+    let regency = r.parent_code().and_then(|c| catalogue().get(c)).map(|p| p.name).unwrap_or_default();
+    KecamatanDto { code: r.code.to_string(), name: r.name.to_string(), regency: regency.to_string() }
+}
+
+fn village_name(r: &Region) -> String {
+    let prefix = if r.level == Level::UrbanVillage { "Kelurahan" } else { "Desa" };
+    format!("{prefix} {}", r.name)
+}
+
+fn village_label(code: &str) -> String {
+    let c = catalogue();
+    let Some(village) = c.get(code) else { return code.to_string() };
+    let kec = village.parent_code().and_then(|k| c.get(k));
+    let regency = kec.and_then(|k| k.parent_code()).and_then(|r| c.get(r));
+    match (kec, regency) {
+        (Some(k), Some(r)) => format!("{}, Kec. {}, {}", village_name(village), k.name, r.name),
+        _ => village_name(village),
+    }
+}
+
+fn aid_dto(a: AidApplication) -> AidApplicationDto {
+    let programme_name = aid::programme(&a.programme_code).map(|p| p.name).unwrap_or(&a.programme_code);
+    AidApplicationDto {
+        id: a.id.to_string(),
+        village_label: village_label(&a.village_code),
+        programme_name: programme_name.to_string(),
+        registration_number: a.registration_number,
+        nik: a.nik,
+        full_name: a.full_name,
+        address: a.address,
+        village_code: a.village_code,
+        programme_code: a.programme_code,
+        status: a.status.as_str().to_string(),
+        created_at: a.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    }
+}
+
+fn issue_dtos(issues: &[FieldIssue]) -> Vec<FieldIssueDto> {
+    issues
+        .iter()
+        .map(|i| FieldIssueDto {
+            field: i.field.to_string(),
+            code: i.code.to_string(),
+            message: i.message.clone(),
+            severity: match i.severity {
+                Severity::Error => SeverityDto::Error,
+                Severity::Warning => SeverityDto::Warning,
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(nik: &str) -> BansosInput {
+        BansosInput {
+            nik: nik.into(),
+            full_name: "Ujang Suryana".into(),
+            address: "Jl. Raya Sumur No. 5".into(),
+            village_code: "36.01.01.2001".into(),
+            programme_code: "PKH".into(),
+            confirm_warnings: false,
+        }
+    }
+
+    fn configured() -> (tempfile::TempDir, Loket) {
+        let dir = tempfile::tempdir().unwrap();
+        let loket = Loket::open(dir.path()).unwrap();
+        loket.set_office("36.01.01").unwrap();
+        (dir, loket)
+    }
+
+    #[test]
+    fn invalid_nik_stores_nothing() {
+        let (_dir, loket) = configured();
+        let err = loket.register_bansos(input("3601011205900000")).unwrap_err();
+        assert_eq!(err.code(), "validation");
+        let dto = crate::ErrorDto::from(err);
+        assert_eq!(dto.issues[0].code, "nik.serial_zero");
+        assert!(loket.list_aid_applications().unwrap().is_empty());
+    }
+
+    #[test]
+    fn unknown_region_needs_confirmation_then_saves() {
+        let (_dir, loket) = configured();
+        let err = loket.register_bansos(input("9999011205900001")).unwrap_err();
+        assert_eq!(err.code(), "needs_confirmation");
+        assert!(loket.list_aid_applications().unwrap().is_empty());
+        let saved = loket.register_bansos(BansosInput { confirm_warnings: true, ..input("9999011205900001") }).unwrap();
+        assert_eq!(saved.village_label, "Desa Sumberjaya, Kec. Sumur, Kabupaten Pandeglang");
+        assert_eq!(loket.list_aid_applications().unwrap(), vec![saved]);
+    }
+
+    #[test]
+    fn office_must_be_a_banten_kecamatan() {
+        let dir = tempfile::tempdir().unwrap();
+        let loket = Loket::open(dir.path()).unwrap();
+        assert_eq!(loket.set_office("36.01").unwrap_err().code(), "unknown_kecamatan");
+        assert_eq!(loket.register_bansos(input("3601011205900001")).unwrap_err().code(), "office_not_configured");
+        let office = loket.set_office("36.01.01").unwrap();
+        assert_eq!(office.kecamatan.regency, "Kabupaten Pandeglang");
+    }
+
+    #[test]
+    fn lists_are_complete() {
+        let dir = tempfile::tempdir().unwrap();
+        let loket = Loket::open(dir.path()).unwrap();
+        assert_eq!(loket.kecamatan_list().len(), 155);
+        assert!(loket.villages("36.01.01").iter().all(|v| v.code.starts_with("36.01.01.")));
+        assert_eq!(loket.programmes().len(), BANSOS_PROGRAMMES.len());
+    }
+}

@@ -1,0 +1,17 @@
+//! The pure domain of Loket.
+//!
+//! Everything here is plain data and plain functions: no files, no network, no clock, no
+//! database. That keeps the rules that Indonesian administration imposes (what a valid NIK
+//! looks like, which desa belongs to which kecamatan, what a bansos application must carry)
+//! testable with tables of examples, and shared unchanged by the desktop app and the server.
+//!
+//! Reference data (the Kepmendagri 2025 region codes) is compiled in with `include_str!`, so
+//! reading it is not IO.
+
+pub mod aid;
+pub mod issue;
+pub mod nik;
+pub mod region;
+pub mod registration;
+
+pub use issue::{FieldIssue, Severity};

@@ -1,0 +1,79 @@
+//! Installation settings: which office this is and the device's own code.
+
+use loket_domain::registration::{device_code_from_bits, is_device_code};
+use rusqlite::{params, OptionalExtension};
+
+use crate::{Store, StoreError};
+
+const OFFICE_KECAMATAN: &str = "office.kecamatan_code";
+const DEVICE_CODE: &str = "device.code";
+
+impl Store {
+    /// A setting by key.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Store a setting (durable on return).
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The dotted kecamatan code of this office (`36.01.01`), once configured.
+    pub fn office_kecamatan(&self) -> Result<Option<String>, StoreError> {
+        self.setting(OFFICE_KECAMATAN)
+    }
+
+    /// Configure the office. The caller validates the code against the reference list.
+    pub fn set_office_kecamatan(&mut self, dotted_code: &str) -> Result<(), StoreError> {
+        self.set_setting(OFFICE_KECAMATAN, dotted_code)
+    }
+
+    /// This device's four-character code, created at random on first use.
+    ///
+    /// Enrollment with the provincial server will replace it with a code the server guarantees
+    /// unique; until then a random code of 20 bits keeps collisions unlikely.
+    pub fn device_code(&mut self) -> Result<String, StoreError> {
+        if let Some(code) = self.setting(DEVICE_CODE)?.filter(|c| is_device_code(c)) {
+            return Ok(code);
+        }
+        // The low bits of a UUIDv7 are random.
+        let bits = (uuid::Uuid::now_v7().as_u128() & 0xF_FFFF) as u32;
+        let code = device_code_from_bits(bits);
+        self.set_setting(DEVICE_CODE, &code)?;
+        Ok(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_code_is_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in_dir(dir.path()).unwrap();
+        let a = s.device_code().unwrap();
+        drop(s);
+        let mut s = Store::open_in_dir(dir.path()).unwrap();
+        assert_eq!(s.device_code().unwrap(), a);
+        assert!(is_device_code(&a));
+    }
+
+    #[test]
+    fn office_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in_dir(dir.path()).unwrap();
+        assert_eq!(s.office_kecamatan().unwrap(), None);
+        s.set_office_kecamatan("36.01.01").unwrap();
+        assert_eq!(s.office_kecamatan().unwrap().as_deref(), Some("36.01.01"));
+    }
+}
