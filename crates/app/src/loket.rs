@@ -94,10 +94,15 @@ impl Loket {
             village_code: input.village_code,
             programme_code: input.programme_code,
         };
-        let valid = aid::validate_bansos(&draft)
-            .map_err(|issues| AppError::Validation { issues: issue_dtos(&issues), needs_confirmation: false })?;
+        let valid = aid::validate_bansos(&draft).map_err(|issues| AppError::Validation {
+            issues: issue_dtos(&issues),
+            needs_confirmation: false,
+        })?;
         if !valid.warnings.is_empty() && !input.confirm_warnings {
-            return Err(AppError::Validation { issues: issue_dtos(&valid.warnings), needs_confirmation: true });
+            return Err(AppError::Validation {
+                issues: issue_dtos(&valid.warnings),
+                needs_confirmation: true,
+            });
         }
         let row = self.store().register_bansos(&valid, Utc::now())?;
         Ok(aid_dto(row))
@@ -200,7 +205,9 @@ mod tests {
         let err = loket.register_bansos(input("9999011205900001")).unwrap_err();
         assert_eq!(err.code(), "needs_confirmation");
         assert!(loket.list_aid_applications().unwrap().is_empty());
-        let saved = loket.register_bansos(BansosInput { confirm_warnings: true, ..input("9999011205900001") }).unwrap();
+        let saved = loket
+            .register_bansos(BansosInput { confirm_warnings: true, ..input("9999011205900001") })
+            .unwrap();
         assert_eq!(saved.village_label, "Desa Sumberjaya, Kec. Sumur, Kabupaten Pandeglang");
         assert_eq!(loket.list_aid_applications().unwrap(), vec![saved]);
     }
@@ -210,7 +217,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let loket = Loket::open(dir.path()).unwrap();
         assert_eq!(loket.set_office("36.01").unwrap_err().code(), "unknown_kecamatan");
-        assert_eq!(loket.register_bansos(input("3601011205900001")).unwrap_err().code(), "office_not_configured");
+        assert_eq!(
+            loket.register_bansos(input("3601011205900001")).unwrap_err().code(),
+            "office_not_configured"
+        );
         let office = loket.set_office("36.01.01").unwrap();
         assert_eq!(office.kecamatan.regency, "Kabupaten Pandeglang");
     }

@@ -188,9 +188,12 @@ mod tests {
     #[test]
     fn name_rules() {
         for (name, code) in [("R2D2", "name.invalid_chars"), (&"a".repeat(101), "name.too_long")] {
-            let issues = validate_bansos(&BansosDraft { full_name: name.to_string(), ..draft() }).unwrap_err();
+            let issues =
+                validate_bansos(&BansosDraft { full_name: name.to_string(), ..draft() }).unwrap_err();
             assert_eq!(codes(&issues), [code]);
         }
-        assert!(validate_bansos(&BansosDraft { full_name: "Ma'ruf Al-Bantani, S.Pd.".into(), ..draft() }).is_ok());
+        assert!(
+            validate_bansos(&BansosDraft { full_name: "Ma'ruf Al-Bantani, S.Pd.".into(), ..draft() }).is_ok()
+        );
     }
 }

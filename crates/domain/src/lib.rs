@@ -10,7 +10,11 @@
 
 pub mod aid;
 pub mod issue;
+pub mod kk;
 pub mod nik;
+pub mod nip;
+pub mod npwp;
+pub mod phone;
 pub mod region;
 pub mod registration;
 

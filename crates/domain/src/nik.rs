@@ -164,12 +164,12 @@ mod tests {
 
     /// (input, expected code or "ok")
     const CASES: &[(&str, &str)] = &[
-        ("3601011205900001", "ok"),             // Sumur, male, 12-05-1990
-        ("3601015205900001", "ok"),             // same, female: day + 40
-        ("3601 0112 0590 0001", "ok"),          // groups of four are accepted
-        ("3674012902000003", "ok"),             // 29 Feb 2000
-        ("1101013112990009", "ok"),             // Aceh, 31 Dec
-        ("9999011205900001", "ok"),             // unknown region: valid, warned elsewhere
+        ("3601011205900001", "ok"),    // Sumur, male, 12-05-1990
+        ("3601015205900001", "ok"),    // same, female: day + 40
+        ("3601 0112 0590 0001", "ok"), // groups of four are accepted
+        ("3674012902000003", "ok"),    // 29 Feb 2000
+        ("1101013112990009", "ok"),    // Aceh, 31 Dec
+        ("9999011205900001", "ok"),    // unknown region: valid, warned elsewhere
         ("", "nik.empty"),
         ("   ", "nik.empty"),
         ("36010112059000a1", "nik.not_digits"),

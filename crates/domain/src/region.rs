@@ -106,9 +106,7 @@ impl Catalogue {
 
     /// Desa and kelurahan of one kecamatan, by the kecamatan's dotted code.
     pub fn villages_of<'a>(&'a self, kecamatan_code: &'a str) -> impl Iterator<Item = &'a Region> {
-        self.banten
-            .iter()
-            .filter(move |r| r.is_village() && r.parent_code() == Some(kecamatan_code))
+        self.banten.iter().filter(move |r| r.is_village() && r.parent_code() == Some(kecamatan_code))
     }
 
     /// Name of any Indonesian kecamatan by its six-digit code (as in a NIK), if known.

@@ -65,9 +65,7 @@ pub fn is_device_code(s: &str) -> bool {
 
 /// Turn 20 random bits into a device code. The caller supplies the randomness (no IO here).
 pub fn device_code_from_bits(bits: u32) -> String {
-    (0..4)
-        .map(|i| DEVICE_CODE_ALPHABET[((bits >> (15 - 5 * i)) & 31) as usize] as char)
-        .collect()
+    (0..4).map(|i| DEVICE_CODE_ALPHABET[((bits >> (15 - 5 * i)) & 31) as usize] as char).collect()
 }
 
 #[cfg(test)]

@@ -91,7 +91,11 @@ fn next_counter(tx: &Transaction<'_>, name: &str) -> Result<u32, StoreError> {
 impl Store {
     /// Register a validated bansos application: assign its registration number and store it,
     /// in one transaction. Durable when this returns.
-    pub fn register_bansos(&mut self, app: &ValidBansos, now: DateTime<Utc>) -> Result<AidApplication, StoreError> {
+    pub fn register_bansos(
+        &mut self,
+        app: &ValidBansos,
+        now: DateTime<Utc>,
+    ) -> Result<AidApplication, StoreError> {
         let kecamatan = self.office_kecamatan()?.ok_or(StoreError::OfficeNotConfigured)?;
         let device = self.device_code()?;
         let tx = self.conn.transaction()?;
@@ -132,9 +136,9 @@ impl Store {
 
     /// The most recent applications first.
     pub fn list_aid_applications(&self, limit: u32) -> Result<Vec<AidApplication>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT * FROM aid_application ORDER BY created_at DESC, id DESC LIMIT ?1",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT * FROM aid_application ORDER BY created_at DESC, id DESC LIMIT ?1")?;
         let rows = stmt.query_map([limit], AidApplication::from_row)?;
         rows.map(|r| decode(r?)).collect()
     }

@@ -40,7 +40,8 @@ impl Store {
 
     /// Open the store inside a data directory, creating the directory if needed.
     pub fn open_in_dir(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::DataDir { path: dir.to_path_buf(), source })?;
         Self::open(&dir.join(DB_FILE))
     }
 

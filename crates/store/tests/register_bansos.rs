@@ -29,8 +29,12 @@ fn registered_applications_survive_reopen_with_sequential_numbers() {
     let mut store = Store::open_in_dir(dir.path()).unwrap();
     store.set_office_kecamatan("36.01.01").unwrap();
     let device = store.device_code().unwrap();
-    let a = store.register_bansos(&validate_bansos(&draft("3601011205900001", "Ahmad")).unwrap(), Utc::now()).unwrap();
-    let b = store.register_bansos(&validate_bansos(&draft("3601015205900002", "Siti")).unwrap(), Utc::now()).unwrap();
+    let a = store
+        .register_bansos(&validate_bansos(&draft("3601011205900001", "Ahmad")).unwrap(), Utc::now())
+        .unwrap();
+    let b = store
+        .register_bansos(&validate_bansos(&draft("3601015205900002", "Siti")).unwrap(), Utc::now())
+        .unwrap();
     assert_eq!(a.registration_number, format!("360101-{device}-000001"));
     assert_eq!(b.registration_number, format!("360101-{device}-000002"));
     drop(store);

@@ -1,0 +1,52 @@
+# Loket: `make run` to start the app, `make test` to run every check. Both set up what is missing.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+CARGO ?= cargo
+TAURI := ui/node_modules/.bin/tauri
+
+.PHONY: setup ui app run test lint test-rust test-ui test-e2e bindings deb clean
+
+setup:
+	@scripts/setup.sh
+
+## Front-end bundle embedded into the desktop binary.
+ui: setup
+	cd ui && npm run --silent build
+
+## The desktop app (debug), with the front-end embedded.
+app: ui
+	$(CARGO) build -p loket
+
+## Start the desktop app. Data lives in the OS app-data directory unless LOKET_DATA_DIR is set.
+run: app
+	./target/debug/loket
+
+## Every check: formatting, lints, Rust tests, UI type-check and unit tests, E2E in the real window.
+test: app lint test-ui test-rust test-e2e
+
+lint: setup
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-ui: setup
+	cd ui && npm run --silent check && npm run --silent test
+
+test-rust: app
+	$(CARGO) test --workspace --exclude loket-e2e
+	$(CARGO) test -p loket-e2e --test architecture
+
+## The real window under a private Xvfb display, one test at a time.
+test-e2e: app
+	$(CARGO) test -p loket-e2e --test desktop -- --test-threads=1
+
+## Regenerate ui/src/lib/bindings.ts from the Rust commands and DTOs.
+bindings:
+	LOKET_UPDATE_BINDINGS=1 $(CARGO) test -p loket --lib bindings
+
+## A Debian package in target/release/bundle/deb/.
+deb: ui
+	TAURI_APP_PATH=src-tauri $(TAURI) build --bundles deb
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules tests/artifacts

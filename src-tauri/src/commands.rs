@@ -1,0 +1,73 @@
+//! IPC commands: each one is a thin adapter into [`loket_app::Loket`].
+//!
+//! Commands are `async` so that SQLite's fsync never blocks the window's main thread; the
+//! façade call itself runs on a blocking thread.
+
+use std::sync::Arc;
+
+use loket_app::*;
+use tauri::State;
+
+use crate::Core;
+
+/// Run a façade call on a blocking thread, mapping errors to the IPC error shape.
+async fn call<T: Send + 'static>(
+    core: State<'_, Core>,
+    f: impl FnOnce(&Loket) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, ErrorDto> {
+    let loket: Arc<Loket> = core.get()?;
+    tauri::async_runtime::spawn_blocking(move || f(&loket).map_err(ErrorDto::from)).await.map_err(|e| {
+        ErrorDto { code: "internal".into(), message: format!("Kesalahan internal: {e}"), issues: vec![] }
+    })?
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(core: State<'_, Core>) -> Result<AppInfoDto, ErrorDto> {
+    call(core, |l| l.info()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn kecamatan_list(core: State<'_, Core>) -> Result<Vec<KecamatanDto>, ErrorDto> {
+    call(core, |l| Ok(l.kecamatan_list())).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn villages(core: State<'_, Core>, kecamatan_code: String) -> Result<Vec<RegionDto>, ErrorDto> {
+    call(core, move |l| Ok(l.villages(&kecamatan_code))).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn programmes(core: State<'_, Core>) -> Result<Vec<ProgrammeDto>, ErrorDto> {
+    call(core, |l| Ok(l.programmes())).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn office(core: State<'_, Core>) -> Result<Option<OfficeDto>, ErrorDto> {
+    call(core, |l| l.office()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_office(core: State<'_, Core>, kecamatan_code: String) -> Result<OfficeDto, ErrorDto> {
+    call(core, move |l| l.set_office(&kecamatan_code)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn register_bansos(
+    core: State<'_, Core>,
+    input: BansosInput,
+) -> Result<AidApplicationDto, ErrorDto> {
+    call(core, move |l| l.register_bansos(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_aid_applications(core: State<'_, Core>) -> Result<Vec<AidApplicationDto>, ErrorDto> {
+    call(core, |l| l.list_aid_applications()).await
+}

@@ -1,0 +1,51 @@
+//! The Loket desktop shell.
+//!
+//! This is the only crate that depends on Tauri. It parses the command line, opens the
+//! [`loket_app::Loket`] façade in the data directory, and exposes the façade's use cases as
+//! IPC commands (see [`commands`]). No business rule lives here.
+
+pub mod bindings;
+pub mod commands;
+mod data_dir;
+
+use std::sync::Arc;
+
+use loket_app::{ErrorDto, Loket};
+use tauri::Manager;
+
+/// The façade, or why it could not be opened (shown by the UI instead of crashing).
+pub struct Core(Result<Arc<Loket>, ErrorDto>);
+
+impl Core {
+    pub fn get(&self) -> Result<Arc<Loket>, ErrorDto> {
+        self.0.clone()
+    }
+}
+
+/// Start the desktop app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let explicit_dir = data_dir::from_args_or_env(std::env::args_os(), std::env::var_os("LOKET_DATA_DIR"));
+    let specta = bindings::builder();
+
+    tauri::Builder::default()
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            let dir = match explicit_dir {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
+            let core = Loket::open(&dir).map(Arc::new).map_err(|e| {
+                tracing::error!(error = %e, dir = %dir.display(), "cannot open local store");
+                ErrorDto::from(e)
+            });
+            app.manage(Core(core));
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("error while running Loket");
+}

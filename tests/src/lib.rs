@@ -1,0 +1,203 @@
+//! End-to-end harness: drives the real Loket desktop window.
+//!
+//! Each test gets its own Xvfb display, its own `tauri-driver` (on free ports) and its own
+//! data directory, so tests are isolated from each other and from the developer's desktop.
+//! The app is the real debug binary (`target/debug/loket`, built by `make` with the front-end
+//! embedded). When a test fails, a screenshot of the window is written to
+//! `tests/artifacts/<test>.png` before the app is closed.
+
+mod process;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use process::Guard;
+
+/// How long to wait for the window to show an expected element.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Upper bound for one test body, so that a hung WebDriver call fails instead of hanging CI.
+pub const TEST_LIMIT: Duration = Duration::from_secs(180);
+
+/// The workspace root (parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// The desktop binary under test: `LOKET_APP_BIN`, else `<target>/debug/loket`.
+pub fn app_binary() -> Result<PathBuf> {
+    if let Some(bin) = std::env::var_os("LOKET_APP_BIN") {
+        return Ok(PathBuf::from(bin));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let bin = target.join("debug").join("loket");
+    if !bin.exists() {
+        bail!("{} is missing: build it with `make app` (UI first, then cargo build -p loket)", bin.display());
+    }
+    Ok(bin)
+}
+
+/// A running Loket window and everything it needs.
+pub struct App {
+    client: Option<Client>,
+    data_dir: PathBuf,
+    // Dropped in reverse order of start: driver before display.
+    driver: Option<Guard>,
+    _display: Guard,
+    display_name: String,
+}
+
+impl App {
+    /// Start a display and launch the app on `data_dir`.
+    pub async fn launch(data_dir: &Path) -> Result<Self> {
+        let (display, display_name) = process::start_xvfb().await?;
+        let mut app = Self {
+            client: None,
+            data_dir: data_dir.to_path_buf(),
+            driver: None,
+            _display: display,
+            display_name,
+        };
+        app.start().await?;
+        Ok(app)
+    }
+
+    async fn start(&mut self) -> Result<()> {
+        let (driver, port) = process::start_tauri_driver(&self.display_name).await?;
+        self.driver = Some(driver);
+        let caps = serde_json::json!({
+            "tauri:options": {
+                "application": app_binary()?,
+                "args": ["--data-dir", self.data_dir],
+            }
+        });
+        let serde_json::Value::Object(caps) = caps else { unreachable!() };
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("WebDriver session with the Loket window")?;
+        self.client = Some(client);
+        Ok(())
+    }
+
+    /// Close the window (the app exits) and stop the driver, keeping the display.
+    pub async fn quit(&mut self) -> Result<()> {
+        if let Some(client) = self.client.take() {
+            client.close().await.context("closing the WebDriver session")?;
+        }
+        if let Some(driver) = self.driver.take() {
+            driver.stop().await;
+        }
+        Ok(())
+    }
+
+    /// Quit and launch again on the same data directory.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.quit().await?;
+        self.start().await
+    }
+
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().expect("app is running")
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Wait until an element matching `css` is present.
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        self.client()
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))
+    }
+
+    /// Wait until an element matching `css` contains `text`.
+    pub async fn find_text(&self, css: &str, text: &str) -> Result<Element> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            for el in self.client().find_all(Locator::Css(css)).await? {
+                if el.text().await.unwrap_or_default().contains(text) {
+                    return Ok(el);
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("no {css} containing {text:?} within {WAIT:?}");
+            }
+            // Polling the DOM for a condition with a deadline; not a fixed sleep.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Type into an input.
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        let el = self.find(css).await?;
+        el.clear().await?;
+        el.send_keys(text).await.with_context(|| format!("typing into {css}"))
+    }
+
+    /// Choose an option of a select by value, waiting until the option exists.
+    pub async fn select(&self, css: &str, value: &str) -> Result<()> {
+        self.find(&format!("{css} option[value=\"{value}\"]")).await?;
+        self.find(css)
+            .await?
+            .select_by_value(value)
+            .await
+            .with_context(|| format!("selecting {value} in {css}"))
+    }
+
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.find(css).await?.click().await.with_context(|| format!("clicking {css}"))
+    }
+
+    /// Save a screenshot of the window to `tests/artifacts/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.client().screenshot().await?;
+        let dir = workspace_root().join("tests").join("artifacts");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+}
+
+/// Run one E2E test body against a freshly launched app on an empty data directory.
+/// On failure a screenshot is saved; the app, driver and display are always stopped.
+pub async fn run(name: &str, body: impl AsyncFnOnce(&mut App) -> Result<()>) -> Result<()> {
+    let data = tempfile_dir(name)?;
+    let mut app = App::launch(&data).await?;
+    // A hung WebDriver call must fail the test, not the CI run.
+    let outcome = match tokio::time::timeout(TEST_LIMIT, body(&mut app)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(anyhow::anyhow!("test body did not finish within {TEST_LIMIT:?}")),
+    };
+    if let Err(e) = &outcome {
+        match tokio::time::timeout(Duration::from_secs(15), app.screenshot(name)).await {
+            Ok(Ok(path)) => eprintln!("test {name} failed: {e:#}\nscreenshot: {}", path.display()),
+            Ok(Err(s)) => eprintln!("test {name} failed: {e:#}\n(no screenshot: {s:#})"),
+            Err(_) => eprintln!("test {name} failed: {e:#}\n(screenshot timed out)"),
+        }
+    }
+    app.quit().await?;
+    drop(app);
+    std::fs::remove_dir_all(&data).ok();
+    outcome
+}
+
+fn tempfile_dir(name: &str) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("loket-e2e-{name}-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

@@ -1,0 +1,86 @@
+//! The real desktop window, driven over WebDriver under a private Xvfb display.
+
+use anyhow::{ensure, Result};
+use loket_e2e::{run, App};
+
+const OFFICE: &str = "36.01.01"; // Kecamatan Sumur, Kabupaten Pandeglang
+const VILLAGE: &str = "36.01.01.2001"; // Desa Sumberjaya
+
+async fn configure_office(app: &App) -> Result<()> {
+    app.select("#office-kecamatan", OFFICE).await?;
+    app.click("#office-save").await?;
+    app.find_text("#office-name", "Sumur").await?;
+    Ok(())
+}
+
+async fn fill_bansos(app: &App, nik: &str, name: &str) -> Result<()> {
+    app.fill("#nik", nik).await?;
+    app.fill("#full-name", name).await?;
+    app.fill("#address", "Kp. Cibadak RT 03/01").await?;
+    app.select("#village", VILLAGE).await?;
+    app.select("#programme", "PKH").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn window_opens_on_first_run_setup() -> Result<()> {
+    run("window_opens_on_first_run_setup", async |app| {
+        let title = app.client().title().await?;
+        ensure!(title == "Loket", "window title {title:?}");
+        app.find_text("h2", "Pengaturan awal").await?;
+        app.screenshot("first-run").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registered_application_survives_restart() -> Result<()> {
+    run("registered_application_survives_restart", async |app| {
+        configure_office(app).await?;
+        fill_bansos(app, "3601 0152 0590 0007", "Siti Aminah").await?;
+        app.click("#submit").await?;
+        let number = app.find("#receipt-number").await?.text().await?;
+        ensure!(
+            number.starts_with("360101-") && number.ends_with("-000001"),
+            "registration number {number:?}"
+        );
+        app.screenshot("receipt").await?;
+        app.click("#receipt-close").await?;
+        app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Siti Aminah").await?;
+
+        app.restart().await?;
+
+        // The office and the application are still there after a restart.
+        app.find_text("#office-name", "Sumur").await?;
+        let row = app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Siti Aminah").await?;
+        let text = row.text().await?;
+        ensure!(text.contains("3601 0152 0590 0007"), "row {text:?}");
+        ensure!(text.contains("Sumberjaya"), "row {text:?}");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_nik_is_refused_and_nothing_stored() -> Result<()> {
+    run("invalid_nik_is_refused_and_nothing_stored", async |app| {
+        configure_office(app).await?;
+        // Serial 0000 is never issued.
+        fill_bansos(app, "3601011205900000", "Budi Santoso").await?;
+        app.click("#submit").await?;
+        let msg = app.find("#nik-error").await?.text().await?;
+        ensure!(msg.contains("tidak boleh 0000"), "message {msg:?}");
+        app.find("#empty-list").await?;
+        // A 15-digit NIK gets its own message.
+        app.fill("#nik", "360101120590001").await?;
+        app.click("#submit").await?;
+        app.find_text("#nik-error", "harus 16 digit").await?;
+
+        app.quit().await?;
+        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        ensure!(store.count_aid_applications()? == 0, "an application was stored");
+        Ok(())
+    })
+    .await
+}

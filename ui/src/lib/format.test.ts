@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { formatDateTime, groupNik, maskNik, statusLabel } from "./format";
+
+describe("formatDateTime", () => {
+  it.each([
+    ["2026-11-28T03:04:05Z", "28 November 2026 10.04"],
+    ["2026-12-31T17:30:00Z", "1 Januari 2027 00.30"],
+    ["not a date", "not a date"],
+  ])("%s → %s", (input, expected) => {
+    expect(formatDateTime(input)).toBe(expected);
+  });
+});
+
+describe("NIK display", () => {
+  it("groups a 16-digit NIK in fours", () => {
+    expect(groupNik("3601011205900001")).toBe("3601 0112 0590 0001");
+    expect(groupNik(" 12 ")).toBe("12");
+  });
+  it("masks the middle eight digits", () => {
+    expect(maskNik("3601011205900001")).toBe("3601 **** **** 0001");
+    expect(maskNik("123")).toBe("****");
+  });
+});
+
+describe("statusLabel", () => {
+  it("translates known statuses and passes unknown ones through", () => {
+    expect(statusLabel("submitted")).toBe("Diajukan");
+    expect(statusLabel("mystery")).toBe("mystery");
+  });
+});

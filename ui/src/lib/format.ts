@@ -1,0 +1,45 @@
+// Display helpers. Pure functions: unit-tested in format.test.ts.
+
+const MONTHS = [
+  "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+  "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+];
+
+/** "2026-11-28T03:04:05Z" → "28 November 2026 10.04" in the given UTC offset (WIB = +7). */
+export function formatDateTime(rfc3339: string, offsetHours = 7): string {
+  const ms = Date.parse(rfc3339);
+  if (Number.isNaN(ms)) return rfc3339;
+  const d = new Date(ms + offsetHours * 3600_000);
+  const hh = String(d.getUTCHours()).padStart(2, "0");
+  const mm = String(d.getUTCMinutes()).padStart(2, "0");
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${hh}.${mm}`;
+}
+
+/** Group a NIK in fours for reading: "3601 0112 0590 0001". Other input is returned trimmed. */
+export function groupNik(nik: string): string {
+  const digits = nik.replace(/\s+/g, "");
+  if (!/^\d{16}$/.test(digits)) return nik.trim();
+  return digits.replace(/(\d{4})(?=\d)/g, "$1 ");
+}
+
+/** Mask a NIK for printed receipts: "3601 **** **** 0001". */
+export function maskNik(nik: string): string {
+  const digits = nik.replace(/\s+/g, "");
+  if (!/^\d{16}$/.test(digits)) return "****";
+  return `${digits.slice(0, 4)} **** **** ${digits.slice(12)}`;
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  draft: "Draf",
+  submitted: "Diajukan",
+  in_review: "Diperiksa",
+  approved: "Disetujui",
+  rejected: "Ditolak",
+  returned: "Dikembalikan",
+  completed: "Selesai",
+  cancelled: "Dibatalkan",
+};
+
+export function statusLabel(status: string): string {
+  return STATUS_LABELS[status] ?? status;
+}

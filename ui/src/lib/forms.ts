@@ -1,0 +1,32 @@
+// Form helpers shared by the registration forms. Pure: unit-tested in forms.test.ts.
+
+import type { FieldIssueDto } from "./bindings";
+
+/** Issues grouped by form field, errors before warnings. */
+export function issuesByField(issues: FieldIssueDto[]): Record<string, FieldIssueDto[]> {
+  const out: Record<string, FieldIssueDto[]> = {};
+  const sorted = [...issues].sort((a, b) => rank(a) - rank(b));
+  for (const issue of sorted) {
+    (out[issue.field] ??= []).push(issue);
+  }
+  return out;
+}
+
+function rank(i: FieldIssueDto): number {
+  return i.severity === "error" ? 0 : 1;
+}
+
+/** A live hint while typing a NIK, before the authoritative check on save. */
+export function nikTypingHint(value: string): string | null {
+  const compact = value.replace(/\s+/g, "");
+  if (compact === "") return null;
+  if (/\D/.test(compact)) return "NIK hanya boleh berisi angka.";
+  if (compact.length < 16) return `${compact.length}/16 digit`;
+  if (compact.length > 16) return `Kelebihan ${compact.length - 16} digit.`;
+  return null;
+}
+
+/** Only warnings (no errors) remain: the clerk may confirm and save. */
+export function onlyWarnings(issues: FieldIssueDto[]): boolean {
+  return issues.length > 0 && issues.every((i) => i.severity === "warning");
+}
