@@ -14,10 +14,12 @@ pub fn builder() -> Builder<tauri::Wry> {
         kecamatan_list,
         villages,
         programmes,
+        categories,
         office,
         set_office,
         register_bansos,
-        list_aid_applications,
+        list_applications,
+        search_applications,
     ])
 }
 

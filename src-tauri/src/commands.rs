@@ -47,6 +47,12 @@ pub async fn programmes(core: State<'_, Core>) -> Result<Vec<ProgrammeDto>, Erro
 
 #[tauri::command]
 #[specta::specta]
+pub async fn categories(core: State<'_, Core>) -> Result<Vec<CategoryDto>, ErrorDto> {
+    call(core, |l| Ok(l.categories())).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn office(core: State<'_, Core>) -> Result<Option<OfficeDto>, ErrorDto> {
     call(core, |l| l.office()).await
 }
@@ -59,15 +65,21 @@ pub async fn set_office(core: State<'_, Core>, kecamatan_code: String) -> Result
 
 #[tauri::command]
 #[specta::specta]
-pub async fn register_bansos(
-    core: State<'_, Core>,
-    input: BansosInput,
-) -> Result<AidApplicationDto, ErrorDto> {
+pub async fn register_bansos(core: State<'_, Core>, input: BansosInput) -> Result<ApplicationDto, ErrorDto> {
     call(core, move |l| l.register_bansos(input)).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_aid_applications(core: State<'_, Core>) -> Result<Vec<AidApplicationDto>, ErrorDto> {
-    call(core, |l| l.list_aid_applications()).await
+pub async fn list_applications(core: State<'_, Core>) -> Result<Vec<ApplicationDto>, ErrorDto> {
+    call(core, |l| l.list_applications()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn search_applications(
+    core: State<'_, Core>,
+    query: String,
+) -> Result<Vec<ApplicationDto>, ErrorDto> {
+    call(core, move |l| l.search_applications(&query)).await
 }

@@ -18,6 +18,9 @@ async fn fill_bansos(app: &App, nik: &str, name: &str) -> Result<()> {
     app.fill("#full-name", name).await?;
     app.fill("#address", "Kp. Cibadak RT 03/01").await?;
     app.select("#village", VILLAGE).await?;
+    app.fill("#kk", "3601011501100003").await?;
+    app.fill("#income", "Rp 750.000").await?;
+    app.select("#category", "miskin").await?;
     app.select("#programme", "PKH").await?;
     Ok(())
 }
@@ -79,7 +82,45 @@ async fn invalid_nik_is_refused_and_nothing_stored() -> Result<()> {
 
         app.quit().await?;
         let store = loket_store::Store::open_in_dir(app.data_dir())?;
-        ensure!(store.count_aid_applications()? == 0, "an application was stored");
+        ensure!(store.count_applications()? == 0, "an application was stored");
+        ensure!(store.outbox_len()? == 0 && store.audit_len()? == 0, "an operation was recorded");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn household_members_and_search() -> Result<()> {
+    run("household_members_and_search", async |app| {
+        configure_office(app).await?;
+        fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.click("#add-member").await?;
+        app.fill(".member input[aria-label='NIK anggota']", "3601015508150002").await?;
+        app.fill(".member input[aria-label='Nama anggota']", "Aisyah").await?;
+        app.select(".member select", "Anak").await?;
+        app.click("#submit").await?;
+        app.click("#receipt-close").await?;
+
+        fill_bansos(app, "3601014107880004", "Dewi Lestari").await?;
+        app.click("#submit").await?;
+        app.click("#receipt-close").await?;
+        app.find_text("#application-count", "2").await?;
+
+        app.fill("#search", "lestari").await?;
+        app.find_text("#application-count", "1").await?;
+        app.find_text("#applications tbody tr", "Dewi Lestari").await?;
+        app.fill("#search", "3601 0112").await?;
+        app.find_text("#applications tbody tr", "Ahmad Hidayat").await?;
+        app.find_text("#application-count", "1").await?;
+        app.fill("#search", "tidakada").await?;
+        app.find_text("#empty-list", "Tidak ada permohonan yang cocok").await?;
+
+        app.quit().await?;
+        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let ahmad = store.search_applications("ahmad", 10)?;
+        ensure!(ahmad.len() == 1, "ahmad: {}", ahmad.len());
+        let members = store.household(&ahmad[0].id)?;
+        ensure!(members.len() == 1 && members[0].full_name == "Aisyah", "members {members:?}");
         Ok(())
     })
     .await

@@ -27,11 +27,29 @@ pub struct OfficeDto {
     pub device_code: String,
 }
 
-/// A bansos programme.
+/// An aid programme with its period.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct ProgrammeDto {
     pub code: String,
     pub name: String,
+    /// `bansos` or `hibah`.
+    pub kind: String,
+    pub period: String,
+}
+
+/// A bansos recipient category.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct CategoryDto {
+    pub code: String,
+    pub name: String,
+}
+
+/// A household member as typed on the form.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct MemberInput {
+    pub nik: String,
+    pub full_name: String,
+    pub relationship: String,
 }
 
 /// The bansos registration form as submitted by the UI.
@@ -41,27 +59,39 @@ pub struct BansosInput {
     pub full_name: String,
     pub address: String,
     pub village_code: String,
+    /// Optional.
+    pub phone: String,
+    pub kk: String,
+    pub household: Vec<MemberInput>,
+    /// Household income per month, rupiah (at most Rp 100,000,000).
+    pub monthly_income: u32,
+    pub category_code: String,
     pub programme_code: String,
     /// The clerk confirmed the warnings shown for this form (e.g. an unknown NIK region).
     pub confirm_warnings: bool,
 }
 
-/// A stored aid application, as listed and printed.
+/// A stored application (permit or aid), as listed and printed.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
-pub struct AidApplicationDto {
+pub struct ApplicationDto {
     pub id: String,
-    pub registration_number: String,
-    pub nik: String,
-    pub full_name: String,
-    pub address: String,
-    pub village_code: String,
-    /// "Desa X, Kecamatan Y, Kabupaten Z".
-    pub village_label: String,
-    pub programme_code: String,
-    pub programme_name: String,
+    /// `None` while a draft.
+    pub registration_number: Option<String>,
+    /// `permit`, `bansos` or `hibah`.
+    pub kind: String,
+    pub service_code: String,
+    pub service_name: String,
     pub status: String,
+    pub applicant_nik: Option<String>,
+    pub applicant_name: String,
+    pub applicant_address: String,
+    pub organization_name: Option<String>,
+    pub village_code: String,
+    /// "Desa X, Kec. Y, Kabupaten Z".
+    pub village_label: String,
     /// RFC 3339, UTC.
     pub created_at: String,
+    pub version: u32,
 }
 
 /// Severity of a field issue.

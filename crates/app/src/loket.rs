@@ -4,10 +4,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{SecondsFormat, Utc};
-use loket_domain::aid::{self, BansosDraft, BANSOS_PROGRAMMES};
+use loket_domain::aid::{self, BansosDraft, MemberDraft, BANSOS_CATEGORIES, PROGRAMMES};
+use loket_domain::applicant::ApplicantDraft;
 use loket_domain::issue::{FieldIssue, Severity};
 use loket_domain::region::{catalogue, Level, Region};
-use loket_store::{AidApplication, Store};
+use loket_domain::service;
+use loket_domain::workflow::Role;
+use loket_store::{Actor, Application, Store};
 
 use crate::dto::*;
 use crate::AppError;
@@ -19,6 +22,9 @@ const LIST_LIMIT: u32 = 200;
 pub struct Loket {
     store: Mutex<Store>,
     data_dir: PathBuf,
+    /// Who is at the counter. Until offline login arrives (user accounts synced from the
+    /// provincial server), the desktop acts as the office's counter clerk.
+    actor: Actor,
 }
 
 impl Loket {
@@ -26,7 +32,11 @@ impl Loket {
     pub fn open(data_dir: &Path) -> Result<Self, AppError> {
         let store = Store::open_in_dir(data_dir)?;
         tracing::info!(path = %store.path().display(), "opened local store");
-        Ok(Self { store: Mutex::new(store), data_dir: data_dir.to_path_buf() })
+        Ok(Self {
+            store: Mutex::new(store),
+            data_dir: data_dir.to_path_buf(),
+            actor: Actor::new("petugas", &[Role::Clerk]),
+        })
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -57,11 +67,24 @@ impl Loket {
             .collect()
     }
 
-    /// The bansos programmes.
+    /// The aid programmes (bansos and hibah) with their periods.
     pub fn programmes(&self) -> Vec<ProgrammeDto> {
-        BANSOS_PROGRAMMES
+        PROGRAMMES
             .iter()
-            .map(|p| ProgrammeDto { code: p.code.to_string(), name: p.name.to_string() })
+            .map(|p| ProgrammeDto {
+                code: p.code.to_string(),
+                name: p.name.to_string(),
+                kind: p.kind.as_str().to_string(),
+                period: p.period.to_string(),
+            })
+            .collect()
+    }
+
+    /// Bansos recipient categories.
+    pub fn categories(&self) -> Vec<CategoryDto> {
+        BANSOS_CATEGORIES
+            .iter()
+            .map(|c| CategoryDto { code: c.code.to_string(), name: c.name.to_string() })
             .collect()
     }
 
@@ -86,12 +109,23 @@ impl Loket {
 
     /// Register a bansos application. Nothing is stored unless every check passes and every
     /// warning was confirmed.
-    pub fn register_bansos(&self, input: BansosInput) -> Result<AidApplicationDto, AppError> {
+    pub fn register_bansos(&self, input: BansosInput) -> Result<ApplicationDto, AppError> {
         let draft = BansosDraft {
-            nik: input.nik,
-            full_name: input.full_name,
-            address: input.address,
-            village_code: input.village_code,
+            applicant: ApplicantDraft {
+                nik: input.nik,
+                full_name: input.full_name,
+                address: input.address,
+                village_code: input.village_code,
+                phone: input.phone,
+            },
+            kk: input.kk,
+            household: input
+                .household
+                .into_iter()
+                .map(|m| MemberDraft { nik: m.nik, full_name: m.full_name, relationship: m.relationship })
+                .collect(),
+            monthly_income: i64::from(input.monthly_income),
+            category_code: input.category_code,
             programme_code: input.programme_code,
         };
         let valid = aid::validate_bansos(&draft).map_err(|issues| AppError::Validation {
@@ -104,13 +138,18 @@ impl Loket {
                 needs_confirmation: true,
             });
         }
-        let row = self.store().register_bansos(&valid, Utc::now())?;
-        Ok(aid_dto(row))
+        let row = self.store().register_bansos(&valid, &self.actor, Utc::now())?;
+        Ok(application_dto(row))
     }
 
-    /// Aid applications, newest first.
-    pub fn list_aid_applications(&self) -> Result<Vec<AidApplicationDto>, AppError> {
-        Ok(self.store().list_aid_applications(LIST_LIMIT)?.into_iter().map(aid_dto).collect())
+    /// Applications, newest first.
+    pub fn list_applications(&self) -> Result<Vec<ApplicationDto>, AppError> {
+        Ok(self.store().list_applications(LIST_LIMIT)?.into_iter().map(application_dto).collect())
+    }
+
+    /// Applications matching a name, NIK, registration number or organisation, newest first.
+    pub fn search_applications(&self, query: &str) -> Result<Vec<ApplicationDto>, AppError> {
+        Ok(self.store().search_applications(query, LIST_LIMIT)?.into_iter().map(application_dto).collect())
     }
 }
 
@@ -135,20 +174,28 @@ fn village_label(code: &str) -> String {
     }
 }
 
-fn aid_dto(a: AidApplication) -> AidApplicationDto {
-    let programme_name = aid::programme(&a.programme_code).map(|p| p.name).unwrap_or(&a.programme_code);
-    AidApplicationDto {
-        id: a.id.to_string(),
+fn application_dto(a: Application) -> ApplicationDto {
+    let service_name = match a.kind.as_str() {
+        "permit" => service::service(&a.service_code).map(|s| s.name),
+        _ => aid::programme(&a.service_code).map(|p| p.name),
+    }
+    .unwrap_or(&a.service_code)
+    .to_string();
+    ApplicationDto {
         village_label: village_label(&a.village_code),
-        programme_name: programme_name.to_string(),
+        service_name,
+        id: a.id,
         registration_number: a.registration_number,
-        nik: a.nik,
-        full_name: a.full_name,
-        address: a.address,
-        village_code: a.village_code,
-        programme_code: a.programme_code,
+        kind: a.kind,
+        service_code: a.service_code,
         status: a.status.as_str().to_string(),
+        applicant_nik: a.applicant_nik,
+        applicant_name: a.applicant_name,
+        applicant_address: a.applicant_address,
+        organization_name: a.organization_name,
+        village_code: a.village_code,
         created_at: a.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        version: u32::try_from(a.version).unwrap_or(u32::MAX),
     }
 }
 
@@ -177,8 +224,11 @@ mod tests {
             full_name: "Ujang Suryana".into(),
             address: "Jl. Raya Sumur No. 5".into(),
             village_code: "36.01.01.2001".into(),
+            kk: "3601011501100003".into(),
+            monthly_income: 800_000,
+            category_code: "lansia".into(),
             programme_code: "PKH".into(),
-            confirm_warnings: false,
+            ..Default::default()
         }
     }
 
@@ -196,7 +246,7 @@ mod tests {
         assert_eq!(err.code(), "validation");
         let dto = crate::ErrorDto::from(err);
         assert_eq!(dto.issues[0].code, "nik.serial_zero");
-        assert!(loket.list_aid_applications().unwrap().is_empty());
+        assert!(loket.list_applications().unwrap().is_empty());
     }
 
     #[test]
@@ -204,12 +254,14 @@ mod tests {
         let (_dir, loket) = configured();
         let err = loket.register_bansos(input("9999011205900001")).unwrap_err();
         assert_eq!(err.code(), "needs_confirmation");
-        assert!(loket.list_aid_applications().unwrap().is_empty());
+        assert!(loket.list_applications().unwrap().is_empty());
         let saved = loket
             .register_bansos(BansosInput { confirm_warnings: true, ..input("9999011205900001") })
             .unwrap();
         assert_eq!(saved.village_label, "Desa Sumberjaya, Kec. Sumur, Kabupaten Pandeglang");
-        assert_eq!(loket.list_aid_applications().unwrap(), vec![saved]);
+        assert_eq!(saved.service_name, "Program Keluarga Harapan (PKH)");
+        assert_eq!(loket.search_applications("ujang").unwrap(), vec![saved.clone()]);
+        assert_eq!(loket.list_applications().unwrap(), vec![saved]);
     }
 
     #[test]
@@ -231,6 +283,7 @@ mod tests {
         let loket = Loket::open(dir.path()).unwrap();
         assert_eq!(loket.kecamatan_list().len(), 155);
         assert!(loket.villages("36.01.01").iter().all(|v| v.code.starts_with("36.01.01.")));
-        assert_eq!(loket.programmes().len(), BANSOS_PROGRAMMES.len());
+        assert_eq!(loket.programmes().len(), PROGRAMMES.len());
+        assert_eq!(loket.categories().len(), BANSOS_CATEGORIES.len());
     }
 }

@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use loket_domain::workflow::WorkflowError;
 use thiserror::Error;
 
 /// What can go wrong in the store. Callers branch on the variant.
@@ -7,10 +8,27 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("database was written by a newer Loket (schema {found}, this app knows up to {known})")]
     SchemaTooNew { found: u32, known: u32 },
-    #[error("cannot create data directory {path}: {source}")]
+    #[error("cannot use data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("office is not configured")]
     OfficeNotConfigured,
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+    /// An edit was made on a version that is no longer current.
+    #[error("{entity} {id} changed since it was read (version {base}, now {current})")]
+    VersionConflict { entity: &'static str, id: String, base: i64, current: i64 },
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error("permit documents are incomplete: {missing:?}")]
+    DocumentsIncomplete { missing: Vec<String> },
+    #[error("{0} is already in use")]
+    Duplicate(&'static str),
+    #[error("attachment is {size} bytes; the limit is {limit}")]
+    AttachmentTooLarge { size: u64, limit: u64 },
+    #[error("attachment content is not PDF, JPEG or PNG")]
+    AttachmentType,
+    #[error("attachment file {path}: {source}")]
+    AttachmentIo { path: PathBuf, source: std::io::Error },
     #[error("registration number: {0}")]
     RegistrationNumber(#[from] loket_domain::registration::RegistrationNumberError),
     #[error("corrupt row: {0}")]

@@ -3,15 +3,31 @@
 //! The file lives in the app-data directory and is opened in WAL mode with
 //! `synchronous=FULL`, so a write is on disk before the call that made it returns: when the UI
 //! says "saved", a power cut cannot take it back.
+//!
+//! Every mutation goes through [`Store::write`] (see `writer.rs`): in one transaction it
+//! changes the rows, appends a hash-chained audit entry and queues an outbox operation for
+//! sync. Rows, audit and outbox therefore never disagree, whatever happens to the process.
 
-mod aid;
+mod application;
+mod attachment;
+mod audit;
 mod error;
+mod holiday;
 mod migrate;
+mod outbox;
+mod search;
 mod settings;
+mod staff;
+mod writer;
 
-pub use aid::{AidApplication, AidStatus};
+pub use application::{ApplicantEdit, Application, ChecklistRow, MemberRow, WorkflowEventRow};
+pub use attachment::{AttachmentRow, MAX_ATTACHMENT_BYTES};
+pub use audit::{AuditEntry, AuditProblem, AuditReport};
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
+pub use outbox::OutboxOp;
+pub use staff::{StaffRow, UserRow};
+pub use writer::Actor;
 
 use std::path::{Path, PathBuf};
 
@@ -19,15 +35,19 @@ use rusqlite::Connection;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "loket.sqlite3";
+/// Folder of attachment files inside the data directory.
+pub const ATTACHMENTS_DIR: &str = "attachments";
 
 /// An open store.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    attachments: PathBuf,
 }
 
 impl Store {
     /// Open (creating if needed) the database at `path` and bring its schema up to date.
+    /// Attachments live in `attachments/` beside the database file.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -35,7 +55,8 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate::migrate(&mut conn)?;
-        Ok(Self { conn, path: path.to_path_buf() })
+        let attachments = path.parent().unwrap_or(Path::new(".")).join(ATTACHMENTS_DIR);
+        Ok(Self { conn, path: path.to_path_buf(), attachments })
     }
 
     /// Open the store inside a data directory, creating the directory if needed.
@@ -53,5 +74,18 @@ impl Store {
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<Result<(), String>, StoreError> {
+        let verdict: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        Ok(if verdict == "ok" { Ok(()) } else { Err(verdict) })
+    }
+
+    /// Direct access for tests and tools that must bypass the repositories (e.g. to simulate
+    /// tampering). Not for application code.
+    #[doc(hidden)]
+    pub fn raw_connection(&self) -> &Connection {
+        &self.conn
     }
 }

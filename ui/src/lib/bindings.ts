@@ -10,35 +10,67 @@ export const commands = {
 	kecamatanList: () => typedError<KecamatanDto[], ErrorDto>(__TAURI_INVOKE("kecamatan_list")),
 	villages: (kecamatanCode: string) => typedError<RegionDto[], ErrorDto>(__TAURI_INVOKE("villages", { kecamatanCode })),
 	programmes: () => typedError<ProgrammeDto[], ErrorDto>(__TAURI_INVOKE("programmes")),
+	categories: () => typedError<CategoryDto[], ErrorDto>(__TAURI_INVOKE("categories")),
 	office: () => typedError<OfficeDto | null, ErrorDto>(__TAURI_INVOKE("office")),
 	setOffice: (kecamatanCode: string) => typedError<OfficeDto, ErrorDto>(__TAURI_INVOKE("set_office", { kecamatanCode })),
-	registerBansos: (input: BansosInput) => typedError<AidApplicationDto, ErrorDto>(__TAURI_INVOKE("register_bansos", { input })),
-	listAidApplications: () => typedError<AidApplicationDto[], ErrorDto>(__TAURI_INVOKE("list_aid_applications")),
+	registerBansos: (input: BansosInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_bansos", { input })),
+	listApplications: () => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_applications")),
+	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
 };
 
 /* Types */
-/**  A stored aid application, as listed and printed. */
-export type AidApplicationDto = {
-	id: string,
-	registration_number: string,
-	nik: string,
-	full_name: string,
-	address: string,
-	village_code: string,
-	/**  "Desa X, Kecamatan Y, Kabupaten Z". */
-	village_label: string,
-	programme_code: string,
-	programme_name: string,
-	status: string,
-	/**  RFC 3339, UTC. */
-	created_at: string,
-};
-
 /**  Where the app keeps its data, for the "about" panel and support calls. */
 export type AppInfoDto = {
 	version: string,
 	data_dir: string,
 	schema_version: number,
+};
+
+/**  A stored application (permit or aid), as listed and printed. */
+export type ApplicationDto = ApplicationDto_Serialize | ApplicationDto_Deserialize;
+
+/**  A stored application (permit or aid), as listed and printed. */
+export type ApplicationDto_Deserialize = {
+	id: string,
+	/**  `None` while a draft. */
+	registration_number?: string | null,
+	/**  `permit`, `bansos` or `hibah`. */
+	kind: string,
+	service_code: string,
+	service_name: string,
+	status: string,
+	applicant_nik?: string | null,
+	applicant_name: string,
+	applicant_address: string,
+	organization_name?: string | null,
+	village_code: string,
+	/**  "Desa X, Kec. Y, Kabupaten Z". */
+	village_label: string,
+	/**  RFC 3339, UTC. */
+	created_at: string,
+	version: number,
+};
+
+/**  A stored application (permit or aid), as listed and printed. */
+export type ApplicationDto_Serialize = {
+	id: string,
+	/**  `None` while a draft. */
+	registration_number: string | null,
+	/**  `permit`, `bansos` or `hibah`. */
+	kind: string,
+	service_code: string,
+	service_name: string,
+	status: string,
+	applicant_nik: string | null,
+	applicant_name: string,
+	applicant_address: string,
+	organization_name: string | null,
+	village_code: string,
+	/**  "Desa X, Kec. Y, Kabupaten Z". */
+	village_label: string,
+	/**  RFC 3339, UTC. */
+	created_at: string,
+	version: number,
 };
 
 /**  The bansos registration form as submitted by the UI. */
@@ -47,9 +79,22 @@ export type BansosInput = {
 	full_name: string,
 	address: string,
 	village_code: string,
+	/**  Optional. */
+	phone: string,
+	kk: string,
+	household: MemberInput[],
+	/**  Household income per month, rupiah (at most Rp 100,000,000). */
+	monthly_income: number,
+	category_code: string,
 	programme_code: string,
 	/**  The clerk confirmed the warnings shown for this form (e.g. an unknown NIK region). */
 	confirm_warnings: boolean,
+};
+
+/**  A bansos recipient category. */
+export type CategoryDto = {
+	code: string,
+	name: string,
 };
 
 /**  What an [`AppError`] looks like on the wire: `{code, message, issues}`. */
@@ -74,6 +119,13 @@ export type KecamatanDto = {
 	regency: string,
 };
 
+/**  A household member as typed on the form. */
+export type MemberInput = {
+	nik: string,
+	full_name: string,
+	relationship: string,
+};
+
 /**  The office this installation serves. */
 export type OfficeDto = {
 	kecamatan: KecamatanDto,
@@ -81,10 +133,13 @@ export type OfficeDto = {
 	device_code: string,
 };
 
-/**  A bansos programme. */
+/**  An aid programme with its period. */
 export type ProgrammeDto = {
 	code: string,
 	name: string,
+	/**  `bansos` or `hibah`. */
+	kind: string,
+	period: string,
 };
 
 /**  A region for pickers. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldIssueDto } from "./bindings";
-import { issuesByField, nikTypingHint, onlyWarnings } from "./forms";
+import { issuesByField, nikTypingHint, onlyWarnings, parseRupiah } from "./forms";
 
 const err = (field: string, code: string): FieldIssueDto => ({ field, code, message: code, severity: "error" });
 const warn = (field: string, code: string): FieldIssueDto => ({ field, code, message: code, severity: "warning" });
@@ -30,5 +30,19 @@ describe("onlyWarnings", () => {
     expect(onlyWarnings([])).toBe(false);
     expect(onlyWarnings([warn("nik", "x")])).toBe(true);
     expect(onlyWarnings([warn("nik", "x"), err("nik", "y")])).toBe(false);
+  });
+});
+
+describe("parseRupiah", () => {
+  it.each([
+    ["750000", 750000],
+    ["Rp 1.250.000", 1250000],
+    ["rp.0", 0],
+    ["", null],
+    ["12,5", null],
+    ["-5", null],
+    ["99999999999", null],
+  ])("%j → %j", (input, expected) => {
+    expect(parseRupiah(input)).toBe(expected);
   });
 });

@@ -30,3 +30,14 @@ export function nikTypingHint(value: string): string | null {
 export function onlyWarnings(issues: FieldIssueDto[]): boolean {
   return issues.length > 0 && issues.every((i) => i.severity === "warning");
 }
+
+/** Relationships to the head of household, as printed on a KK. */
+export const RELATIONSHIPS = ["Istri", "Suami", "Anak", "Menantu", "Cucu", "Orang tua", "Mertua", "Famili lain"];
+
+/** "Rp 1.250.000" / "1250000" → 1250000; null when it is not a whole rupiah amount. */
+export function parseRupiah(value: string): number | null {
+  const compact = value.replace(/^\s*rp\.?\s*/i, "").replace(/[.\s]/g, "");
+  if (!/^\d{1,10}$/.test(compact)) return null;
+  const n = Number(compact);
+  return n <= 4_294_967_295 ? n : null;
+}

@@ -1,0 +1,216 @@
+//! Store benchmark (release build): `cargo bench -p loket-store --bench store [-- N]`.
+//!
+//! 1. Registers N bansos applications one by one, each a durable transaction writing the row,
+//!    household, workflow event, search index, hash-chained audit entry and outbox operation.
+//! 2. In the same run, inserts the same rows into a plain single table, one durable transaction
+//!    each, with the same pragmas: the reference for the ratio.
+//! 3. Runs full-text searches (names, NIK prefixes, registration numbers) over the N rows.
+//!
+//! Prints latency percentiles; results are written up in BENCHMARKS.md.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use loket_domain::aid::{validate_bansos, BansosDraft, MemberDraft};
+use loket_domain::applicant::ApplicantDraft;
+use loket_domain::workflow::Role;
+use loket_store::{Actor, Store};
+use rusqlite::{params, Connection};
+
+const FIRST: &[&str] = &[
+    "Siti",
+    "Ahmad",
+    "Budi",
+    "Dewi",
+    "Eka",
+    "Fitri",
+    "Gilang",
+    "Hendra",
+    "Indah",
+    "Joko",
+    "Kurnia",
+    "Lestari",
+    "Muhammad",
+    "Nur",
+    "Oktaviani",
+    "Putri",
+    "Rizki",
+    "Sri",
+    "Tri",
+    "Umar",
+    "Wahyu",
+    "Yusuf",
+    "Zahra",
+    "Asep",
+];
+const LAST: &[&str] = &[
+    "Aminah",
+    "Santoso",
+    "Rahayu",
+    "Hidayat",
+    "Saputra",
+    "Wulandari",
+    "Kurniawan",
+    "Setiawan",
+    "Maulana",
+    "Permata",
+    "Nugraha",
+    "Suryana",
+    "Hasanah",
+    "Fauzi",
+    "Ramadhan",
+    "Sulastri",
+    "Mulyadi",
+    "Pratama",
+];
+
+fn draft(i: u32) -> BansosDraft {
+    let first = FIRST[(i as usize * 7) % FIRST.len()];
+    let last = LAST[(i as usize * 13 / 3) % LAST.len()];
+    BansosDraft {
+        applicant: ApplicantDraft {
+            // Vary birth day (01–28) and serial so NIKs are distinct for 280k rows.
+            nik: format!("3601{:02}{:02}0590{:04}", 1 + i % 9, 1 + (i / 9) % 28, 1 + (i / 252) % 9999),
+            full_name: format!("{first} {last}"),
+            address: format!("Kp. Cibadak RT {:02}/{:02} No. {}", i % 20 + 1, i % 9 + 1, i % 200),
+            village_code: "36.01.01.2001".into(),
+            phone: format!("0812{:08}", i),
+        },
+        kk: "3601011501100003".into(),
+        household: vec![
+            MemberDraft {
+                nik: "3601015508150002".into(),
+                full_name: "Aisyah".into(),
+                relationship: "anak".into(),
+            },
+            MemberDraft {
+                nik: "3601014203120003".into(),
+                full_name: "Fatimah".into(),
+                relationship: "anak".into(),
+            },
+        ],
+        monthly_income: 400_000 + i64::from(i % 50) * 10_000,
+        category_code: "miskin".into(),
+        programme_code: "PKH".into(),
+    }
+}
+
+struct Stats {
+    samples: Vec<Duration>,
+}
+
+impl Stats {
+    fn new(mut samples: Vec<Duration>) -> Self {
+        samples.sort();
+        Self { samples }
+    }
+    fn pct(&self, p: f64) -> Duration {
+        let i = ((self.samples.len() as f64 - 1.0) * p).round() as usize;
+        self.samples[i]
+    }
+    fn total(&self) -> Duration {
+        self.samples.iter().sum()
+    }
+    fn line(&self, name: &str) -> String {
+        let n = self.samples.len();
+        format!(
+            "{name:<34} n={n:>7}  p50={:>9.3?}  p99={:>9.3?}  max={:>9.3?}  total={:>8.2?}  rate={:>8.0}/s",
+            self.pct(0.50),
+            self.pct(0.99),
+            self.samples[n - 1],
+            self.total(),
+            n as f64 / self.total().as_secs_f64()
+        )
+    }
+}
+
+fn main() {
+    let n: u32 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    println!("store benchmark: {n} applications in {}", dir.path().display());
+
+    // 1. Registrations through the store.
+    let mut store = Store::open_in_dir(&dir.path().join("store")).expect("open");
+    store.set_office_kecamatan("36.01.01").expect("office");
+    let clerk = Actor::new("petugas", &[Role::Clerk]);
+    let valid: Vec<_> = (0..n).map(|i| validate_bansos(&draft(i)).expect("valid")).collect();
+    let mut samples = Vec::with_capacity(n as usize);
+    let mut numbers = Vec::with_capacity(n as usize);
+    for v in &valid {
+        let t = Instant::now();
+        let app = store.register_bansos(v, &clerk, Utc::now()).expect("register");
+        samples.push(t.elapsed());
+        numbers.push(app.registration_number.unwrap_or_default());
+    }
+    let register = Stats::new(samples);
+
+    // 2. Reference: the same rows into one plain table, one durable transaction each.
+    let raw_path = dir.path().join("raw.sqlite3");
+    let conn = Connection::open(&raw_path).expect("raw db");
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "synchronous", "FULL").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE raw (id INTEGER PRIMARY KEY, nik TEXT, name TEXT, address TEXT, village TEXT,
+                           kk TEXT, income INTEGER, programme TEXT, phone TEXT)",
+    )
+    .unwrap();
+    let mut samples = Vec::with_capacity(n as usize);
+    let mut stmt = conn
+        .prepare("INSERT INTO raw (nik, name, address, village, kk, income, programme, phone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+        .unwrap();
+    for v in &valid {
+        let t = Instant::now();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        stmt.execute(params![
+            v.applicant.nik.as_str(),
+            v.applicant.full_name,
+            v.applicant.address,
+            v.applicant.village_code,
+            v.kk.as_str(),
+            v.monthly_income,
+            v.programme.code,
+            v.applicant.phone
+        ])
+        .unwrap();
+        conn.execute_batch("COMMIT").unwrap();
+        samples.push(t.elapsed());
+    }
+    let raw = Stats::new(samples);
+
+    // 3. Full-text search.
+    let mut queries: Vec<String> = Vec::new();
+    for i in 0..1000u32 {
+        queries.push(match i % 4 {
+            0 => FIRST[i as usize % FIRST.len()].to_lowercase(),
+            1 => format!("{} {}", FIRST[i as usize % FIRST.len()], LAST[i as usize % LAST.len()]),
+            2 => draft(i * 97 % n).applicant.nik[..10].to_string(),
+            _ => numbers[(i as usize * 89) % numbers.len()].clone(),
+        });
+    }
+    let mut samples = Vec::with_capacity(queries.len());
+    let mut hits = 0usize;
+    for q in &queries {
+        let t = Instant::now();
+        hits += store.search_applications(q, 50).expect("search").len();
+        samples.push(t.elapsed());
+    }
+    let search = Stats::new(samples);
+
+    println!("{}", register.line("register (row+audit+outbox+fts)"));
+    println!("{}", raw.line("raw single-table insert"));
+    println!("{}", search.line("fts search, limit 50"));
+    println!(
+        "ratio register/raw: p50 {:.2}x, p99 {:.2}x, total {:.2}x",
+        register.pct(0.5).as_secs_f64() / raw.pct(0.5).as_secs_f64(),
+        register.pct(0.99).as_secs_f64() / raw.pct(0.99).as_secs_f64(),
+        register.total().as_secs_f64() / raw.total().as_secs_f64()
+    );
+    println!("search hits: {hits} over {} queries", queries.len());
+    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "files: store {:.1} MiB (+wal {:.1} MiB), raw {:.1} MiB",
+        size(store.path()) as f64 / 1048576.0,
+        size(&store.path().with_extension("sqlite3-wal")) as f64 / 1048576.0,
+        size(&raw_path) as f64 / 1048576.0
+    );
+}

@@ -1,0 +1,171 @@
+//! Attachments (scanned documents), stored content-addressed.
+//!
+//! A file is kept once under `attachments/<first two hex digits>/<sha256>`, whatever its name
+//! and however many applications refer to it. Its type is decided by its content (magic bytes),
+//! never by its file name. The file is written and fsynced before the database transaction that
+//! refers to it commits, so metadata never points at a missing file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::writer::{Actor, Change};
+use crate::{Store, StoreError};
+
+/// Largest accepted attachment: 10 MiB (a multi-page scan at office quality).
+pub const MAX_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
+
+/// An attachment linked to an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRow {
+    pub sha256: String,
+    pub size: i64,
+    pub media_type: String,
+    pub file_name: String,
+    pub document_code: String,
+}
+
+/// The media type of a file by its first bytes, if it is one we accept.
+pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::AttachmentIo { path: path.to_path_buf(), source }
+}
+
+impl Store {
+    fn attachment_path(&self, sha256: &str) -> PathBuf {
+        self.attachments.join(&sha256[..2]).join(sha256)
+    }
+
+    /// Write the content durably (temp file, fsync, rename, fsync directory) unless present.
+    fn write_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.attachment_path(sha256);
+        if path.exists() {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(&self.attachments).to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let tmp = dir.join(format!(".{sha256}.tmp"));
+        let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+        f.write_all(bytes).map_err(io_err(&tmp))?;
+        f.sync_all().map_err(io_err(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
+        std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))?;
+        Ok(())
+    }
+
+    /// Attach a file to an application.
+    pub fn add_attachment(
+        &mut self,
+        application_id: &str,
+        bytes: &[u8],
+        file_name: &str,
+        document_code: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<AttachmentRow, StoreError> {
+        let size = bytes.len() as u64;
+        if size > MAX_ATTACHMENT_BYTES {
+            return Err(StoreError::AttachmentTooLarge { size, limit: MAX_ATTACHMENT_BYTES });
+        }
+        let media_type = sniff_media_type(bytes).ok_or(StoreError::AttachmentType)?;
+        let sha256 = hex(&Sha256::digest(bytes));
+        self.application(application_id)?;
+        self.write_blob(&sha256, bytes)?;
+        let file_name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
+        self.write(actor, now, |w| {
+            let hlc = w.tick().to_string();
+            w.tx.prepare_cached("INSERT INTO attachment (sha256, size, media_type, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (sha256) DO NOTHING")?.execute(params![sha256, size as i64, media_type, now.to_rfc3339()])?;
+            w.tx.prepare_cached("INSERT INTO application_attachment (application_id, sha256, document_code, file_name, added_hlc)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (application_id, sha256) DO UPDATE SET document_code = excluded.document_code,
+                     file_name = excluded.file_name")?.execute(params![application_id, sha256, document_code, file_name, hlc])?;
+            let record = json!({
+                "application_id": application_id, "sha256": sha256, "size": size,
+                "media_type": media_type, "file_name": file_name, "document_code": document_code,
+            });
+            w.record(Change {
+                entity: "application",
+                entity_id: application_id,
+                action: "attach",
+                audit: record.clone(),
+                op: "application.attach",
+                payload: record,
+                base_version: None,
+            })?;
+            Ok(())
+        })?;
+        Ok(AttachmentRow {
+            sha256,
+            size: size as i64,
+            media_type: media_type.to_string(),
+            file_name,
+            document_code: document_code.to_string(),
+        })
+    }
+
+    pub fn attachments(&self, application_id: &str) -> Result<Vec<AttachmentRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.sha256, a.size, a.media_type, l.file_name, l.document_code
+             FROM application_attachment l JOIN attachment a ON a.sha256 = l.sha256
+             WHERE l.application_id = ?1 ORDER BY l.added_hlc",
+        )?;
+        let rows = stmt.query_map([application_id], |r| {
+            Ok(AttachmentRow {
+                sha256: r.get(0)?,
+                size: r.get(1)?,
+                media_type: r.get(2)?,
+                file_name: r.get(3)?,
+                document_code: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The content of an attachment, verified against its hash.
+    pub fn attachment_bytes(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::NotFound { entity: "attachment", id: sha256.to_string() });
+        }
+        let path = self.attachment_path(sha256);
+        let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+        if hex(&Sha256::digest(&bytes)) != sha256 {
+            return Err(StoreError::Corrupt(format!("attachment {sha256} does not match its hash")));
+        }
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff_media_type;
+
+    #[test]
+    fn sniffing_by_content() {
+        assert_eq!(sniff_media_type(b"%PDF-1.7\n..."), Some("application/pdf"));
+        assert_eq!(sniff_media_type(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some("image/jpeg"));
+        assert_eq!(sniff_media_type(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]), Some("image/png"));
+        assert_eq!(sniff_media_type(b"MZ\x90\x00 this is an exe"), None);
+        assert_eq!(sniff_media_type(b"<html>"), None);
+        assert_eq!(sniff_media_type(b""), None);
+    }
+}

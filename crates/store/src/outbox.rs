@@ -1,0 +1,76 @@
+//! The sync outbox: operations waiting for the provincial server.
+//!
+//! Operations are pushed in `seq` order. The server's verdict for each is recorded here:
+//! accepted operations are `acked`, refused ones `rejected` (with the reason, shown to a person)
+//! and ones that cannot be processed at all `quarantined`. Neither of the last two blocks the
+//! operations after it.
+
+use rusqlite::params;
+
+use crate::{Store, StoreError};
+
+/// One queued operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxOp {
+    pub seq: i64,
+    pub op_id: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub op: String,
+    pub payload: String,
+    pub base_version: Option<i64>,
+    pub hlc: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// The oldest pending operations, up to `limit`.
+    pub fn pending_ops(&self, limit: u32) -> Result<Vec<OutboxOp>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, op_id, entity, entity_id, op, payload, base_version, hlc, state, attempts, last_error
+             FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok(OutboxOp {
+                seq: r.get(0)?,
+                op_id: r.get(1)?,
+                entity: r.get(2)?,
+                entity_id: r.get(3)?,
+                op: r.get(4)?,
+                payload: r.get(5)?,
+                base_version: r.get(6)?,
+                hlc: r.get(7)?,
+                state: r.get(8)?,
+                attempts: r.get(9)?,
+                last_error: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of operations not yet settled by the server.
+    pub fn pending_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT count(*) FROM outbox WHERE state = 'pending'")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Record the server's verdict on an operation: `acked`, `rejected` or `quarantined`.
+    pub fn settle_op(&mut self, seq: i64, state: &str, error: Option<&str>) -> Result<(), StoreError> {
+        debug_assert!(matches!(state, "acked" | "rejected" | "quarantined"));
+        self.conn
+            .prepare_cached(
+                "UPDATE outbox SET state = ?2, last_error = ?3, attempts = attempts + 1 WHERE seq = ?1",
+            )?
+            .execute(params![seq, state, error])?;
+        Ok(())
+    }
+
+    /// Total operations ever queued on this device.
+    pub fn outbox_len(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.prepare_cached("SELECT count(*) FROM outbox")?.query_row([], |r| r.get(0))?)
+    }
+}

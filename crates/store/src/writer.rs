@@ -1,0 +1,137 @@
+//! The one way to change the store.
+//!
+//! [`Store::write`] opens an immediate transaction, ticks the hybrid logical clock, and hands a
+//! [`Writer`] to the repository code. Each [`Writer::record`] appends the audit entry and the
+//! outbox operation for one change. The transaction commits only if everything succeeded, so a
+//! row change without its audit entry or outbox operation cannot exist.
+
+use chrono::{DateTime, Utc};
+use loket_domain::hlc::{Hlc, HlcTimestamp};
+use loket_domain::workflow::Role;
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{audit, Store, StoreError};
+
+const HLC_SETTING: &str = "hlc.last";
+const OUTBOX_COUNTER: &str = "outbox";
+
+/// Who makes a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub username: String,
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    pub fn new(username: impl Into<String>, roles: &[Role]) -> Self {
+        Self { username: username.into(), roles: roles.to_vec() }
+    }
+}
+
+/// One change to record: the audit entry and the outbox operation it produces.
+pub(crate) struct Change<'a> {
+    pub entity: &'static str,
+    pub entity_id: &'a str,
+    /// Audit action name (`register`, `transition`, `edit`, ...).
+    pub action: &'static str,
+    /// What changed, for the audit log.
+    pub audit: Value,
+    /// Sync operation name (`application.register`, ...) and its payload.
+    pub op: &'static str,
+    pub payload: Value,
+    /// For edits: the version the edit was made on.
+    pub base_version: Option<i64>,
+}
+
+/// A transaction in progress.
+pub(crate) struct Writer<'s> {
+    pub tx: Transaction<'s>,
+    pub actor: &'s Actor,
+    pub device: String,
+    pub now: DateTime<Utc>,
+    clock: Hlc,
+}
+
+impl Writer<'_> {
+    /// A new HLC timestamp (strictly after every earlier one on this device).
+    pub fn tick(&mut self) -> HlcTimestamp {
+        self.clock.tick(u64::try_from(self.now.timestamp_millis()).unwrap_or(0))
+    }
+
+    /// Append the audit entry and the outbox operation for `change`.
+    pub fn record(&mut self, change: Change<'_>) -> Result<HlcTimestamp, StoreError> {
+        let hlc = self.tick();
+        let hlc_text = hlc.to_string();
+        audit::append(
+            &self.tx,
+            &audit::NewEntry {
+                hlc: &hlc_text,
+                actor: &self.actor.username,
+                device: &self.device,
+                entity: change.entity,
+                entity_id: change.entity_id,
+                action: change.action,
+                change: &change.audit.to_string(),
+            },
+        )?;
+        let seq = next_counter(&self.tx, OUTBOX_COUNTER)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO outbox (seq, op_id, entity, entity_id, op, payload, base_version, hlc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                seq,
+                Uuid::now_v7().to_string(),
+                change.entity,
+                change.entity_id,
+                change.op,
+                change.payload.to_string(),
+                change.base_version,
+                hlc_text,
+            ])?;
+        Ok(hlc)
+    }
+}
+
+/// Increment and return a named counter inside a transaction.
+pub(crate) fn next_counter(tx: &Transaction<'_>, name: &str) -> Result<i64, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "INSERT INTO counter (name, value) VALUES (?1, 1)
+         ON CONFLICT (name) DO UPDATE SET value = value + 1
+         RETURNING value",
+        )?
+        .query_row([name], |r| r.get(0))?)
+}
+
+impl Store {
+    /// Run `f` in one immediate transaction with audit and outbox recording; commit on `Ok`.
+    pub(crate) fn write<T>(
+        &mut self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let device = self.device_code()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last: Option<String> = tx
+            .prepare_cached("SELECT value FROM setting WHERE key = ?1")?
+            .query_row([HLC_SETTING], |r| r.get(0))
+            .optional()?;
+        let last = last.and_then(|s| s.parse::<HlcTimestamp>().ok());
+        let clock = Hlc::new(device.clone(), last);
+        let mut w = Writer { tx, actor, device, now, clock };
+        let out = f(&mut w)?;
+        let last = w.clock.last().to_string();
+        w.tx.prepare_cached(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![HLC_SETTING, last])?;
+        w.tx.commit()?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,91 @@
+//! Full-text search and attachments on a real store.
+
+mod common;
+
+use common::*;
+use loket_store::{StoreError, MAX_ATTACHMENT_BYTES};
+
+#[test]
+fn search_by_name_nik_number_and_organisation() {
+    let (_dir, mut s) = store();
+    let siti = s.register_bansos(&bansos(1, "Siti Aminah"), &clerk(), now()).unwrap();
+    let budi = s.register_bansos(&bansos(2, "Budi Santoso"), &clerk(), now()).unwrap();
+    let yayasan = s.register_hibah(&hibah("Yayasan Nurul Huda"), &clerk(), now()).unwrap();
+    let ids = |q: &str| s.search_applications(q, 10).unwrap().into_iter().map(|a| a.id).collect::<Vec<_>>();
+
+    assert_eq!(ids("siti"), [siti.id.as_str()]);
+    assert_eq!(ids("ami"), [siti.id.as_str()], "prefix match");
+    assert_eq!(ids("SANTOSO budi"), [budi.id.as_str()], "case-insensitive, any order");
+    assert_eq!(ids(&nik(2)), [budi.id.as_str()]);
+    assert_eq!(ids(&siti.registration_number.clone().unwrap()), [siti.id.as_str()]);
+    assert_eq!(ids("nurul"), [yayasan.id.as_str()]);
+    assert!(ids("zzz").is_empty());
+    assert_eq!(
+        ids("\"*("),
+        [yayasan.id.as_str(), budi.id.as_str(), siti.id.as_str()],
+        "no terms: newest first"
+    );
+}
+
+#[test]
+fn search_follows_edits() {
+    let (_dir, mut s) = store();
+    let a = s.register_bansos(&bansos(1, "Siti Aminah"), &clerk(), now()).unwrap();
+    let edit = loket_store::ApplicantEdit { full_name: Some("Siti Rahayu".into()), ..Default::default() };
+    s.edit_applicant(&a.id, a.version, &edit, &clerk(), now()).unwrap();
+    assert!(s.search_applications("aminah", 10).unwrap().is_empty());
+    assert_eq!(s.search_applications("rahayu", 10).unwrap().len(), 1);
+}
+
+const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
+
+#[test]
+fn attachments_are_typed_by_content_and_content_addressed() {
+    let (dir, mut s) = store();
+    let a = s.register_bansos(&bansos(1, "Siti"), &clerk(), now()).unwrap();
+    let b = s.register_bansos(&bansos(2, "Budi"), &clerk(), now()).unwrap();
+
+    // A PNG named .pdf is stored as PNG; an executable named .pdf is refused.
+    let row = s.add_attachment(&a.id, PNG, "ktp.pdf", "ktp", &clerk(), now()).unwrap();
+    assert_eq!(row.media_type, "image/png");
+    let err = s.add_attachment(&a.id, b"MZ\x90\x00", "scan.pdf", "ktp", &clerk(), now()).unwrap_err();
+    assert!(matches!(err, StoreError::AttachmentType));
+
+    // The same content attached twice is one file.
+    s.add_attachment(&b.id, PNG, "copy.png", "kk", &clerk(), now()).unwrap();
+    let files: Vec<_> = walk(&dir.path().join("attachments"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(s.attachment_bytes(&row.sha256).unwrap(), PNG);
+    assert_eq!(s.attachments(&b.id).unwrap()[0].file_name, "copy.png");
+
+    // Too large is refused before anything is written.
+    let mut big = b"%PDF-".to_vec();
+    big.resize(MAX_ATTACHMENT_BYTES as usize + 1, 0);
+    let err = s.add_attachment(&a.id, &big, "big.pdf", "", &clerk(), now()).unwrap_err();
+    assert!(matches!(err, StoreError::AttachmentTooLarge { .. }));
+    assert_eq!(walk(&dir.path().join("attachments")).len(), 1);
+    assert_consistent(&s);
+}
+
+#[test]
+fn tampered_attachment_file_is_detected() {
+    let (dir, mut s) = store();
+    let a = s.register_bansos(&bansos(1, "Siti"), &clerk(), now()).unwrap();
+    let row = s.add_attachment(&a.id, PNG, "ktp.png", "ktp", &clerk(), now()).unwrap();
+    let path = dir.path().join("attachments").join(&row.sha256[..2]).join(&row.sha256);
+    std::fs::write(&path, b"changed").unwrap();
+    assert!(matches!(s.attachment_bytes(&row.sha256), Err(StoreError::Corrupt(_))));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
