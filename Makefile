@@ -4,10 +4,14 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: setup ui app run test lint test-rust test-ui test-e2e bindings deb clean
+.PHONY: setup postgres ui app run test lint test-rust test-ui test-e2e bindings deb clean
 
 setup:
 	@scripts/setup.sh
+
+## A local PostgreSQL server for the server's PostgreSQL backend tests.
+postgres: setup
+	@scripts/postgres.sh
 
 ## Front-end bundle embedded into the desktop binary.
 ui: setup
@@ -31,7 +35,7 @@ lint: setup
 test-ui: setup
 	cd ui && npm run --silent check && npm run --silent test
 
-test-rust: app
+test-rust: app postgres
 	$(CARGO) test --workspace --exclude loket-e2e
 	$(CARGO) test -p loket-e2e --test architecture
 

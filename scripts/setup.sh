@@ -10,6 +10,8 @@ APT_PACKAGES=(
   libssl-dev pkg-config build-essential file
   # End-to-end tests: a virtual display and WebKit's WebDriver
   xvfb xauth webkit2gtk-driver
+  # The PostgreSQL backend of the server is tested against a real server
+  postgresql postgresql-client
 )
 
 say() { printf '\033[1;32m[setup]\033[0m %s\n' "$*"; }

@@ -1,0 +1,186 @@
+//! The wire protocol between a Loket office device and the provincial server.
+//!
+//! Plain serde types only: both sides depend on this crate, neither on the other.
+//!
+//! Every request carries the header [`PROTOCOL_HEADER`] with the client's protocol version. A
+//! client older than [`MIN_PROTOCOL_VERSION`] gets `426 Upgrade Required` with an [`ApiError`]
+//! whose `min_version` says what to update to. Devices authenticate with
+//! `Authorization: Bearer <token>` from [`EnrollResponse`].
+//!
+//! Sync is push-then-pull:
+//! - `POST /api/v1/sync/push` sends outbox [`Operation`]s in device sequence order. Each is
+//!   idempotent by `op_id` and by `(device, seq)`: a re-sent operation gets its first result
+//!   again and changes nothing.
+//! - `GET /api/v1/sync/pull?after=N&limit=M` returns the office's [`ChangeRecord`]s after the
+//!   checkpoint `N` (a monotonic server sequence), one consistent page at a time.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The oldest client protocol the server still serves.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+/// Request header carrying the client's protocol version.
+pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
+/// Largest number of operations in one push.
+pub const MAX_PUSH_OPS: usize = 500;
+/// Largest page of a pull.
+pub const MAX_PULL_LIMIT: u32 = 1000;
+
+/// Every API error: a stable `code` to branch on and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    /// Set on `426 Upgrade Required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_version: Option<u32>,
+}
+
+/// Exchange a one-time enrollment code for a device credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_name: String,
+    pub app_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: String,
+    /// Four characters, unique across the province; used in registration numbers.
+    pub device_code: String,
+    /// Bearer token. Shown once; the server keeps only its hash.
+    pub token: String,
+    /// Dotted kecamatan code of the office the device belongs to.
+    pub office_code: String,
+    pub office_name: String,
+    /// RFC 3339.
+    pub server_time: String,
+}
+
+/// Check a user's password online (offline login uses the synced hashes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub username: String,
+    pub full_name: String,
+    pub office_code: String,
+    pub roles: Vec<String>,
+}
+
+/// One outbox operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    /// UUIDv7.
+    pub op_id: String,
+    /// Per-device sequence, from 1, without gaps.
+    pub seq: i64,
+    pub entity: String,
+    pub entity_id: String,
+    /// `application.register`, `application.transition`, `application.edit`, ...
+    pub op: String,
+    pub payload: Value,
+    /// For edits: the version the edit was made on.
+    #[serde(default)]
+    pub base_version: Option<i64>,
+    /// Hybrid logical clock of the device when the operation was made.
+    pub hlc: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub ops: Vec<Operation>,
+    /// Operations still pending on the device (reported for IT's device list).
+    #[serde(default)]
+    pub pending: i64,
+    #[serde(default)]
+    pub app_version: String,
+}
+
+/// The server's verdict on one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpStatus {
+    /// Applied (or already applied: re-sends get the same answer).
+    Accepted,
+    /// Refused for a reason a person must see (`code`); never retried.
+    Rejected,
+    /// Concurrent with another change; both sides are kept and shown until resolved.
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpResult {
+    pub op_id: String,
+    pub seq: i64,
+    pub status: OpStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<OpResult>,
+    /// RFC 3339; the device warns when its clock is more than 5 minutes off.
+    pub server_time: String,
+}
+
+/// One change the office must apply, in server order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRecord {
+    /// Monotonic across the server; the pull checkpoint.
+    pub server_seq: i64,
+    /// `application`, `event`, `edit`, `flag`, `conflict`, `user`, ...
+    pub kind: String,
+    pub entity_id: String,
+    pub data: Value,
+    /// The originating device's HLC, if the change came from a device.
+    #[serde(default)]
+    pub hlc: Option<String>,
+    /// RFC 3339, server receipt time.
+    pub received_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<ChangeRecord>,
+    /// The checkpoint to pull after next time.
+    pub next: i64,
+    pub has_more: bool,
+}
+
+/// Health of the server (`/readyz`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub backend: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_result_omits_empty_fields() {
+        let r = OpResult { op_id: "x".into(), seq: 1, status: OpStatus::Accepted, code: None, message: None };
+        assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"op_id":"x","seq":1,"status":"accepted"}"#);
+    }
+
+    #[test]
+    fn operation_base_version_defaults_to_none() {
+        let op: Operation = serde_json::from_str(
+            r#"{"op_id":"a","seq":1,"entity":"application","entity_id":"b","op":"application.register","payload":{},"hlc":"h"}"#,
+        )
+        .unwrap();
+        assert_eq!(op.base_version, None);
+    }
+}

@@ -1,0 +1,102 @@
+//! What provincial IT does: offices, users, enrollment codes, devices.
+
+use chrono::{Duration, Utc};
+use loket_domain::region::catalogue;
+use loket_domain::staff::{validate_user, UserDraft};
+
+use crate::auth;
+use crate::storage::{Device, Storage, StorageError, User};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0} is not a kecamatan of Banten")]
+    UnknownKecamatan(String),
+    #[error("office {0} does not exist; create it first")]
+    NoOffice(String),
+    #[error("invalid user: {0}")]
+    InvalidUser(String),
+    #[error("password must be at least 10 characters")]
+    WeakPassword,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Create (or rename) the office of one Banten kecamatan.
+pub async fn add_office(s: &dyn Storage, code: &str) -> Result<String, AdminError> {
+    let region = catalogue()
+        .kecamatan()
+        .find(|r| r.code == code)
+        .ok_or_else(|| AdminError::UnknownKecamatan(code.to_string()))?;
+    let name = format!("Kecamatan {}", region.name);
+    s.upsert_office(region.code, &name).await?;
+    Ok(name)
+}
+
+/// Create the offices of all 155 kecamatan of Banten.
+pub async fn import_banten(s: &dyn Storage) -> Result<usize, AdminError> {
+    let mut n = 0;
+    for r in catalogue().kecamatan() {
+        s.upsert_office(r.code, &format!("Kecamatan {}", r.name)).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Create a user bound to an office.
+pub async fn add_user(
+    s: &dyn Storage,
+    office: &str,
+    username: &str,
+    full_name: &str,
+    roles: &[String],
+    password: &str,
+) -> Result<User, AdminError> {
+    if s.office(office).await?.is_none() {
+        return Err(AdminError::NoOffice(office.to_string()));
+    }
+    let valid = validate_user(&UserDraft { username: username.into(), roles: roles.to_vec() }, true)
+        .map_err(|issues| {
+            AdminError::InvalidUser(issues.iter().map(|i| i.message.clone()).collect::<Vec<_>>().join(" "))
+        })?;
+    if password.chars().count() < 10 {
+        return Err(AdminError::WeakPassword);
+    }
+    let user = User {
+        id: uuid::Uuid::now_v7().to_string(),
+        office_code: office.to_string(),
+        username: valid.username,
+        full_name: full_name.trim().to_string(),
+        roles: valid.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        password_hash: auth::hash_password(password),
+        active: true,
+    };
+    s.create_user(&user, Utc::now()).await?;
+    Ok(user)
+}
+
+pub async fn reset_password(s: &dyn Storage, username: &str, password: &str) -> Result<(), AdminError> {
+    if password.chars().count() < 10 {
+        return Err(AdminError::WeakPassword);
+    }
+    s.set_password(username, &auth::hash_password(password), Utc::now()).await?;
+    Ok(())
+}
+
+/// Issue a one-time enrollment code for an office, valid for `hours`.
+pub async fn issue_enrollment_code(s: &dyn Storage, office: &str, hours: i64) -> Result<String, AdminError> {
+    if s.office(office).await?.is_none() {
+        return Err(AdminError::NoOffice(office.to_string()));
+    }
+    let code = auth::new_enrollment_code();
+    let expires = Utc::now() + Duration::hours(hours.max(1));
+    s.create_enrollment_code(&auth::hash_secret(&auth::normalise_code(&code)), office, expires).await?;
+    Ok(code)
+}
+
+pub async fn devices(s: &dyn Storage) -> Result<Vec<Device>, AdminError> {
+    Ok(s.list_devices().await?)
+}
+
+pub async fn revoke(s: &dyn Storage, id: &str) -> Result<bool, AdminError> {
+    Ok(s.revoke_device(id, Utc::now()).await?)
+}

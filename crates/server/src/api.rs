@@ -1,0 +1,254 @@
+//! The HTTP API (`/api/v1/…`), health endpoints and the OpenAPI document.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use loket_protocol::{
+    EnrollRequest, EnrollResponse, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse,
+    Readiness, MAX_PULL_LIMIT, MAX_PUSH_OPS, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER,
+};
+use serde::Deserialize;
+use tower_http::trace::TraceLayer;
+
+use crate::auth;
+use crate::error::{ApiError, ApiJson};
+use crate::ratelimit::RateLimiter;
+use crate::storage::{Device, NewDevice, Storage, StorageError};
+
+/// The committed OpenAPI document, served as is.
+pub const OPENAPI: &str = include_str!("../docs/openapi.json");
+
+/// Tunables of the API.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest accepted request body.
+    pub body_limit: usize,
+    /// Enrollment and login attempts per client address per window.
+    pub auth_rate_limit: u32,
+    pub auth_rate_window: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self { body_limit: 4 * 1024 * 1024, auth_rate_limit: 10, auth_rate_window: Duration::from_secs(60) }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    limiter: Arc<RateLimiter>,
+}
+
+/// Build the router.
+pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
+    let state = AppState {
+        storage,
+        limiter: Arc::new(RateLimiter::new(config.auth_rate_limit, config.auth_rate_window)),
+    };
+    let api = Router::new()
+        .route("/enroll", post(enroll))
+        .route("/login", post(login))
+        .route("/offices/{office}/push", post(push))
+        .route("/offices/{office}/changes", get(pull))
+        .layer(middleware::from_fn(negotiate_protocol))
+        .route("/openapi.json", get(openapi));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    let ready = s.storage.ping().await.is_ok();
+    let body = Json(Readiness { ready, backend: s.storage.backend().to_string() });
+    if ready {
+        body.into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+    }
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// Refuse clients without a protocol version, and old ones with 426 and the minimum version.
+async fn negotiate_protocol(req: Request, next: Next) -> Result<Response, ApiError> {
+    let version =
+        req.headers().get(PROTOCOL_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u32>().ok());
+    match version {
+        None => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "protocol_required",
+            format!("send the {PROTOCOL_HEADER} header"),
+        )),
+        Some(v) if v < MIN_PROTOCOL_VERSION => {
+            let mut e = ApiError::new(
+                StatusCode::UPGRADE_REQUIRED,
+                "upgrade_required",
+                format!("protocol {v} is no longer supported; update Loket"),
+            );
+            e.body.min_version = Some(MIN_PROTOCOL_VERSION);
+            Err(e)
+        }
+        Some(_) => Ok(next.run(req).await),
+    }
+}
+
+fn client_ip(req_ext: &axum::http::Extensions) -> IpAddr {
+    req_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The device behind a bearer token, or 401.
+async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<Device, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::unauthorized("unauthenticated", "device credential missing"))?;
+    let device = s
+        .storage
+        .device_by_token(&auth::hash_secret(token.trim()))
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("unauthenticated", "device credential not recognised"))?;
+    if device.revoked {
+        return Err(ApiError::unauthorized("device_revoked", "this device has been revoked by IT"));
+    }
+    Ok(device)
+}
+
+async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollResponse>, ApiError> {
+    if !s.limiter.allow(client_ip(req.extensions()), "enroll") {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many attempts; wait a minute",
+        ));
+    }
+    let ApiJson(body) = ApiJson::<EnrollRequest>::from_request(req, &s).await?;
+    let code_hash = auth::hash_secret(&auth::normalise_code(&body.code));
+    let name: String = body.device_name.chars().filter(|c| !c.is_control()).take(100).collect();
+    let token = auth::new_token();
+    // A fresh device code can collide with an existing one; try a few.
+    for _ in 0..8 {
+        let new = NewDevice {
+            id: uuid::Uuid::now_v7().to_string(),
+            device_code: auth::new_device_code(),
+            token_hash: auth::hash_secret(&token),
+            name: name.clone(),
+            app_version: body.app_version.chars().take(40).collect(),
+        };
+        match s.storage.enroll_device(&code_hash, &new, Utc::now()).await {
+            Ok(device) => {
+                let office = s.storage.office(&device.office_code).await?;
+                tracing::info!(device = %device.id, office = %device.office_code, "device enrolled");
+                return Ok(Json(EnrollResponse {
+                    device_id: device.id,
+                    device_code: device.device_code,
+                    token,
+                    office_name: office.map(|o| o.name).unwrap_or_default(),
+                    office_code: device.office_code,
+                    server_time: Utc::now().to_rfc3339(),
+                }));
+            }
+            Err(StorageError::Duplicate(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "device_code_exhausted",
+        "could not allocate a device code",
+    ))
+}
+
+async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResponse>, ApiError> {
+    if !s.limiter.allow(client_ip(req.extensions()), "login") {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many attempts; wait a minute",
+        ));
+    }
+    let ApiJson(body) = ApiJson::<LoginRequest>::from_request(req, &s).await?;
+    let user = s.storage.user_by_username(body.username.trim()).await?;
+    match user {
+        Some(u) if u.active && auth::verify_password(&body.password, &u.password_hash) => {
+            Ok(Json(LoginResponse {
+                username: u.username,
+                full_name: u.full_name,
+                office_code: u.office_code,
+                roles: u.roles,
+            }))
+        }
+        _ => Err(ApiError::unauthorized("invalid_credentials", "username or password is wrong")),
+    }
+}
+
+async fn push(
+    State(s): State<AppState>,
+    Path(office): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let device = authenticate(&s, &headers).await?;
+    if device.office_code != office {
+        return Err(ApiError::forbidden("a device may only write its own office"));
+    }
+    if body.ops.len() > MAX_PUSH_OPS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_operations",
+            format!("at most {MAX_PUSH_OPS} operations per push"),
+        ));
+    }
+    let results = s.storage.push(&device, &body.ops, Utc::now()).await?;
+    s.storage.report_device(&device.id, &body.app_version, body.pending, Utc::now()).await?;
+    Ok(Json(PushResponse { results, server_time: Utc::now().to_rfc3339() }))
+}
+
+#[derive(Debug, Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<u32>,
+}
+
+async fn pull(
+    State(s): State<AppState>,
+    Path(office): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let device = authenticate(&s, &headers).await?;
+    if device.office_code != office {
+        return Err(ApiError::forbidden("a device may only read its own office"));
+    }
+    let Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let limit = q.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
+    let (changes, has_more) = s.storage.pull(&office, q.after.max(0), limit).await?;
+    let next = changes.last().map_or(q.after.max(0), |c| c.server_seq);
+    Ok(Json(PullResponse { changes, next, has_more }))
+}

@@ -1,0 +1,105 @@
+//! The one error shape of the HTTP API: `{code, message}` with a fitting status.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use loket_protocol::ApiError as Body;
+use serde::de::DeserializeOwned;
+
+use crate::storage::StorageError;
+
+/// An error response. Handlers return `Result<_, ApiError>` and use `?`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: Body,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self { status, body: Body { code: code.into(), message: message.into(), min_version: None } }
+    }
+
+    pub fn unauthorized(code: &str, message: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    pub fn forbidden(message: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden_office", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(what) => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+            }
+            StorageError::Duplicate(what) => {
+                Self::new(StatusCode::CONFLICT, "duplicate", format!("{what} already exists"))
+            }
+            StorageError::CodeInvalid => {
+                Self::new(StatusCode::BAD_REQUEST, "enrollment_code_invalid", "enrollment code is not valid")
+            }
+            StorageError::CodeUsed => {
+                Self::new(StatusCode::GONE, "enrollment_code_used", "enrollment code was already used")
+            }
+            StorageError::CodeExpired => {
+                Self::new(StatusCode::GONE, "enrollment_code_expired", "enrollment code has expired")
+            }
+            other => {
+                // Internals are logged, never sent.
+                tracing::error!(error = %other, "storage failure");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "storage is unavailable; retry later",
+                )
+            }
+        }
+    }
+}
+
+/// `Json<T>` whose rejections use [`ApiError`].
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(match rejection {
+                JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "content_type",
+                    "expected application/json",
+                ),
+                JsonRejection::BytesRejection(ref r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "request body is too large",
+                    )
+                }
+                JsonRejection::JsonSyntaxError(_) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "request body is not valid JSON")
+                }
+                JsonRejection::JsonDataError(e) => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    format!("request body does not match: {}", e.body_text()),
+                ),
+                other => ApiError::new(other.status(), "bad_request", other.body_text()),
+            }),
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `loket-server`: the provincial server and IT's admin commands.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use loket_server::api::{self, ApiConfig};
+use loket_server::config::{Config, FileConfig};
+use loket_server::{admin, open_storage};
+
+#[derive(Parser)]
+#[command(name = "loket-server", version, about = "Loket provincial server")]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "LOKET_CONFIG")]
+    config: Option<PathBuf>,
+    /// `postgres://…` URL, or a SQLite file path (default: loket-server.sqlite3).
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        /// Address to listen on (port 0 picks a free port; the address is printed).
+        #[arg(long, env = "LOKET_LISTEN")]
+        listen: Option<String>,
+    },
+    /// Manage offices.
+    #[command(subcommand)]
+    Office(OfficeCmd),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Issue a one-time enrollment code for a device of an office.
+    EnrollCode {
+        #[arg(long)]
+        office: String,
+        /// Hours until the code expires.
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+    },
+    /// Manage enrolled devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+}
+
+#[derive(Subcommand)]
+enum OfficeCmd {
+    /// Create the offices of all 155 kecamatan of Banten.
+    ImportBanten,
+    /// Create one office by kecamatan code (e.g. 36.01.01).
+    Add { code: String },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create a user; the password is read from LOKET_PASSWORD or the first line of stdin.
+    Add {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        /// Comma-separated: clerk, supervisor, admin.
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+    },
+    /// Set a new password (LOKET_PASSWORD or stdin).
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// List devices: office, last sync, app version, pending operations reported.
+    List,
+    /// Revoke a device: it gets 401 from then on.
+    Revoke { id: String },
+}
+
+fn read_password() -> Result<String> {
+    if let Ok(p) = std::env::var("LOKET_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let config = Config::resolve(listen, cli.database.clone(), file);
+    let storage = open_storage(&config.database).await.context("opening storage")?;
+
+    match cli.command {
+        Command::Serve { .. } => {
+            let durability = storage.durability().await?;
+            if !durability.durable {
+                bail!("storage is not durable ({}); refusing to acknowledge writes", durability.setting);
+            }
+            tracing::info!(backend = storage.backend(), durability = %durability.setting, "storage ready");
+            let router = api::router(
+                storage,
+                ApiConfig {
+                    body_limit: config.body_limit_bytes,
+                    auth_rate_limit: config.auth_rate_limit_per_minute,
+                    auth_rate_window: Duration::from_secs(60),
+                },
+            );
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("binding {}", config.listen))?;
+            println!("listening on {}", listener.local_addr()?);
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+        Command::Office(OfficeCmd::ImportBanten) => {
+            println!("{} offices", admin::import_banten(storage.as_ref()).await?);
+        }
+        Command::Office(OfficeCmd::Add { code }) => {
+            println!("{}", admin::add_office(storage.as_ref(), &code).await?);
+        }
+        Command::User(UserCmd::Add { office, username, full_name, roles }) => {
+            let password = read_password()?;
+            let u =
+                admin::add_user(storage.as_ref(), &office, &username, &full_name, &roles, &password).await?;
+            println!("user {} ({}) created for office {}", u.username, u.roles.join(","), u.office_code);
+        }
+        Command::User(UserCmd::ResetPassword { username }) => {
+            admin::reset_password(storage.as_ref(), &username, &read_password()?).await?;
+            println!("password of {username} reset");
+        }
+        Command::EnrollCode { office, hours } => {
+            println!("{}", admin::issue_enrollment_code(storage.as_ref(), &office, hours).await?);
+        }
+        Command::Device(DeviceCmd::List) => {
+            println!(
+                "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} status",
+                "id", "office", "code", "version", "pending", "last sync"
+            );
+            for d in admin::devices(storage.as_ref()).await? {
+                println!(
+                    "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} {}",
+                    d.id,
+                    d.office_code,
+                    d.device_code,
+                    d.app_version,
+                    d.pending_reported,
+                    d.last_sync_at.as_deref().unwrap_or("-"),
+                    if d.revoked { "revoked" } else { "active" }
+                );
+            }
+        }
+        Command::Device(DeviceCmd::Revoke { id }) => {
+            if !admin::revoke(storage.as_ref(), &id).await? {
+                bail!("no active device {id}");
+            }
+            println!("device {id} revoked");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+use loket_domain::workflow::Role;
+use loket_protocol::{OpStatus, Operation};
+use serde_json::{json, Value};
+
+use super::*;
+
+const NIK: &str = "3601011205900001";
+
+fn op(kind: &str, entity_id: &str, payload: Value, base_version: Option<i64>) -> Operation {
+    Operation {
+        op_id: format!("op-{kind}-{entity_id}"),
+        seq: 1,
+        entity: "application".into(),
+        entity_id: entity_id.into(),
+        op: kind.into(),
+        payload,
+        base_version,
+        hlc: "0000000000000001-00000-AAAA".into(),
+    }
+}
+
+fn register_payload(id: &str, office: &str) -> Value {
+    json!({
+        "id": id, "kind": "bansos", "status": "submitted", "office_code": office, "service_code": "PKH",
+        "period": "2026", "applicant_nik": NIK, "kk": "3601011501100003", "registration_number": "360101-AAAA-000001",
+    })
+}
+
+fn app(id: &str, office: &str, status: &str) -> AppState {
+    AppState {
+        id: id.into(),
+        office_code: office.into(),
+        kind: "bansos".into(),
+        status: status.into(),
+        version: 3,
+        service_code: "PKH".into(),
+        period: Some("2026".into()),
+        applicant_nik: Some(NIK.into()),
+        kk: Some("3601011501100003".into()),
+        registration_number: Some("360102-BBBB-000009".into()),
+    }
+}
+
+fn ctx(office: &str) -> Context {
+    Context { device_office: office.into(), ..Context::default() }
+}
+
+fn verdict(d: &Decision) -> (OpStatus, Option<&'static str>) {
+    (d.status, d.code)
+}
+
+#[test]
+fn register_is_accepted_and_published_to_the_office() {
+    let d =
+        decide(&op("application.register", "a1", register_payload("a1", "36.01.01"), None), &ctx("36.01.01"));
+    assert_eq!(verdict(&d), (OpStatus::Accepted, None));
+    assert!(matches!(&d.writes[0], Write::InsertApplication { app, .. } if app.office_code == "36.01.01"));
+    assert!(
+        matches!(&d.writes[1], Write::Change { kind: "application", office, .. } if office == "36.01.01")
+    );
+}
+
+#[test]
+fn register_refusals() {
+    let cases: Vec<(&str, Value, Context)> = vec![
+        ("forbidden_office", register_payload("a1", "36.01.02"), ctx("36.01.01")),
+        ("invalid_payload", register_payload("other", "36.01.01"), ctx("36.01.01")),
+        (
+            "invalid_payload",
+            json!({"id": "a1", "kind": "loan", "status": "submitted", "office_code": "36.01.01"}),
+            ctx("36.01.01"),
+        ),
+        (
+            "invalid_payload",
+            {
+                let mut p = register_payload("a1", "36.01.01");
+                p["applicant_nik"] = json!("123");
+                p
+            },
+            ctx("36.01.01"),
+        ),
+        ("invalid_payload", json!([1, 2]), ctx("36.01.01")),
+        (
+            "already_registered",
+            register_payload("a1", "36.01.01"),
+            Context { app: Some(app("a1", "36.01.01", "submitted")), ..ctx("36.01.01") },
+        ),
+    ];
+    for (code, payload, c) in cases {
+        let d = decide(&op("application.register", "a1", payload, None), &c);
+        assert_eq!(verdict(&d), (OpStatus::Rejected, Some(code)), "{code}");
+        assert!(d.writes.is_empty());
+    }
+}
+
+#[test]
+fn duplicate_aid_in_another_kecamatan_flags_both() {
+    let c = Context {
+        duplicates: vec![app("b9", "36.01.02", "in_review"), app("c1", "36.01.01", "submitted")],
+        ..ctx("36.01.01")
+    };
+    let d = decide(&op("application.register", "a1", register_payload("a1", "36.01.01"), None), &c);
+    assert_eq!(d.status, OpStatus::Accepted);
+    let flags: Vec<_> = d.writes.iter().filter(|w| matches!(w, Write::Flag { .. })).collect();
+    assert_eq!(
+        flags,
+        [&Write::Flag { application_id: "a1".into(), other_application_id: "b9".into(), reason: "nik" }]
+    );
+    let offices: Vec<_> = d
+        .writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::Change { kind: "flag", office, .. } => Some(office.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(offices, ["36.01.01", "36.01.02"], "both offices are told");
+}
+
+#[test]
+fn inactive_duplicates_are_ignored() {
+    let c = Context {
+        duplicates: vec![app("b9", "36.01.02", "rejected"), app("b8", "36.01.02", "cancelled")],
+        ..ctx("36.01.01")
+    };
+    let d = decide(&op("application.register", "a1", register_payload("a1", "36.01.01"), None), &c);
+    assert!(!d.writes.iter().any(|w| matches!(w, Write::Flag { .. })));
+}
+
+fn transition_op(action: &str, from: &str, actor: &str) -> Operation {
+    op(
+        "application.transition",
+        "a1",
+        json!({ "action": action, "from": from, "note": "catatan", "actor": actor }),
+        Some(3),
+    )
+}
+
+#[test]
+fn decisions_need_a_supervisor_of_the_office() {
+    let base = Context { app: Some(app("a1", "36.01.01", "in_review")), ..ctx("36.01.01") };
+    let clerk = Context { actor: Some(("36.01.01".into(), vec![Role::Clerk])), ..base.clone() };
+    let d = decide(&transition_op("approve", "in_review", "ani"), &clerk);
+    assert_eq!(verdict(&d), (OpStatus::Rejected, Some("role_not_allowed")));
+    let unknown = decide(&transition_op("approve", "in_review", "nobody"), &base);
+    assert_eq!(verdict(&unknown), (OpStatus::Rejected, Some("unknown_user")));
+    let elsewhere = Context { actor: Some(("36.01.02".into(), vec![Role::Supervisor])), ..base.clone() };
+    assert_eq!(
+        verdict(&decide(&transition_op("approve", "in_review", "x"), &elsewhere)).1,
+        Some("unknown_user")
+    );
+    let kasi = Context { actor: Some(("36.01.01".into(), vec![Role::Supervisor])), ..base };
+    let d = decide(&transition_op("approve", "in_review", "kasi"), &kasi);
+    assert_eq!(d.status, OpStatus::Accepted);
+    assert!(matches!(&d.writes[0], Write::SetStatus { status, version: 4, .. } if status == "approved"));
+}
+
+#[test]
+fn concurrent_decisions_first_wins_second_is_a_conflict() {
+    let kasi = Context {
+        app: Some(app("a1", "36.01.01", "approved")),
+        actor: Some(("36.01.01".into(), vec![Role::Supervisor])),
+        ..ctx("36.01.01")
+    };
+    let d = decide(&transition_op("reject", "in_review", "camat"), &kasi);
+    assert_eq!(verdict(&d), (OpStatus::Conflict, Some("status_changed")));
+    assert!(d.writes.iter().any(|w| matches!(w, Write::Conflict { .. })));
+    assert!(d.writes.iter().any(|w| matches!(w, Write::Change { kind: "conflict", .. })));
+}
+
+#[test]
+fn cross_office_operations_are_forbidden() {
+    let c = Context { app: Some(app("a1", "36.01.02", "submitted")), ..ctx("36.01.01") };
+    for o in [
+        transition_op("cancel", "submitted", "x"),
+        op("application.edit", "a1", json!({"fields": {"applicant_name": "X"}}), Some(3)),
+        op("application.attach", "a1", json!({}), None),
+    ] {
+        assert_eq!(verdict(&decide(&o, &c)), (OpStatus::Rejected, Some("forbidden_office")), "{}", o.op);
+    }
+}
+
+#[test]
+fn edits_on_a_stale_version_are_conflicts_kept_on_both_sides() {
+    let c = Context { app: Some(app("a1", "36.01.01", "submitted")), ..ctx("36.01.01") };
+    let fields = json!({"fields": {"applicant_address": "Kp. Baru"}});
+    let ok = decide(&op("application.edit", "a1", fields.clone(), Some(3)), &c);
+    assert_eq!(ok.status, OpStatus::Accepted);
+    let stale = decide(&op("application.edit", "a1", fields, Some(2)), &c);
+    assert_eq!(verdict(&stale), (OpStatus::Conflict, Some("stale_base_version")));
+    let bad = decide(&op("application.edit", "a1", json!({"fields": {"status": "approved"}}), Some(3)), &c);
+    assert_eq!(verdict(&bad), (OpStatus::Rejected, Some("invalid_payload")));
+}
+
+#[test]
+fn unknown_operations_are_rejected_not_fatal() {
+    let d = decide(&op("application.teleport", "a1", json!({}), None), &ctx("36.01.01"));
+    assert_eq!(verdict(&d).0, OpStatus::Rejected);
+    let d = decide(&op("weather.report", "x", json!({}), None), &ctx("36.01.01"));
+    assert_eq!(verdict(&d), (OpStatus::Rejected, Some("unknown_op")));
+}

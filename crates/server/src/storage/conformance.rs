@@ -1,0 +1,331 @@
+//! The conformance suite every storage backend must pass.
+//!
+//! Each check takes a fresh, empty storage. `tests/conformance.rs` runs every check against
+//! SQLite and against PostgreSQL, so the two backends cannot drift apart.
+
+use chrono::{Duration, Utc};
+use loket_protocol::{OpStatus, Operation};
+use serde_json::json;
+
+use super::{NewDevice, Storage, StorageError, User};
+use crate::auth;
+
+/// All checks, by name.
+pub const CHECKS: &[&str] = &[
+    "enrollment",
+    "idempotent_push",
+    "pull_paging",
+    "duplicate_aid",
+    "transitions_and_roles",
+    "edit_conflicts",
+    "users_sync_to_their_office",
+    "durability",
+];
+
+/// Run one named check.
+pub async fn run(name: &str, s: &dyn Storage) {
+    match name {
+        "enrollment" => enrollment(s).await,
+        "idempotent_push" => idempotent_push(s).await,
+        "pull_paging" => pull_paging(s).await,
+        "duplicate_aid" => duplicate_aid(s).await,
+        "transitions_and_roles" => transitions_and_roles(s).await,
+        "edit_conflicts" => edit_conflicts(s).await,
+        "users_sync_to_their_office" => users_sync_to_their_office(s).await,
+        "durability" => durability(s).await,
+        other => panic!("unknown conformance check {other}"),
+    }
+}
+
+async fn office(s: &dyn Storage, code: &str) {
+    s.upsert_office(code, &format!("Kecamatan {code}")).await.unwrap();
+}
+
+/// Enroll a device of `office` and return it.
+pub async fn device(s: &dyn Storage, office_code: &str) -> super::Device {
+    office(s, office_code).await;
+    let code = auth::new_enrollment_code();
+    let hash = auth::hash_secret(&auth::normalise_code(&code));
+    s.create_enrollment_code(&hash, office_code, Utc::now() + Duration::hours(1)).await.unwrap();
+    let new = NewDevice {
+        id: uuid::Uuid::now_v7().to_string(),
+        device_code: auth::new_device_code(),
+        token_hash: auth::hash_secret(&uuid::Uuid::now_v7().to_string()),
+        name: "Laptop loket".into(),
+        app_version: "0.1.0".into(),
+    };
+    s.enroll_device(&hash, &new, Utc::now()).await.unwrap()
+}
+
+pub fn register_op(seq: i64, id: &str, office: &str, nik: &str, kk: &str) -> Operation {
+    Operation {
+        op_id: uuid::Uuid::now_v7().to_string(),
+        seq,
+        entity: "application".into(),
+        entity_id: id.into(),
+        op: "application.register".into(),
+        payload: json!({
+            "id": id, "kind": "bansos", "status": "submitted", "office_code": office, "service_code": "PKH",
+            "period": "2026", "applicant_nik": nik, "kk": kk, "applicant_name": "Warga",
+            "registration_number": format!("{}-AAAA-{seq:06}", office.replace('.', "")),
+        }),
+        base_version: None,
+        hlc: format!("{:016}-00000-AAAA", seq),
+    }
+}
+
+async fn enrollment(s: &dyn Storage) {
+    office(s, "36.01.01").await;
+    let hash = auth::hash_secret("CODE1");
+    s.create_enrollment_code(&hash, "36.01.01", Utc::now() + Duration::hours(1)).await.unwrap();
+    let new = |code: &str| NewDevice {
+        id: uuid::Uuid::now_v7().to_string(),
+        device_code: code.into(),
+        token_hash: auth::hash_secret(code),
+        name: "x".into(),
+        app_version: "0.1.0".into(),
+    };
+    let d = s.enroll_device(&hash, &new("AAAA"), Utc::now()).await.unwrap();
+    assert_eq!(d.office_code, "36.01.01");
+    assert!(matches!(s.enroll_device(&hash, &new("BBBB"), Utc::now()).await, Err(StorageError::CodeUsed)));
+    assert!(matches!(
+        s.enroll_device("nope", &new("CCCC"), Utc::now()).await,
+        Err(StorageError::CodeInvalid)
+    ));
+    let old = auth::hash_secret("OLD");
+    s.create_enrollment_code(&old, "36.01.01", Utc::now() - Duration::minutes(1)).await.unwrap();
+    assert!(matches!(s.enroll_device(&old, &new("DDDD"), Utc::now()).await, Err(StorageError::CodeExpired)));
+    assert!(matches!(
+        s.create_enrollment_code("x", "99.99.99", Utc::now()).await,
+        Err(StorageError::NotFound("office"))
+    ));
+    let found = s.device_by_token(&auth::hash_secret("AAAA")).await.unwrap().unwrap();
+    assert!(!found.revoked);
+    assert!(s.revoke_device(&d.id, Utc::now()).await.unwrap());
+    assert!(!s.revoke_device(&d.id, Utc::now()).await.unwrap(), "revoking twice is a no-op");
+    assert!(s.device_by_token(&auth::hash_secret("AAAA")).await.unwrap().unwrap().revoked);
+    assert_eq!(s.list_devices().await.unwrap().len(), 1);
+}
+
+async fn idempotent_push(s: &dyn Storage) {
+    let d = device(s, "36.01.01").await;
+    let ops: Vec<_> = (1..=5)
+        .map(|i| {
+            register_op(
+                i,
+                &format!("app-{i}"),
+                "36.01.01",
+                &format!("360101120590{i:04}"),
+                "3601011501100003",
+            )
+        })
+        .collect();
+    let first = s.push(&d, &ops, Utc::now()).await.unwrap();
+    assert!(first.iter().all(|r| r.status == OpStatus::Accepted), "{first:?}");
+    for _ in 0..2 {
+        assert_eq!(s.push(&d, &ops, Utc::now()).await.unwrap(), first, "same batch, same results");
+    }
+    assert_eq!(s.count_applications(Some("36.01.01")).await.unwrap(), 5);
+    // The same (device, seq) under a new op id is the same operation.
+    let mut again = ops[0].clone();
+    again.op_id = uuid::Uuid::now_v7().to_string();
+    assert_eq!(s.push(&d, &[again], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
+    assert_eq!(s.count_applications(None).await.unwrap(), 5);
+    let (changes, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    assert_eq!(changes.iter().filter(|c| c.kind == "application").count(), 5);
+    // A bad operation is rejected and does not block the next one.
+    let mut bad = register_op(6, "app-6", "36.01.01", "123", "3601011501100003");
+    bad.payload["applicant_nik"] = json!("123");
+    let good = register_op(7, "app-7", "36.01.01", "3601011205900077", "3601011501100003");
+    let r = s.push(&d, &[bad, good], Utc::now()).await.unwrap();
+    assert_eq!((r[0].status, r[1].status), (OpStatus::Rejected, OpStatus::Accepted));
+    assert_eq!(r[0].code.as_deref(), Some("invalid_payload"));
+}
+
+async fn pull_paging(s: &dyn Storage) {
+    let a = device(s, "36.01.01").await;
+    let b = device(s, "36.01.02").await;
+    let ops: Vec<_> = (1..=7)
+        .map(|i| {
+            register_op(i, &format!("a-{i}"), "36.01.01", &format!("360101120590{i:04}"), "3601011501100003")
+        })
+        .collect();
+    s.push(&a, &ops, Utc::now()).await.unwrap();
+    s.push(&b, &[register_op(1, "b-1", "36.01.02", "3601021205900001", "3601021501100003")], Utc::now())
+        .await
+        .unwrap();
+    let mut after = 0;
+    let mut seen = vec![];
+    loop {
+        let (page, more) = s.pull("36.01.01", after, 3).await.unwrap();
+        assert!(page.len() <= 3);
+        for c in &page {
+            assert!(c.server_seq > after, "monotonic");
+            after = c.server_seq;
+            seen.push(c.entity_id.clone());
+        }
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(seen, (1..=7).map(|i| format!("a-{i}")).collect::<Vec<_>>(), "scoped to the office, in order");
+    let (other, _) = s.pull("36.01.02", 0, 100).await.unwrap();
+    assert_eq!(other.iter().map(|c| c.entity_id.as_str()).collect::<Vec<_>>(), ["b-1"]);
+}
+
+async fn duplicate_aid(s: &dyn Storage) {
+    let a = device(s, "36.01.01").await;
+    let b = device(s, "36.01.02").await;
+    let nik = "3601011205900001";
+    s.push(&a, &[register_op(1, "a-1", "36.01.01", nik, "3601011501100003")], Utc::now()).await.unwrap();
+    // Same NIK, same programme and period, another kecamatan: both offices are told.
+    let r =
+        s.push(&b, &[register_op(1, "b-1", "36.01.02", nik, "3601021501100009")], Utc::now()).await.unwrap();
+    assert_eq!(r[0].status, OpStatus::Accepted);
+    let flags = |office: &'static str| async move {
+        s.pull(office, 0, 100).await.unwrap().0.into_iter().filter(|c| c.kind == "flag").collect::<Vec<_>>()
+    };
+    let fa = flags("36.01.01").await;
+    let fb = flags("36.01.02").await;
+    assert_eq!(fa.len(), 1);
+    assert_eq!(fb.len(), 1);
+    assert_eq!(fa[0].data["other_application_id"], "b-1");
+    assert_eq!(fb[0].data["other_application_id"], "a-1");
+    assert_eq!(fa[0].data["reason"], "nik");
+    // Same KK, different NIK, a third kecamatan: flagged by KK against the first.
+    let c = device(s, "36.01.03").await;
+    s.push(&c, &[register_op(1, "c-1", "36.01.03", "3601031205900002", "3601011501100003")], Utc::now())
+        .await
+        .unwrap();
+    let fc = flags("36.01.03").await;
+    assert_eq!(fc.len(), 1);
+    assert_eq!(fc[0].data["reason"], "kk");
+}
+
+async fn user(s: &dyn Storage, office_code: &str, username: &str, roles: &[&str]) {
+    s.create_user(
+        &User {
+            id: uuid::Uuid::now_v7().to_string(),
+            office_code: office_code.into(),
+            username: username.into(),
+            full_name: username.into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            password_hash: auth::hash_password("rahasia-panjang"),
+            active: true,
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+}
+
+fn transition_op(seq: i64, id: &str, action: &str, from: &str, actor: &str) -> Operation {
+    Operation {
+        op_id: uuid::Uuid::now_v7().to_string(),
+        seq,
+        entity: "application".into(),
+        entity_id: id.into(),
+        op: "application.transition".into(),
+        payload: json!({ "action": action, "from": from, "note": "catatan", "actor": actor }),
+        base_version: Some(1),
+        hlc: format!("{:016}-00000-AAAA", 100 + seq),
+    }
+}
+
+async fn transitions_and_roles(s: &dyn Storage) {
+    let a = device(s, "36.01.01").await;
+    let a2 = device(s, "36.01.01").await;
+    user(s, "36.01.01", "ani", &["clerk"]).await;
+    user(s, "36.01.01", "kasi", &["supervisor"]).await;
+    s.push(&a, &[register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], Utc::now())
+        .await
+        .unwrap();
+    let r =
+        s.push(&a, &[transition_op(2, "x", "start_review", "submitted", "ani")], Utc::now()).await.unwrap();
+    assert_eq!((r[0].status, r[0].code.as_deref()), (OpStatus::Rejected, Some("role_not_allowed")));
+    let r =
+        s.push(&a, &[transition_op(3, "x", "start_review", "submitted", "kasi")], Utc::now()).await.unwrap();
+    assert_eq!(r[0].status, OpStatus::Accepted);
+    // Two devices decide concurrently from in_review: the first to arrive wins.
+    let r1 = s.push(&a, &[transition_op(4, "x", "approve", "in_review", "kasi")], Utc::now()).await.unwrap();
+    let r2 = s.push(&a2, &[transition_op(1, "x", "reject", "in_review", "kasi")], Utc::now()).await.unwrap();
+    assert_eq!(r1[0].status, OpStatus::Accepted);
+    assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
+    let (changes, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    assert_eq!(changes.iter().filter(|c| c.kind == "event").count(), 2);
+    assert_eq!(
+        changes.iter().filter(|c| c.kind == "conflict").count(),
+        1,
+        "the losing decision is kept and shown"
+    );
+    // Another office's device cannot touch it.
+    let b = device(s, "36.01.02").await;
+    let r = s.push(&b, &[transition_op(1, "x", "cancel", "approved", "kasi")], Utc::now()).await.unwrap();
+    assert_eq!(r[0].code.as_deref(), Some("forbidden_office"));
+}
+
+async fn edit_conflicts(s: &dyn Storage) {
+    let a = device(s, "36.01.01").await;
+    let a2 = device(s, "36.01.01").await;
+    s.push(&a, &[register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], Utc::now())
+        .await
+        .unwrap();
+    let edit = |seq: i64, address: &str| Operation {
+        op_id: uuid::Uuid::now_v7().to_string(),
+        seq,
+        entity: "application".into(),
+        entity_id: "x".into(),
+        op: "application.edit".into(),
+        payload: json!({ "application_id": "x", "fields": { "applicant_address": address } }),
+        base_version: Some(1),
+        hlc: format!("{:016}-00000-AAAA", 200 + seq),
+    };
+    let r1 = s.push(&a, &[edit(2, "Kp. Satu")], Utc::now()).await.unwrap();
+    let r2 = s.push(&a2, &[edit(1, "Kp. Dua")], Utc::now()).await.unwrap();
+    assert_eq!(r1[0].status, OpStatus::Accepted);
+    assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("stale_base_version")));
+    let (changes, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    let conflict = changes.iter().find(|c| c.kind == "conflict").expect("conflict published");
+    assert_eq!(conflict.data["fields"]["applicant_address"], "Kp. Dua", "both values are kept");
+    let edit_change = changes.iter().find(|c| c.kind == "edit").unwrap();
+    assert_eq!(edit_change.data["fields"]["applicant_address"], "Kp. Satu");
+}
+
+async fn users_sync_to_their_office(s: &dyn Storage) {
+    office(s, "36.01.01").await;
+    office(s, "36.01.02").await;
+    user(s, "36.01.01", "ani", &["clerk"]).await;
+    assert!(matches!(
+        s.create_user(
+            &User {
+                id: "dup".into(),
+                office_code: "36.01.01".into(),
+                username: "ani".into(),
+                full_name: "Ani".into(),
+                roles: vec![],
+                password_hash: "x".into(),
+                active: true
+            },
+            Utc::now()
+        )
+        .await,
+        Err(StorageError::Duplicate(_))
+    ));
+    let (a, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].kind, "user");
+    assert!(a[0].data["password_hash"].as_str().unwrap().starts_with("$argon2id$"));
+    assert!(s.pull("36.01.02", 0, 100).await.unwrap().0.is_empty());
+    s.set_password("ani", &auth::hash_password("kata-sandi-baru"), Utc::now()).await.unwrap();
+    let (a, _) = s.pull("36.01.01", a[0].server_seq, 100).await.unwrap();
+    assert_eq!(a.len(), 1, "a reset password syncs again");
+    let u = s.user_by_username("ani").await.unwrap().unwrap();
+    assert!(auth::verify_password("kata-sandi-baru", &u.password_hash));
+    assert!(matches!(s.set_password("nobody", "x", Utc::now()).await, Err(StorageError::NotFound(_))));
+}
+
+async fn durability(s: &dyn Storage) {
+    let d = s.durability().await.unwrap();
+    assert!(d.durable, "{} is not durable: {}", s.backend(), d.setting);
+    s.ping().await.unwrap();
+}

@@ -1,0 +1,157 @@
+//! The storage trait of the server, and its two implementations.
+//!
+//! SQLite (embedded, zero set-up) and PostgreSQL implement the same trait and pass the same
+//! conformance suite (`conformance.rs`). What to do with an operation is decided once, by the
+//! pure function [`crate::rules::decide`]; a backend only loads the context it asks for and
+//! executes the writes it returns, in one transaction per operation.
+
+pub mod conformance;
+pub mod postgres;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use loket_protocol::{ChangeRecord, OpResult, Operation};
+use thiserror::Error;
+
+/// Why a storage call failed. Callers branch on the variant.
+#[derive(Debug, Error)]
+pub enum StorageError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    #[error("enrollment code is invalid")]
+    CodeInvalid,
+    #[error("enrollment code was already used")]
+    CodeUsed,
+    #[error("enrollment code has expired")]
+    CodeExpired,
+    #[error("database schema is newer than this server (found {found}, known {known})")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("database: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Backend(e.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for StorageError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Backend(e.to_string())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StorageError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        Self::Backend(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Office {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub office_code: String,
+    pub username: String,
+    pub full_name: String,
+    pub roles: Vec<String>,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub id: String,
+    pub device_code: String,
+    pub token_hash: String,
+    pub name: String,
+    pub app_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: String,
+    pub office_code: String,
+    pub device_code: String,
+    pub name: String,
+    pub app_version: String,
+    pub last_sync_at: Option<String>,
+    pub pending_reported: i64,
+    pub revoked: bool,
+}
+
+/// Durability settings as the backend reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Durability {
+    /// `PRAGMA synchronous` (2 = FULL) or `synchronous_commit`.
+    pub setting: String,
+    pub durable: bool,
+}
+
+/// The server's storage.
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    async fn ping(&self) -> Result<(), StorageError>;
+    async fn durability(&self) -> Result<Durability, StorageError>;
+
+    async fn upsert_office(&self, code: &str, name: &str) -> Result<(), StorageError>;
+    async fn office(&self, code: &str) -> Result<Option<Office>, StorageError>;
+
+    /// Create a user; its record (with the hash) is queued for the office's devices.
+    async fn create_user(&self, user: &User, now: DateTime<Utc>) -> Result<(), StorageError>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StorageError>;
+    async fn set_password(&self, username: &str, hash: &str, now: DateTime<Utc>) -> Result<(), StorageError>;
+
+    async fn create_enrollment_code(
+        &self,
+        code_hash: &str,
+        office_code: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+    /// Consume a one-time code and create the device, atomically.
+    async fn enroll_device(
+        &self,
+        code_hash: &str,
+        device: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> Result<Device, StorageError>;
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StorageError>;
+    async fn revoke_device(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;
+    async fn list_devices(&self) -> Result<Vec<Device>, StorageError>;
+    async fn report_device(
+        &self,
+        id: &str,
+        app_version: &str,
+        pending: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+
+    /// Apply operations in order, one transaction each; idempotent by op id and (device, seq).
+    async fn push(
+        &self,
+        device: &Device,
+        ops: &[Operation],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OpResult>, StorageError>;
+    /// Changes for an office after a checkpoint; `true` when more remain.
+    async fn pull(
+        &self,
+        office_code: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<ChangeRecord>, bool), StorageError>;
+
+    /// Number of applications (all offices when `None`).
+    async fn count_applications(&self, office_code: Option<&str>) -> Result<i64, StorageError>;
+}

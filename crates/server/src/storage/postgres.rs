@@ -1,0 +1,551 @@
+//! PostgreSQL storage: the path to scale (and to replicated PostgreSQL-compatible engines).
+//!
+//! Plain, standard SQL with `$n` parameters. Each operation is one transaction that first takes
+//! a transaction-scoped advisory lock: change-log sequence numbers are then handed out in commit
+//! order, so a pull can never skip a change that commits later with a lower number.
+//! `synchronous_commit` is forced on for every connection: an acknowledged push is on disk.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use loket_domain::workflow::Role;
+use loket_protocol::{ChangeRecord, OpResult, Operation};
+use serde_json::Value;
+use tokio_postgres::{NoTls, Row, Transaction};
+
+use super::{Device, Durability, NewDevice, Office, Storage, StorageError, User};
+use crate::rules::{self, AppState, Context, Write};
+
+const SCHEMA: &str = include_str!("postgres_schema.sql");
+const SCHEMA_VERSION: i64 = 1;
+/// Advisory lock key serialising change-log writers.
+const CHANGE_LOCK: i64 = 0x004C_4F4B_4554;
+
+/// The PostgreSQL backend.
+#[derive(Clone)]
+pub struct PostgresStorage {
+    pool: Pool,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn is_unique(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+}
+
+fn is_fk(e: &tokio_postgres::Error) -> bool {
+    e.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
+}
+
+impl PostgresStorage {
+    /// Connect (pool of `max_size`) and bring the schema up to date.
+    pub async fn connect(url: &str, max_size: usize) -> Result<Self, StorageError> {
+        let mut cfg: tokio_postgres::Config =
+            url.parse().map_err(|e| StorageError::Backend(format!("DATABASE_URL: {e}")))?;
+        cfg.options("-c synchronous_commit=on");
+        let mgr = Manager::from_config(cfg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(mgr)
+            .max_size(max_size)
+            .build()
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        let s = Self { pool };
+        s.migrate().await?;
+        Ok(s)
+    }
+
+    async fn migrate(&self) -> Result<(), StorageError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").await?;
+        let version: Option<i64> =
+            tx.query_opt("SELECT max(version) FROM schema_version", &[]).await?.and_then(|r| r.get(0));
+        match version.unwrap_or(0) {
+            0 => {
+                tx.batch_execute(SCHEMA).await?;
+                tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&SCHEMA_VERSION]).await?;
+            }
+            v if v > SCHEMA_VERSION => {
+                return Err(StorageError::SchemaTooNew { found: v, known: SCHEMA_VERSION })
+            }
+            _ => {}
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn user_row(r: &Row) -> User {
+    let roles: String = r.get(4);
+    User {
+        id: r.get(0),
+        office_code: r.get(1),
+        username: r.get(2),
+        full_name: r.get(3),
+        roles: roles.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        password_hash: r.get(5),
+        active: r.get(6),
+    }
+}
+
+fn device_row(r: &Row) -> Device {
+    let revoked: Option<String> = r.get(7);
+    Device {
+        id: r.get(0),
+        office_code: r.get(1),
+        device_code: r.get(2),
+        name: r.get(3),
+        app_version: r.get(4),
+        last_sync_at: r.get(5),
+        pending_reported: r.get(6),
+        revoked: revoked.is_some(),
+    }
+}
+
+fn app_row(r: &Row) -> AppState {
+    AppState {
+        id: r.get(0),
+        office_code: r.get(1),
+        kind: r.get(2),
+        status: r.get(3),
+        version: r.get(4),
+        service_code: r.get(5),
+        period: r.get(6),
+        applicant_nik: r.get(7),
+        kk: r.get(8),
+        registration_number: r.get(9),
+    }
+}
+
+const USER_COLUMNS: &str = "id, office_code, username, full_name, roles, password_hash, active";
+const DEVICE_COLUMNS: &str =
+    "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
+const APP_COLUMNS: &str =
+    "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number";
+
+async fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageError> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
+    let data = crate::sync::user_record(u).to_string();
+    tx.execute(
+        "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, 'user', $2, $3, NULL, $4)",
+        &[&u.office_code, &u.id, &data, &now],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn apply_op(
+    tx: &Transaction<'_>,
+    device: &Device,
+    op: &Operation,
+    now: &str,
+) -> Result<OpResult, StorageError> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
+    let previous = tx
+        .query_opt(
+            "SELECT result FROM op_log WHERE op_id = $1 OR (device_id = $2 AND seq = $3) LIMIT 1",
+            &[&op.op_id, &device.id, &op.seq],
+        )
+        .await?;
+    if let Some(row) = previous {
+        let previous: String = row.get(0);
+        return serde_json::from_str(&previous).map_err(|e| StorageError::Backend(format!("op_log: {e}")));
+    }
+    let needs = rules::needs(op);
+    let mut ctx = Context { device_office: device.office_code.clone(), ..Context::default() };
+    if let Some(id) = &needs.application_id {
+        ctx.app = tx
+            .query_opt(&format!("SELECT {APP_COLUMNS} FROM application WHERE id = $1"), &[id])
+            .await?
+            .map(|r| app_row(&r));
+    }
+    if let Some(actor) = &needs.actor {
+        ctx.actor = tx
+            .query_opt("SELECT office_code, roles FROM app_user WHERE username = $1 AND active", &[actor])
+            .await?
+            .map(|r| {
+                let roles: String = r.get(1);
+                (r.get::<_, String>(0), roles.split(',').filter_map(Role::parse).collect())
+            });
+    }
+    if let Some(key) = &needs.duplicates_of {
+        ctx.duplicates = tx
+            .query(
+                &format!(
+                    "SELECT {APP_COLUMNS} FROM application WHERE kind = 'bansos' AND service_code = $1 AND period = $2
+                       AND office_code <> $3
+                       AND ((CAST($4 AS TEXT) IS NOT NULL AND applicant_nik = $4) OR (CAST($5 AS TEXT) IS NOT NULL AND kk = $5))"
+                ),
+                &[&key.programme, &key.period, &device.office_code, &key.nik, &key.kk],
+            )
+            .await?
+            .iter()
+            .map(app_row)
+            .collect();
+    }
+    let decision = rules::decide(op, &ctx);
+    for w in &decision.writes {
+        execute(tx, w, op, now).await?;
+    }
+    let result = decision.result(op);
+    let text = serde_json::to_string(&result).unwrap_or_default();
+    tx.execute(
+        "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES ($1, $2, $3, $4, $5)",
+        &[&op.op_id, &device.id, &op.seq, &text, &now],
+    )
+    .await?;
+    Ok(result)
+}
+
+async fn execute(tx: &Transaction<'_>, w: &Write, op: &Operation, now: &str) -> Result<(), StorageError> {
+    match w {
+        Write::InsertApplication { app, data } => {
+            let data = data.to_string();
+            tx.execute(
+                "INSERT INTO application (id, office_code, kind, service_code, period, status, applicant_nik, kk,
+                     registration_number, data, version, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                &[
+                    &app.id,
+                    &app.office_code,
+                    &app.kind,
+                    &app.service_code,
+                    &app.period,
+                    &app.status,
+                    &app.applicant_nik,
+                    &app.kk,
+                    &app.registration_number,
+                    &data,
+                    &app.version,
+                    &now,
+                ],
+            )
+            .await?;
+        }
+        Write::SetStatus { id, status, version, registration_number } => {
+            tx.execute(
+                "UPDATE application SET status = $2, version = $3, registration_number = $4, updated_at = $5 WHERE id = $1",
+                &[id, status, version, registration_number, &now],
+            )
+            .await?;
+        }
+        Write::SetFields { id, fields, version } => {
+            let row = tx.query_one("SELECT data FROM application WHERE id = $1", &[id]).await?;
+            let data: String = row.get(0);
+            let mut data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            if let Some(obj) = data.as_object_mut() {
+                for (k, v) in fields {
+                    obj.insert(k.clone(), v.clone());
+                }
+            }
+            let data = data.to_string();
+            tx.execute(
+                "UPDATE application SET data = $2, version = $3, updated_at = $4 WHERE id = $1",
+                &[id, &data, version, &now],
+            )
+            .await?;
+        }
+        Write::Change { office, kind, entity_id, data } => {
+            let (kind, data) = (kind.to_string(), data.to_string());
+            tx.execute(
+                "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[office, &kind, entity_id, &data, &op.hlc, &now],
+            )
+            .await?;
+        }
+        Write::Flag { application_id, other_application_id, reason } => {
+            let reason = reason.to_string();
+            tx.execute(
+                "INSERT INTO aid_flag (application_id, other_application_id, reason, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+                &[application_id, other_application_id, &reason, &now],
+            )
+            .await?;
+        }
+        Write::Conflict { application_id, data } => {
+            let data = data.to_string();
+            tx.execute(
+                "INSERT INTO conflict (id, application_id, data, created_at) VALUES ($1, $2, $3, $4)",
+                &[&op.op_id, application_id, &data, &now],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Storage for PostgresStorage {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        self.pool.get().await?.execute("SELECT 1", &[]).await?;
+        Ok(())
+    }
+
+    async fn durability(&self) -> Result<Durability, StorageError> {
+        let c = self.pool.get().await?;
+        let sync: String = c.query_one("SHOW synchronous_commit", &[]).await?.get(0);
+        let fsync: String = c.query_one("SHOW fsync", &[]).await?.get(0);
+        Ok(Durability {
+            setting: format!("synchronous_commit={sync} fsync={fsync}"),
+            durable: sync == "on" && fsync == "on",
+        })
+    }
+
+    async fn upsert_office(&self, code: &str, name: &str) -> Result<(), StorageError> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "INSERT INTO office (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+                &[&code, &name],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn office(&self, code: &str) -> Result<Option<Office>, StorageError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt("SELECT code, name FROM office WHERE code = $1", &[&code])
+            .await?;
+        Ok(row.map(|r| Office { code: r.get(0), name: r.get(1) }))
+    }
+
+    async fn create_user(&self, u: &User, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let now = ts(now);
+        let roles = u.roles.join(",");
+        tx.execute(
+            "INSERT INTO app_user (id, office_code, username, full_name, roles, password_hash, active, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&u.id, &u.office_code, &u.username, &u.full_name, &roles, &u.password_hash, &u.active, &now],
+        )
+        .await
+        .map_err(|e| if is_unique(&e) { StorageError::Duplicate("username") } else { e.into() })?;
+        user_change(&tx, u, &now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StorageError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"), &[&username])
+            .await?;
+        Ok(row.map(|r| user_row(&r)))
+    }
+
+    async fn set_password(&self, username: &str, hash: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let now = ts(now);
+        let n = tx
+            .execute(
+                "UPDATE app_user SET password_hash = $2, updated_at = $3 WHERE username = $1",
+                &[&username, &hash, &now],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StorageError::NotFound("user"));
+        }
+        let row = tx
+            .query_one(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"), &[&username])
+            .await?;
+        user_change(&tx, &user_row(&row), &now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_enrollment_code(
+        &self,
+        code_hash: &str,
+        office_code: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "INSERT INTO enrollment_code (code_hash, office_code, expires_at) VALUES ($1, $2, $3)",
+                &[&code_hash, &office_code, &ts(expires_at)],
+            )
+            .await
+            .map_err(|e| {
+                if is_fk(&e) {
+                    StorageError::NotFound("office")
+                } else if is_unique(&e) {
+                    StorageError::Duplicate("enrollment code")
+                } else {
+                    e.into()
+                }
+            })?;
+        Ok(())
+    }
+
+    async fn enroll_device(
+        &self,
+        code_hash: &str,
+        d: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> Result<Device, StorageError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let row = tx
+            .query_opt(
+                "SELECT office_code, expires_at, used_at FROM enrollment_code WHERE code_hash = $1 FOR UPDATE",
+                &[&code_hash],
+            )
+            .await?
+            .ok_or(StorageError::CodeInvalid)?;
+        let (office, expires, used): (String, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
+        if used.is_some() {
+            return Err(StorageError::CodeUsed);
+        }
+        let now = ts(now);
+        if expires <= now {
+            return Err(StorageError::CodeExpired);
+        }
+        tx.execute("UPDATE enrollment_code SET used_at = $2 WHERE code_hash = $1", &[&code_hash, &now])
+            .await?;
+        tx.execute(
+            "INSERT INTO device (id, office_code, device_code, token_hash, name, app_version, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&d.id, &office, &d.device_code, &d.token_hash, &d.name, &d.app_version, &now],
+        )
+        .await
+        .map_err(|e| if is_unique(&e) { StorageError::Duplicate("device code") } else { e.into() })?;
+        let row =
+            tx.query_one(&format!("SELECT {DEVICE_COLUMNS} FROM device WHERE id = $1"), &[&d.id]).await?;
+        tx.commit().await?;
+        Ok(device_row(&row))
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StorageError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_opt(&format!("SELECT {DEVICE_COLUMNS} FROM device WHERE token_hash = $1"), &[&token_hash])
+            .await?;
+        Ok(row.map(|r| device_row(&r)))
+    }
+
+    async fn revoke_device(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        let n = self
+            .pool
+            .get()
+            .await?
+            .execute(
+                "UPDATE device SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                &[&id, &ts(now)],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn list_devices(&self) -> Result<Vec<Device>, StorageError> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(&format!("SELECT {DEVICE_COLUMNS} FROM device ORDER BY office_code, created_at"), &[])
+            .await?;
+        Ok(rows.iter().map(device_row).collect())
+    }
+
+    async fn report_device(
+        &self,
+        id: &str,
+        app_version: &str,
+        pending: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.pool
+            .get()
+            .await?
+            .execute(
+                "UPDATE device SET app_version = CASE WHEN $2 = '' THEN app_version ELSE $2 END,
+                     pending_reported = $3, last_sync_at = $4 WHERE id = $1",
+                &[&id, &app_version, &pending, &ts(now)],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn push(
+        &self,
+        device: &Device,
+        ops: &[Operation],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OpResult>, StorageError> {
+        let mut c = self.pool.get().await?;
+        let now = ts(now);
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            let tx = c.transaction().await?;
+            let result = apply_op(&tx, device, op, &now).await?;
+            tx.commit().await?;
+            results.push(result);
+        }
+        Ok(results)
+    }
+
+    async fn pull(
+        &self,
+        office_code: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<ChangeRecord>, bool), StorageError> {
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                "SELECT server_seq, kind, entity_id, data, hlc, received_at FROM change_log
+                 WHERE office_code = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3",
+                &[&office_code, &after, &(i64::from(limit) + 1)],
+            )
+            .await?;
+        let mut changes: Vec<ChangeRecord> = rows
+            .iter()
+            .map(|r| {
+                let data: String = r.get(3);
+                ChangeRecord {
+                    server_seq: r.get(0),
+                    kind: r.get(1),
+                    entity_id: r.get(2),
+                    data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                    hlc: r.get(4),
+                    received_at: r.get(5),
+                }
+            })
+            .collect();
+        let more = changes.len() > limit as usize;
+        changes.truncate(limit as usize);
+        Ok((changes, more))
+    }
+
+    async fn count_applications(&self, office_code: Option<&str>) -> Result<i64, StorageError> {
+        let row = self
+            .pool
+            .get()
+            .await?
+            .query_one(
+                "SELECT count(*) FROM application WHERE CAST($1 AS TEXT) IS NULL OR office_code = $1",
+                &[&office_code],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+}

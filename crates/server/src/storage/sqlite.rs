@@ -1,0 +1,539 @@
+//! Embedded SQLite storage: the zero-set-up default.
+//!
+//! One connection behind a mutex: SQLite has one writer anyway, and serialising operations
+//! makes the change log's sequence the commit order, so a pull can never skip a change that
+//! commits later with a lower number. `synchronous=FULL`: an acknowledged push is on disk.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use loket_domain::workflow::Role;
+use loket_protocol::{ChangeRecord, OpResult, Operation};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde_json::Value;
+
+use super::{Device, Durability, NewDevice, Office, Storage, StorageError, User};
+use crate::rules::{self, AppState, Context, Write};
+
+const SCHEMA: &str = include_str!("sqlite_schema.sql");
+const SCHEMA_VERSION: i64 = 1;
+
+/// The SQLite backend.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn is_unique(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+impl SqliteStorage {
+    /// Open (creating) the database file and bring its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StorageError::Backend(format!("{}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StorageError::SchemaTooNew { found: version, known: SCHEMA_VERSION });
+        }
+        if version == 0 {
+            conn.execute_batch(&format!("BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))?;
+        }
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StorageError::Backend(format!("storage task: {e}")))?
+    }
+}
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let roles: String = r.get(4)?;
+    Ok(User {
+        id: r.get(0)?,
+        office_code: r.get(1)?,
+        username: r.get(2)?,
+        full_name: r.get(3)?,
+        roles: roles.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        password_hash: r.get(5)?,
+        active: r.get(6)?,
+    })
+}
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    let revoked: Option<String> = r.get(7)?;
+    Ok(Device {
+        id: r.get(0)?,
+        office_code: r.get(1)?,
+        device_code: r.get(2)?,
+        name: r.get(3)?,
+        app_version: r.get(4)?,
+        last_sync_at: r.get(5)?,
+        pending_reported: r.get(6)?,
+        revoked: revoked.is_some(),
+    })
+}
+
+const DEVICE_COLUMNS: &str =
+    "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
+const APP_COLUMNS: &str =
+    "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number";
+
+fn app_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppState> {
+    Ok(AppState {
+        id: r.get(0)?,
+        office_code: r.get(1)?,
+        kind: r.get(2)?,
+        status: r.get(3)?,
+        version: r.get(4)?,
+        service_code: r.get(5)?,
+        period: r.get(6)?,
+        applicant_nik: r.get(7)?,
+        kk: r.get(8)?,
+        registration_number: r.get(9)?,
+    })
+}
+
+fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageError> {
+    let data = crate::sync::user_record(u);
+    tx.prepare_cached(
+        "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES (?1, 'user', ?2, ?3, NULL, ?4)",
+    )?
+    .execute(params![u.office_code, u.id, data.to_string(), now])?;
+    Ok(())
+}
+
+/// Apply one operation inside `tx`; returns its result.
+fn apply_op(
+    tx: &Transaction<'_>,
+    device: &Device,
+    op: &Operation,
+    now: &str,
+) -> Result<OpResult, StorageError> {
+    let previous: Option<String> = tx
+        .prepare_cached(
+            "SELECT result FROM op_log WHERE op_id = ?1 OR (device_id = ?2 AND seq = ?3) LIMIT 1",
+        )?
+        .query_row(params![op.op_id, device.id, op.seq], |r| r.get(0))
+        .optional()?;
+    if let Some(previous) = previous {
+        return serde_json::from_str(&previous).map_err(|e| StorageError::Backend(format!("op_log: {e}")));
+    }
+    let needs = rules::needs(op);
+    let mut ctx = Context { device_office: device.office_code.clone(), ..Context::default() };
+    if let Some(id) = &needs.application_id {
+        ctx.app = tx
+            .prepare_cached(&format!("SELECT {APP_COLUMNS} FROM application WHERE id = ?1"))?
+            .query_row([id], app_row)
+            .optional()?;
+    }
+    if let Some(actor) = &needs.actor {
+        ctx.actor = tx
+            .prepare_cached("SELECT office_code, roles FROM app_user WHERE username = ?1 AND active")?
+            .query_row([actor], |r| {
+                let roles: String = r.get(1)?;
+                Ok((r.get::<_, String>(0)?, roles.split(',').filter_map(Role::parse).collect()))
+            })
+            .optional()?;
+    }
+    if let Some(key) = &needs.duplicates_of {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT {APP_COLUMNS} FROM application WHERE kind = 'bansos' AND service_code = ?1 AND period = ?2
+               AND office_code <> ?3 AND ((?4 IS NOT NULL AND applicant_nik = ?4) OR (?5 IS NOT NULL AND kk = ?5))"
+        ))?;
+        ctx.duplicates = stmt
+            .query_map(params![key.programme, key.period, device.office_code, key.nik, key.kk], app_row)?
+            .collect::<Result<_, _>>()?;
+    }
+    let decision = rules::decide(op, &ctx);
+    for w in &decision.writes {
+        execute(tx, w, op, now)?;
+    }
+    let result = decision.result(op);
+    tx.prepare_cached(
+        "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        op.op_id,
+        device.id,
+        op.seq,
+        serde_json::to_string(&result).unwrap_or_default(),
+        now
+    ])?;
+    Ok(result)
+}
+
+fn execute(tx: &Transaction<'_>, w: &Write, op: &Operation, now: &str) -> Result<(), StorageError> {
+    match w {
+        Write::InsertApplication { app, data } => {
+            tx.prepare_cached(
+                "INSERT INTO application (id, office_code, kind, service_code, period, status, applicant_nik, kk,
+                     registration_number, data, version, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                app.id,
+                app.office_code,
+                app.kind,
+                app.service_code,
+                app.period,
+                app.status,
+                app.applicant_nik,
+                app.kk,
+                app.registration_number,
+                data.to_string(),
+                app.version,
+                now
+            ])?;
+        }
+        Write::SetStatus { id, status, version, registration_number } => {
+            tx.prepare_cached(
+                "UPDATE application SET status = ?2, version = ?3, registration_number = ?4, updated_at = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, status, version, registration_number, now])?;
+        }
+        Write::SetFields { id, fields, version } => {
+            let data: String = tx
+                .prepare_cached("SELECT data FROM application WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))?;
+            let mut data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            if let Some(obj) = data.as_object_mut() {
+                for (k, v) in fields {
+                    obj.insert(k.clone(), v.clone());
+                }
+            }
+            tx.prepare_cached(
+                "UPDATE application SET data = ?2, version = ?3, updated_at = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, data.to_string(), version, now])?;
+        }
+        Write::Change { office, kind, entity_id, data } => {
+            tx.prepare_cached(
+                "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![office, kind, entity_id, data.to_string(), op.hlc, now])?;
+        }
+        Write::Flag { application_id, other_application_id, reason } => {
+            tx.prepare_cached(
+                "INSERT INTO aid_flag (application_id, other_application_id, reason, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![application_id, other_application_id, reason, now])?;
+        }
+        Write::Conflict { application_id, data } => {
+            tx.prepare_cached(
+                "INSERT INTO conflict (id, application_id, data, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![op.op_id, application_id, data.to_string(), now])?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        self.run(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?)).await
+    }
+
+    async fn durability(&self) -> Result<Durability, StorageError> {
+        self.run(|c| {
+            let sync: i64 = c.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+            let mode: String = c.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+            Ok(Durability { setting: format!("journal_mode={mode} synchronous={sync}"), durable: sync >= 2 })
+        })
+        .await
+    }
+
+    async fn upsert_office(&self, code: &str, name: &str) -> Result<(), StorageError> {
+        let (code, name) = (code.to_string(), name.to_string());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO office (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+                params![code, name],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn office(&self, code: &str) -> Result<Option<Office>, StorageError> {
+        let code = code.to_string();
+        self.run(move |c| {
+            Ok(c.query_row("SELECT code, name FROM office WHERE code = ?1", [code], |r| {
+                Ok(Office { code: r.get(0)?, name: r.get(1)? })
+            })
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn create_user(&self, user: &User, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let u = user.clone();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = ts(now);
+            tx.execute(
+                "INSERT INTO app_user (id, office_code, username, full_name, roles, password_hash, active, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![u.id, u.office_code, u.username, u.full_name, u.roles.join(","), u.password_hash, u.active, now],
+            )
+            .map_err(|e| if is_unique(&e) { StorageError::Duplicate("username") } else { e.into() })?;
+            user_change(&tx, &u, &now)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StorageError> {
+        let username = username.to_string();
+        self.run(move |c| {
+            Ok(c.query_row(
+                "SELECT id, office_code, username, full_name, roles, password_hash, active FROM app_user WHERE username = ?1",
+                [username],
+                user_row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn set_password(&self, username: &str, hash: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
+        let (username, hash) = (username.to_string(), hash.to_string());
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = ts(now);
+            let n = tx.execute(
+                "UPDATE app_user SET password_hash = ?2, updated_at = ?3 WHERE username = ?1",
+                params![username, hash, now],
+            )?;
+            if n == 0 {
+                return Err(StorageError::NotFound("user"));
+            }
+            let u = tx.query_row(
+                "SELECT id, office_code, username, full_name, roles, password_hash, active FROM app_user WHERE username = ?1",
+                [&username],
+                user_row,
+            )?;
+            user_change(&tx, &u, &now)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_enrollment_code(
+        &self,
+        code_hash: &str,
+        office_code: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let (h, o) = (code_hash.to_string(), office_code.to_string());
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO enrollment_code (code_hash, office_code, expires_at) VALUES (?1, ?2, ?3)",
+                params![h, o, ts(expires_at)],
+            )
+            .map_err(|e| match &e {
+                rusqlite::Error::SqliteFailure(f, _) if f.extended_code == 787 => {
+                    StorageError::NotFound("office")
+                }
+                _ if is_unique(&e) => StorageError::Duplicate("enrollment code"),
+                _ => e.into(),
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn enroll_device(
+        &self,
+        code_hash: &str,
+        d: &NewDevice,
+        now: DateTime<Utc>,
+    ) -> Result<Device, StorageError> {
+        let (h, d) = (code_hash.to_string(), d.clone());
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row: Option<(String, String, Option<String>)> = tx
+                .query_row(
+                    "SELECT office_code, expires_at, used_at FROM enrollment_code WHERE code_hash = ?1",
+                    [&h],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let (office, expires, used) = row.ok_or(StorageError::CodeInvalid)?;
+            if used.is_some() {
+                return Err(StorageError::CodeUsed);
+            }
+            if expires <= ts(now) {
+                return Err(StorageError::CodeExpired);
+            }
+            tx.execute("UPDATE enrollment_code SET used_at = ?2 WHERE code_hash = ?1", params![h, ts(now)])?;
+            tx.execute(
+                "INSERT INTO device (id, office_code, device_code, token_hash, name, app_version, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![d.id, office, d.device_code, d.token_hash, d.name, d.app_version, ts(now)],
+            )
+            .map_err(|e| {
+                if is_unique(&e) {
+                    StorageError::Duplicate("device code")
+                } else {
+                    e.into()
+                }
+            })?;
+            let device = tx.query_row(
+                &format!("SELECT {DEVICE_COLUMNS} FROM device WHERE id = ?1"),
+                [&d.id],
+                device_row,
+            )?;
+            tx.commit()?;
+            Ok(device)
+        })
+        .await
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StorageError> {
+        let h = token_hash.to_string();
+        self.run(move |c| {
+            Ok(c.prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM device WHERE token_hash = ?1"))?
+                .query_row([h], device_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        let id = id.to_string();
+        self.run(move |c| {
+            Ok(c.execute(
+                "UPDATE device SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, ts(now)],
+            )? == 1)
+        })
+        .await
+    }
+
+    async fn list_devices(&self) -> Result<Vec<Device>, StorageError> {
+        self.run(|c| {
+            let mut stmt =
+                c.prepare(&format!("SELECT {DEVICE_COLUMNS} FROM device ORDER BY office_code, created_at"))?;
+            let rows = stmt.query_map([], device_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn report_device(
+        &self,
+        id: &str,
+        app_version: &str,
+        pending: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let (id, v) = (id.to_string(), app_version.to_string());
+        self.run(move |c| {
+            c.prepare_cached(
+                "UPDATE device SET app_version = CASE WHEN ?2 = '' THEN app_version ELSE ?2 END,
+                     pending_reported = ?3, last_sync_at = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, v, pending, ts(now)])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn push(
+        &self,
+        device: &Device,
+        ops: &[Operation],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OpResult>, StorageError> {
+        let (device, ops) = (device.clone(), ops.to_vec());
+        self.run(move |c| {
+            let now = ts(now);
+            let mut results = Vec::with_capacity(ops.len());
+            // One transaction per operation: a bad operation never takes the others with it.
+            for op in &ops {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let result = apply_op(&tx, &device, op, &now)?;
+                tx.commit()?;
+                results.push(result);
+            }
+            Ok(results)
+        })
+        .await
+    }
+
+    async fn pull(
+        &self,
+        office_code: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<ChangeRecord>, bool), StorageError> {
+        let office = office_code.to_string();
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT server_seq, kind, entity_id, data, hlc, received_at FROM change_log
+                 WHERE office_code = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
+            )?;
+            let mut changes: Vec<ChangeRecord> = stmt
+                .query_map(params![office, after, i64::from(limit) + 1], |r| {
+                    let data: String = r.get(3)?;
+                    Ok(ChangeRecord {
+                        server_seq: r.get(0)?,
+                        kind: r.get(1)?,
+                        entity_id: r.get(2)?,
+                        data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                        hlc: r.get(4)?,
+                        received_at: r.get(5)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let more = changes.len() > limit as usize;
+            changes.truncate(limit as usize);
+            Ok((changes, more))
+        })
+        .await
+    }
+
+    async fn count_applications(&self, office_code: Option<&str>) -> Result<i64, StorageError> {
+        let office = office_code.map(str::to_string);
+        self.run(move |c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM application WHERE ?1 IS NULL OR office_code = ?1",
+                [office],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+}

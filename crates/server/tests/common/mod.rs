@@ -1,0 +1,64 @@
+//! Fresh storages for tests: a SQLite file in a temporary directory, or a PostgreSQL database
+//! of its own (created here, dropped when the guard goes). PostgreSQL must be reachable at
+//! `LOKET_TEST_POSTGRES` (default `postgres://loket:loket@127.0.0.1:5432/postgres`); `make test`
+//! starts one. A missing PostgreSQL fails the test — it is never skipped.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use loket_server::storage::postgres::PostgresStorage;
+use loket_server::storage::sqlite::SqliteStorage;
+use loket_server::storage::Storage;
+
+pub fn pg_admin_url() -> String {
+    std::env::var("LOKET_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://loket:loket@127.0.0.1:5432/postgres".into())
+}
+
+/// Keeps a test's storage alive and cleans it up.
+pub enum Guard {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, db: String },
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Guard::Postgres { admin_url, db } = self {
+            let (url, db) = (admin_url.clone(), db.clone());
+            // Drop runs outside async: use a private runtime on a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok((client, conn)) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await {
+                        tokio::spawn(conn);
+                        let _ =
+                            client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub fn sqlite() -> (Arc<dyn Storage>, Guard) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStorage::open(&dir.path().join("server.sqlite3")).unwrap();
+    (Arc::new(s), Guard::Sqlite(dir))
+}
+
+pub async fn postgres() -> (Arc<dyn Storage>, Guard) {
+    let admin = pg_admin_url();
+    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at {admin} is not reachable ({e}); run `make test`, which starts it")
+    });
+    tokio::spawn(conn);
+    let db = format!("loket_test_{}", uuid::Uuid::now_v7().simple());
+    client.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+    let url = match admin.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{db}"),
+        None => panic!("LOKET_TEST_POSTGRES must end in /<database>"),
+    };
+    let s = PostgresStorage::connect(&url, 8).await.unwrap();
+    (Arc::new(s), Guard::Postgres { admin_url: admin, db })
+}
