@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: setup postgres ui app run test lint test-rust test-ui test-e2e bindings deb clean
+.PHONY: setup postgres ui app server run test lint test-rust test-ui test-e2e bindings deb clean
 
 setup:
 	@scripts/setup.sh
@@ -21,12 +21,25 @@ ui: setup
 app: ui
 	$(CARGO) build -p loket
 
-## Start the desktop app. Data lives in the OS app-data directory unless LOKET_DATA_DIR is set.
-run: app
-	./target/debug/loket
+## The provincial server binary.
+server: setup
+	$(CARGO) build -p loket-server
+
+## Start the desktop app with a local provincial server on embedded SQLite (in .loket-dev/).
+## The app's data lives in the OS app-data directory unless LOKET_DATA_DIR is set.
+LOKET_DEV_DIR ?= $(CURDIR)/.loket-dev
+LOKET_SERVER_LISTEN ?= 127.0.0.1:8787
+run: app server
+	@mkdir -p $(LOKET_DEV_DIR)
+	@./target/debug/loket-server --database $(LOKET_DEV_DIR)/server.sqlite3 office import-banten >/dev/null
+	@./target/debug/loket-server --database $(LOKET_DEV_DIR)/server.sqlite3 serve --listen $(LOKET_SERVER_LISTEN) \
+	    2>$(LOKET_DEV_DIR)/server.log & server=$$!; \
+	  trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
+	  echo "Local provincial server on http://$(LOKET_SERVER_LISTEN) (log: $(LOKET_DEV_DIR)/server.log)"; \
+	  LOKET_SERVER_URL=http://$(LOKET_SERVER_LISTEN) ./target/debug/loket
 
 ## Every check: formatting, lints, Rust tests, UI type-check and unit tests, E2E in the real window.
-test: app lint test-ui test-rust test-e2e
+test: app server lint test-ui test-rust test-e2e
 
 lint: setup
 	$(CARGO) fmt --all --check

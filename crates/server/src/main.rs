@@ -97,6 +97,16 @@ fn read_password() -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
+/// SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let mut term =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
@@ -137,10 +147,9 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("binding {}", config.listen))?;
             println!("listening on {}", listener.local_addr()?);
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
+                .with_graceful_shutdown(shutdown_signal())
                 .await?;
+            tracing::info!("server stopped");
         }
         Command::Office(OfficeCmd::ImportBanten) => {
             println!("{} offices", admin::import_banten(storage.as_ref()).await?);

@@ -1,0 +1,147 @@
+//! IT's command line and the served binary, as a separate process on a real SQLite file.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_loket-server");
+
+fn cli(db: &std::path::Path, args: &[&str], password: Option<&str>) -> String {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--database").arg(db).args(args).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    if let Some(p) = password {
+        cmd.env("LOKET_PASSWORD", p);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn it_admin_workflow_and_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    assert_eq!(cli(&db, &["office", "import-banten"], None).trim(), "155 offices");
+    let out = cli(
+        &db,
+        &[
+            "user",
+            "add",
+            "--office",
+            "36.01.01",
+            "--username",
+            "kasi",
+            "--full-name",
+            "Kasi Pelayanan",
+            "--roles",
+            "supervisor,clerk",
+        ],
+        Some("rahasia-panjang"),
+    );
+    assert!(out.contains("user kasi (clerk,supervisor) created"), "{out}");
+    let code = cli(&db, &["enroll-code", "--office", "36.01.01", "--hours", "2"], None).trim().to_string();
+    assert_eq!(code.len(), 14, "{code}");
+
+    // Serve on a free port; the address is printed.
+    let mut server = Command::new(BIN)
+        .arg("--database")
+        .arg(&db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected: {line:?}"))
+        .to_string();
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let enrolled: Value = http
+        .post(format!("{base}/api/v1/enroll"))
+        .header("x-loket-protocol", "1")
+        .json(&json!({ "code": code, "device_name": "Laptop loket", "app_version": "0.1.0" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = enrolled["token"].as_str().unwrap().to_string();
+    let device_id = enrolled["device_id"].as_str().unwrap().to_string();
+    let nik = "3601014107880004";
+    let op = loket_server::storage::conformance::register_op(1, "app-1", "36.01.01", nik, "3601011501100003");
+    let r = http
+        .post(format!("{base}/api/v1/offices/36.01.01/push"))
+        .header("x-loket-protocol", "1")
+        .bearer_auth(&token)
+        .json(&json!({ "ops": [op], "pending": 3, "app_version": "0.1.1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let list = cli(&db, &["device", "list"], None);
+    assert!(list.contains(&device_id) && list.contains("36.01.01") && list.contains("0.1.1"), "{list}");
+    assert!(list.lines().any(|l| l.contains(&device_id) && l.contains(" 3 ")), "pending count shown: {list}");
+    cli(&db, &["device", "revoke", &device_id], None);
+    let r = http
+        .get(format!("{base}/api/v1/offices/36.01.01/changes"))
+        .header("x-loket-protocol", "1")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(server.wait().unwrap().success(), "graceful shutdown on SIGTERM");
+    let mut logs = String::new();
+    server.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    assert!(logs.contains("storage ready"), "{logs}");
+    assert!(!logs.contains(nik), "a NIK appeared in the server log");
+    assert!(!logs.contains(&token), "a device token appeared in the server log");
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    let out = Command::new(BIN)
+        .arg("--database")
+        .arg(&db)
+        .args(["office", "add", "99.99.99"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("99.99.99 is not a kecamatan of Banten"));
+    let out = Command::new(BIN)
+        .arg("--database")
+        .arg(&db)
+        .args([
+            "user",
+            "add",
+            "--office",
+            "36.01.01",
+            "--username",
+            "x",
+            "--full-name",
+            "X",
+            "--roles",
+            "clerk",
+        ])
+        .env_remove("DATABASE_URL")
+        .env("LOKET_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("office 36.01.01 does not exist"));
+}

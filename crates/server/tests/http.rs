@@ -1,0 +1,381 @@
+//! The API over real HTTP on 127.0.0.1, against both storage backends.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use loket_protocol::{
+    EnrollResponse, OpStatus, PullResponse, PushResponse, PROTOCOL_HEADER, PROTOCOL_VERSION,
+};
+use loket_server::api::{router, ApiConfig};
+use loket_server::storage::{conformance, Storage};
+use loket_server::{admin, auth};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+struct Server {
+    base: String,
+    storage: Arc<dyn Storage>,
+    http: reqwest::Client,
+    _guard: common::Guard,
+}
+
+async fn start(backend: &str, config: ApiConfig) -> Server {
+    let (storage, guard) = match backend {
+        "sqlite" => common::sqlite(),
+        _ => common::postgres().await,
+    };
+    let app = router(storage.clone(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    Server { base: format!("http://{addr}"), storage, http: reqwest::Client::new(), _guard: guard }
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.post(self.url(path)).header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+    }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.url(path)).header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+    }
+
+    async fn code_for(&self, office: &str) -> String {
+        admin::add_office(self.storage.as_ref(), office).await.unwrap();
+        admin::issue_enrollment_code(self.storage.as_ref(), office, 1).await.unwrap()
+    }
+
+    async fn enroll(&self, office: &str) -> EnrollResponse {
+        let code = self.code_for(office).await;
+        let r = self
+            .post("/api/v1/enroll")
+            .json(&json!({ "code": code, "device_name": "Laptop loket 1", "app_version": "0.1.0" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
+    }
+
+    async fn push(
+        &self,
+        d: &EnrollResponse,
+        office: &str,
+        ops: &[loket_protocol::Operation],
+    ) -> reqwest::Response {
+        self.post(&format!("/api/v1/offices/{office}/push"))
+            .bearer_auth(&d.token)
+            .json(&json!({ "ops": ops, "pending": 0, "app_version": "0.1.0" }))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn error_code(r: reqwest::Response) -> (StatusCode, String) {
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    (status, body["code"].as_str().unwrap_or_default().to_string())
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name("sqlite").await } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name("postgres").await } )* }
+    };
+}
+
+both_backends!(
+    enrollment_valid_reused_expired,
+    revoked_device_gets_401,
+    cross_kecamatan_is_403,
+    decisions_need_a_supervisor,
+    same_batch_three_times_is_one_set_of_rows,
+    malformed_and_oversized_payloads_store_nothing,
+    old_protocol_gets_426,
+    enrollment_is_rate_limited,
+);
+
+async fn enrollment_valid_reused_expired(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let code = s.code_for("36.01.01").await;
+    let body = json!({ "code": code.to_lowercase(), "device_name": "Laptop", "app_version": "0.1.0" });
+    let r = s.post("/api/v1/enroll").json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let e: EnrollResponse = r.json().await.unwrap();
+    assert_eq!((e.office_code.as_str(), e.office_name.as_str()), ("36.01.01", "Kecamatan Sumur"));
+    assert!(loket_domain::registration::is_device_code(&e.device_code));
+    assert_eq!(e.token.len(), 64);
+    let reused = s.post("/api/v1/enroll").json(&body).send().await.unwrap();
+    assert_eq!(error_code(reused).await, (StatusCode::GONE, "enrollment_code_used".into()));
+    let wrong = s
+        .post("/api/v1/enroll")
+        .json(&json!({ "code": "AAAA-BBBB-CCCC", "device_name": "x", "app_version": "" }));
+    assert_eq!(
+        error_code(wrong.send().await.unwrap()).await,
+        (StatusCode::BAD_REQUEST, "enrollment_code_invalid".into())
+    );
+    // An expired code.
+    let expired = auth::new_enrollment_code();
+    s.storage
+        .create_enrollment_code(
+            &auth::hash_secret(&auth::normalise_code(&expired)),
+            "36.01.01",
+            Utc::now() - chrono::Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    let r = s
+        .post("/api/v1/enroll")
+        .json(&json!({ "code": expired, "device_name": "x", "app_version": "" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, (StatusCode::GONE, "enrollment_code_expired".into()));
+    assert_eq!(s.storage.list_devices().await.unwrap().len(), 1);
+}
+
+async fn revoked_device_gets_401(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    let pull = |token: String| s.get("/api/v1/offices/36.01.01/changes?after=0").bearer_auth(token).send();
+    assert_eq!(pull(d.token.clone()).await.unwrap().status(), StatusCode::OK);
+    admin::revoke(s.storage.as_ref(), &d.device_id).await.unwrap();
+    assert_eq!(
+        error_code(pull(d.token.clone()).await.unwrap()).await,
+        (StatusCode::UNAUTHORIZED, "device_revoked".into())
+    );
+    assert_eq!(
+        error_code(pull("f".repeat(64)).await.unwrap()).await,
+        (StatusCode::UNAUTHORIZED, "unauthenticated".into())
+    );
+    let none = s.get("/api/v1/offices/36.01.01/changes").send().await.unwrap();
+    assert_eq!(error_code(none).await.0, StatusCode::UNAUTHORIZED);
+}
+
+async fn cross_kecamatan_is_403(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let a = s.enroll("36.01.01").await;
+    s.enroll("36.01.02").await;
+    let r = s.get("/api/v1/offices/36.01.02/changes?after=0").bearer_auth(&a.token).send().await.unwrap();
+    assert_eq!(error_code(r).await, (StatusCode::FORBIDDEN, "forbidden_office".into()));
+    let op = conformance::register_op(1, "x", "36.01.02", "3601021205900001", "3601021501100003");
+    let r = s.push(&a, "36.01.02", &[op.clone()]).await;
+    assert_eq!(error_code(r).await, (StatusCode::FORBIDDEN, "forbidden_office".into()));
+    // Pushing into its own office an application claiming the other office is rejected.
+    let r: PushResponse = s.push(&a, "36.01.01", &[op]).await.json().await.unwrap();
+    assert_eq!(r.results[0].code.as_deref(), Some("forbidden_office"));
+    assert_eq!(s.storage.count_applications(None).await.unwrap(), 0);
+}
+
+async fn decisions_need_a_supervisor(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    admin::add_user(s.storage.as_ref(), "36.01.01", "ani", "Ani", &["clerk".into()], "rahasia-panjang")
+        .await
+        .unwrap();
+    let reg = conformance::register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003");
+    let decide = loket_protocol::Operation {
+        op_id: uuid::Uuid::now_v7().to_string(),
+        seq: 2,
+        entity: "application".into(),
+        entity_id: "x".into(),
+        op: "application.transition".into(),
+        payload: json!({ "action": "start_review", "from": "submitted", "actor": "ani", "note": "" }),
+        base_version: Some(1),
+        hlc: "0000000000000002-00000-AAAA".into(),
+    };
+    let r: PushResponse = s.push(&d, "36.01.01", &[reg, decide]).await.json().await.unwrap();
+    assert_eq!(r.results[0].status, OpStatus::Accepted);
+    assert_eq!(
+        (r.results[1].status, r.results[1].code.as_deref()),
+        (OpStatus::Rejected, Some("role_not_allowed"))
+    );
+}
+
+async fn same_batch_three_times_is_one_set_of_rows(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    let ops: Vec<_> = (1..=20)
+        .map(|i| {
+            conformance::register_op(
+                i,
+                &format!("a-{i}"),
+                "36.01.01",
+                &format!("360101120590{i:04}"),
+                "3601011501100003",
+            )
+        })
+        .collect();
+    let mut answers = vec![];
+    for _ in 0..3 {
+        let r = s.push(&d, "36.01.01", &ops).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: PushResponse = r.json().await.unwrap();
+        answers.push(body.results);
+    }
+    assert!(answers[0].iter().all(|r| r.status == OpStatus::Accepted));
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[1], answers[2]);
+    assert_eq!(s.storage.count_applications(None).await.unwrap(), 20);
+    let pulled: PullResponse = s
+        .get("/api/v1/offices/36.01.01/changes?after=0")
+        .bearer_auth(&d.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pulled.changes.len(), 20);
+    assert_eq!(pulled.next, pulled.changes.last().unwrap().server_seq);
+    let devices = s.storage.list_devices().await.unwrap();
+    assert!(devices[0].last_sync_at.is_some(), "the device list shows the last sync");
+}
+
+async fn malformed_and_oversized_payloads_store_nothing(backend: &str) {
+    let s = start(backend, ApiConfig { body_limit: 64 * 1024, ..ApiConfig::default() }).await;
+    let d = s.enroll("36.01.01").await;
+    let path = "/api/v1/offices/36.01.01/push";
+    let send = |body: String, ct: &'static str| {
+        s.post(path).bearer_auth(&d.token).header("content-type", ct).body(body).send()
+    };
+    assert_eq!(
+        error_code(send("{not json".into(), "application/json").await.unwrap()).await,
+        (StatusCode::BAD_REQUEST, "malformed_json".into())
+    );
+    assert_eq!(
+        error_code(send("{\"ops\": 5}".into(), "application/json").await.unwrap()).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body".into())
+    );
+    assert_eq!(
+        error_code(send("{}".into(), "text/plain").await.unwrap()).await,
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type".into())
+    );
+    let big = json!({ "ops": [conformance::register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], "pad": "x".repeat(100_000) });
+    assert_eq!(
+        error_code(send(big.to_string(), "application/json").await.unwrap()).await,
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into())
+    );
+    let too_many: Vec<_> = (1..=501)
+        .map(|i| {
+            conformance::register_op(i, &format!("a{i}"), "36.01.01", "3601011205900001", "3601011501100003")
+        })
+        .collect();
+    let s2 = start(backend, ApiConfig::default()).await;
+    let d2 = s2.enroll("36.01.01").await;
+    assert_eq!(
+        error_code(s2.push(&d2, "36.01.01", &too_many).await).await,
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_many_operations".into())
+    );
+    assert_eq!(s.storage.count_applications(None).await.unwrap(), 0);
+    assert_eq!(s2.storage.count_applications(None).await.unwrap(), 0);
+    let unknown = s.get("/api/v1/nothing-here").send().await.unwrap();
+    assert_eq!(error_code(unknown).await, (StatusCode::NOT_FOUND, "not_found".into()));
+}
+
+async fn old_protocol_gets_426(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let r = s
+        .http
+        .post(s.url("/api/v1/enroll"))
+        .header(PROTOCOL_HEADER, "0")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UPGRADE_REQUIRED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "upgrade_required");
+    assert_eq!(body["min_version"], loket_protocol::MIN_PROTOCOL_VERSION);
+    let r = s.http.post(s.url("/api/v1/enroll")).json(&json!({})).send().await.unwrap();
+    assert_eq!(error_code(r).await, (StatusCode::BAD_REQUEST, "protocol_required".into()));
+}
+
+async fn enrollment_is_rate_limited(backend: &str) {
+    let s = start(
+        backend,
+        ApiConfig { auth_rate_limit: 3, auth_rate_window: Duration::from_secs(600), ..ApiConfig::default() },
+    )
+    .await;
+    let body = json!({ "code": "AAAA-BBBB-CCCC", "device_name": "x", "app_version": "" });
+    for _ in 0..3 {
+        let r = s.post("/api/v1/enroll").json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    }
+    let r = s.post("/api/v1/enroll").json(&body).send().await.unwrap();
+    assert_eq!(error_code(r).await, (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into()));
+    let login = json!({ "username": "ani", "password": "salah" });
+    for _ in 0..3 {
+        assert_eq!(
+            s.post("/api/v1/login").json(&login).send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        s.post("/api/v1/login").json(&login).send().await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn login_checks_the_argon2_hash() {
+    let s = start("sqlite", ApiConfig::default()).await;
+    admin::add_office(s.storage.as_ref(), "36.01.01").await.unwrap();
+    admin::add_user(
+        s.storage.as_ref(),
+        "36.01.01",
+        "kasi.pelayanan",
+        "Kasi Pelayanan",
+        &["supervisor".into()],
+        "rahasia-panjang",
+    )
+    .await
+    .unwrap();
+    let ok = s
+        .post("/api/v1/login")
+        .json(&json!({ "username": "kasi.pelayanan", "password": "rahasia-panjang" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let body: Value = ok.json().await.unwrap();
+    assert_eq!(body["roles"], json!(["supervisor"]));
+    let bad = s
+        .post("/api/v1/login")
+        .json(&json!({ "username": "kasi.pelayanan", "password": "salah-sekali" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(bad).await, (StatusCode::UNAUTHORIZED, "invalid_credentials".into()));
+}
+
+#[tokio::test]
+async fn health_readiness_and_openapi() {
+    let s = start("sqlite", ApiConfig::default()).await;
+    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    let ready: Value = s.http.get(s.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready, json!({ "ready": true, "backend": "sqlite" }));
+    let doc: Value = s.http.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/enroll",
+        "/api/v1/login",
+        "/api/v1/offices/{office}/push",
+        "/api/v1/offices/{office}/changes",
+        "/healthz",
+        "/readyz",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is not documented");
+    }
+}
