@@ -170,7 +170,7 @@ async fn cross_kecamatan_is_403(backend: &str) {
     let r = s.get("/api/v1/offices/36.01.02/changes?after=0").bearer_auth(&a.token).send().await.unwrap();
     assert_eq!(error_code(r).await, (StatusCode::FORBIDDEN, "forbidden_office".into()));
     let op = conformance::register_op(1, "x", "36.01.02", "3601021205900001", "3601021501100003");
-    let r = s.push(&a, "36.01.02", &[op.clone()]).await;
+    let r = s.push(&a, "36.01.02", std::slice::from_ref(&op)).await;
     assert_eq!(error_code(r).await, (StatusCode::FORBIDDEN, "forbidden_office".into()));
     // Pushing into its own office an application claiming the other office is rejected.
     let r: PushResponse = s.push(&a, "36.01.01", &[op]).await.json().await.unwrap();
