@@ -24,7 +24,10 @@ const CHANGE_LOCK: i64 = 0x004C_4F4B_4554;
 /// The PostgreSQL backend.
 #[derive(Clone)]
 pub struct PostgresStorage {
+    /// Reads, admin and user changes.
     pool: Pool,
+    /// Pushes only: they queue on the change-log lock, and must not starve pulls of connections.
+    push_pool: Pool,
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -45,12 +48,17 @@ impl PostgresStorage {
         let mut cfg: tokio_postgres::Config =
             url.parse().map_err(|e| StorageError::Backend(format!("DATABASE_URL: {e}")))?;
         cfg.options("-c synchronous_commit=on");
-        let mgr = Manager::from_config(cfg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(mgr)
-            .max_size(max_size)
-            .build()
-            .map_err(|e| StorageError::Backend(e.to_string()))?;
-        let s = Self { pool };
+        let pool_of = |size: usize| {
+            let mgr = Manager::from_config(
+                cfg.clone(),
+                NoTls,
+                ManagerConfig { recycling_method: RecyclingMethod::Fast },
+            );
+            Pool::builder(mgr).max_size(size).build().map_err(|e| StorageError::Backend(e.to_string()))
+        };
+        let pushers = (max_size / 4).max(2);
+        let s =
+            Self { pool: pool_of(max_size.saturating_sub(pushers).max(2))?, push_pool: pool_of(pushers)? };
         s.migrate().await?;
         Ok(s)
     }
@@ -136,77 +144,298 @@ async fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), St
     Ok(())
 }
 
+/// A write sent to the connection, pipelined with the others of its batch.
+type PendingWrite<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StorageError>> + Send + 'a>>;
+
+const SQL_PREVIOUS: &str = "SELECT result FROM op_log WHERE op_id = $1
+     UNION ALL SELECT result FROM op_log WHERE device_id = $2 AND seq = $3 LIMIT 1";
+const SQL_ACTOR: &str = "SELECT office_code, roles FROM app_user WHERE username = $1 AND active";
+const SQL_OP_LOG: &str =
+    "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES ($1, $2, $3, $4, $5)";
+
+fn sql_app() -> String {
+    format!("SELECT {APP_COLUMNS} FROM application WHERE id = $1")
+}
+
+fn sql_duplicates() -> String {
+    format!(
+        "SELECT {APP_COLUMNS} FROM application WHERE service_code = $1 AND period = $2 AND applicant_nik = $4
+             AND kind = 'bansos' AND office_code <> $3
+         UNION
+         SELECT {APP_COLUMNS} FROM application WHERE service_code = $1 AND period = $2 AND kk = $5
+             AND kind = 'bansos' AND office_code <> $3"
+    )
+}
+
+/// Apply one operation inside `tx`. The reads one operation needs are sent together, and so
+/// are its writes (tokio-postgres pipelines concurrent queries on a connection): two round
+/// trips per operation instead of one per statement, while the change-log lock is held.
 async fn apply_op(
-    tx: &Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     device: &Device,
     op: &Operation,
     now: &str,
 ) -> Result<OpResult, StorageError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
-    let previous = tx
-        .query_opt(
-            "SELECT result FROM op_log WHERE op_id = $1 OR (device_id = $2 AND seq = $3) LIMIT 1",
-            &[&op.op_id, &device.id, &op.seq],
-        )
-        .await?;
+    let needs = rules::needs(op);
+    let s_prev = tx.prepare_cached(SQL_PREVIOUS).await?;
+    let s_app = tx.prepare_cached(&sql_app()).await?;
+    let s_actor = tx.prepare_cached(SQL_ACTOR).await?;
+    let s_dup = tx.prepare_cached(&sql_duplicates()).await?;
+    let no_rows = || async { Ok::<_, tokio_postgres::Error>(None) };
+    let (previous, app, actor, duplicates) = tokio::try_join!(
+        async { tx.query_opt(&s_prev, &[&op.op_id, &device.id, &op.seq]).await },
+        async {
+            match &needs.application_id {
+                Some(id) => tx.query_opt(&s_app, &[id]).await,
+                None => no_rows().await,
+            }
+        },
+        async {
+            match &needs.actor {
+                Some(actor) => tx.query_opt(&s_actor, &[actor]).await,
+                None => no_rows().await,
+            }
+        },
+        async {
+            match &needs.duplicates_of {
+                Some(k) => {
+                    tx.query(&s_dup, &[&k.programme, &k.period, &device.office_code, &k.nik, &k.kk]).await
+                }
+                None => Ok(vec![]),
+            }
+        },
+    )?;
     if let Some(row) = previous {
         let previous: String = row.get(0);
         return serde_json::from_str(&previous).map_err(|e| StorageError::Backend(format!("op_log: {e}")));
     }
-    let needs = rules::needs(op);
-    let mut ctx = Context { device_office: device.office_code.clone(), ..Context::default() };
-    if let Some(id) = &needs.application_id {
-        ctx.app = tx
-            .query_opt(&format!("SELECT {APP_COLUMNS} FROM application WHERE id = $1"), &[id])
-            .await?
-            .map(|r| app_row(&r));
-    }
-    if let Some(actor) = &needs.actor {
-        ctx.actor = tx
-            .query_opt("SELECT office_code, roles FROM app_user WHERE username = $1 AND active", &[actor])
-            .await?
-            .map(|r| {
-                let roles: String = r.get(1);
-                (r.get::<_, String>(0), roles.split(',').filter_map(Role::parse).collect())
-            });
-    }
-    if let Some(key) = &needs.duplicates_of {
-        ctx.duplicates = tx
-            .query(
-                &format!(
-                    "SELECT {APP_COLUMNS} FROM application WHERE kind = 'bansos' AND service_code = $1 AND period = $2
-                       AND office_code <> $3
-                       AND ((CAST($4 AS TEXT) IS NOT NULL AND applicant_nik = $4) OR (CAST($5 AS TEXT) IS NOT NULL AND kk = $5))"
-                ),
-                &[&key.programme, &key.period, &device.office_code, &key.nik, &key.kk],
-            )
-            .await?
-            .iter()
-            .map(app_row)
-            .collect();
-    }
+    let ctx = Context {
+        device_office: device.office_code.clone(),
+        app: app.map(|r| app_row(&r)),
+        actor: actor.map(|r| {
+            let roles: String = r.get(1);
+            (r.get::<_, String>(0), roles.split(',').filter_map(Role::parse).collect())
+        }),
+        duplicates: duplicates.iter().map(app_row).collect(),
+    };
     let decision = rules::decide(op, &ctx);
-    for w in &decision.writes {
-        execute(tx, w, op, now).await?;
-    }
     let result = decision.result(op);
     let text = serde_json::to_string(&result).unwrap_or_default();
-    tx.execute(
-        "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES ($1, $2, $3, $4, $5)",
-        &[&op.op_id, &device.id, &op.seq, &text, &now],
-    )
-    .await?;
+    let s_log = tx.prepare_cached(SQL_OP_LOG).await?;
+    let mut writes: Vec<PendingWrite<'_>> =
+        decision.writes.iter().map(|w| Box::pin(execute(tx, w, op, now)) as _).collect();
+    writes.push(Box::pin(async {
+        tx.execute(&s_log, &[&op.op_id, &device.id, &op.seq, &text, &now]).await?;
+        Ok(())
+    }));
+    futures::future::try_join_all(writes).await?;
     Ok(result)
 }
 
-async fn execute(tx: &Transaction<'_>, w: &Write, op: &Operation, now: &str) -> Result<(), StorageError> {
+/// Apply a whole push in a handful of round trips: read everything the batch needs at once,
+/// decide each operation in order against an in-memory overlay of what the earlier ones wrote,
+/// then send all writes pipelined, in order. Same results as one `apply_op` after another.
+async fn apply_batch(
+    tx: &deadpool_postgres::Transaction<'_>,
+    device: &Device,
+    ops: &[Operation],
+    now: &str,
+) -> Result<Vec<OpResult>, StorageError> {
+    use std::collections::HashMap;
+
+    let needs: Vec<rules::Needs> = ops.iter().map(rules::needs).collect();
+    let op_ids: Vec<&str> = ops.iter().map(|o| o.op_id.as_str()).collect();
+    let seqs: Vec<i64> = ops.iter().map(|o| o.seq).collect();
+    let app_ids: Vec<&str> = needs.iter().filter_map(|n| n.application_id.as_deref()).collect();
+    let actors: Vec<&str> = needs.iter().filter_map(|n| n.actor.as_deref()).collect();
+    let s_prev = tx
+        .prepare_cached(
+            "SELECT op_id, seq, result FROM op_log WHERE op_id = ANY($1)
+             UNION ALL SELECT op_id, seq, result FROM op_log WHERE device_id = $2 AND seq = ANY($3)",
+        )
+        .await?;
+    let s_apps =
+        tx.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM application WHERE id = ANY($1)")).await?;
+    let s_actors = tx
+        .prepare_cached(
+            "SELECT username, office_code, roles FROM app_user WHERE username = ANY($1) AND active",
+        )
+        .await?;
+    let s_dup = tx.prepare_cached(&sql_duplicates()).await?;
+    let dup_queries = needs.iter().map(|n| {
+        let s_dup = &s_dup;
+        async move {
+            match &n.duplicates_of {
+                Some(k) => {
+                    tx.query(s_dup, &[&k.programme, &k.period, &device.office_code, &k.nik, &k.kk]).await
+                }
+                None => Ok(vec![]),
+            }
+        }
+    });
+    let (prev_rows, app_rows, actor_rows, dup_rows) = tokio::try_join!(
+        async { tx.query(&s_prev, &[&op_ids, &device.id, &seqs]).await },
+        async { tx.query(&s_apps, &[&app_ids]).await },
+        async { tx.query(&s_actors, &[&actors]).await },
+        futures::future::try_join_all(dup_queries),
+    )?;
+    let mut by_op_id: HashMap<String, OpResult> = HashMap::new();
+    let mut by_seq: HashMap<i64, OpResult> = HashMap::new();
+    for r in &prev_rows {
+        let result: OpResult = serde_json::from_str(r.get::<_, &str>(2))
+            .map_err(|e| StorageError::Backend(format!("op_log: {e}")))?;
+        by_op_id.insert(r.get(0), result.clone());
+        by_seq.insert(r.get(1), result);
+    }
+    let mut apps: HashMap<String, AppState> = app_rows
+        .iter()
+        .map(|r| {
+            let a = app_row(r);
+            (a.id.clone(), a)
+        })
+        .collect();
+    let actors: HashMap<String, (String, Vec<Role>)> = actor_rows
+        .iter()
+        .map(|r| {
+            let roles: String = r.get(2);
+            (r.get(0), (r.get(1), roles.split(',').filter_map(Role::parse).collect()))
+        })
+        .collect();
+
+    let mut results = Vec::with_capacity(ops.len());
+    let mut planned: Vec<(&Operation, Write)> = Vec::new();
+    let mut logs: Vec<(&Operation, String)> = Vec::new();
+    for ((op, need), duplicates) in ops.iter().zip(&needs).zip(dup_rows) {
+        if let Some(previous) = by_op_id.get(&op.op_id).or_else(|| by_seq.get(&op.seq)) {
+            results.push(previous.clone());
+            continue;
+        }
+        let ctx = Context {
+            device_office: device.office_code.clone(),
+            app: need.application_id.as_ref().and_then(|id| apps.get(id).cloned()),
+            actor: need.actor.as_ref().and_then(|a| actors.get(a).cloned()),
+            duplicates: duplicates.iter().map(app_row).collect(),
+        };
+        let decision = rules::decide(op, &ctx);
+        for w in &decision.writes {
+            match w {
+                Write::InsertApplication { app, .. } => {
+                    apps.insert(app.id.clone(), app.clone());
+                }
+                Write::SetStatus { id, status, version, registration_number } => {
+                    if let Some(a) = apps.get_mut(id) {
+                        a.status = status.clone();
+                        a.version = *version;
+                        a.registration_number = registration_number.clone();
+                    }
+                }
+                Write::SetFields { id, version, .. } => {
+                    if let Some(a) = apps.get_mut(id) {
+                        a.version = *version;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let result = decision.result(op);
+        by_op_id.insert(op.op_id.clone(), result.clone());
+        by_seq.insert(op.seq, result.clone());
+        logs.push((op, serde_json::to_string(&result).unwrap_or_default()));
+        planned.extend(decision.writes.into_iter().map(|w| (op, w)));
+        results.push(result);
+    }
+    // Prepare every statement first, so the writes below go out in order, pipelined.
+    let s_log = tx.prepare_cached(SQL_OP_LOG).await?;
+    for sql in WRITE_SQL {
+        tx.prepare_cached(sql).await?;
+    }
+    let mut writes: Vec<PendingWrite<'_>> =
+        planned.iter().map(|(op, w)| Box::pin(execute(tx, w, op, now)) as _).collect();
+    for (op, text) in &logs {
+        let s_log = &s_log;
+        writes.push(Box::pin(async move {
+            tx.execute(s_log, &[&op.op_id, &device.id, &op.seq, text, &now]).await?;
+            Ok(())
+        }));
+    }
+    futures::future::try_join_all(writes).await?;
+    Ok(results)
+}
+
+async fn push_batch(
+    c: &mut deadpool_postgres::Object,
+    device: &Device,
+    ops: &[Operation],
+    now: &str,
+    isolate: bool,
+) -> Result<Vec<OpResult>, StorageError> {
+    let mut tx = c.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
+    if !isolate {
+        let results = apply_batch(&tx, device, ops, now).await?;
+        tx.commit().await?;
+        return Ok(results);
+    }
+    let mut results = Vec::with_capacity(ops.len());
+    for op in ops {
+        let sp = tx.transaction().await?;
+        match apply_op(&sp, device, op, now).await {
+            Ok(result) => {
+                sp.commit().await?;
+                results.push(result);
+            }
+            Err(StorageError::Backend(msg)) if msg.contains("constraint") => {
+                sp.rollback().await?;
+                let result = OpResult {
+                    op_id: op.op_id.clone(),
+                    seq: op.seq,
+                    status: loket_protocol::OpStatus::Rejected,
+                    code: Some("constraint".into()),
+                    message: Some("the operation conflicts with stored data".into()),
+                };
+                let text = serde_json::to_string(&result).unwrap_or_default();
+                tx.execute(SQL_OP_LOG, &[&op.op_id, &device.id, &op.seq, &text, &now]).await?;
+                results.push(result);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+const SQL_INSERT_APPLICATION: &str =
+    "INSERT INTO application (id, office_code, kind, service_code, period, status,
+     applicant_nik, kk, registration_number, data, version, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+const SQL_SET_STATUS: &str =
+    "UPDATE application SET status = $2, version = $3, registration_number = $4, updated_at = $5 WHERE id = $1";
+// Merged in SQL: one statement, so it can be pipelined with the batch's other writes.
+const SQL_SET_FIELDS: &str =
+    "UPDATE application SET data = CAST(CAST(data AS jsonb) || CAST(CAST($2 AS TEXT) AS jsonb) AS TEXT),
+     version = $3, updated_at = $4 WHERE id = $1";
+const SQL_CHANGE: &str =
+    "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, $2, $3, $4, $5, $6)";
+const SQL_FLAG: &str = "INSERT INTO aid_flag (application_id, other_application_id, reason, created_at)
+     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+const SQL_CONFLICT: &str =
+    "INSERT INTO conflict (id, application_id, data, created_at) VALUES ($1, $2, $3, $4)";
+const WRITE_SQL: [&str; 6] =
+    [SQL_INSERT_APPLICATION, SQL_SET_STATUS, SQL_SET_FIELDS, SQL_CHANGE, SQL_FLAG, SQL_CONFLICT];
+
+async fn execute(
+    tx: &deadpool_postgres::Transaction<'_>,
+    w: &Write,
+    op: &Operation,
+    now: &str,
+) -> Result<(), StorageError> {
     match w {
         Write::InsertApplication { app, data } => {
             let data = data.to_string();
+            let stmt = tx.prepare_cached(SQL_INSERT_APPLICATION).await?;
             tx.execute(
-                "INSERT INTO application (id, office_code, kind, service_code, period, status, applicant_nik, kk,
-                     registration_number, data, version, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                &stmt,
                 &[
                     &app.id,
                     &app.office_code,
@@ -225,52 +454,28 @@ async fn execute(tx: &Transaction<'_>, w: &Write, op: &Operation, now: &str) -> 
             .await?;
         }
         Write::SetStatus { id, status, version, registration_number } => {
-            tx.execute(
-                "UPDATE application SET status = $2, version = $3, registration_number = $4, updated_at = $5 WHERE id = $1",
-                &[id, status, version, registration_number, &now],
-            )
-            .await?;
+            let stmt = tx.prepare_cached(SQL_SET_STATUS).await?;
+            tx.execute(&stmt, &[id, status, version, registration_number, &now]).await?;
         }
         Write::SetFields { id, fields, version } => {
-            let row = tx.query_one("SELECT data FROM application WHERE id = $1", &[id]).await?;
-            let data: String = row.get(0);
-            let mut data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
-            if let Some(obj) = data.as_object_mut() {
-                for (k, v) in fields {
-                    obj.insert(k.clone(), v.clone());
-                }
-            }
-            let data = data.to_string();
-            tx.execute(
-                "UPDATE application SET data = $2, version = $3, updated_at = $4 WHERE id = $1",
-                &[id, &data, version, &now],
-            )
-            .await?;
+            let fields = Value::Object(fields.clone()).to_string();
+            let stmt = tx.prepare_cached(SQL_SET_FIELDS).await?;
+            tx.execute(&stmt, &[id, &fields, version, &now]).await?;
         }
         Write::Change { office, kind, entity_id, data } => {
             let (kind, data) = (kind.to_string(), data.to_string());
-            tx.execute(
-                "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[office, &kind, entity_id, &data, &op.hlc, &now],
-            )
-            .await?;
+            let stmt = tx.prepare_cached(SQL_CHANGE).await?;
+            tx.execute(&stmt, &[office, &kind, entity_id, &data, &op.hlc, &now]).await?;
         }
         Write::Flag { application_id, other_application_id, reason } => {
             let reason = reason.to_string();
-            tx.execute(
-                "INSERT INTO aid_flag (application_id, other_application_id, reason, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT DO NOTHING",
-                &[application_id, other_application_id, &reason, &now],
-            )
-            .await?;
+            let stmt = tx.prepare_cached(SQL_FLAG).await?;
+            tx.execute(&stmt, &[application_id, other_application_id, &reason, &now]).await?;
         }
         Write::Conflict { application_id, data } => {
             let data = data.to_string();
-            tx.execute(
-                "INSERT INTO conflict (id, application_id, data, created_at) VALUES ($1, $2, $3, $4)",
-                &[&op.op_id, application_id, &data, &now],
-            )
-            .await?;
+            let stmt = tx.prepare_cached(SQL_CONFLICT).await?;
+            tx.execute(&stmt, &[&op.op_id, application_id, &data, &now]).await?;
         }
     }
     Ok(())
@@ -489,16 +694,16 @@ impl Storage for PostgresStorage {
         ops: &[Operation],
         now: DateTime<Utc>,
     ) -> Result<Vec<OpResult>, StorageError> {
-        let mut c = self.pool.get().await?;
+        let mut c = self.push_pool.get().await?;
         let now = ts(now);
-        let mut results = Vec::with_capacity(ops.len());
-        for op in ops {
-            let tx = c.transaction().await?;
-            let result = apply_op(&tx, device, op, &now).await?;
-            tx.commit().await?;
-            results.push(result);
+        // One durable commit per push. Only if an operation breaks a constraint is the batch
+        // redone with a savepoint per operation, so that one is rejected alone.
+        match push_batch(&mut c, device, ops, &now, false).await {
+            Err(StorageError::Backend(msg)) if msg.contains("constraint") => {
+                push_batch(&mut c, device, ops, &now, true).await
+            }
+            other => other,
         }
-        Ok(results)
     }
 
     async fn pull(

@@ -127,15 +127,10 @@ fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageE
 }
 
 /// Apply one operation inside `tx`; returns its result.
-fn apply_op(
-    tx: &Transaction<'_>,
-    device: &Device,
-    op: &Operation,
-    now: &str,
-) -> Result<OpResult, StorageError> {
+fn apply_op(tx: &Connection, device: &Device, op: &Operation, now: &str) -> Result<OpResult, StorageError> {
     let previous: Option<String> = tx
         .prepare_cached(
-            "SELECT result FROM op_log WHERE op_id = ?1 OR (device_id = ?2 AND seq = ?3) LIMIT 1",
+            "SELECT result FROM op_log WHERE op_id = ?1 UNION ALL SELECT result FROM op_log WHERE device_id = ?2 AND seq = ?3 LIMIT 1",
         )?
         .query_row(params![op.op_id, device.id, op.seq], |r| r.get(0))
         .optional()?;
@@ -161,8 +156,11 @@ fn apply_op(
     }
     if let Some(key) = &needs.duplicates_of {
         let mut stmt = tx.prepare_cached(&format!(
-            "SELECT {APP_COLUMNS} FROM application WHERE kind = 'bansos' AND service_code = ?1 AND period = ?2
-               AND office_code <> ?3 AND ((?4 IS NOT NULL AND applicant_nik = ?4) OR (?5 IS NOT NULL AND kk = ?5))"
+            "SELECT {APP_COLUMNS} FROM application WHERE service_code = ?1 AND period = ?2 AND applicant_nik = ?4
+                 AND kind = 'bansos' AND office_code <> ?3
+             UNION
+             SELECT {APP_COLUMNS} FROM application WHERE service_code = ?1 AND period = ?2 AND kk = ?5
+                 AND kind = 'bansos' AND office_code <> ?3"
         ))?;
         ctx.duplicates = stmt
             .query_map(params![key.programme, key.period, device.office_code, key.nik, key.kk], app_row)?
@@ -186,7 +184,34 @@ fn apply_op(
     Ok(result)
 }
 
-fn execute(tx: &Transaction<'_>, w: &Write, op: &Operation, now: &str) -> Result<(), StorageError> {
+/// Record a constraint failure as the operation's final result.
+fn constraint_rejection(
+    tx: &Connection,
+    device: &Device,
+    op: &Operation,
+    now: &str,
+) -> Result<OpResult, StorageError> {
+    let result = OpResult {
+        op_id: op.op_id.clone(),
+        seq: op.seq,
+        status: loket_protocol::OpStatus::Rejected,
+        code: Some("constraint".into()),
+        message: Some("the operation conflicts with stored data".into()),
+    };
+    tx.prepare_cached(
+        "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        op.op_id,
+        device.id,
+        op.seq,
+        serde_json::to_string(&result).unwrap_or_default(),
+        now
+    ])?;
+    Ok(result)
+}
+
+fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), StorageError> {
     match w {
         Write::InsertApplication { app, data } => {
             tx.prepare_cached(
@@ -481,13 +506,24 @@ impl Storage for SqliteStorage {
         self.run(move |c| {
             let now = ts(now);
             let mut results = Vec::with_capacity(ops.len());
-            // One transaction per operation: a bad operation never takes the others with it.
+            // One durable commit per push; a savepoint per operation, so an operation that
+            // breaks a constraint is rejected alone and never takes the others with it.
+            let mut tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for op in &ops {
-                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let result = apply_op(&tx, &device, op, &now)?;
-                tx.commit()?;
-                results.push(result);
+                let sp = tx.savepoint()?;
+                match apply_op(&sp, &device, op, &now) {
+                    Ok(result) => {
+                        sp.commit()?;
+                        results.push(result);
+                    }
+                    Err(StorageError::Backend(msg)) if msg.contains("constraint") => {
+                        drop(sp);
+                        results.push(constraint_rejection(&tx, &device, op, &now)?);
+                    }
+                    Err(e) => return Err(e),
+                }
             }
+            tx.commit()?;
             Ok(results)
         })
         .await
