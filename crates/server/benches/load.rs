@@ -83,8 +83,10 @@ async fn main() {
         _ => Arc::new(SqliteStorage::open(&dir.path().join("server.sqlite3")).unwrap()),
     };
     admin::import_banten(storage.as_ref()).await.unwrap();
+    // `LOKET_BENCH_OFFICES=n` simulates fewer offices (service time without queueing).
+    let limit = std::env::var("LOKET_BENCH_OFFICES").ok().and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
     let offices: Vec<String> =
-        loket_domain::region::catalogue().kecamatan().map(|r| r.code.to_string()).collect();
+        loket_domain::region::catalogue().kecamatan().map(|r| r.code.to_string()).take(limit).collect();
     let config = ApiConfig { auth_rate_limit: 10_000, ..ApiConfig::default() };
     let app = router(storage.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
