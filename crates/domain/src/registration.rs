@@ -58,6 +58,24 @@ impl fmt::Display for RegistrationNumber {
     }
 }
 
+impl std::str::FromStr for RegistrationNumber {
+    type Err = RegistrationNumberError;
+
+    /// Parse the printed form, `360101-K7QX-000042` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let upper = s.trim().to_ascii_uppercase();
+        let mut parts = upper.split('-');
+        let (Some(k), Some(d), Some(n), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(RegistrationNumberError::Kecamatan);
+        };
+        if n.len() != 6 || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(RegistrationNumberError::Sequence);
+        }
+        Self::new(k, d, n.parse().map_err(|_| RegistrationNumberError::Sequence)?)
+    }
+}
+
 /// True for four characters of [`DEVICE_CODE_ALPHABET`].
 pub fn is_device_code(s: &str) -> bool {
     s.len() == 4 && s.bytes().all(|b| DEVICE_CODE_ALPHABET.contains(&b))
@@ -87,6 +105,15 @@ mod tests {
             RegistrationNumber::new("360101", "K7QX", 1_000_000),
             Err(RegistrationNumberError::Sequence)
         );
+    }
+
+    #[test]
+    fn parses_the_printed_form() {
+        let n: RegistrationNumber = " 360101-k7qx-000042 ".parse().unwrap();
+        assert_eq!(n.to_string(), "360101-K7QX-000042");
+        for bad in ["360101-K7QX", "360101-K7QX-42", "360101-K7QI-000042", "36010-K7QX-000042", "a-b-c-d"] {
+            assert!(bad.parse::<RegistrationNumber>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -122,6 +122,18 @@ fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
+/// The final result of an operation that broke a database constraint despite the rules: it is
+/// rejected alone, and the rest of its batch goes on.
+pub fn constraint_rejection(op: &Operation) -> OpResult {
+    OpResult {
+        op_id: op.op_id.clone(),
+        seq: op.seq,
+        status: OpStatus::Rejected,
+        code: Some("constraint".into()),
+        message: Some("the operation conflicts with stored data".into()),
+    }
+}
+
 /// Statuses in which an aid application still counts for the duplicate check.
 pub fn is_active(status: &str) -> bool {
     !matches!(status, "rejected" | "cancelled" | "draft")

@@ -5,6 +5,7 @@
 //! is split into words; each must match as a prefix, so "siti 3601" finds Siti with a NIK from
 //! 3601…, and "K7QX-0000" finds registration numbers of device K7QX.
 
+use loket_domain::registration::RegistrationNumber;
 use rusqlite::{params, Transaction};
 
 use crate::application::{from_row, Application, COLUMNS};
@@ -50,6 +51,19 @@ pub fn fts_query(input: &str) -> Option<String> {
 impl Store {
     /// Applications matching `query`, newest first, at most `limit`.
     pub fn search_applications(&self, query: &str, limit: u32) -> Result<Vec<Application>, StoreError> {
+        // Exact identifiers go straight to their indexes: every registration number of a
+        // device shares its first two words, which makes them the costliest FTS queries.
+        if let Ok(number) = query.parse::<RegistrationNumber>() {
+            return Ok(self.application_by_number(&number.to_string())?.into_iter().collect());
+        }
+        let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.len() == 16 && compact.bytes().all(|b| b.is_ascii_digit()) {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM application WHERE applicant_nik = ?1 ORDER BY rowid DESC LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![compact, limit], from_row)?;
+            return Ok(rows.collect::<Result<_, _>>()?);
+        }
         let Some(fts) = fts_query(query) else { return self.list_applications(limit) };
         // The inner query walks the FTS index newest-first and stops at `limit`; only then are
         // the matching rows read.

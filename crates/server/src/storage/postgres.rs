@@ -387,13 +387,7 @@ async fn push_batch(
             }
             Err(StorageError::Backend(msg)) if msg.contains("constraint") => {
                 sp.rollback().await?;
-                let result = OpResult {
-                    op_id: op.op_id.clone(),
-                    seq: op.seq,
-                    status: loket_protocol::OpStatus::Rejected,
-                    code: Some("constraint".into()),
-                    message: Some("the operation conflicts with stored data".into()),
-                };
+                let result = rules::constraint_rejection(op);
                 let text = serde_json::to_string(&result).unwrap_or_default();
                 tx.execute(SQL_OP_LOG, &[&op.op_id, &device.id, &op.seq, &text, &now]).await?;
                 results.push(result);

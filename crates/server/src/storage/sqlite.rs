@@ -191,13 +191,7 @@ fn constraint_rejection(
     op: &Operation,
     now: &str,
 ) -> Result<OpResult, StorageError> {
-    let result = OpResult {
-        op_id: op.op_id.clone(),
-        seq: op.seq,
-        status: loket_protocol::OpStatus::Rejected,
-        code: Some("constraint".into()),
-        message: Some("the operation conflicts with stored data".into()),
-    };
+    let result = rules::constraint_rejection(op);
     tx.prepare_cached(
         "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
