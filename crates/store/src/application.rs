@@ -425,9 +425,9 @@ impl Store {
 
     /// The most recent applications first.
     pub fn list_applications(&self, limit: u32) -> Result<Vec<Application>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM application ORDER BY created_hlc DESC LIMIT ?1"
-        ))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM application ORDER BY rowid DESC LIMIT ?1"))?;
         let rows = stmt.query_map([limit], from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
