@@ -50,11 +50,11 @@ test-ui: setup
 
 test-rust: app postgres
 	$(CARGO) test --workspace --exclude loket-e2e
-	$(CARGO) test -p loket-e2e --test architecture
 
-## The real window under a private Xvfb display, one test at a time.
-test-e2e: app
-	$(CARGO) test -p loket-e2e --test desktop -- --test-threads=1
+## Cross-crate tests: architecture checks, client against a real server, and the real window
+## under a private Xvfb display, one test at a time.
+test-e2e: app server
+	$(CARGO) test -p loket-e2e -- --test-threads=1
 
 ## Regenerate ui/src/lib/bindings.ts from the Rust commands and DTOs.
 bindings:

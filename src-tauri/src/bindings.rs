@@ -20,6 +20,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         register_bansos,
         list_applications,
         search_applications,
+        enroll,
+        connection,
     ])
 }
 

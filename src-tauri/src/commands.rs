@@ -83,3 +83,15 @@ pub async fn search_applications(
 ) -> Result<Vec<ApplicationDto>, ErrorDto> {
     call(core, move |l| l.search_applications(&query)).await
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn enroll(core: State<'_, Core>, input: EnrollInput) -> Result<OfficeDto, ErrorDto> {
+    Ok(core.get()?.enroll(input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn connection(core: State<'_, Core>) -> Result<ConnectionDto, ErrorDto> {
+    Ok(core.get()?.connection().await?)
+}

@@ -39,10 +39,12 @@ pub fn run() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
             };
-            let core = Loket::open(&dir).map(Arc::new).map_err(|e| {
-                tracing::error!(error = %e, dir = %dir.display(), "cannot open local store");
-                ErrorDto::from(e)
-            });
+            let server_url = std::env::var("LOKET_SERVER_URL").ok();
+            let core =
+                Loket::open(&dir).map(|l| Arc::new(l.with_default_server_url(server_url))).map_err(|e| {
+                    tracing::error!(error = %e, dir = %dir.display(), "cannot open local store");
+                    ErrorDto::from(e)
+                });
             app.manage(Core(core));
             Ok(())
         })

@@ -201,3 +201,69 @@ fn tempfile_dir(name: &str) -> Result<PathBuf> {
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
+
+/// A real `loket-server` process on a SQLite file of its own, listening on a free port.
+pub struct ServerProcess {
+    child: std::process::Child,
+    db: PathBuf,
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// The server binary: `LOKET_SERVER_BIN`, else `<target>/debug/loket-server` (built by `make`).
+    pub fn binary() -> Result<PathBuf> {
+        if let Some(bin) = std::env::var_os("LOKET_SERVER_BIN") {
+            return Ok(PathBuf::from(bin));
+        }
+        let bin = app_binary()?.with_file_name("loket-server");
+        if !bin.exists() {
+            bail!("{} is missing: build it with `make server`", bin.display());
+        }
+        Ok(bin)
+    }
+
+    /// Run an admin command against this server's database; returns its stdout.
+    pub fn admin(db: &Path, args: &[&str]) -> Result<String> {
+        let out = std::process::Command::new(Self::binary()?)
+            .arg("--database")
+            .arg(db)
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .output()?;
+        if !out.status.success() {
+            bail!("loket-server {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
+    /// Start serving `db` on 127.0.0.1 (a free port; the server prints it).
+    pub fn start(db: &Path) -> Result<Self> {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(Self::binary()?)
+            .arg("--database")
+            .arg(db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()?;
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
+        let addr =
+            line.trim().strip_prefix("listening on ").with_context(|| format!("server said {line:?}"))?;
+        Ok(Self { url: format!("http://{addr}"), child, db: db.to_path_buf() })
+    }
+
+    pub fn db(&self) -> &Path {
+        &self.db
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}

@@ -125,3 +125,43 @@ async fn household_members_and_search() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enrollment_with_the_server_and_revocation() -> Result<()> {
+    use loket_e2e::ServerProcess;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("server.sqlite3");
+    ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
+    let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
+    let server = ServerProcess::start(&db)?;
+    run("enrollment_with_the_server_and_revocation", async |app| {
+        app.fill("#server-url", &server.url).await?;
+        app.fill("#enroll-code", "AAAA-BBBB-CCCC").await?;
+        app.click("#enroll-submit").await?;
+        app.find_text("#enroll-error", "tidak dikenal").await?;
+
+        app.fill("#enroll-code", &code.to_lowercase()).await?;
+        app.click("#enroll-submit").await?;
+        app.find_text("#office-name", "Sumur").await?;
+        let device_code = app.find("#device-code").await?.text().await?;
+        app.find_text("#connection-status", "Terhubung").await?;
+        let list = ServerProcess::admin(server.db(), &["device", "list"])?;
+        let line =
+            list.lines().find(|l| l.contains(&format!(" {device_code} "))).unwrap_or_default().to_string();
+        ensure!(!line.is_empty(), "device {device_code} not in the server's list:\n{list}");
+        let device_id = line.split_whitespace().next().unwrap_or_default().to_string();
+
+        // Registration numbers now carry the server-assigned device code.
+        fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.click("#submit").await?;
+        let number = app.find("#receipt-number").await?.text().await?;
+        ensure!(number.starts_with(&format!("360101-{device_code}-")), "number {number}");
+        app.click("#receipt-close").await?;
+
+        ServerProcess::admin(server.db(), &["device", "revoke", &device_id])?;
+        app.click("#check-connection").await?;
+        app.find_text("#connection-status", "dicabut").await?;
+        Ok(())
+    })
+    .await
+}

@@ -117,4 +117,24 @@ pub struct AppInfoDto {
     pub version: String,
     pub data_dir: String,
     pub schema_version: u32,
+    /// Server address to suggest when enrolling (from `LOKET_SERVER_URL`).
+    pub default_server_url: Option<String>,
+}
+
+/// Enrolling this device with the provincial server.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct EnrollInput {
+    pub server_url: String,
+    /// The one-time code from provincial IT, `XXXX-XXXX-XXXX`.
+    pub code: String,
+}
+
+/// The state of the link with the provincial server.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct ConnectionDto {
+    /// `not_enrolled`, `online`, `offline`, `revoked` or `upgrade_required`.
+    pub status: String,
+    pub server_url: Option<String>,
+    /// For the clerk, in Bahasa Indonesia.
+    pub message: String,
 }

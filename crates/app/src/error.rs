@@ -20,6 +20,20 @@ pub enum AppError {
     SchemaTooNew,
     #[error("Gagal mengakses basis data lokal: {0}")]
     Storage(String),
+    #[error("Alamat server tidak valid. Contoh: http://server.bantenprov.go.id:8080")]
+    ServerUrl,
+    #[error("Server provinsi tidak dapat dihubungi. Periksa jaringan, lalu coba lagi.")]
+    ServerUnreachable,
+    #[error("Kode pendaftaran tidak dikenal. Periksa kembali kode dari TI provinsi.")]
+    EnrollmentCodeInvalid,
+    #[error("Kode pendaftaran sudah dipakai atau kedaluwarsa. Minta kode baru ke TI provinsi.")]
+    EnrollmentCodeSpent,
+    #[error("Perangkat ini telah dicabut oleh TI provinsi. Hubungi admin untuk mendaftarkan ulang.")]
+    DeviceRevoked,
+    #[error("Versi Loket ini terlalu lama untuk server. Perbarui aplikasi.")]
+    UpgradeRequired,
+    #[error("Server menolak permintaan: {0}")]
+    ServerRefused(String),
 }
 
 impl AppError {
@@ -32,6 +46,13 @@ impl AppError {
             Self::UnknownKecamatan(_) => "unknown_kecamatan",
             Self::SchemaTooNew => "schema_too_new",
             Self::Storage(_) => "storage",
+            Self::ServerUrl => "server_url",
+            Self::ServerUnreachable => "server_unreachable",
+            Self::EnrollmentCodeInvalid => "enrollment_code_invalid",
+            Self::EnrollmentCodeSpent => "enrollment_code_spent",
+            Self::DeviceRevoked => "device_revoked",
+            Self::UpgradeRequired => "upgrade_required",
+            Self::ServerRefused(_) => "server_refused",
         }
     }
 }
@@ -46,6 +67,21 @@ impl From<loket_store::StoreError> for AppError {
                 tracing::error!(error = %other, "store failure");
                 Self::Storage(other.to_string())
             }
+        }
+    }
+}
+
+impl From<loket_sync::SyncError> for AppError {
+    fn from(e: loket_sync::SyncError) -> Self {
+        use loket_sync::SyncError as S;
+        match e {
+            S::BadUrl(_) => Self::ServerUrl,
+            S::Unreachable(_) => Self::ServerUnreachable,
+            S::Revoked | S::Unauthenticated => Self::DeviceRevoked,
+            S::UpgradeRequired { .. } => Self::UpgradeRequired,
+            S::Refused { code, .. } if code == "enrollment_code_invalid" => Self::EnrollmentCodeInvalid,
+            S::Refused { code, .. } if code.starts_with("enrollment_code_") => Self::EnrollmentCodeSpent,
+            S::Refused { code, message, .. } => Self::ServerRefused(format!("{code}: {message}")),
         }
     }
 }

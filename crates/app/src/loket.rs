@@ -25,6 +25,8 @@ pub struct Loket {
     /// Who is at the counter. Until offline login arrives (user accounts synced from the
     /// provincial server), the desktop acts as the office's counter clerk.
     actor: Actor,
+    /// Server address suggested for enrollment.
+    default_server_url: Option<String>,
 }
 
 impl Loket {
@@ -36,7 +38,14 @@ impl Loket {
             store: Mutex::new(store),
             data_dir: data_dir.to_path_buf(),
             actor: Actor::new("petugas", &[Role::Clerk]),
+            default_server_url: None,
         })
+    }
+
+    /// Suggest this server address when enrolling (the shell passes `LOKET_SERVER_URL`).
+    pub fn with_default_server_url(mut self, url: Option<String>) -> Self {
+        self.default_server_url = url.filter(|u| !u.trim().is_empty());
+        self
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -51,6 +60,7 @@ impl Loket {
             version: env!("CARGO_PKG_VERSION").to_string(),
             data_dir: self.data_dir.display().to_string(),
             schema_version: self.store().schema_version()?,
+            default_server_url: self.default_server_url.clone(),
         })
     }
 
@@ -105,6 +115,50 @@ impl Loket {
         self.store().set_office_kecamatan(region.code)?;
         tracing::info!(kecamatan = region.code, "office configured");
         self.office()?.ok_or(AppError::OfficeNotConfigured)
+    }
+
+    /// Enroll this device with the provincial server using a one-time code from IT. The office
+    /// and the device code then come from the server.
+    pub async fn enroll(&self, input: EnrollInput) -> Result<OfficeDto, AppError> {
+        let client = loket_sync::Client::new(&input.server_url)?;
+        let device_name = format!("Loket {}", env!("CARGO_PKG_VERSION"));
+        let e = client.enroll(input.code.trim(), &device_name, env!("CARGO_PKG_VERSION")).await?;
+        if catalogue().get(&e.office_code).is_none_or(|r| r.level != Level::District) {
+            return Err(AppError::UnknownKecamatan(e.office_code));
+        }
+        let enrollment = loket_store::Enrollment {
+            server_url: client.base_url().to_string(),
+            device_id: e.device_id,
+            token: e.token,
+            office_code: e.office_code,
+        };
+        self.store().save_enrollment(&enrollment, &e.device_code)?;
+        tracing::info!(office = %enrollment.office_code, device = %e.device_code, "device enrolled");
+        self.office()?.ok_or(AppError::OfficeNotConfigured)
+    }
+
+    /// Check the link with the provincial server.
+    pub async fn connection(&self) -> Result<ConnectionDto, AppError> {
+        let Some(e) = self.store().enrollment()? else {
+            return Ok(ConnectionDto {
+                status: "not_enrolled".into(),
+                server_url: None,
+                message: "Perangkat belum didaftarkan ke server provinsi (bekerja luring).".into(),
+            });
+        };
+        let client = loket_sync::Client::new(&e.server_url)?;
+        let cred = loket_sync::Credential { token: e.token.clone(), office_code: e.office_code.clone() };
+        let (status, message) = match client.check(&cred).await.map_err(AppError::from) {
+            Ok(()) => ("online", "Terhubung ke server provinsi.".to_string()),
+            Err(AppError::ServerUnreachable) => (
+                "offline",
+                "Server provinsi tidak dapat dihubungi; data tetap tersimpan di perangkat ini.".to_string(),
+            ),
+            Err(e @ AppError::DeviceRevoked) => ("revoked", e.to_string()),
+            Err(e @ AppError::UpgradeRequired) => ("upgrade_required", e.to_string()),
+            Err(e) => return Err(e),
+        };
+        Ok(ConnectionDto { status: status.into(), server_url: Some(e.server_url), message })
     }
 
     /// Register a bansos application. Nothing is stored unless every check passes and every

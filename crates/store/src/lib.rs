@@ -26,6 +26,7 @@ pub use audit::{AuditEntry, AuditProblem, AuditReport};
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::OutboxOp;
+pub use settings::Enrollment;
 pub use staff::{StaffRow, UserRow};
 pub use writer::Actor;
 

@@ -7,6 +7,18 @@ use crate::{Store, StoreError};
 
 const OFFICE_KECAMATAN: &str = "office.kecamatan_code";
 const DEVICE_CODE: &str = "device.code";
+const SERVER_URL: &str = "server.url";
+const DEVICE_ID: &str = "device.id";
+const DEVICE_TOKEN: &str = "device.token";
+
+/// The credential this device received when it was enrolled with the provincial server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    pub server_url: String,
+    pub device_id: String,
+    pub token: String,
+    pub office_code: String,
+}
 
 impl Store {
     /// A setting by key.
@@ -37,6 +49,40 @@ impl Store {
     /// Configure the office. The caller validates the code against the reference list.
     pub fn set_office_kecamatan(&mut self, dotted_code: &str) -> Result<(), StoreError> {
         self.set_setting(OFFICE_KECAMATAN, dotted_code)
+    }
+
+    /// Record an enrollment: server, credential, the office it binds the device to, and the
+    /// server-assigned device code (unique across the province), in one transaction.
+    pub fn save_enrollment(&mut self, e: &Enrollment, device_code: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for (k, v) in [
+            (SERVER_URL, e.server_url.as_str()),
+            (DEVICE_ID, e.device_id.as_str()),
+            (DEVICE_TOKEN, e.token.as_str()),
+            (OFFICE_KECAMATAN, e.office_code.as_str()),
+            (DEVICE_CODE, device_code),
+        ] {
+            tx.prepare_cached(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![k, v])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The enrollment, if this device has been enrolled.
+    pub fn enrollment(&self) -> Result<Option<Enrollment>, StoreError> {
+        let (Some(server_url), Some(device_id), Some(token), Some(office_code)) = (
+            self.setting(SERVER_URL)?,
+            self.setting(DEVICE_ID)?,
+            self.setting(DEVICE_TOKEN)?,
+            self.office_kecamatan()?,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(Enrollment { server_url, device_id, token, office_code }))
     }
 
     /// This device's four-character code, created at random on first use.

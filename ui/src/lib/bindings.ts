@@ -6,7 +6,7 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	appInfo: () => typedError<AppInfoDto, ErrorDto>(__TAURI_INVOKE("app_info")),
+	appInfo: () => typedError<AppInfoDto_Serialize, ErrorDto>(__TAURI_INVOKE("app_info")),
 	kecamatanList: () => typedError<KecamatanDto[], ErrorDto>(__TAURI_INVOKE("kecamatan_list")),
 	villages: (kecamatanCode: string) => typedError<RegionDto[], ErrorDto>(__TAURI_INVOKE("villages", { kecamatanCode })),
 	programmes: () => typedError<ProgrammeDto[], ErrorDto>(__TAURI_INVOKE("programmes")),
@@ -16,14 +16,30 @@ export const commands = {
 	registerBansos: (input: BansosInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_bansos", { input })),
 	listApplications: () => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_applications")),
 	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
+	enroll: (input: EnrollInput) => typedError<OfficeDto, ErrorDto>(__TAURI_INVOKE("enroll", { input })),
+	connection: () => typedError<ConnectionDto_Serialize, ErrorDto>(__TAURI_INVOKE("connection")),
 };
 
 /* Types */
 /**  Where the app keeps its data, for the "about" panel and support calls. */
-export type AppInfoDto = {
+export type AppInfoDto = AppInfoDto_Serialize | AppInfoDto_Deserialize;
+
+/**  Where the app keeps its data, for the "about" panel and support calls. */
+export type AppInfoDto_Deserialize = {
 	version: string,
 	data_dir: string,
 	schema_version: number,
+	/**  Server address to suggest when enrolling (from `LOKET_SERVER_URL`). */
+	default_server_url?: string | null,
+};
+
+/**  Where the app keeps its data, for the "about" panel and support calls. */
+export type AppInfoDto_Serialize = {
+	version: string,
+	data_dir: string,
+	schema_version: number,
+	/**  Server address to suggest when enrolling (from `LOKET_SERVER_URL`). */
+	default_server_url: string | null,
 };
 
 /**  A stored application (permit or aid), as listed and printed. */
@@ -95,6 +111,34 @@ export type BansosInput = {
 export type CategoryDto = {
 	code: string,
 	name: string,
+};
+
+/**  The state of the link with the provincial server. */
+export type ConnectionDto = ConnectionDto_Serialize | ConnectionDto_Deserialize;
+
+/**  The state of the link with the provincial server. */
+export type ConnectionDto_Deserialize = {
+	/**  `not_enrolled`, `online`, `offline`, `revoked` or `upgrade_required`. */
+	status: string,
+	server_url?: string | null,
+	/**  For the clerk, in Bahasa Indonesia. */
+	message: string,
+};
+
+/**  The state of the link with the provincial server. */
+export type ConnectionDto_Serialize = {
+	/**  `not_enrolled`, `online`, `offline`, `revoked` or `upgrade_required`. */
+	status: string,
+	server_url: string | null,
+	/**  For the clerk, in Bahasa Indonesia. */
+	message: string,
+};
+
+/**  Enrolling this device with the provincial server. */
+export type EnrollInput = {
+	server_url: string,
+	/**  The one-time code from provincial IT, `XXXX-XXXX-XXXX`. */
+	code: string,
 };
 
 /**  What an [`AppError`] looks like on the wire: `{code, message, issues}`. */

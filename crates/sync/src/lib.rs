@@ -1,0 +1,121 @@
+//! The desktop's link to the provincial server.
+//!
+//! Today: enrolling a device with a one-time code, and checking that its credential still works
+//! (a revoked device gets 401 and must be told so). The background sync engine (push the
+//! outbox, pull checkpoints) is built on this client.
+
+use std::time::Duration;
+
+use loket_protocol::{
+    ApiError, EnrollRequest, EnrollResponse, PullResponse, PROTOCOL_HEADER, PROTOCOL_VERSION,
+};
+use reqwest::StatusCode;
+use thiserror::Error;
+
+/// Why talking to the server failed. Callers branch on the variant.
+#[derive(Debug, Error)]
+pub enum SyncError {
+    #[error("server address is not valid: {0}")]
+    BadUrl(String),
+    #[error("server cannot be reached: {0}")]
+    Unreachable(String),
+    #[error("this device has been revoked")]
+    Revoked,
+    #[error("device credential is not recognised")]
+    Unauthenticated,
+    #[error("the app is too old for the server (protocol {min_version} required)")]
+    UpgradeRequired { min_version: u32 },
+    /// The server refused the request; `code` is its stable error code.
+    #[error("server refused: {code}: {message}")]
+    Refused { status: u16, code: String, message: String },
+}
+
+/// A client for one server.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+/// A stored device credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub token: String,
+    pub office_code: String,
+}
+
+impl Client {
+    pub fn new(server_url: &str) -> Result<Self, SyncError> {
+        let base = server_url.trim().trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
+            return Err(SyncError::BadUrl(server_url.to_string()));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        Ok(Self { base, http })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn error(r: reqwest::Response) -> SyncError {
+        let status = r.status();
+        let body: Option<ApiError> = r.json().await.ok();
+        match (status, body) {
+            (StatusCode::UNAUTHORIZED, Some(b)) if b.code == "device_revoked" => SyncError::Revoked,
+            (StatusCode::UNAUTHORIZED, _) => SyncError::Unauthenticated,
+            (StatusCode::UPGRADE_REQUIRED, b) => SyncError::UpgradeRequired {
+                min_version: b.and_then(|b| b.min_version).unwrap_or(PROTOCOL_VERSION + 1),
+            },
+            (s, Some(b)) => SyncError::Refused { status: s.as_u16(), code: b.code, message: b.message },
+            (s, None) => {
+                SyncError::Refused { status: s.as_u16(), code: "unknown".into(), message: s.to_string() }
+            }
+        }
+    }
+
+    /// Exchange a one-time enrollment code for a device credential.
+    pub async fn enroll(
+        &self,
+        code: &str,
+        device_name: &str,
+        app_version: &str,
+    ) -> Result<EnrollResponse, SyncError> {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/enroll", self.base))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .json(&EnrollRequest {
+                code: code.into(),
+                device_name: device_name.into(),
+                app_version: app_version.into(),
+            })
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if !r.status().is_success() {
+            return Err(Self::error(r).await);
+        }
+        r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+
+    /// Check the credential with the smallest possible pull.
+    pub async fn check(&self, cred: &Credential) -> Result<(), SyncError> {
+        let r = self
+            .http
+            .get(format!("{}/api/v1/offices/{}/changes?after=0&limit=1", self.base, cred.office_code))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .bearer_auth(&cred.token)
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if !r.status().is_success() {
+            return Err(Self::error(r).await);
+        }
+        r.json::<PullResponse>().await.map(|_| ()).map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+}
