@@ -54,7 +54,7 @@ test-rust: app postgres
 ## Cross-crate tests: architecture checks, client against a real server, and the real window
 ## under a private Xvfb display, one test at a time.
 test-e2e: app server
-	$(CARGO) test -p loket-e2e -- --test-threads=1
+	$(CARGO) test -p loket-e2e --tests -- --test-threads=1
 
 ## Regenerate ui/src/lib/bindings.ts from the Rust commands and DTOs.
 bindings:
