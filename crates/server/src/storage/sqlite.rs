@@ -170,28 +170,17 @@ fn apply_op(tx: &Connection, device: &Device, op: &Operation, now: &str) -> Resu
     for w in &decision.writes {
         execute(tx, w, op, now)?;
     }
-    let result = decision.result(op);
-    tx.prepare_cached(
-        "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        op.op_id,
-        device.id,
-        op.seq,
-        serde_json::to_string(&result).unwrap_or_default(),
-        now
-    ])?;
-    Ok(result)
+    log_result(tx, device, op, decision.result(op), now)
 }
 
-/// Record a constraint failure as the operation's final result.
-fn constraint_rejection(
+/// Record an operation's final result, so that a re-send gets the same answer.
+fn log_result(
     tx: &Connection,
     device: &Device,
     op: &Operation,
+    result: OpResult,
     now: &str,
 ) -> Result<OpResult, StorageError> {
-    let result = rules::constraint_rejection(op);
     tx.prepare_cached(
         "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -512,7 +501,7 @@ impl Storage for SqliteStorage {
                     }
                     Err(StorageError::Backend(msg)) if msg.contains("constraint") => {
                         drop(sp);
-                        results.push(constraint_rejection(&tx, &device, op, &now)?);
+                        results.push(log_result(&tx, &device, op, rules::constraint_rejection(op), &now)?);
                     }
                     Err(e) => return Err(e),
                 }
