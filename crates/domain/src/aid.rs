@@ -75,13 +75,6 @@ pub const PROGRAMMES: &[Programme] = &[
     },
 ];
 
-/// Bansos programmes only (the first slice's name for the list).
-pub const BANSOS_PROGRAMMES: &[Programme] = {
-    // PROGRAMMES lists the bansos programmes first.
-    let (bansos, _) = PROGRAMMES.split_at(5);
-    bansos
-};
-
 /// Find a programme by code.
 pub fn programme(code: &str) -> Option<&'static Programme> {
     PROGRAMMES.iter().find(|p| p.code == code)

@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use loket_protocol::{EnrollResponse, OpStatus, Operation, PullResponse, PushResponse};
+use loket_server::admin;
 use loket_server::api::{router, ApiConfig};
 use loket_server::storage::postgres::PostgresStorage;
 use loket_server::storage::sqlite::SqliteStorage;
 use loket_server::storage::Storage;
-use loket_server::{admin, storage};
 use serde_json::json;
 
 fn pct(v: &mut [Duration], p: f64) -> Duration {
@@ -227,5 +227,4 @@ async fn main() {
     if let Some((client, db)) = pg_cleanup {
         let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
     }
-    let _ = storage::conformance::CHECKS;
 }

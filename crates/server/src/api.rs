@@ -150,12 +150,13 @@ async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollRe
     let code_hash = auth::hash_secret(&auth::normalise_code(&body.code));
     let name: String = body.device_name.chars().filter(|c| !c.is_control()).take(100).collect();
     let token = auth::new_token();
+    let token_hash = auth::hash_secret(&token);
     // A fresh device code can collide with an existing one; try a few.
     for _ in 0..8 {
         let new = NewDevice {
             id: uuid::Uuid::now_v7().to_string(),
             device_code: auth::new_device_code(),
-            token_hash: auth::hash_secret(&token),
+            token_hash: token_hash.clone(),
             name: name.clone(),
             app_version: body.app_version.chars().take(40).collect(),
         };

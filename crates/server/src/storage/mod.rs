@@ -14,6 +14,10 @@ use chrono::{DateTime, Utc};
 use loket_protocol::{ChangeRecord, OpResult, Operation};
 use thiserror::Error;
 
+/// The server schema, written once in SQL both backends accept; the PostgreSQL backend only
+/// swaps SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT` for an identity column.
+pub(crate) const SCHEMA: &str = include_str!("schema.sql");
+
 /// Why a storage call failed. Callers branch on the variant.
 #[derive(Debug, Error)]
 pub enum StorageError {

@@ -16,7 +16,11 @@ use tokio_postgres::{NoTls, Row, Transaction};
 use super::{Device, Durability, NewDevice, Office, Storage, StorageError, User};
 use crate::rules::{self, AppState, Context, Write};
 
-const SCHEMA: &str = include_str!("postgres_schema.sql");
+/// The one schema file, with SQLite's identity column spelled the PostgreSQL way.
+fn schema() -> String {
+    super::SCHEMA
+        .replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
+}
 const SCHEMA_VERSION: i64 = 1;
 /// Advisory lock key serialising change-log writers.
 const CHANGE_LOCK: i64 = 0x004C_4F4B_4554;
@@ -72,7 +76,7 @@ impl PostgresStorage {
             tx.query_opt("SELECT max(version) FROM schema_version", &[]).await?.and_then(|r| r.get(0));
         match version.unwrap_or(0) {
             0 => {
-                tx.batch_execute(SCHEMA).await?;
+                tx.batch_execute(&schema()).await?;
                 tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&SCHEMA_VERSION]).await?;
             }
             v if v > SCHEMA_VERSION => {
@@ -148,15 +152,8 @@ async fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), St
 type PendingWrite<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StorageError>> + Send + 'a>>;
 
-const SQL_PREVIOUS: &str = "SELECT result FROM op_log WHERE op_id = $1
-     UNION ALL SELECT result FROM op_log WHERE device_id = $2 AND seq = $3 LIMIT 1";
-const SQL_ACTOR: &str = "SELECT office_code, roles FROM app_user WHERE username = $1 AND active";
 const SQL_OP_LOG: &str =
     "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES ($1, $2, $3, $4, $5)";
-
-fn sql_app() -> String {
-    format!("SELECT {APP_COLUMNS} FROM application WHERE id = $1")
-}
 
 fn sql_duplicates() -> String {
     format!(
@@ -166,71 +163,6 @@ fn sql_duplicates() -> String {
          SELECT {APP_COLUMNS} FROM application WHERE service_code = $1 AND period = $2 AND kk = $5
              AND kind = 'bansos' AND office_code <> $3"
     )
-}
-
-/// Apply one operation inside `tx`. The reads one operation needs are sent together, and so
-/// are its writes (tokio-postgres pipelines concurrent queries on a connection): two round
-/// trips per operation instead of one per statement, while the change-log lock is held.
-async fn apply_op(
-    tx: &deadpool_postgres::Transaction<'_>,
-    device: &Device,
-    op: &Operation,
-    now: &str,
-) -> Result<OpResult, StorageError> {
-    let needs = rules::needs(op);
-    let s_prev = tx.prepare_cached(SQL_PREVIOUS).await?;
-    let s_app = tx.prepare_cached(&sql_app()).await?;
-    let s_actor = tx.prepare_cached(SQL_ACTOR).await?;
-    let s_dup = tx.prepare_cached(&sql_duplicates()).await?;
-    let no_rows = || async { Ok::<_, tokio_postgres::Error>(None) };
-    let (previous, app, actor, duplicates) = tokio::try_join!(
-        async { tx.query_opt(&s_prev, &[&op.op_id, &device.id, &op.seq]).await },
-        async {
-            match &needs.application_id {
-                Some(id) => tx.query_opt(&s_app, &[id]).await,
-                None => no_rows().await,
-            }
-        },
-        async {
-            match &needs.actor {
-                Some(actor) => tx.query_opt(&s_actor, &[actor]).await,
-                None => no_rows().await,
-            }
-        },
-        async {
-            match &needs.duplicates_of {
-                Some(k) => {
-                    tx.query(&s_dup, &[&k.programme, &k.period, &device.office_code, &k.nik, &k.kk]).await
-                }
-                None => Ok(vec![]),
-            }
-        },
-    )?;
-    if let Some(row) = previous {
-        let previous: String = row.get(0);
-        return serde_json::from_str(&previous).map_err(|e| StorageError::Backend(format!("op_log: {e}")));
-    }
-    let ctx = Context {
-        device_office: device.office_code.clone(),
-        app: app.map(|r| app_row(&r)),
-        actor: actor.map(|r| {
-            let roles: String = r.get(1);
-            (r.get::<_, String>(0), roles.split(',').filter_map(Role::parse).collect())
-        }),
-        duplicates: duplicates.iter().map(app_row).collect(),
-    };
-    let decision = rules::decide(op, &ctx);
-    let result = decision.result(op);
-    let text = serde_json::to_string(&result).unwrap_or_default();
-    let s_log = tx.prepare_cached(SQL_OP_LOG).await?;
-    let mut writes: Vec<PendingWrite<'_>> =
-        decision.writes.iter().map(|w| Box::pin(execute(tx, w, op, now)) as _).collect();
-    writes.push(Box::pin(async {
-        tx.execute(&s_log, &[&op.op_id, &device.id, &op.seq, &text, &now]).await?;
-        Ok(())
-    }));
-    futures::future::try_join_all(writes).await?;
-    Ok(result)
 }
 
 /// Apply a whole push in a handful of round trips: read everything the batch needs at once,
@@ -380,7 +312,7 @@ async fn push_batch(
     let mut results = Vec::with_capacity(ops.len());
     for op in ops {
         let sp = tx.transaction().await?;
-        match apply_op(&sp, device, op, now).await {
+        match apply_batch(&sp, device, std::slice::from_ref(op), now).await.map(|mut r| r.remove(0)) {
             Ok(result) => {
                 sp.commit().await?;
                 results.push(result);

@@ -17,7 +17,6 @@ use serde_json::Value;
 use super::{Device, Durability, NewDevice, Office, Storage, StorageError, User};
 use crate::rules::{self, AppState, Context, Write};
 
-const SCHEMA: &str = include_str!("sqlite_schema.sql");
 const SCHEMA_VERSION: i64 = 1;
 
 /// The SQLite backend.
@@ -51,7 +50,10 @@ impl SqliteStorage {
             return Err(StorageError::SchemaTooNew { found: version, known: SCHEMA_VERSION });
         }
         if version == 0 {
-            conn.execute_batch(&format!("BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"))?;
+            conn.execute_batch(&format!(
+                "BEGIN; {} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;",
+                super::SCHEMA
+            ))?;
         }
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }

@@ -1,4 +1,4 @@
--- Server schema, PostgreSQL dialect. Keep in step with sqlite_schema.sql.
+-- Server schema for both backends (the PostgreSQL backend swaps the identity column; see storage/mod.rs).
 CREATE TABLE office (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL
@@ -70,7 +70,7 @@ CREATE TABLE conflict (
     resolved_at    TEXT
 );
 CREATE TABLE change_log (
-    server_seq  BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    server_seq  INTEGER PRIMARY KEY AUTOINCREMENT,
     office_code TEXT NOT NULL,
     kind        TEXT NOT NULL,
     entity_id   TEXT NOT NULL,
