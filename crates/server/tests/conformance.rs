@@ -44,4 +44,5 @@ conformance!(
     edit_conflicts,
     users_sync_to_their_office,
     durability,
+    concurrent_pushes,
 );

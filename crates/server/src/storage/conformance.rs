@@ -20,6 +20,7 @@ pub const CHECKS: &[&str] = &[
     "edit_conflicts",
     "users_sync_to_their_office",
     "durability",
+    "concurrent_pushes",
 ];
 
 /// Run one named check.
@@ -33,6 +34,7 @@ pub async fn run(name: &str, s: &dyn Storage) {
         "edit_conflicts" => edit_conflicts(s).await,
         "users_sync_to_their_office" => users_sync_to_their_office(s).await,
         "durability" => durability(s).await,
+        "concurrent_pushes" => concurrent_pushes(s).await,
         other => panic!("unknown conformance check {other}"),
     }
 }
@@ -328,4 +330,72 @@ async fn durability(s: &dyn Storage) {
     let d = s.durability().await.unwrap();
     assert!(d.durable, "{} is not durable: {}", s.backend(), d.setting);
     s.ping().await.unwrap();
+}
+
+/// Pushes of many devices at once: the same NIK registered in several kecamatan concurrently is
+/// flagged on every side, competing decisions on one application leave exactly one winner, and a
+/// pull from zero afterwards sees every change exactly once. Regression test for narrowing the
+/// PostgreSQL push lock from "one push at a time" to per-key locks.
+async fn concurrent_pushes(s: &dyn Storage) {
+    let offices = ["36.01.01", "36.01.02", "36.01.03", "36.01.04", "36.01.05", "36.01.06"];
+    let mut devices = Vec::new();
+    for o in offices {
+        devices.push(device(s, o).await);
+    }
+    user(s, "36.01.01", "kasi", &["supervisor"]).await;
+    let nik = "3601011205900001";
+    let pushes = devices.iter().enumerate().map(|(i, d)| {
+        let office = offices[i];
+        let mut ops: Vec<Operation> = (1..=5)
+            .map(|k| {
+                register_op(
+                    k,
+                    &format!("{office}-{k}"),
+                    office,
+                    &format!("36010{i}0101910{k:03}"),
+                    &format!("36010{i}15011{k:05}"),
+                )
+            })
+            .collect();
+        ops.push(register_op(6, &format!("{office}-dup"), office, nik, &format!("36010{i}1501100999")));
+        async move { s.push(d, &ops, Utc::now()).await.unwrap() }
+    });
+    for results in futures::future::join_all(pushes).await {
+        assert!(results.iter().all(|r| r.status == OpStatus::Accepted), "{results:?}");
+    }
+    for (i, office) in offices.iter().enumerate() {
+        let (changes, more) = s.pull(office, 0, 1000).await.unwrap();
+        assert!(!more);
+        let flags: Vec<_> = changes.iter().filter(|c| c.kind == "flag").collect();
+        assert_eq!(
+            flags.len(),
+            offices.len() - 1,
+            "office {i} is told of every other registration of the NIK"
+        );
+        let mut seqs: Vec<i64> = changes.iter().map(|c| c.server_seq).collect();
+        seqs.dedup();
+        assert_eq!(seqs.len(), changes.len(), "no change twice");
+        assert_eq!(changes.iter().filter(|c| c.kind == "application").count(), 6);
+    }
+
+    // Five devices of one office decide on the same application at once: one wins.
+    let mut same_office = vec![devices[0].clone()];
+    for _ in 0..4 {
+        same_office.push(device(s, "36.01.01").await);
+    }
+    let first = &same_office[0];
+    let r = s
+        .push(first, &[transition_op(7, "36.01.01-1", "start_review", "submitted", "kasi")], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(r[0].status, OpStatus::Accepted);
+    let decisions = same_office.iter().enumerate().map(|(i, d)| {
+        let seq = if i == 0 { 8 } else { 1 };
+        let action = if i % 2 == 0 { "approve" } else { "reject" };
+        let op = transition_op(seq, "36.01.01-1", action, "in_review", "kasi");
+        async move { s.push(d, &[op], Utc::now()).await.unwrap().remove(0) }
+    });
+    let results = futures::future::join_all(decisions).await;
+    assert_eq!(results.iter().filter(|r| r.status == OpStatus::Accepted).count(), 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| r.status == OpStatus::Conflict).count(), 4, "{results:?}");
 }

@@ -1,8 +1,12 @@
 //! PostgreSQL storage: the path to scale (and to replicated PostgreSQL-compatible engines).
 //!
-//! Plain, standard SQL with `$n` parameters. Each operation is one transaction that first takes
-//! a transaction-scoped advisory lock: change-log sequence numbers are then handed out in commit
-//! order, so a pull can never skip a change that commits later with a lower number.
+//! Plain, standard SQL with `$n` parameters. A push is one transaction. It first takes
+//! transaction-scoped advisory locks on what it reads and decides on — its device, the
+//! applications it touches, and the NIK/KK keys of the duplicate-aid check — in one sorted
+//! statement, so pushes of different offices run in parallel and cannot deadlock. Only the
+//! change-log append at the very end takes the one global lock, held until commit: change-log
+//! sequence numbers are then handed out in commit order, so a pull can never skip a change that
+//! commits later with a lower number.
 //! `synchronous_commit` is forced on for every connection: an acknowledged push is on disk.
 
 use async_trait::async_trait;
@@ -24,6 +28,40 @@ fn schema() -> String {
 const SCHEMA_VERSION: i64 = 1;
 /// Advisory lock key serialising change-log writers.
 const CHANGE_LOCK: i64 = 0x004C_4F4B_4554;
+
+/// A 64-bit advisory lock key for a named thing (FNV-1a; collisions only cost waiting).
+fn lock_key(parts: &[&str]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain([0xff]) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h as i64
+}
+
+/// The advisory lock keys a push needs, sorted and unique, so every push takes its locks in
+/// the same global order.
+fn push_lock_keys(device: &Device, ops: &[Operation]) -> Vec<i64> {
+    let mut keys = vec![lock_key(&["device", &device.id])];
+    for need in ops.iter().map(rules::needs) {
+        if let Some(id) = &need.application_id {
+            keys.push(lock_key(&["application", id]));
+        }
+        if let Some(k) = &need.duplicates_of {
+            if let Some(nik) = &k.nik {
+                keys.push(lock_key(&["aid.nik", &k.programme, &k.period, nik]));
+            }
+            if let Some(kk) = &k.kk {
+                keys.push(lock_key(&["aid.kk", &k.programme, &k.period, kk]));
+            }
+        }
+    }
+    keys.retain(|k| *k != CHANGE_LOCK);
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
 
 /// The PostgreSQL backend.
 #[derive(Clone)]
@@ -51,7 +89,10 @@ impl PostgresStorage {
     pub async fn connect(url: &str, max_size: usize) -> Result<Self, StorageError> {
         let mut cfg: tokio_postgres::Config =
             url.parse().map_err(|e| StorageError::Backend(format!("DATABASE_URL: {e}")))?;
-        cfg.options("-c synchronous_commit=on");
+        // Custom plans for every execution: statements are prepared once per connection, often
+        // while tables are still small, and a generic plan made then (a sequential scan of
+        // op_log, say) is kept as the tables grow. Planning these small queries costs less.
+        cfg.options("-c synchronous_commit=on -c plan_cache_mode=force_custom_plan");
         let pool_of = |size: usize| {
             let mgr = Manager::from_config(
                 cfg.clone(),
@@ -282,14 +323,26 @@ async fn apply_batch(
     for sql in WRITE_SQL {
         tx.prepare_cached(sql).await?;
     }
+    // Rows and op log first; then the change-log lock and the changes, so the global lock is
+    // held only for the append and the commit.
+    let (changes, rows): (Vec<_>, Vec<_>) =
+        planned.iter().partition(|(_, w)| matches!(w, Write::Change { .. }));
     let mut writes: Vec<PendingWrite<'_>> =
-        planned.iter().map(|(op, w)| Box::pin(execute(tx, w, op, now)) as _).collect();
+        rows.into_iter().map(|(op, w)| Box::pin(execute(tx, w, op, now)) as _).collect();
     for (op, text) in &logs {
         let s_log = &s_log;
         writes.push(Box::pin(async move {
             tx.execute(s_log, &[&op.op_id, &device.id, &op.seq, text, &now]).await?;
             Ok(())
         }));
+    }
+    if !changes.is_empty() {
+        writes.push(Box::pin(async move {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
+            Ok(())
+        }));
+        writes
+            .extend(changes.into_iter().map(|(op, w)| Box::pin(execute(tx, w, op, now)) as PendingWrite<'_>));
     }
     futures::future::try_join_all(writes).await?;
     Ok(results)
@@ -303,8 +356,12 @@ async fn push_batch(
     isolate: bool,
 ) -> Result<Vec<OpResult>, StorageError> {
     let mut tx = c.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
-    if !isolate {
+    let keys = push_lock_keys(device, ops);
+    tx.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST($1 AS BIGINT[])) AS k", &[&keys]).await?;
+    if isolate {
+        // Savepoints roll back the locks taken inside them: take the change-log lock up front.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
+    } else {
         let results = apply_batch(&tx, device, ops, now).await?;
         tx.commit().await?;
         return Ok(results);

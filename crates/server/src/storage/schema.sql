@@ -53,8 +53,10 @@ CREATE TABLE application (
     version             BIGINT NOT NULL,
     updated_at          TEXT NOT NULL
 );
-CREATE INDEX application_dup_nik ON application (service_code, period, applicant_nik);
-CREATE INDEX application_dup_kk ON application (service_code, period, kk);
+-- The selective column first: with (programme, period, …) PostgreSQL's cached plans, made while
+-- the table was small, used either index for both lookups and read every row of the programme.
+CREATE INDEX application_dup_nik ON application (applicant_nik, service_code, period);
+CREATE INDEX application_dup_kk ON application (kk, service_code, period);
 CREATE TABLE aid_flag (
     application_id       TEXT NOT NULL,
     other_application_id TEXT NOT NULL,
