@@ -156,6 +156,9 @@ pub struct PullResponse {
     /// The checkpoint to pull after next time.
     pub next: i64,
     pub has_more: bool,
+    /// RFC 3339 (protocol 1 servers before this field: absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<String>,
 }
 
 /// Health of the server (`/readyz`).

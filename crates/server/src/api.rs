@@ -251,5 +251,10 @@ async fn pull(
     let limit = q.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
     let (changes, has_more) = s.storage.pull(&office, q.after.max(0), limit).await?;
     let next = changes.last().map_or(q.after.max(0), |c| c.server_seq);
-    Ok(Json(PullResponse { changes, next, has_more }))
+    Ok(Json(PullResponse {
+        changes,
+        next,
+        has_more,
+        server_time: Some(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+    }))
 }

@@ -350,7 +350,15 @@ fn transition(op: &Operation, ctx: &Context) -> Decision {
             office: app.office_code.clone(),
             kind: "event",
             entity_id: app.id.clone(),
-            data: p.clone(),
+            // The server's verdict travels with the event: devices take status and version
+            // from here, so every device ends on the server's state.
+            data: {
+                let mut data = p.clone();
+                data["application_id"] = json!(app.id);
+                data["status"] = json!(to.as_str());
+                data["version"] = json!(app.version + 1);
+                data
+            },
         },
     ])
 }

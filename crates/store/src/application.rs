@@ -521,6 +521,7 @@ impl Store {
                     "event_id": event_id, "application_id": id, "action": action.as_str(),
                     "from": app.status.as_str(), "to": to.as_str(), "note": note.trim(),
                     "registration_number": NullIfEmpty(&number).value(), "hlc": hlc,
+                    "actor": actor.username,
                 }),
                 base_version: Some(app.version),
             })?;
@@ -628,10 +629,10 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound { entity: "document", id: code.to_string() });
             }
-            w.tx.prepare_cached(
-                "UPDATE application SET version = version + 1, updated_hlc = ?2 WHERE id = ?1",
-            )?
-            .execute(params![id, hlc])?;
+            // Not a new version: the version guards applicant fields against concurrent edits
+            // and moves with workflow steps, the same on every device and on the server.
+            w.tx.prepare_cached("UPDATE application SET updated_hlc = ?2 WHERE id = ?1")?
+                .execute(params![id, hlc])?;
             w.record(Change {
                 entity: ENTITY,
                 entity_id: id,

@@ -25,6 +25,39 @@ pub struct OutboxOp {
     pub last_error: Option<String>,
 }
 
+/// Where an operation ends up once the server (or the sync engine) has settled it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettledState {
+    /// Accepted by the server, or kept by it as a conflict (the conflict itself comes back
+    /// through the pull and is shown until resolved).
+    Acked,
+    /// Refused by the server for a reason a person must see; never re-sent.
+    Rejected,
+    /// Could not be processed at all (malformed, or refused as a request); set aside so the
+    /// rest of the queue goes on.
+    Quarantined,
+}
+
+impl SettledState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Acked => "acked",
+            Self::Rejected => "rejected",
+            Self::Quarantined => "quarantined",
+        }
+    }
+}
+
+/// One operation's settlement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    pub seq: i64,
+    pub state: SettledState,
+    /// Reason code and message (`stale_base_version: ...`), for rejected, quarantined and
+    /// conflicting operations.
+    pub error: Option<String>,
+}
+
 impl Store {
     /// The oldest pending operations, up to `limit`.
     pub fn pending_ops(&self, limit: u32) -> Result<Vec<OutboxOp>, StoreError> {
@@ -67,6 +100,58 @@ impl Store {
             )?
             .execute(params![seq, state, error])?;
         Ok(())
+    }
+
+    /// Record the server's verdicts on a pushed batch in one transaction.
+    pub fn settle_ops(&mut self, settled: &[Settlement]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET state = ?2, last_error = ?3, attempts = attempts + 1
+                 WHERE seq = ?1 AND state = 'pending'",
+            )?;
+            for s in settled {
+                stmt.execute(params![s.seq, s.state.as_str(), s.error])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Operations the server refused or that could not be sent at all: shown to a person.
+    pub fn refused_ops(&self, limit: u32) -> Result<Vec<OutboxOp>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, op_id, entity, entity_id, op, payload, base_version, hlc, state, attempts, last_error
+             FROM outbox WHERE state IN ('rejected', 'quarantined') ORDER BY seq DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok(OutboxOp {
+                seq: r.get(0)?,
+                op_id: r.get(1)?,
+                entity: r.get(2)?,
+                entity_id: r.get(3)?,
+                op: r.get(4)?,
+                payload: r.get(5)?,
+                base_version: r.get(6)?,
+                hlc: r.get(7)?,
+                state: r.get(8)?,
+                attempts: r.get(9)?,
+                last_error: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many operations, conflicts and flags need a person's attention.
+    pub fn attention_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT count(*) FROM outbox WHERE state IN ('rejected', 'quarantined'))
+                      + (SELECT count(*) FROM sync_conflict WHERE resolved = 0)
+                      + (SELECT count(*) FROM aid_flag)",
+            )?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// Total operations ever queued on this device.

@@ -1,13 +1,21 @@
 //! The desktop's link to the provincial server.
 //!
-//! Today: enrolling a device with a one-time code, and checking that its credential still works
-//! (a revoked device gets 401 and must be told so). The background sync engine (push the
-//! outbox, pull checkpoints) is built on this client.
+//! - [`Client`]: the HTTP calls (enroll, check, push, pull) and their one error type.
+//! - [`engine`]: one sync run — push the outbox in batches, settle every verdict, pull pages of
+//!   changes and apply each atomically with its checkpoint. Safe to cut at any point: a re-sent
+//!   operation gets its first verdict again, and a page is applied with its checkpoint or not
+//!   at all.
+//! - [`worker`]: the background task that runs the engine when the server is reachable, backs
+//!   off with jitter when it is not, and publishes a status for the UI.
+
+pub mod engine;
+pub mod worker;
 
 use std::time::Duration;
 
 use loket_protocol::{
-    ApiError, EnrollRequest, EnrollResponse, PullResponse, PROTOCOL_HEADER, PROTOCOL_VERSION,
+    ApiError, EnrollRequest, EnrollResponse, Operation, PullResponse, PushRequest, PushResponse,
+    PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use reqwest::StatusCode;
 use thiserror::Error;
@@ -28,6 +36,24 @@ pub enum SyncError {
     /// The server refused the request; `code` is its stable error code.
     #[error("server refused: {code}: {message}")]
     Refused { status: u16, code: String, message: String },
+    /// The server answered something this client cannot use (e.g. no verdict for an
+    /// operation it sent).
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    /// The local store failed.
+    #[error("local store: {0}")]
+    Store(#[from] loket_store::StoreError),
+}
+
+impl SyncError {
+    /// Worth retrying later (the network or the server may recover by itself).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Unreachable(_) | Self::Protocol(_) => true,
+            Self::Refused { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
 }
 
 /// A client for one server.
@@ -94,6 +120,48 @@ impl Client {
                 device_name: device_name.into(),
                 app_version: app_version.into(),
             })
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if !r.status().is_success() {
+            return Err(Self::error(r).await);
+        }
+        r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+
+    /// Send a batch of operations; the server answers with one verdict per operation.
+    pub async fn push(
+        &self,
+        cred: &Credential,
+        ops: Vec<Operation>,
+        pending: i64,
+        app_version: &str,
+    ) -> Result<PushResponse, SyncError> {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/offices/{}/push", self.base, cred.office_code))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .bearer_auth(&cred.token)
+            .json(&PushRequest { ops, pending, app_version: app_version.to_string() })
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if !r.status().is_success() {
+            return Err(Self::error(r).await);
+        }
+        r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+
+    /// One page of the office's changes after checkpoint `after`.
+    pub async fn pull(&self, cred: &Credential, after: i64, limit: u32) -> Result<PullResponse, SyncError> {
+        let r = self
+            .http
+            .get(format!(
+                "{}/api/v1/offices/{}/changes?after={after}&limit={limit}",
+                self.base, cred.office_code
+            ))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .bearer_auth(&cred.token)
             .send()
             .await
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;

@@ -1,0 +1,426 @@
+//! Applying what the provincial server publishes: the other side of the outbox.
+//!
+//! A pulled page of changes is applied in one transaction together with the new checkpoint,
+//! so after a crash the device either has the whole page and the checkpoint after it, or
+//! neither — it never skips a change nor applies one twice. Remote changes never create outbox
+//! operations (they came from the server); one audit entry per page records the pull.
+//!
+//! The server is authoritative: statuses, versions and edited fields are taken from its
+//! changes, in its order. Applying is idempotent (a change already reflected is a no-op), so
+//! the echo of this device's own operations is harmless.
+
+use chrono::{DateTime, Utc};
+use loket_domain::hlc::{Hlc, HlcTimestamp};
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use serde_json::Value;
+
+use crate::{audit, search, Store, StoreError};
+
+/// Setting key of the pull checkpoint (the last server sequence applied).
+const CHECKPOINT: &str = "sync.checkpoint";
+const HLC_SETTING: &str = "hlc.last";
+
+/// One change from the server, as the store needs it (the sync crate maps the wire type).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteChange {
+    pub server_seq: i64,
+    /// `application`, `event`, `edit`, `conflict`, `flag`, `user`, `record`.
+    pub kind: String,
+    pub entity_id: String,
+    pub data: Value,
+    pub hlc: Option<String>,
+    /// RFC 3339 server receipt time.
+    pub received_at: String,
+}
+
+/// What applying a page did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    pub applied: usize,
+    /// Changes of a kind this version does not know, or about an application it does not
+    /// have: skipped, counted, logged.
+    pub skipped: usize,
+}
+
+/// A duplicate-aid flag on an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AidFlagRow {
+    pub application_id: String,
+    pub other_application_id: String,
+    pub other_office_code: String,
+    pub other_registration_number: Option<String>,
+    pub reason: String,
+}
+
+/// A conflict kept by the server, shown until a supervisor resolves it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictRow {
+    pub server_seq: i64,
+    pub application_id: String,
+    pub op_id: Option<String>,
+    pub data: Value,
+    pub received_at: String,
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+impl Store {
+    /// The last server sequence applied (0 before the first pull).
+    pub fn checkpoint(&self) -> Result<i64, StoreError> {
+        Ok(self.setting(CHECKPOINT)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Apply a page of server changes and move the checkpoint to `next`, atomically.
+    pub fn apply_remote(
+        &mut self,
+        changes: &[RemoteChange],
+        next: i64,
+        now: DateTime<Utc>,
+    ) -> Result<ApplyReport, StoreError> {
+        let device = self.device_code()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx
+            .prepare_cached("SELECT value FROM setting WHERE key = ?1")?
+            .query_row([CHECKPOINT], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut report = ApplyReport::default();
+        let mut newest: Option<HlcTimestamp> = None;
+        for c in changes.iter().filter(|c| c.server_seq > current) {
+            if apply_one(&tx, c)? {
+                report.applied += 1;
+            } else {
+                report.skipped += 1;
+                tracing::warn!(kind = %c.kind, seq = c.server_seq, "skipped a server change");
+            }
+            if let Some(h) = c.hlc.as_deref().and_then(|h| h.parse::<HlcTimestamp>().ok()) {
+                newest = newest.max(Some(h));
+            }
+        }
+        let next = next.max(current);
+        tx.prepare_cached(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![CHECKPOINT, next.to_string()])?;
+        // The local clock moves past everything it has seen, whatever the wall clock says.
+        let last: Option<HlcTimestamp> = tx
+            .prepare_cached("SELECT value FROM setting WHERE key = ?1")?
+            .query_row([HLC_SETTING], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|s| s.parse().ok());
+        let mut clock = Hlc::new(device.clone(), last);
+        let wall = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+        let stamp = match &newest {
+            Some(remote) => clock.observe(remote, wall),
+            None => clock.tick(wall),
+        };
+        tx.prepare_cached(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![HLC_SETTING, stamp.to_string()])?;
+        if !changes.is_empty() {
+            audit::append(
+                &tx,
+                &audit::NewEntry {
+                    hlc: &stamp.to_string(),
+                    actor: "server",
+                    device: &device,
+                    entity: "sync",
+                    entity_id: "pull",
+                    action: "pull",
+                    change: &serde_json::json!({
+                        "from": current, "to": next, "applied": report.applied, "skipped": report.skipped,
+                    })
+                    .to_string(),
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Duplicate-aid flags on an application.
+    pub fn aid_flags(&self, application_id: &str) -> Result<Vec<AidFlagRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT application_id, other_application_id, other_office_code, other_registration_number, reason
+             FROM aid_flag WHERE application_id = ?1 ORDER BY server_seq",
+        )?;
+        let rows = stmt.query_map([application_id], |r| {
+            Ok(AidFlagRow {
+                application_id: r.get(0)?,
+                other_application_id: r.get(1)?,
+                other_office_code: r.get(2)?,
+                other_registration_number: r.get(3)?,
+                reason: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every flag on this device, in server order.
+    pub fn all_aid_flags(&self) -> Result<Vec<AidFlagRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT application_id, other_application_id, other_office_code, other_registration_number, reason
+             FROM aid_flag ORDER BY server_seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AidFlagRow {
+                application_id: r.get(0)?,
+                other_application_id: r.get(1)?,
+                other_office_code: r.get(2)?,
+                other_registration_number: r.get(3)?,
+                reason: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Unresolved conflicts, oldest first.
+    pub fn open_conflicts(&self) -> Result<Vec<ConflictRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT server_seq, application_id, op_id, data, received_at FROM sync_conflict
+             WHERE resolved = 0 ORDER BY server_seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let data: String = r.get(3)?;
+            Ok(ConflictRow {
+                server_seq: r.get(0)?,
+                application_id: r.get(1)?,
+                op_id: r.get(2)?,
+                data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                received_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Apply one change; `false` when it was skipped.
+fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError> {
+    let d = &c.data;
+    match c.kind.as_str() {
+        "application" => insert_application(tx, d),
+        "event" => {
+            let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
+            let (Some(to), Some(version)) =
+                (str_of(d, "status").or_else(|| str_of(d, "to")), d.get("version").and_then(Value::as_i64))
+            else {
+                return Ok(false);
+            };
+            let hlc = c.hlc.clone().unwrap_or_default();
+            let n = tx
+                .prepare_cached(
+                    "UPDATE application SET status = ?2, version = ?3, updated_hlc = ?4,
+                     registration_number = coalesce(registration_number, ?5) WHERE id = ?1",
+                )?
+                .execute(params![app_id, to, version, hlc, str_of(d, "registration_number")])?;
+            if n == 0 {
+                return Ok(false);
+            }
+            if let Some(event_id) = str_of(d, "event_id") {
+                tx.prepare_cached(
+                    "INSERT INTO workflow_event (id, application_id, action, from_status, to_status, actor, hlc, note)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+                )?
+                .execute(params![
+                    event_id,
+                    app_id,
+                    str_of(d, "action").unwrap_or_default(),
+                    str_of(d, "from").unwrap_or_default(),
+                    to,
+                    str_of(d, "actor").unwrap_or_default(),
+                    hlc,
+                    str_of(d, "note").unwrap_or_default(),
+                ])?;
+            }
+            Ok(true)
+        }
+        "edit" => {
+            let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
+            let (Some(fields), Some(version)) =
+                (d.get("fields").and_then(Value::as_object), d.get("version").and_then(Value::as_i64))
+            else {
+                return Ok(false);
+            };
+            let field = |k: &str| fields.get(k).map(|v| v.as_str().map(str::to_string));
+            let name = field("applicant_name").flatten();
+            let address = field("applicant_address").flatten();
+            let village = field("village_code").flatten();
+            let (phone_set, phone) = match field("applicant_phone") {
+                Some(p) => (true, p),
+                None => (false, None),
+            };
+            let n = tx
+                .prepare_cached(
+                    "UPDATE application SET applicant_name = coalesce(?2, applicant_name),
+                     applicant_address = coalesce(?3, applicant_address),
+                     village_code = coalesce(?4, village_code),
+                     applicant_phone = CASE WHEN ?5 THEN ?6 ELSE applicant_phone END,
+                     version = ?7, updated_hlc = ?8 WHERE id = ?1",
+                )?
+                .execute(params![
+                    app_id,
+                    name,
+                    address,
+                    village,
+                    phone_set,
+                    phone,
+                    version,
+                    c.hlc.clone().unwrap_or_default()
+                ])?;
+            if n == 0 {
+                return Ok(false);
+            }
+            search::index(tx, app_id)?;
+            Ok(true)
+        }
+        "conflict" => {
+            tx.prepare_cached(
+                "INSERT INTO sync_conflict (server_seq, application_id, op_id, data, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (server_seq) DO NOTHING",
+            )?
+            .execute(params![
+                c.server_seq,
+                str_of(d, "application_id").unwrap_or(&c.entity_id),
+                str_of(d, "op_id"),
+                d.to_string(),
+                c.received_at
+            ])?;
+            Ok(true)
+        }
+        "flag" => {
+            let (Some(app), Some(other)) = (str_of(d, "application_id"), str_of(d, "other_application_id"))
+            else {
+                return Ok(false);
+            };
+            tx.prepare_cached(
+                "INSERT INTO aid_flag (application_id, other_application_id, other_office_code,
+                 other_registration_number, reason, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                app,
+                other,
+                str_of(d, "other_office_code").unwrap_or_default(),
+                str_of(d, "other_registration_number"),
+                str_of(d, "reason").unwrap_or_default(),
+                c.server_seq
+            ])?;
+            Ok(true)
+        }
+        "user" => {
+            let (Some(username), Some(id)) = (str_of(d, "username"), str_of(d, "id")) else {
+                return Ok(false);
+            };
+            let roles: Vec<&str> = d
+                .get("roles")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            tx.prepare_cached(
+                "INSERT INTO office_user (username, id, full_name, roles, password_hash, active)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (username) DO UPDATE SET id = excluded.id, full_name = excluded.full_name,
+                   roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active",
+            )?
+            .execute(params![
+                username,
+                id,
+                str_of(d, "full_name").unwrap_or_default(),
+                roles.join(","),
+                str_of(d, "password_hash").unwrap_or_default(),
+                d.get("active").and_then(Value::as_bool).unwrap_or(true)
+            ])?;
+            Ok(true)
+        }
+        "record" => match (str_of(d, "op"), d.get("payload")) {
+            (Some("application.document"), Some(p)) => {
+                let (Some(app), Some(code)) = (str_of(p, "application_id"), str_of(p, "code")) else {
+                    return Ok(false);
+                };
+                let received = p.get("received").and_then(Value::as_bool).unwrap_or(false);
+                tx.prepare_cached(
+                    "UPDATE application_document SET received = ?3 WHERE application_id = ?1 AND code = ?2",
+                )?
+                .execute(params![app, code, received])?;
+                Ok(true)
+            }
+            // Staff, user and holiday records travel too; this version only keeps documents.
+            _ => Ok(false),
+        },
+        _ => Ok(false),
+    }
+}
+
+/// An application registered on another device of the office (or this one's own echo).
+fn insert_application(tx: &Transaction<'_>, d: &Value) -> Result<bool, StoreError> {
+    let Some(id) = str_of(d, "id") else { return Ok(false) };
+    let exists: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM application WHERE id = ?1)")?
+        .query_row([id], |r| r.get(0))?;
+    if exists {
+        return Ok(true);
+    }
+    let created_hlc = str_of(d, "created_hlc").unwrap_or_default();
+    tx.prepare_cached(
+        "INSERT INTO application (id, registration_number, kind, service_code, period, status, applicant_nik,
+         applicant_name, applicant_address, applicant_phone, organization_name, kk, village_code, office_code,
+         details, fee, created_at, created_hlc, updated_hlc, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)",
+    )?
+    .execute(params![
+        id,
+        str_of(d, "registration_number"),
+        str_of(d, "kind").unwrap_or_default(),
+        str_of(d, "service_code").unwrap_or_default(),
+        str_of(d, "period"),
+        str_of(d, "status").unwrap_or("submitted"),
+        str_of(d, "applicant_nik"),
+        str_of(d, "applicant_name").unwrap_or_default(),
+        str_of(d, "applicant_address").unwrap_or_default(),
+        str_of(d, "applicant_phone"),
+        str_of(d, "organization_name"),
+        str_of(d, "kk"),
+        str_of(d, "village_code").unwrap_or_default(),
+        str_of(d, "office_code").unwrap_or_default(),
+        d.get("details").cloned().unwrap_or(Value::Object(Default::default())).to_string(),
+        d.get("fee").and_then(Value::as_i64).unwrap_or(0),
+        str_of(d, "created_at").unwrap_or_default(),
+        created_hlc,
+    ])?;
+    let names: std::collections::HashMap<&str, &str> =
+        loket_domain::service::service(str_of(d, "service_code").unwrap_or_default())
+            .map(|s| s.documents.iter().map(|doc| (doc.code, doc.name)).collect())
+            .unwrap_or_default();
+    for doc in d.get("checklist").and_then(Value::as_array).into_iter().flatten() {
+        let code = str_of(doc, "code").unwrap_or_default();
+        tx.prepare_cached(
+            "INSERT INTO application_document (application_id, code, name, received) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            id,
+            code,
+            names.get(code).copied().unwrap_or(code),
+            doc.get("received").and_then(Value::as_bool).unwrap_or(false)
+        ])?;
+    }
+    for (i, m) in d.get("household").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO household_member (application_id, position, nik, full_name, relationship)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            id,
+            i as i64,
+            str_of(m, "nik").unwrap_or_default(),
+            str_of(m, "full_name").unwrap_or_default(),
+            str_of(m, "relationship").unwrap_or_default()
+        ])?;
+    }
+    search::index(tx, id)?;
+    Ok(true)
+}

@@ -1,0 +1,262 @@
+//! One sync run: push the outbox, then pull and apply the office's changes.
+//!
+//! Every step is safe to interrupt (network cut, process killed):
+//! - An operation stays `pending` until its verdict is stored, so it is re-sent; the server
+//!   answers a re-sent operation with its first verdict and changes nothing.
+//! - A pulled page is applied in one transaction with its checkpoint (`Store::apply_remote`),
+//!   so a page is either fully applied and never fetched again, or not applied at all.
+//! - A batch the server refuses as a whole (400, 413, 422) is split in halves until the one
+//!   operation it cannot take is found; that operation is quarantined and the rest go on.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use loket_protocol::{OpStatus, Operation};
+use loket_store::{OutboxOp, RemoteChange, SettledState, Settlement, Store, StoreError};
+
+use crate::{Client, Credential, SyncError};
+
+/// The store, shared by the app and the sync engine.
+pub type SharedStore = Arc<Mutex<Store>>;
+
+/// Operations per push request.
+pub const PUSH_BATCH: u32 = 200;
+/// Changes per pull request.
+pub const PULL_PAGE: u32 = 500;
+
+/// Lock the shared store. A panic while holding the lock cannot leave SQLite half-written
+/// (transactions roll back), so a poisoned lock is safe to keep using.
+pub fn lock(store: &SharedStore) -> MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Run `f` on the store off the async threads.
+async fn with_store<T: Send + 'static>(
+    store: &SharedStore,
+    f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, SyncError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&mut lock(&store)))
+        .await
+        .map_err(|e| SyncError::Protocol(format!("store task: {e}")))?
+        .map_err(SyncError::from)
+}
+
+/// Where a running sync is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub pushed: u64,
+    pub pending: i64,
+    pub pulled: u64,
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub pushed: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub conflicts: u64,
+    pub quarantined: u64,
+    pub pulled: u64,
+    pub skipped: u64,
+    /// Server clock minus device clock, milliseconds (from the last answer that said).
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// The engine for one enrolled device.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    client: Client,
+    cred: Credential,
+    app_version: String,
+    pub push_batch: u32,
+    pub pull_page: u32,
+}
+
+fn wire_op(op: &OutboxOp) -> Result<Operation, String> {
+    let payload = serde_json::from_str(&op.payload).map_err(|e| format!("payload is not JSON: {e}"))?;
+    Ok(Operation {
+        op_id: op.op_id.clone(),
+        seq: op.seq,
+        entity: op.entity.clone(),
+        entity_id: op.entity_id.clone(),
+        op: op.op.clone(),
+        payload,
+        base_version: op.base_version,
+        hlc: op.hlc.clone(),
+    })
+}
+
+fn offset_ms(server_time: &str, local: DateTime<Utc>) -> Option<i64> {
+    DateTime::parse_from_rfc3339(server_time).ok().map(|t| (t.with_timezone(&Utc) - local).num_milliseconds())
+}
+
+impl Engine {
+    pub fn new(client: Client, cred: Credential, app_version: impl Into<String>) -> Self {
+        Self { client, cred, app_version: app_version.into(), push_batch: PUSH_BATCH, pull_page: PULL_PAGE }
+    }
+
+    /// Push everything pending, then pull everything new. `progress` is called after each
+    /// request.
+    pub async fn run(
+        &self,
+        store: &SharedStore,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<RunReport, SyncError> {
+        let mut report = RunReport::default();
+        self.push_all(store, &mut report, progress).await?;
+        self.pull_all(store, &mut report, progress).await?;
+        Ok(report)
+    }
+
+    async fn push_all(
+        &self,
+        store: &SharedStore,
+        report: &mut RunReport,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<(), SyncError> {
+        let batch = self.push_batch;
+        loop {
+            let (ops, pending) =
+                with_store(store, move |s| Ok((s.pending_ops(batch)?, s.pending_count()?))).await?;
+            if ops.is_empty() {
+                return Ok(());
+            }
+            let mut settled = Vec::with_capacity(ops.len());
+            let mut wire = Vec::with_capacity(ops.len());
+            for op in &ops {
+                match wire_op(op) {
+                    Ok(w) => wire.push(w),
+                    Err(e) => {
+                        tracing::warn!(seq = op.seq, "quarantined a malformed outbox operation");
+                        report.quarantined += 1;
+                        settled.push(Settlement {
+                            seq: op.seq,
+                            state: SettledState::Quarantined,
+                            error: Some(format!("malformed: {e}")),
+                        });
+                    }
+                }
+            }
+            // Split refused batches until the refused operation is alone.
+            let mut queue: std::collections::VecDeque<Vec<Operation>> = [wire].into();
+            while let Some(part) = queue.pop_front() {
+                if part.is_empty() {
+                    continue;
+                }
+                let sent = part.len() as u64;
+                match self.client.push(&self.cred, part.clone(), pending, &self.app_version).await {
+                    Ok(resp) => {
+                        report.clock_offset_ms = offset_ms(&resp.server_time, Utc::now());
+                        let by_id: std::collections::HashMap<&str, _> =
+                            resp.results.iter().map(|r| (r.op_id.as_str(), r)).collect();
+                        for op in &part {
+                            let Some(r) = by_id.get(op.op_id.as_str()) else {
+                                return Err(SyncError::Protocol(format!(
+                                    "no verdict for operation {}",
+                                    op.seq
+                                )));
+                            };
+                            let reason = r.code.as_ref().map(|c| match &r.message {
+                                Some(m) => format!("{c}: {m}"),
+                                None => c.clone(),
+                            });
+                            let state = match r.status {
+                                OpStatus::Accepted => {
+                                    report.accepted += 1;
+                                    SettledState::Acked
+                                }
+                                OpStatus::Conflict => {
+                                    report.conflicts += 1;
+                                    SettledState::Acked
+                                }
+                                OpStatus::Rejected => {
+                                    report.rejected += 1;
+                                    SettledState::Rejected
+                                }
+                            };
+                            settled.push(Settlement { seq: op.seq, state, error: reason });
+                        }
+                        report.pushed += sent;
+                    }
+                    Err(SyncError::Refused { status: 400 | 413 | 422, code, message }) => {
+                        if part.len() > 1 {
+                            let mut left = part;
+                            let right = left.split_off(left.len() / 2);
+                            queue.push_front(right);
+                            queue.push_front(left);
+                        } else {
+                            tracing::warn!(seq = part[0].seq, %code, "quarantined an operation the server refused");
+                            report.quarantined += 1;
+                            settled.push(Settlement {
+                                seq: part[0].seq,
+                                state: SettledState::Quarantined,
+                                error: Some(format!("{code}: {message}")),
+                            });
+                        }
+                    }
+                    Err(e) => {
+                        // Keep what was settled so far; the rest stays pending.
+                        if !settled.is_empty() {
+                            with_store(store, move |s| s.settle_ops(&settled)).await?;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            let n = settled.len() as i64;
+            with_store(store, move |s| s.settle_ops(&settled)).await?;
+            progress(Progress {
+                pushed: report.pushed,
+                pending: (pending - n).max(0),
+                pulled: report.pulled,
+            });
+        }
+    }
+
+    async fn pull_all(
+        &self,
+        store: &SharedStore,
+        report: &mut RunReport,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<(), SyncError> {
+        let mut after = with_store(store, |s| s.checkpoint()).await?;
+        loop {
+            let page = self.client.pull(&self.cred, after, self.pull_page).await?;
+            if let Some(t) = &page.server_time {
+                report.clock_offset_ms = offset_ms(t, Utc::now());
+            }
+            if page.next < after {
+                return Err(SyncError::Protocol(format!(
+                    "checkpoint went back from {after} to {}",
+                    page.next
+                )));
+            }
+            let n = page.changes.len() as u64;
+            let changes: Vec<RemoteChange> = page
+                .changes
+                .into_iter()
+                .map(|c| RemoteChange {
+                    server_seq: c.server_seq,
+                    kind: c.kind,
+                    entity_id: c.entity_id,
+                    data: c.data,
+                    hlc: c.hlc,
+                    received_at: c.received_at,
+                })
+                .collect();
+            let next = page.next;
+            if !changes.is_empty() || next != after {
+                let applied = with_store(store, move |s| s.apply_remote(&changes, next, Utc::now())).await?;
+                report.skipped += applied.skipped as u64;
+            }
+            report.pulled += n;
+            after = next;
+            progress(Progress { pushed: report.pushed, pending: 0, pulled: report.pulled });
+            if !page.has_more {
+                return Ok(());
+            }
+        }
+    }
+}
