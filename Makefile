@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: setup postgres ui app server run test lint test-rust test-ui test-e2e bindings deb clean
+.PHONY: setup postgres ui app server run test lint test-rust test-ui test-e2e test-faults-long bindings deb clean
 
 setup:
 	@scripts/setup.sh
@@ -53,8 +53,12 @@ test-rust: app postgres
 
 ## Cross-crate tests: architecture checks, client against a real server, and the real window
 ## under a private Xvfb display, one test at a time.
-test-e2e: app server
+test-e2e: app server postgres
 	$(CARGO) test -p loket-e2e --tests -- --test-threads=1
+
+## Long mode of the seeded sync fault tests: 1,000 seeds on each server backend.
+test-faults-long: setup postgres
+	LOKET_FAULT_SEEDS=1000 $(CARGO) test --release -p loket-e2e --test sync_faults -- --nocapture
 
 ## Regenerate ui/src/lib/bindings.ts from the Rust commands and DTOs.
 bindings:

@@ -22,6 +22,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         search_applications,
         enroll,
         connection,
+        sync_status,
+        sync_now,
     ])
 }
 

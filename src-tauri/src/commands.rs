@@ -95,3 +95,19 @@ pub async fn enroll(core: State<'_, Core>, input: EnrollInput) -> Result<OfficeD
 pub async fn connection(core: State<'_, Core>) -> Result<ConnectionDto, ErrorDto> {
     Ok(core.get()?.connection().await?)
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_status(core: State<'_, Core>) -> Result<SyncStatusDto, ErrorDto> {
+    call(core, |l| l.sync_status()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_now(core: State<'_, Core>) -> Result<(), ErrorDto> {
+    call(core, |l| {
+        l.sync_now();
+        Ok(())
+    })
+    .await
+}

@@ -45,6 +45,11 @@ pub fn run() {
                     tracing::error!(error = %e, dir = %dir.display(), "cannot open local store");
                     ErrorDto::from(e)
                 });
+            if let Ok(loket) = &core {
+                // The background sync: pushes the outbox and pulls the office's changes
+                // whenever the server is reachable.
+                tauri::async_runtime::spawn(loket.sync_task());
+            }
             app.manage(Core(core));
             Ok(())
         })

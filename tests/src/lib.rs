@@ -7,6 +7,7 @@
 //! `tests/artifacts/<test>.png` before the app is closed.
 
 mod process;
+pub mod proxy;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -138,3 +138,24 @@ pub struct ConnectionDto {
     /// For the clerk, in Bahasa Indonesia.
     pub message: String,
 }
+
+/// What the background sync is doing, for the status bar.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct SyncStatusDto {
+    /// `not_enrolled`, `idle`, `syncing`, `offline`, `revoked`, `upgrade_required`, `failed`.
+    pub state: String,
+    /// Operations not yet sent to the server.
+    pub pending: i32,
+    /// RFC 3339 time of the last complete sync.
+    pub last_success: Option<String>,
+    /// During a sync: operations sent and changes received so far.
+    pub pushed: Option<i32>,
+    pub pulled: Option<i32>,
+    /// Refused operations, open conflicts and duplicate-aid flags.
+    pub attention: i32,
+    /// True when the device clock is more than five minutes off the server's.
+    pub clock_warning: bool,
+    pub clock_offset_seconds: Option<i32>,
+    /// For the clerk, in Bahasa Indonesia.
+    pub message: String,
+}

@@ -82,6 +82,8 @@ impl From<loket_sync::SyncError> for AppError {
             S::Refused { code, .. } if code == "enrollment_code_invalid" => Self::EnrollmentCodeInvalid,
             S::Refused { code, .. } if code.starts_with("enrollment_code_") => Self::EnrollmentCodeSpent,
             S::Refused { code, message, .. } => Self::ServerRefused(format!("{code}: {message}")),
+            S::Protocol(m) => Self::ServerRefused(m),
+            S::Store(e) => e.into(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The use cases of the desktop app.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::{SecondsFormat, Utc};
 use loket_domain::aid::{self, BansosDraft, MemberDraft, BANSOS_CATEGORIES, PROGRAMMES};
@@ -20,7 +20,10 @@ const LIST_LIMIT: u32 = 200;
 
 /// One running Loket installation: its data directory and its store.
 pub struct Loket {
-    store: Mutex<Store>,
+    /// Shared with the background sync task.
+    store: Arc<Mutex<Store>>,
+    /// The background sync task, once started.
+    sync: OnceLock<loket_sync::worker::WorkerHandle>,
     data_dir: PathBuf,
     /// Who is at the counter. Until offline login arrives (user accounts synced from the
     /// provincial server), the desktop acts as the office's counter clerk.
@@ -35,7 +38,8 @@ impl Loket {
         let store = Store::open_in_dir(data_dir)?;
         tracing::info!(path = %store.path().display(), "opened local store");
         Ok(Self {
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
+            sync: OnceLock::new(),
             data_dir: data_dir.to_path_buf(),
             actor: Actor::new("petugas", &[Role::Clerk]),
             default_server_url: None,
@@ -52,6 +56,45 @@ impl Loket {
         // A panic while holding the lock cannot leave SQLite half-written (transactions roll
         // back), so a poisoned lock is safe to keep using.
         self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The background sync task: the shell spawns the returned future on its tokio runtime once.
+    /// Later calls return a future that does nothing.
+    pub fn sync_task(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (handle, task) = loket_sync::worker::start(
+            self.store.clone(),
+            loket_sync::worker::WorkerConfig::default(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        );
+        let first = self.sync.set(handle).is_ok();
+        async move {
+            if first {
+                task.await
+            }
+        }
+    }
+
+    /// Ask the background task to sync now (after a local change, or the user asked).
+    pub fn sync_now(&self) {
+        if let Some(h) = self.sync.get() {
+            h.wake();
+        }
+    }
+
+    /// What the background sync is doing, for the status bar.
+    pub fn sync_status(&self) -> Result<SyncStatusDto, AppError> {
+        let status = match self.sync.get() {
+            Some(h) => h.status(),
+            None => {
+                let s = self.store();
+                loket_sync::worker::SyncStatus {
+                    pending: s.pending_count()?,
+                    attention: s.attention_count()?,
+                    ..Default::default()
+                }
+            }
+        };
+        Ok(sync_status_dto(&status))
     }
 
     /// Version, data directory and schema, for the about panel.
@@ -134,6 +177,7 @@ impl Loket {
         };
         self.store().save_enrollment(&enrollment, &e.device_code)?;
         tracing::info!(office = %enrollment.office_code, device = %e.device_code, "device enrolled");
+        self.sync_now();
         self.office()?.ok_or(AppError::OfficeNotConfigured)
     }
 
@@ -193,6 +237,7 @@ impl Loket {
             });
         }
         let row = self.store().register_bansos(&valid, &self.actor, Utc::now())?;
+        self.sync_now();
         Ok(application_dto(row))
     }
 
@@ -204,6 +249,35 @@ impl Loket {
     /// Applications matching a name, NIK, registration number or organisation, newest first.
     pub fn search_applications(&self, query: &str) -> Result<Vec<ApplicationDto>, AppError> {
         Ok(self.store().search_applications(query, LIST_LIMIT)?.into_iter().map(application_dto).collect())
+    }
+}
+
+fn sync_status_dto(s: &loket_sync::worker::SyncStatus) -> SyncStatusDto {
+    use loket_sync::worker::SyncState as S;
+    let clamp = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
+    let message = match s.state {
+        S::NotEnrolled => "Belum terhubung ke server provinsi; data tersimpan di perangkat ini.".to_string(),
+        S::Idle if s.pending == 0 => "Semua data sudah tersinkron.".to_string(),
+        S::Idle => format!("{} perubahan menunggu dikirim.", s.pending),
+        S::Syncing => "Sinkronisasi berjalan…".to_string(),
+        S::Offline => format!(
+            "Server tidak dapat dihubungi; {} perubahan aman di perangkat ini dan akan dikirim otomatis.",
+            s.pending
+        ),
+        S::Revoked => "Perangkat ini telah dicabut oleh TI provinsi. Hubungi admin.".to_string(),
+        S::UpgradeRequired => "Versi Loket terlalu lama untuk server. Perbarui aplikasi.".to_string(),
+        S::Failed => "Sinkronisasi gagal; dicoba lagi otomatis.".to_string(),
+    };
+    SyncStatusDto {
+        state: s.state.as_str().to_string(),
+        pending: clamp(s.pending),
+        last_success: s.last_success.clone(),
+        pushed: s.progress.map(|p| clamp(p.pushed as i64)),
+        pulled: s.progress.map(|p| clamp(p.pulled as i64)),
+        attention: clamp(s.attention),
+        clock_warning: s.clock_warning(),
+        clock_offset_seconds: s.clock_offset_seconds.map(clamp),
+        message,
     }
 }
 

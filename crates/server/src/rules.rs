@@ -20,6 +20,37 @@ pub struct AppState {
     pub applicant_nik: Option<String>,
     pub kk: Option<String>,
     pub registration_number: Option<String>,
+    /// The current values of the editable applicant fields ([`EDITABLE`]).
+    pub fields: Map<String, Value>,
+}
+
+/// Applicant fields devices may edit (with a base version).
+pub const EDITABLE: &[&str] = &["applicant_name", "applicant_address", "applicant_phone", "village_code"];
+
+/// The editable fields of a stored record.
+pub fn editable_fields(data: &Value) -> Map<String, Value> {
+    EDITABLE.iter().filter_map(|k| data.get(*k).map(|v| (k.to_string(), v.clone()))).collect()
+}
+
+/// The server's state of an application, published after an operation on it was refused or
+/// lost a conflict: the device drops its optimistic change and shows this.
+fn state_change(app: &AppState) -> Write {
+    Write::Change {
+        office: app.office_code.clone(),
+        kind: "state",
+        entity_id: app.id.clone(),
+        data: json!({
+            "application_id": app.id, "status": app.status, "version": app.version,
+            "registration_number": app.registration_number, "fields": app.fields,
+        }),
+    }
+}
+
+/// Rejected, with the application's server state for the device.
+fn rejected_on(app: &AppState, code: &'static str, message: impl Into<String>) -> Decision {
+    let mut d = Decision::rejected(code, message);
+    d.writes.push(state_change(app));
+    d
 }
 
 /// Key of the cross-kecamatan duplicate-aid check.
@@ -229,6 +260,7 @@ fn register(op: &Operation, ctx: &Context) -> Decision {
         applicant_nik: nik.map(str::to_string),
         kk: str_field(p, "kk").map(str::to_string),
         registration_number: str_field(p, "registration_number").map(str::to_string),
+        fields: editable_fields(p),
     };
     let mut writes = vec![
         Write::InsertApplication { app: app.clone(), data: p.clone() },
@@ -293,13 +325,13 @@ fn transition(op: &Operation, ctx: &Context) -> Decision {
     let (Some(action), Some(from)) =
         (str_field(p, "action").and_then(Action::parse), str_field(p, "from").and_then(Status::parse))
     else {
-        return Decision::rejected("invalid_payload", "transition needs a known action and from-status");
+        return rejected_on(app, "invalid_payload", "transition needs a known action and from-status");
     };
     let note = str_field(p, "note").unwrap_or_default();
     let roles: Vec<Role> = match &ctx.actor {
         Some((office, roles)) if *office == ctx.device_office => roles.clone(),
         _ if action.is_decision() || action == Action::StartReview => {
-            return Decision::rejected("unknown_user", "the deciding user is not a user of this office")
+            return rejected_on(app, "unknown_user", "the deciding user is not a user of this office")
         }
         // Counter actions by a user the server does not know yet are taken on trust.
         _ => vec![Role::Clerk, Role::Supervisor],
@@ -330,12 +362,13 @@ fn transition(op: &Operation, ctx: &Context) -> Decision {
                         "from": from.as_str(), "server_status": current.as_str(), "payload": p,
                     }),
                 },
+                state_change(app),
             ],
         };
     }
     let to = match workflow::transition(current, action, &roles, note) {
         Ok(to) => to,
-        Err(e) => return Decision::rejected(workflow_code(&e), e.to_string()),
+        Err(e) => return rejected_on(app, workflow_code(&e), e.to_string()),
     };
     let registration_number =
         app.registration_number.clone().or_else(|| str_field(p, "registration_number").map(str::to_string));
@@ -377,11 +410,10 @@ fn edit(op: &Operation, ctx: &Context) -> Decision {
         Err(d) => return d,
     };
     let Some(fields) = op.payload.get("fields").and_then(Value::as_object) else {
-        return Decision::rejected("invalid_payload", "edit needs fields");
+        return rejected_on(app, "invalid_payload", "edit needs fields");
     };
-    const EDITABLE: &[&str] = &["applicant_name", "applicant_address", "applicant_phone", "village_code"];
     if let Some(bad) = fields.keys().find(|k| !EDITABLE.contains(&k.as_str())) {
-        return Decision::rejected("invalid_payload", format!("field {bad:?} is not editable"));
+        return rejected_on(app, "invalid_payload", format!("field {bad:?} is not editable"));
     }
     match op.base_version {
         Some(base) if base == app.version => Decision::accepted(vec![
@@ -408,9 +440,10 @@ fn edit(op: &Operation, ctx: &Context) -> Decision {
                     entity_id: app.id.clone(),
                     data: json!({
                         "application_id": app.id, "op_id": op.op_id, "fields": fields,
-                        "base_version": base, "server_version": app.version,
+                        "base_version": base, "server_version": app.version, "server_fields": app.fields,
                     }),
                 },
+                state_change(app),
             ],
         },
     }

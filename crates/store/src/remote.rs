@@ -238,6 +238,26 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
             }
             Ok(true)
         }
+        // The server's state after refusing an operation or keeping it as a conflict: the
+        // device's optimistic change gives way to it.
+        "state" => {
+            let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
+            let (Some(status), Some(version)) =
+                (str_of(d, "status"), d.get("version").and_then(Value::as_i64))
+            else {
+                return Ok(false);
+            };
+            let n = tx
+                .prepare_cached(
+                    "UPDATE application SET status = ?2, version = ?3,
+                     registration_number = coalesce(registration_number, ?4) WHERE id = ?1",
+                )?
+                .execute(params![app_id, status, version, str_of(d, "registration_number")])?;
+            if n == 0 {
+                return Ok(false);
+            }
+            set_fields(tx, app_id, d.get("fields").and_then(Value::as_object), version, c.hlc.as_deref())
+        }
         "edit" => {
             let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
             let (Some(fields), Some(version)) =
@@ -245,37 +265,7 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
             else {
                 return Ok(false);
             };
-            let field = |k: &str| fields.get(k).map(|v| v.as_str().map(str::to_string));
-            let name = field("applicant_name").flatten();
-            let address = field("applicant_address").flatten();
-            let village = field("village_code").flatten();
-            let (phone_set, phone) = match field("applicant_phone") {
-                Some(p) => (true, p),
-                None => (false, None),
-            };
-            let n = tx
-                .prepare_cached(
-                    "UPDATE application SET applicant_name = coalesce(?2, applicant_name),
-                     applicant_address = coalesce(?3, applicant_address),
-                     village_code = coalesce(?4, village_code),
-                     applicant_phone = CASE WHEN ?5 THEN ?6 ELSE applicant_phone END,
-                     version = ?7, updated_hlc = ?8 WHERE id = ?1",
-                )?
-                .execute(params![
-                    app_id,
-                    name,
-                    address,
-                    village,
-                    phone_set,
-                    phone,
-                    version,
-                    c.hlc.clone().unwrap_or_default()
-                ])?;
-            if n == 0 {
-                return Ok(false);
-            }
-            search::index(tx, app_id)?;
-            Ok(true)
+            set_fields(tx, app_id, Some(fields), version, c.hlc.as_deref())
         }
         "conflict" => {
             tx.prepare_cached(
@@ -422,5 +412,39 @@ fn insert_application(tx: &Transaction<'_>, d: &Value) -> Result<bool, StoreErro
         ])?;
     }
     search::index(tx, id)?;
+    Ok(true)
+}
+
+/// Set editable applicant fields (those present) and the version; reindex for search.
+fn set_fields(
+    tx: &Transaction<'_>,
+    app_id: &str,
+    fields: Option<&serde_json::Map<String, Value>>,
+    version: i64,
+    hlc: Option<&str>,
+) -> Result<bool, StoreError> {
+    let empty = serde_json::Map::new();
+    let fields = fields.unwrap_or(&empty);
+    let field = |k: &str| fields.get(k).map(|v| v.as_str().map(str::to_string));
+    let name = field("applicant_name").flatten();
+    let address = field("applicant_address").flatten();
+    let village = field("village_code").flatten();
+    let (phone_set, phone) = match field("applicant_phone") {
+        Some(p) => (true, p),
+        None => (false, None),
+    };
+    let n = tx
+        .prepare_cached(
+            "UPDATE application SET applicant_name = coalesce(?2, applicant_name),
+             applicant_address = coalesce(?3, applicant_address),
+             village_code = coalesce(?4, village_code),
+             applicant_phone = CASE WHEN ?5 THEN ?6 ELSE applicant_phone END,
+             version = ?7, updated_hlc = coalesce(?8, updated_hlc) WHERE id = ?1",
+        )?
+        .execute(params![app_id, name, address, village, phone_set, phone, version, hlc])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    search::index(tx, app_id)?;
     Ok(true)
 }

@@ -18,6 +18,8 @@ export const commands = {
 	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
 	enroll: (input: EnrollInput) => typedError<OfficeDto, ErrorDto>(__TAURI_INVOKE("enroll", { input })),
 	connection: () => typedError<ConnectionDto_Serialize, ErrorDto>(__TAURI_INVOKE("connection")),
+	syncStatus: () => typedError<SyncStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("sync_status")),
+	syncNow: () => typedError<null, ErrorDto>(__TAURI_INVOKE("sync_now")),
 };
 
 /* Types */
@@ -195,6 +197,49 @@ export type RegionDto = {
 
 /**  Severity of a field issue. */
 export type SeverityDto = "error" | "warning";
+
+/**  What the background sync is doing, for the status bar. */
+export type SyncStatusDto = SyncStatusDto_Serialize | SyncStatusDto_Deserialize;
+
+/**  What the background sync is doing, for the status bar. */
+export type SyncStatusDto_Deserialize = {
+	/**  `not_enrolled`, `idle`, `syncing`, `offline`, `revoked`, `upgrade_required`, `failed`. */
+	state: string,
+	/**  Operations not yet sent to the server. */
+	pending: number,
+	/**  RFC 3339 time of the last complete sync. */
+	last_success?: string | null,
+	/**  During a sync: operations sent and changes received so far. */
+	pushed?: number | null,
+	pulled?: number | null,
+	/**  Refused operations, open conflicts and duplicate-aid flags. */
+	attention: number,
+	/**  True when the device clock is more than five minutes off the server's. */
+	clock_warning: boolean,
+	clock_offset_seconds?: number | null,
+	/**  For the clerk, in Bahasa Indonesia. */
+	message: string,
+};
+
+/**  What the background sync is doing, for the status bar. */
+export type SyncStatusDto_Serialize = {
+	/**  `not_enrolled`, `idle`, `syncing`, `offline`, `revoked`, `upgrade_required`, `failed`. */
+	state: string,
+	/**  Operations not yet sent to the server. */
+	pending: number,
+	/**  RFC 3339 time of the last complete sync. */
+	last_success: string | null,
+	/**  During a sync: operations sent and changes received so far. */
+	pushed: number | null,
+	pulled: number | null,
+	/**  Refused operations, open conflicts and duplicate-aid flags. */
+	attention: number,
+	/**  True when the device clock is more than five minutes off the server's. */
+	clock_warning: boolean,
+	clock_offset_seconds: number | null,
+	/**  For the clerk, in Bahasa Indonesia. */
+	message: string,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

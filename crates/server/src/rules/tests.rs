@@ -38,6 +38,7 @@ fn app(id: &str, office: &str, status: &str) -> AppState {
         applicant_nik: Some(NIK.into()),
         kk: Some("3601011501100003".into()),
         registration_number: Some("360102-BBBB-000009".into()),
+        fields: Default::default(),
     }
 }
 

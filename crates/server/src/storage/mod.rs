@@ -158,4 +158,39 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Number of applications (all offices when `None`).
     async fn count_applications(&self, office_code: Option<&str>) -> Result<i64, StorageError>;
+
+    /// Everything the server holds for one office, in a stable order: for audits by IT and
+    /// for checking that devices hold the same.
+    async fn office_snapshot(&self, office_code: &str) -> Result<OfficeSnapshot, StorageError>;
+}
+
+/// SQL shared by both backends for [`Storage::office_snapshot`] (`$1` is the office code).
+pub(crate) const SQL_SNAPSHOT_APPS: &str =
+    "SELECT id, status, version, registration_number, data FROM application
+     WHERE office_code = $1 ORDER BY id";
+pub(crate) const SQL_SNAPSHOT_CONFLICTS: &str = "SELECT c.id, c.application_id FROM conflict c
+     JOIN application a ON a.id = c.application_id WHERE a.office_code = $1 ORDER BY c.id";
+pub(crate) const SQL_SNAPSHOT_FLAGS: &str = "SELECT f.application_id, f.other_application_id FROM aid_flag f
+     JOIN application a ON a.id = f.application_id JOIN application b ON b.id = f.other_application_id
+     WHERE a.office_code = $1 OR b.office_code = $1 ORDER BY 1, 2";
+
+/// One application as the server holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotApplication {
+    pub id: String,
+    pub status: String,
+    pub version: i64,
+    pub registration_number: Option<String>,
+    /// The registration payload with accepted edits merged in.
+    pub data: serde_json::Value,
+}
+
+/// See [`Storage::office_snapshot`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OfficeSnapshot {
+    pub applications: Vec<SnapshotApplication>,
+    /// (conflict id = the losing operation's id, application id).
+    pub conflicts: Vec<(String, String)>,
+    /// Duplicate-aid pairs (application, other application) touching the office.
+    pub flags: Vec<(String, String)>,
 }

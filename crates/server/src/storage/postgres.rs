@@ -169,6 +169,7 @@ fn app_row(r: &Row) -> AppState {
         applicant_nik: r.get(7),
         kk: r.get(8),
         registration_number: r.get(9),
+        fields: rules::editable_fields(&serde_json::from_str(r.get::<_, &str>(10)).unwrap_or(Value::Null)),
     }
 }
 
@@ -176,7 +177,7 @@ const USER_COLUMNS: &str = "id, office_code, username, full_name, roles, passwor
 const DEVICE_COLUMNS: &str =
     "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
 const APP_COLUMNS: &str =
-    "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number";
+    "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number, data";
 
 async fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
@@ -303,9 +304,10 @@ async fn apply_batch(
                         a.registration_number = registration_number.clone();
                     }
                 }
-                Write::SetFields { id, version, .. } => {
+                Write::SetFields { id, version, fields } => {
                     if let Some(a) = apps.get_mut(id) {
                         a.version = *version;
+                        a.fields.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
                     }
                 }
                 _ => {}
@@ -735,5 +737,27 @@ impl Storage for PostgresStorage {
             )
             .await?;
         Ok(row.get(0))
+    }
+
+    async fn office_snapshot(&self, office_code: &str) -> Result<super::OfficeSnapshot, StorageError> {
+        let c = self.pool.get().await?;
+        let applications = c
+            .query(super::SQL_SNAPSHOT_APPS, &[&office_code])
+            .await?
+            .iter()
+            .map(|r| super::SnapshotApplication {
+                id: r.get(0),
+                status: r.get(1),
+                version: r.get(2),
+                registration_number: r.get(3),
+                data: serde_json::from_str(r.get::<_, &str>(4)).unwrap_or(Value::Null),
+            })
+            .collect();
+        let pairs = |rows: Vec<Row>| rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        Ok(super::OfficeSnapshot {
+            applications,
+            conflicts: pairs(c.query(super::SQL_SNAPSHOT_CONFLICTS, &[&office_code]).await?),
+            flags: pairs(c.query(super::SQL_SNAPSHOT_FLAGS, &[&office_code]).await?),
+        })
     }
 }

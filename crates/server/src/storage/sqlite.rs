@@ -102,7 +102,7 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
 const DEVICE_COLUMNS: &str =
     "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
 const APP_COLUMNS: &str =
-    "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number";
+    "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number, data";
 
 fn app_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppState> {
     Ok(AppState {
@@ -116,6 +116,9 @@ fn app_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppState> {
         applicant_nik: r.get(7)?,
         kk: r.get(8)?,
         registration_number: r.get(9)?,
+        fields: rules::editable_fields(
+            &serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or(Value::Null),
+        ),
     })
 }
 
@@ -554,6 +557,35 @@ impl Storage for SqliteStorage {
                 [office],
                 |r| r.get(0),
             )?)
+        })
+        .await
+    }
+
+    async fn office_snapshot(&self, office_code: &str) -> Result<super::OfficeSnapshot, StorageError> {
+        let office = office_code.to_string();
+        self.run(move |c| {
+            let sql = |q: &str| q.replace("$1", "?1");
+            let applications = c
+                .prepare(&sql(super::SQL_SNAPSHOT_APPS))?
+                .query_map([&office], |r| {
+                    let data: String = r.get(4)?;
+                    Ok(super::SnapshotApplication {
+                        id: r.get(0)?,
+                        status: r.get(1)?,
+                        version: r.get(2)?,
+                        registration_number: r.get(3)?,
+                        data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let pairs = |q: &str| -> rusqlite::Result<Vec<(String, String)>> {
+                c.prepare(&sql(q))?.query_map([&office], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+            };
+            Ok(super::OfficeSnapshot {
+                applications,
+                conflicts: pairs(super::SQL_SNAPSHOT_CONFLICTS)?,
+                flags: pairs(super::SQL_SNAPSHOT_FLAGS)?,
+            })
         })
         .await
     }

@@ -1,0 +1,360 @@
+//! Seeded fault tests of the sync engine: several office devices on real SQLite files, a real
+//! server (SQLite, and PostgreSQL when reachable) over HTTP on 127.0.0.1, and a fault-injecting
+//! TCP proxy between them that refuses, delays, duplicates and cuts connections mid-request and
+//! mid-response. Devices register, decide and edit offline at random, sync through the faults,
+//! are cancelled mid-sync and reopened from their files ("crash"). Then the network heals and
+//! every invariant is checked:
+//!
+//! - every outbox drains within [`HEAL_ROUNDS`] sync rounds;
+//! - every device holds exactly the server's applications of its office (status, version,
+//!   registration number, edited fields), and nothing of other offices;
+//! - no acknowledged registration is lost, none is stored twice, numbers are unique;
+//! - every conflict and duplicate-aid flag the server kept is on every device of the office.
+//!
+//! A failure prints its seed; rerun one seed with `LOKET_FAULT_SEED=<seed>`. Seeds per backend:
+//! `LOKET_FAULT_SEEDS` (default 200 on SQLite and 24 on PostgreSQL in `make test`; the long
+//! mode is `make test-faults-long`, 1,000 seeds on each backend).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use loket_domain::aid::{validate_bansos, BansosDraft, MemberDraft};
+use loket_domain::applicant::ApplicantDraft;
+use loket_domain::workflow::{Action, Role, Status};
+use loket_e2e::proxy::{FaultProxy, Mode, Rng};
+use loket_server::admin;
+use loket_server::api::{router, ApiConfig};
+use loket_server::storage::{Storage, User};
+use loket_store::{Actor, Enrollment, Store};
+use loket_sync::engine::SharedStore;
+use loket_sync::worker::{sync_once, WorkerHandle};
+
+/// Healthy sync rounds (every device once per round) within which everything must settle.
+const HEAL_ROUNDS: usize = 4;
+const OFFICES: [&str; 2] = ["36.01.01", "36.01.02"];
+
+struct Device {
+    dir: PathBuf,
+    store: SharedStore,
+    office: &'static str,
+    actor: Actor,
+    handle: WorkerHandle,
+}
+
+impl Device {
+    fn reopen(&mut self) {
+        // Drop the store (as a killed process would lose it) and open the same file again.
+        let store = Store::open_in_dir(&self.dir).expect("reopen after crash");
+        self.store = Arc::new(Mutex::new(store));
+    }
+}
+
+fn draft(rng: &mut Rng, nik_pool: &[String]) -> BansosDraft {
+    BansosDraft {
+        applicant: ApplicantDraft {
+            nik: nik_pool[rng.below(nik_pool.len() as u64) as usize].clone(),
+            full_name: ["Siti Aminah", "Budi Santoso", "Dewi Lestari", "Asep Saputra"][rng.below(4) as usize]
+                .into(),
+            address: format!("Kp. Cibadak RT {:02}/03", 1 + rng.below(20)),
+            village_code: "36.01.01.2001".into(),
+            phone: String::new(),
+        },
+        kk: format!("3601011501100{:03}", 1 + rng.below(900)),
+        household: vec![MemberDraft {
+            nik: "3601015508150002".into(),
+            full_name: "Aisyah".into(),
+            relationship: "anak".into(),
+        }],
+        monthly_income: 500_000,
+        category_code: "miskin".into(),
+        programme_code: "PKH".into(),
+    }
+}
+
+/// One random local action on `d`.
+fn act(d: &Device, rng: &mut Rng, nik_pool: &[String], registered: &mut BTreeMap<String, &'static str>) {
+    let mut s = d.store.lock().unwrap();
+    let roll = rng.below(100);
+    if roll < 35 {
+        let valid = validate_bansos(&draft(rng, nik_pool)).expect("valid draft");
+        let app = s.register_bansos(&valid, &d.actor, Utc::now()).expect("register offline");
+        registered.insert(app.id, d.office);
+        return;
+    }
+    let apps = s.list_applications(500).unwrap();
+    if apps.is_empty() {
+        return;
+    }
+    let app = &apps[rng.below(apps.len() as u64) as usize];
+    if roll < 70 {
+        let action = match app.status {
+            Status::Submitted => Action::StartReview,
+            Status::InReview => [Action::Approve, Action::Reject, Action::Return][rng.below(3) as usize],
+            Status::Returned => Action::Resubmit,
+            Status::Approved => Action::Complete,
+            _ => return,
+        };
+        // Refused locally (e.g. a rule) is fine: nothing is queued then.
+        let _ = s.transition(&app.id, action, "catatan petugas", &d.actor, Utc::now());
+    } else {
+        let edit = loket_store::ApplicantEdit {
+            address: Some(format!("Jl. Raya No. {}", rng.below(1000))),
+            ..Default::default()
+        };
+        let _ = s.edit_applicant(&app.id, app.version, &edit, &d.actor, Utc::now());
+    }
+}
+
+struct Backend {
+    storage: Arc<dyn Storage>,
+    _dir: tempfile::TempDir,
+    pg_drop: Option<(tokio_postgres::Client, String)>,
+}
+
+async fn sqlite_backend() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    let storage =
+        Arc::new(loket_server::storage::sqlite::SqliteStorage::open(&dir.path().join("s.sqlite3")).unwrap());
+    Backend { storage, _dir: dir, pg_drop: None }
+}
+
+async fn postgres_backend() -> Backend {
+    let admin_url = std::env::var("LOKET_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://loket:loket@127.0.0.1:5432/postgres".into());
+    let (client, conn) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+        .await
+        .expect("PostgreSQL for the fault tests (make test starts one)");
+    tokio::spawn(conn);
+    let db = format!("loket_faults_{}", uuid::Uuid::now_v7().simple());
+    client.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+    let url = format!("{}/{db}", admin_url.rsplit_once('/').unwrap().0);
+    let storage = Arc::new(loket_server::storage::postgres::PostgresStorage::connect(&url, 8).await.unwrap());
+    Backend { storage, _dir: tempfile::tempdir().unwrap(), pg_drop: Some((client, db)) }
+}
+
+async fn run_seed(seed: u64, backend: Backend) {
+    let storage = backend.storage.clone();
+    let mut rng = Rng::new(seed);
+    for office in OFFICES {
+        admin::add_office(storage.as_ref(), office).await.unwrap();
+        storage
+            .create_user(
+                &User {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    office_code: office.into(),
+                    username: format!("kasi-{}", office.replace('.', "")),
+                    full_name: "Kepala Seksi".into(),
+                    roles: vec!["clerk".into(), "supervisor".into()],
+                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                    active: true,
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+    let app = router(storage.clone(), ApiConfig { auth_rate_limit: 10_000, ..ApiConfig::default() });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server_addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+    });
+    let proxy = FaultProxy::start(server_addr, seed ^ 0x5EED).await.unwrap();
+
+    // 3–6 devices over two offices, enrolled directly (enrollment is not what is tested here).
+    let root = tempfile::tempdir().unwrap();
+    let direct = loket_sync::Client::new(&format!("http://{server_addr}")).unwrap();
+    let n = 3 + rng.below(4) as usize;
+    let mut devices = Vec::new();
+    for i in 0..n {
+        let office = OFFICES[i % 2];
+        let code = admin::issue_enrollment_code(storage.as_ref(), office, 1).await.unwrap();
+        let e = direct.enroll(&code, "Laptop", "test").await.unwrap();
+        let dir = root.path().join(format!("device-{i}"));
+        let mut store = Store::open_in_dir(&dir).unwrap();
+        store
+            .save_enrollment(
+                &Enrollment {
+                    server_url: proxy.url(),
+                    device_id: e.device_id,
+                    token: e.token,
+                    office_code: e.office_code,
+                },
+                &e.device_code,
+            )
+            .unwrap();
+        devices.push(Device {
+            dir,
+            store: Arc::new(Mutex::new(store)),
+            office,
+            actor: Actor::new(format!("kasi-{}", office.replace('.', "")), &[Role::Clerk, Role::Supervisor]),
+            handle: WorkerHandle::default(),
+        });
+    }
+    // A small pool of NIKs shared by both offices, so duplicate-aid flags happen.
+    let nik_pool: Vec<String> =
+        (0..6).map(|k| format!("36010{}1205900{:03}", 1 + k % 2, 1 + rng.below(999))).collect();
+
+    // Chaos: offline work, syncs through faults, cancelled syncs, crashes.
+    proxy.set_mode(Mode::Faulty { percent: 20 + rng.below(50) });
+    let mut registered: BTreeMap<String, &'static str> = BTreeMap::new();
+    let steps = 25 + rng.below(25);
+    for _ in 0..steps {
+        let i = rng.below(n as u64) as usize;
+        match rng.below(100) {
+            0..=54 => act(&devices[i], &mut rng, &nik_pool, &mut registered),
+            55..=84 => {
+                let d = &devices[i];
+                let _ = sync_once(&d.store, &d.handle, "test").await;
+            }
+            85..=89 => {
+                proxy.set_mode(if rng.chance(50) { Mode::Partitioned } else { Mode::Faulty { percent: 40 } })
+            }
+            90..=94 => {
+                // Cancelled at a random point of a sync (the process died mid-request).
+                let d = &devices[i];
+                let limit = Duration::from_micros(200 + rng.below(20_000));
+                let _ = tokio::time::timeout(limit, sync_once(&d.store, &d.handle, "test")).await;
+                devices[i].reopen();
+            }
+            _ => devices[i].reopen(),
+        }
+    }
+
+    // Heal, then sync every device until nothing is pending and nothing new arrives.
+    proxy.set_mode(Mode::Healthy);
+    let mut settled_after = None;
+    for round in 1..=HEAL_ROUNDS {
+        for d in &devices {
+            sync_once(&d.store, &d.handle, "test")
+                .await
+                .unwrap_or_else(|e| panic!("seed {seed}: healthy sync: {e}"));
+        }
+        let pending: i64 = devices.iter().map(|d| d.store.lock().unwrap().pending_count().unwrap()).sum();
+        // Everyone pulled after the last push when a round pushed nothing.
+        if pending == 0 && round >= 2 {
+            settled_after = Some(round);
+            break;
+        }
+    }
+    let settled_after =
+        settled_after.unwrap_or_else(|| panic!("seed {seed}: outboxes not drained in {HEAL_ROUNDS} rounds"));
+    // One more round so that changes pushed in the last round reach every device.
+    for d in &devices {
+        sync_once(&d.store, &d.handle, "test").await.unwrap();
+    }
+
+    for office in OFFICES {
+        let snap = storage.office_snapshot(office).await.unwrap();
+        let server_ids: BTreeSet<&str> = snap.applications.iter().map(|a| a.id.as_str()).collect();
+        let mine: BTreeSet<&str> =
+            registered.iter().filter(|(_, o)| **o == office).map(|(id, _)| id.as_str()).collect();
+        assert_eq!(
+            server_ids, mine,
+            "seed {seed}: office {office}: acknowledged registrations on the server, exactly once"
+        );
+        let numbers: BTreeSet<_> =
+            snap.applications.iter().filter_map(|a| a.registration_number.clone()).collect();
+        assert_eq!(numbers.len(), snap.applications.len(), "seed {seed}: registration numbers unique");
+        let conflicts: BTreeSet<&str> = snap.conflicts.iter().map(|(id, _)| id.as_str()).collect();
+        let flags: BTreeSet<(String, String)> = snap.flags.iter().cloned().collect();
+        for (k, d) in devices.iter().enumerate().filter(|(_, d)| d.office == office) {
+            let s = d.store.lock().unwrap();
+            assert_eq!(s.pending_count().unwrap(), 0, "seed {seed}: device {k} drained");
+            let local = s.list_applications(10_000).unwrap();
+            assert_eq!(
+                local.len(),
+                snap.applications.len(),
+                "seed {seed}: device {k} holds its office's applications and no others"
+            );
+            for a in &snap.applications {
+                let l = local
+                    .iter()
+                    .find(|l| l.id == a.id)
+                    .unwrap_or_else(|| panic!("seed {seed}: device {k} lacks {}", a.id));
+                assert_eq!(
+                    (l.status.as_str(), l.version, l.registration_number.as_deref()),
+                    (a.status.as_str(), a.version, a.registration_number.as_deref()),
+                    "seed {seed}: device {k}, application {}",
+                    a.id
+                );
+                assert_eq!(
+                    Some(l.applicant_address.as_str()),
+                    a.data["applicant_address"].as_str(),
+                    "seed {seed}: device {k}, address of {}",
+                    a.id
+                );
+            }
+            let local_conflicts: BTreeSet<String> =
+                s.open_conflicts().unwrap().into_iter().filter_map(|c| c.op_id).collect();
+            assert_eq!(
+                local_conflicts.iter().map(String::as_str).collect::<BTreeSet<_>>(),
+                conflicts,
+                "seed {seed}: device {k}: every conflict is shown"
+            );
+            let local_flags: BTreeSet<(String, String)> = s
+                .all_aid_flags()
+                .unwrap()
+                .into_iter()
+                .map(|f| {
+                    // The server keeps one row per pair, (newer, older); devices one per own application.
+                    let pair = (f.application_id, f.other_application_id);
+                    if flags.contains(&pair) {
+                        pair
+                    } else {
+                        (pair.1, pair.0)
+                    }
+                })
+                .collect();
+            assert_eq!(local_flags, flags, "seed {seed}: device {k}: every duplicate-aid flag is shown");
+        }
+    }
+    let (mut conflicts, mut flags, mut events) = (0, 0, 0);
+    for office in OFFICES {
+        let snap = storage.office_snapshot(office).await.unwrap();
+        conflicts += snap.conflicts.len();
+        flags += snap.flags.len();
+        events += snap.applications.iter().map(|a| a.version - 1).sum::<i64>();
+    }
+    let c = proxy.counts();
+    println!(
+        "seed {seed} ({}): {n} devices, {} registrations, {events} decisions/edits, {conflicts} conflicts, {flags} flags; \
+         proxy: {} connections, {} refused, {} delayed, {} cut requests, {} cut responses, {} duplicated; settled after {settled_after} healthy rounds",
+        storage.backend(),
+        registered.len(),
+        c.connections, c.refused, c.delayed, c.cut_requests, c.cut_responses, c.duplicated
+    );
+    drop(proxy);
+    server.abort();
+    if let Some((client, db)) = backend.pg_drop {
+        drop(storage);
+        drop(backend.storage);
+        let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
+    }
+}
+
+fn seeds(default: u64) -> Vec<u64> {
+    if let Ok(one) = std::env::var("LOKET_FAULT_SEED") {
+        return vec![one.parse().expect("LOKET_FAULT_SEED is a number")];
+    }
+    let n = std::env::var("LOKET_FAULT_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(default);
+    (1..=n).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_under_faults_sqlite_server() {
+    for seed in seeds(200) {
+        run_seed(seed, sqlite_backend().await).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_under_faults_postgres_server() {
+    for seed in seeds(24) {
+        run_seed(seed, postgres_backend().await).await;
+    }
+}
