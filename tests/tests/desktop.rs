@@ -2,6 +2,7 @@
 
 use anyhow::{ensure, Result};
 use loket_e2e::{run, App};
+use loket_server::storage::Storage;
 
 const OFFICE: &str = "36.01.01"; // Kecamatan Sumur, Kabupaten Pandeglang
 const VILLAGE: &str = "36.01.01.2001"; // Desa Sumberjaya
@@ -157,6 +158,16 @@ async fn enrollment_with_the_server_and_revocation() -> Result<()> {
         let number = app.find("#receipt-number").await?.text().await?;
         ensure!(number.starts_with(&format!("360101-{device_code}-")), "number {number}");
         app.click("#receipt-close").await?;
+
+        // The background sync sends it to the server by itself.
+        app.find_text("#sync-message", "Semua data sudah tersinkron").await?;
+        app.find_text("#sync-pending", "0").await?;
+        let storage = loket_server::storage::sqlite::SqliteStorage::open(server.db())?;
+        let snapshot = storage.office_snapshot("36.01.01").await?;
+        ensure!(
+            snapshot.applications.iter().any(|a| a.registration_number.as_deref() == Some(number.as_str())),
+            "application {number} not on the server"
+        );
 
         ServerProcess::admin(server.db(), &["device", "revoke", &device_id])?;
         app.click("#check-connection").await?;
