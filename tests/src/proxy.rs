@@ -70,6 +70,9 @@ pub struct FaultCounts {
     pub cut_requests: u64,
     pub cut_responses: u64,
     pub duplicated: u64,
+    /// Bytes forwarded client → server and server → client.
+    pub bytes_up: u64,
+    pub bytes_down: u64,
 }
 
 struct State {
@@ -128,7 +131,7 @@ impl FaultProxy {
                     }
                     fate
                 };
-                tokio::spawn(handle(client, upstream, fate));
+                tokio::spawn(handle(client, upstream, fate, st.clone()));
             }
         });
         Ok(Self { addr, state, task })
@@ -153,7 +156,7 @@ impl Drop for FaultProxy {
     }
 }
 
-async fn handle(mut client: TcpStream, upstream: SocketAddr, fate: Fate) {
+async fn handle(mut client: TcpStream, upstream: SocketAddr, fate: Fate, state: Arc<Mutex<State>>) {
     if let Fate::Refuse = fate {
         return; // dropped: the client sees the connection closed
     }
@@ -181,6 +184,7 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fate: Fate) {
                 if n == 0 { return; }
                 let take = req_budget.map_or(n, |b| b.min(n));
                 if server.write_all(&cbuf[..take]).await.is_err() { return; }
+                state.lock().unwrap().counts.bytes_up += take as u64;
                 if let Some(t) = twin.as_mut() {
                     let _ = t.write_all(&cbuf[..take]).await;
                 }
@@ -194,6 +198,7 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fate: Fate) {
                 if n == 0 { return; }
                 let take = resp_budget.map_or(n, |b| b.min(n));
                 if client.write_all(&sbuf[..take]).await.is_err() { return; }
+                state.lock().unwrap().counts.bytes_down += take as u64;
                 if let Some(b) = resp_budget.as_mut() {
                     *b -= take;
                     if *b == 0 { return; }

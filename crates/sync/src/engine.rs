@@ -110,7 +110,8 @@ impl Engine {
         Ok(report)
     }
 
-    async fn push_all(
+    /// Push every pending operation (the first half of [`Engine::run`]).
+    pub async fn push_all(
         &self,
         store: &SharedStore,
         report: &mut RunReport,
@@ -215,7 +216,8 @@ impl Engine {
         }
     }
 
-    async fn pull_all(
+    /// Pull and apply every new change (the second half of [`Engine::run`]).
+    pub async fn pull_all(
         &self,
         store: &SharedStore,
         report: &mut RunReport,

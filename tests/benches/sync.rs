@@ -1,0 +1,259 @@
+//! Sync benchmark (release build):
+//! `cargo bench -p loket-e2e --bench sync -- <sqlite|postgres> [N]` (default N = 100,000).
+//!
+//! One process holds the server (real HTTP on 127.0.0.1, behind a byte-counting proxy) and the
+//! office devices (real SQLite files). Measures, for N bansos applications of about 1 KB:
+//! 1. push from an offline device into an empty server;
+//! 2. initial pull into a fresh device of the same office;
+//! 3. 1,000 + 1,000 edits made on two devices, then synced (steady state);
+//! 4. in the same run, the raw bulk insert of the same records into the same backend: one
+//!    SQLite transaction, or PostgreSQL `COPY` — the reference for the push and pull times;
+//! 5. bytes on the wire per record, against the records' raw JSON;
+//! 6. resident memory before and at the peak of the sync (process-wide: server included).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use loket_domain::aid::{validate_bansos, BansosDraft, MemberDraft};
+use loket_domain::applicant::ApplicantDraft;
+use loket_domain::workflow::Role;
+use loket_e2e::proxy::FaultProxy;
+use loket_server::admin;
+use loket_server::api::{router, ApiConfig};
+use loket_server::storage::Storage;
+use loket_store::{Actor, ApplicantEdit, Enrollment, Store};
+use loket_sync::engine::{Engine, SharedStore};
+use loket_sync::{Client, Credential};
+
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn draft(i: u32) -> BansosDraft {
+    BansosDraft {
+        applicant: ApplicantDraft {
+            nik: format!("3601{:02}{:02}0590{:04}", 1 + i % 9, 1 + (i / 9) % 28, 1 + (i / 252) % 9999),
+            full_name: ["Siti Aminah", "Budi Santoso", "Dewi Lestari", "Asep Saputra"][i as usize % 4].into(),
+            address: format!(
+                "Kp. Cibadak RT {:02}/{:02} No. {} Desa Sukamaju",
+                i % 20 + 1,
+                i % 9 + 1,
+                i % 200
+            ),
+            village_code: "36.01.01.2001".into(),
+            phone: format!("0812{:08}", i),
+        },
+        kk: format!("3601011501{:02}{:04}", 10 + i % 10, 1 + i % 9998),
+        household: (0..3)
+            .map(|k| MemberDraft {
+                nik: format!("360101550815{:04}", 1 + (i * 3 + k) % 9998),
+                full_name: ["Aisyah Putri", "Fatimah Zahra", "Abdullah Malik"][k as usize].into(),
+                relationship: "anak".into(),
+            })
+            .collect(),
+        monthly_income: 400_000 + i64::from(i % 50) * 10_000,
+        category_code: "miskin".into(),
+        programme_code: "PKH".into(),
+    }
+}
+
+async fn device(
+    storage: &dyn Storage,
+    direct: &Client,
+    url: &str,
+    dir: &std::path::Path,
+) -> (SharedStore, Engine) {
+    let code = admin::issue_enrollment_code(storage, "36.01.01", 1).await.unwrap();
+    let e = direct.enroll(&code, "bench", "bench").await.unwrap();
+    let mut store = Store::open_in_dir(dir).unwrap();
+    let enrollment = Enrollment {
+        server_url: url.to_string(),
+        device_id: e.device_id,
+        token: e.token.clone(),
+        office_code: e.office_code.clone(),
+    };
+    store.save_enrollment(&enrollment, &e.device_code).unwrap();
+    let engine = Engine::new(
+        Client::new(url).unwrap(),
+        Credential { token: e.token, office_code: e.office_code },
+        "bench",
+    );
+    (Arc::new(Mutex::new(store)), engine)
+}
+
+fn rate(n: u64, d: Duration) -> String {
+    format!("{:>9.2?} ({:>7.0}/s)", d, n as f64 / d.as_secs_f64())
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let backend = args.first().cloned().unwrap_or_else(|| "sqlite".into());
+    let n: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut pg = None;
+    let storage: Arc<dyn Storage> = if backend == "postgres" {
+        let admin_url = std::env::var("LOKET_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://loket:loket@127.0.0.1:5432/postgres".into());
+        let (client, conn) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        let db = format!("loket_syncbench_{}", uuid::Uuid::now_v7().simple());
+        client.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+        let url = format!("{}/{db}", admin_url.rsplit_once('/').unwrap().0);
+        pg = Some((client, db, url.clone()));
+        Arc::new(loket_server::storage::postgres::PostgresStorage::connect(&url, 8).await.unwrap())
+    } else {
+        Arc::new(
+            loket_server::storage::sqlite::SqliteStorage::open(&dir.path().join("server.sqlite3")).unwrap(),
+        )
+    };
+    admin::add_office(storage.as_ref(), "36.01.01").await.unwrap();
+    let app = router(storage.clone(), ApiConfig { auth_rate_limit: 10_000, ..ApiConfig::default() });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+    });
+    let proxy = FaultProxy::start(addr, 1).await.unwrap();
+    let direct = Client::new(&format!("http://{addr}")).unwrap();
+    println!("sync benchmark: backend={backend} n={n}");
+
+    // Offline registrations on device A.
+    let (a, engine_a) = device(storage.as_ref(), &direct, &proxy.url(), &dir.path().join("a")).await;
+    let clerk = Actor::new("petugas", &[Role::Clerk]);
+    let t = Instant::now();
+    {
+        let mut s = a.lock().unwrap();
+        for i in 0..n {
+            let v = validate_bansos(&draft(i)).unwrap();
+            s.register_bansos(&v, &clerk, Utc::now()).unwrap();
+        }
+    }
+    println!("offline registrations           {}", rate(n.into(), t.elapsed()));
+    let (raw_json, payloads): (u64, Vec<String>) = {
+        let s = a.lock().unwrap();
+        let mut stmt = s.raw_connection().prepare("SELECT payload FROM outbox ORDER BY seq").unwrap();
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        (rows.iter().map(|p| p.len() as u64).sum(), rows)
+    };
+    println!(
+        "raw JSON of the records         {} bytes ({:.0} per record)",
+        raw_json,
+        raw_json as f64 / n as f64
+    );
+
+    let rss_before = rss_kib("VmRSS:");
+    let noop = |_| {};
+    // 1. Push.
+    let before = proxy.counts();
+    let t = Instant::now();
+    let mut report = Default::default();
+    engine_a.push_all(&a, &mut report, &noop).await.unwrap();
+    let push = t.elapsed();
+    let after = proxy.counts();
+    let push_wire = (after.bytes_up - before.bytes_up) + (after.bytes_down - before.bytes_down);
+    assert_eq!(storage.count_applications(Some("36.01.01")).await.unwrap(), i64::from(n));
+    // 2. Initial pull into a fresh device.
+    let (b, engine_b) = device(storage.as_ref(), &direct, &proxy.url(), &dir.path().join("b")).await;
+    let before = proxy.counts();
+    let t = Instant::now();
+    engine_b.pull_all(&b, &mut Default::default(), &noop).await.unwrap();
+    let pull = t.elapsed();
+    let after = proxy.counts();
+    let pull_wire = (after.bytes_up - before.bytes_up) + (after.bytes_down - before.bytes_down);
+    assert_eq!(b.lock().unwrap().count_applications().unwrap(), i64::from(n));
+    let rss_peak = rss_kib("VmHWM:");
+    // A catches up with its own echoes before the steady state (not timed).
+    engine_a.pull_all(&a, &mut Default::default(), &noop).await.unwrap();
+
+    // 3. Steady state: 1,000 edits on each device, then both sync.
+    let ids: Vec<(String, i64)> =
+        b.lock().unwrap().list_applications(2000).unwrap().into_iter().map(|x| (x.id, x.version)).collect();
+    for (k, (store, half)) in [(&a, &ids[..1000]), (&b, &ids[1000..])].into_iter().enumerate() {
+        let mut s = store.lock().unwrap();
+        for (id, version) in half {
+            let edit =
+                ApplicantEdit { address: Some(format!("Jl. Baru {k} No. {version}")), ..Default::default() };
+            s.edit_applicant(id, *version, &edit, &clerk, Utc::now()).unwrap();
+        }
+    }
+    let t = Instant::now();
+    engine_a.run(&a, &noop).await.unwrap();
+    engine_b.run(&b, &noop).await.unwrap();
+    engine_a.run(&a, &noop).await.unwrap();
+    let steady = t.elapsed();
+
+    // 4. Raw bulk insert reference into the same backend.
+    let t = Instant::now();
+    match &pg {
+        Some((client, _, _)) => {
+            use futures::SinkExt;
+            client
+                .batch_execute("CREATE TABLE IF NOT EXISTS raw_bench (id BIGINT, data TEXT)")
+                .await
+                .unwrap();
+            let sink = client.copy_in("COPY raw_bench (id, data) FROM STDIN").await.unwrap();
+            futures::pin_mut!(sink);
+            let mut buf = Vec::with_capacity(raw_json as usize + payloads.len() * 16);
+            for (i, p) in payloads.iter().enumerate() {
+                let escaped = p.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n");
+                buf.extend_from_slice(format!("{i}\t{escaped}\n").as_bytes());
+            }
+            sink.send(bytes::Bytes::from(buf)).await.unwrap();
+            sink.finish().await.unwrap();
+        }
+        None => {
+            let mut c = rusqlite::Connection::open(dir.path().join("raw.sqlite3")).unwrap();
+            c.pragma_update(None, "journal_mode", "WAL").unwrap();
+            c.pragma_update(None, "synchronous", "FULL").unwrap();
+            c.execute_batch("CREATE TABLE raw_bench (id INTEGER PRIMARY KEY, data TEXT)").unwrap();
+            let tx = c.transaction().unwrap();
+            {
+                let mut stmt = tx.prepare("INSERT INTO raw_bench (id, data) VALUES (?1, ?2)").unwrap();
+                for (i, p) in payloads.iter().enumerate() {
+                    stmt.execute(rusqlite::params![i as i64, p]).unwrap();
+                }
+            }
+            tx.commit().unwrap();
+        }
+    }
+    let raw = t.elapsed();
+
+    println!(
+        "push {n} (empty server)        {}  = {:.2}x raw",
+        rate(n.into(), push),
+        push.as_secs_f64() / raw.as_secs_f64()
+    );
+    println!(
+        "pull {n} (fresh device)        {}  = {:.2}x raw",
+        rate(n.into(), pull),
+        pull.as_secs_f64() / raw.as_secs_f64()
+    );
+    println!("raw bulk insert reference       {}", rate(n.into(), raw));
+    println!("steady state, 1,000 + 1,000 edits synced: {steady:.2?}");
+    println!(
+        "wire: push {:.0} B/record, pull {:.0} B/record; raw JSON {:.0} B/record (push {:.2}x, pull {:.2}x)",
+        push_wire as f64 / n as f64,
+        pull_wire as f64 / n as f64,
+        raw_json as f64 / n as f64,
+        push_wire as f64 / raw_json as f64,
+        pull_wire as f64 / raw_json as f64
+    );
+    println!(
+        "memory: RSS before sync {} MiB, peak {} MiB, growth {} MiB (process: server and devices)",
+        rss_before / 1024,
+        rss_peak / 1024,
+        rss_peak.saturating_sub(rss_before) / 1024
+    );
+    drop(storage);
+    if let Some((client, db, _)) = pg {
+        let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
+    }
+}
