@@ -176,3 +176,45 @@ async fn enrollment_with_the_server_and_revocation() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() -> Result<()> {
+    use loket_e2e::ServerProcess;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("server.sqlite3");
+    ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
+    ServerProcess::admin(&db, &["office", "add", "36.01.02"])?;
+    let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
+    let other_code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.02"])?.trim().to_string();
+    let server = ServerProcess::start(&db)?;
+    // Kecamatan Cimanggu (36.01.02) registered this NIK for PKH 2026 already.
+    let nik = "3601011205900001";
+    let other = loket_sync::Client::new(&server.url)?;
+    let e = other.enroll(&other_code, "Laptop Cimanggu", "test").await?;
+    let cred = loket_sync::Credential { token: e.token, office_code: e.office_code };
+    let op = loket_server::storage::conformance::register_op(
+        1,
+        "cimanggu-1",
+        "36.01.02",
+        nik,
+        "3601021501100009",
+    );
+    let pushed = other.push(&cred, vec![op], 0, "test").await?;
+    ensure!(pushed.results[0].status == loket_protocol::OpStatus::Accepted, "{pushed:?}");
+
+    run("duplicate_aid_flag_from_another_kecamatan_shows_on_the_application", async |app| {
+        app.fill("#server-url", &server.url).await?;
+        app.fill("#enroll-code", &code).await?;
+        app.click("#enroll-submit").await?;
+        app.find_text("#office-name", "Sumur").await?;
+        fill_bansos(app, nik, "Ahmad Hidayat").await?;
+        app.click("#submit").await?;
+        app.click("#receipt-close").await?;
+        // The background sync pushes it; the server flags both; the flag comes back.
+        app.find_text("#applications tbody tr .flag", "Bansos ganda").await?;
+        app.find_text("#applications tbody tr .flag", "Kec. Cimanggu, Kabupaten Pandeglang").await?;
+        app.find_text("#sync-attention", "perlu diperiksa").await?;
+        Ok(())
+    })
+    .await
+}

@@ -92,6 +92,22 @@ pub struct ApplicationDto {
     /// RFC 3339, UTC.
     pub created_at: String,
     pub version: u32,
+    /// Duplicate-aid flags from the server: the same NIK or KK is in the same programme and
+    /// period in another kecamatan. Shown before a supervisor decides.
+    pub aid_flags: Vec<AidFlagDto>,
+    /// Conflicts the server kept on this application, not yet resolved.
+    pub open_conflicts: u32,
+}
+
+/// A duplicate-aid flag, for the clerk and the supervisor.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct AidFlagDto {
+    pub other_office_code: String,
+    /// "Kec. Cikeusik, Kabupaten Pandeglang".
+    pub other_office_label: String,
+    pub other_registration_number: Option<String>,
+    /// `nik` or `kk`.
+    pub reason: String,
 }
 
 /// Severity of a field issue.

@@ -236,19 +236,29 @@ impl Loket {
                 needs_confirmation: true,
             });
         }
-        let row = self.store().register_bansos(&valid, &self.actor, Utc::now())?;
+        let dto = {
+            let mut store = self.store();
+            let row = store.register_bansos(&valid, &self.actor, Utc::now())?;
+            application_dto(&store, row)?
+        };
         self.sync_now();
-        Ok(application_dto(row))
+        Ok(dto)
     }
 
     /// Applications, newest first.
     pub fn list_applications(&self) -> Result<Vec<ApplicationDto>, AppError> {
-        Ok(self.store().list_applications(LIST_LIMIT)?.into_iter().map(application_dto).collect())
+        let store = self.store();
+        store.list_applications(LIST_LIMIT)?.into_iter().map(|a| application_dto(&store, a)).collect()
     }
 
     /// Applications matching a name, NIK, registration number or organisation, newest first.
     pub fn search_applications(&self, query: &str) -> Result<Vec<ApplicationDto>, AppError> {
-        Ok(self.store().search_applications(query, LIST_LIMIT)?.into_iter().map(application_dto).collect())
+        let store = self.store();
+        store
+            .search_applications(query, LIST_LIMIT)?
+            .into_iter()
+            .map(|a| application_dto(&store, a))
+            .collect()
     }
 }
 
@@ -302,14 +312,31 @@ fn village_label(code: &str) -> String {
     }
 }
 
-fn application_dto(a: Application) -> ApplicationDto {
+fn application_dto(store: &Store, a: Application) -> Result<ApplicationDto, AppError> {
+    let aid_flags = store
+        .aid_flags(&a.id)?
+        .into_iter()
+        .map(|f| AidFlagDto {
+            other_office_label: catalogue()
+                .get(&f.other_office_code)
+                .map(|r| {
+                    let k = kecamatan_dto(r);
+                    format!("Kec. {}, {}", k.name, k.regency)
+                })
+                .unwrap_or_else(|| f.other_office_code.clone()),
+            other_office_code: f.other_office_code,
+            other_registration_number: f.other_registration_number,
+            reason: f.reason,
+        })
+        .collect();
+    let open_conflicts = u32::try_from(store.open_conflict_count(&a.id)?).unwrap_or(u32::MAX);
     let service_name = match a.kind.as_str() {
         "permit" => service::service(&a.service_code).map(|s| s.name),
         _ => aid::programme(&a.service_code).map(|p| p.name),
     }
     .unwrap_or(&a.service_code)
     .to_string();
-    ApplicationDto {
+    Ok(ApplicationDto {
         village_label: village_label(&a.village_code),
         service_name,
         id: a.id,
@@ -324,7 +351,9 @@ fn application_dto(a: Application) -> ApplicationDto {
         village_code: a.village_code,
         created_at: a.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         version: u32::try_from(a.version).unwrap_or(u32::MAX),
-    }
+        aid_flags,
+        open_conflicts,
+    })
 }
 
 fn issue_dtos(issues: &[FieldIssue]) -> Vec<FieldIssueDto> {

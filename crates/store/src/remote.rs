@@ -178,6 +178,14 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Unresolved conflicts on one application.
+    pub fn open_conflict_count(&self, application_id: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT count(*) FROM sync_conflict WHERE application_id = ?1 AND resolved = 0")?
+            .query_row([application_id], |r| r.get(0))?)
+    }
+
     /// Unresolved conflicts, oldest first.
     pub fn open_conflicts(&self) -> Result<Vec<ConflictRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

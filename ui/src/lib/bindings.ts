@@ -23,6 +23,29 @@ export const commands = {
 };
 
 /* Types */
+/**  A duplicate-aid flag, for the clerk and the supervisor. */
+export type AidFlagDto = AidFlagDto_Serialize | AidFlagDto_Deserialize;
+
+/**  A duplicate-aid flag, for the clerk and the supervisor. */
+export type AidFlagDto_Deserialize = {
+	other_office_code: string,
+	/**  "Kec. Cikeusik, Kabupaten Pandeglang". */
+	other_office_label: string,
+	other_registration_number?: string | null,
+	/**  `nik` or `kk`. */
+	reason: string,
+};
+
+/**  A duplicate-aid flag, for the clerk and the supervisor. */
+export type AidFlagDto_Serialize = {
+	other_office_code: string,
+	/**  "Kec. Cikeusik, Kabupaten Pandeglang". */
+	other_office_label: string,
+	other_registration_number: string | null,
+	/**  `nik` or `kk`. */
+	reason: string,
+};
+
 /**  Where the app keeps its data, for the "about" panel and support calls. */
 export type AppInfoDto = AppInfoDto_Serialize | AppInfoDto_Deserialize;
 
@@ -67,6 +90,13 @@ export type ApplicationDto_Deserialize = {
 	/**  RFC 3339, UTC. */
 	created_at: string,
 	version: number,
+	/**
+	 *  Duplicate-aid flags from the server: the same NIK or KK is in the same programme and
+	 *  period in another kecamatan. Shown before a supervisor decides.
+	 */
+	aid_flags: AidFlagDto_Deserialize[],
+	/**  Conflicts the server kept on this application, not yet resolved. */
+	open_conflicts: number,
 };
 
 /**  A stored application (permit or aid), as listed and printed. */
@@ -89,6 +119,13 @@ export type ApplicationDto_Serialize = {
 	/**  RFC 3339, UTC. */
 	created_at: string,
 	version: number,
+	/**
+	 *  Duplicate-aid flags from the server: the same NIK or KK is in the same programme and
+	 *  period in another kecamatan. Shown before a supervisor decides.
+	 */
+	aid_flags: AidFlagDto_Serialize[],
+	/**  Conflicts the server kept on this application, not yet resolved. */
+	open_conflicts: number,
 };
 
 /**  The bansos registration form as submitted by the UI. */
