@@ -112,7 +112,11 @@ impl FaultProxy {
                                 match s.rng.below(5) {
                                     0 => Fate::Refuse,
                                     1 => Fate::Delay(Duration::from_millis(1 + s.rng.below(40))),
-                                    2 => Fate::CutRequest(s.rng.below(2_000) as usize),
+                                    // Cut early (in the headers) or late (inside a large body).
+                                    2 => {
+                                        let range = if s.rng.chance(50) { 2_000 } else { 300_000 };
+                                        Fate::CutRequest(s.rng.below(range) as usize)
+                                    }
                                     3 => Fate::CutResponse(s.rng.below(2_000) as usize),
                                     _ => Fate::Duplicate,
                                 }

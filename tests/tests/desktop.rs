@@ -192,13 +192,8 @@ async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() ->
     let other = loket_sync::Client::new(&server.url)?;
     let e = other.enroll(&other_code, "Laptop Cimanggu", "test").await?;
     let cred = loket_sync::Credential { token: e.token, office_code: e.office_code };
-    let op = loket_server::storage::conformance::register_op(
-        1,
-        "cimanggu-1",
-        "36.01.02",
-        nik,
-        "3601021501100009",
-    );
+    let op =
+        loket_server::storage::conformance::register_op(1, "cimanggu-1", "36.01.02", nik, "3601021501100009");
     let pushed = other.push(&cred, vec![op], 0, "test").await?;
     ensure!(pushed.results[0].status == loket_protocol::OpStatus::Accepted, "{pushed:?}");
 

@@ -90,6 +90,20 @@ fn act(d: &Device, rng: &mut Rng, nik_pool: &[String], registered: &mut BTreeMap
         return;
     }
     let app = &apps[rng.below(apps.len() as u64) as usize];
+    if roll < 45 {
+        // A scanned document: a PNG of 1 byte to 700 KB (several upload chunks).
+        let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let len = 1 + rng.below(700_000) as usize;
+        let mut x = rng.next_u64();
+        bytes.extend((0..len).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        }));
+        s.add_attachment(&app.id, &bytes, "scan.png", "ktp", &d.actor, Utc::now()).expect("attach offline");
+        return;
+    }
     if roll < 70 {
         let action = match app.status {
             Status::Submitted => Action::StartReview,
@@ -248,6 +262,7 @@ async fn run_seed(seed: u64, backend: Backend) {
         sync_once(&d.store, &d.handle, "test").await.unwrap();
     }
 
+    let (mut attachments, mut attachments_fetched) = (0, 0);
     for office in OFFICES {
         let snap = storage.office_snapshot(office).await.unwrap();
         let server_ids: BTreeSet<&str> = snap.applications.iter().map(|a| a.id.as_str()).collect();
@@ -311,7 +326,44 @@ async fn run_seed(seed: u64, backend: Backend) {
                 })
                 .collect();
             assert_eq!(local_flags, flags, "seed {seed}: device {k}: every duplicate-aid flag is shown");
+            assert!(
+                s.uploads_pending().unwrap().is_empty(),
+                "seed {seed}: device {k}: every upload finished"
+            );
         }
+        // Every attachment of the office is complete on the server, and every device that
+        // does not hold its content fetches it on demand, identical.
+        let mut names = BTreeSet::new();
+        for d in devices.iter().filter(|d| d.office == office) {
+            let s = d.store.lock().unwrap();
+            for a in s.list_applications(10_000).unwrap() {
+                names.extend(s.attachments(&a.id).unwrap().into_iter().map(|x| x.sha256));
+            }
+        }
+        for sha in &names {
+            let on_server = storage.blob_read(office, sha).await.unwrap();
+            let on_server = on_server
+                .unwrap_or_else(|| panic!("seed {seed}: attachment {sha} not complete on the server"));
+            for (k, d) in devices.iter().enumerate().filter(|(_, d)| d.office == office) {
+                let present = d.store.lock().unwrap().attachment_present(sha).unwrap();
+                if !present {
+                    let e = d.store.lock().unwrap().enrollment().unwrap().unwrap();
+                    let engine = loket_sync::engine::Engine::new(
+                        loket_sync::Client::new(&e.server_url).unwrap(),
+                        loket_sync::Credential { token: e.token, office_code: e.office_code },
+                        "test",
+                    );
+                    assert!(
+                        engine.fetch_attachment(&d.store, sha).await.unwrap(),
+                        "seed {seed}: device {k} fetches {sha}"
+                    );
+                    attachments_fetched += 1;
+                }
+                let local = d.store.lock().unwrap().attachment_bytes(sha).unwrap();
+                assert!(local == on_server, "seed {seed}: device {k}: attachment {sha} differs");
+            }
+        }
+        attachments += names.len();
     }
     let (mut conflicts, mut flags, mut events) = (0, 0, 0);
     for office in OFFICES {
@@ -322,7 +374,8 @@ async fn run_seed(seed: u64, backend: Backend) {
     }
     let c = proxy.counts();
     println!(
-        "seed {seed} ({}): {n} devices, {} registrations, {events} decisions/edits, {conflicts} conflicts, {flags} flags; \
+        "seed {seed} ({}): {n} devices, {} registrations, {events} decisions/edits, {conflicts} conflicts, {flags} flags, \
+         {attachments} attachments ({attachments_fetched} fetched on demand); \
          proxy: {} connections, {} refused, {} delayed, {} cut requests, {} cut responses, {} duplicated; settled after {settled_after} healthy rounds",
         storage.backend(),
         registered.len(),

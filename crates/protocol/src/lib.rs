@@ -161,6 +161,18 @@ pub struct PullResponse {
     pub server_time: Option<String>,
 }
 
+/// How far an attachment upload is (`GET …/attachments/{sha256}/status`, and the answer to
+/// every `PUT …/attachments/{sha256}?offset=N&size=S` chunk). Uploads resume at `received`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    pub size: i64,
+    pub received: i64,
+    pub complete: bool,
+}
+
+/// Largest chunk of an attachment upload.
+pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
+
 /// Health of the server (`/readyz`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Readiness {

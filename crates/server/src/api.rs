@@ -59,6 +59,8 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         .route("/login", post(login))
         .route("/offices/{office}/push", post(push))
         .route("/offices/{office}/changes", get(pull))
+        .route("/offices/{office}/attachments/{sha256}", get(blob_download).put(blob_upload))
+        .route("/offices/{office}/attachments/{sha256}/status", get(blob_status))
         .layer(middleware::from_fn(negotiate_protocol))
         .route("/openapi.json", get(openapi));
     Router::new()
@@ -257,4 +259,91 @@ async fn pull(
         has_more,
         server_time: Some(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
     }))
+}
+
+/// Where an attachment's upload is: `{size, received, complete}`; 404 before the first chunk.
+async fn blob_status(
+    State(s): State<AppState>,
+    Path((office, sha256)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<loket_protocol::BlobStatus>, ApiError> {
+    let device = own_office(&s, &headers, &office).await?;
+    check_sha(&sha256)?;
+    let status =
+        s.storage.blob_status(&device.office_code, &sha256).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no upload of this attachment")
+        })?;
+    Ok(Json(wire(status)))
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    offset: i64,
+    size: i64,
+}
+
+/// One chunk of an attachment, at `offset` of `size` bytes (resumable; see `blob_status`).
+async fn blob_upload(
+    State(s): State<AppState>,
+    Path((office, sha256)): Path<(String, String)>,
+    headers: HeaderMap,
+    query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
+    body: axum::body::Bytes,
+) -> Result<Json<loket_protocol::BlobStatus>, ApiError> {
+    let device = own_office(&s, &headers, &office).await?;
+    check_sha(&sha256)?;
+    let Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    if body.len() > loket_protocol::MAX_CHUNK_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "chunk_too_large",
+            "chunks are at most 1 MiB",
+        ));
+    }
+    let status = s
+        .storage
+        .blob_append(&device.office_code, &sha256, q.size, q.offset, body.to_vec(), Utc::now())
+        .await?;
+    Ok(Json(wire(status)))
+}
+
+/// The content of a complete attachment of the device's office.
+async fn blob_download(
+    State(s): State<AppState>,
+    Path((office, sha256)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let device = own_office(&s, &headers, &office).await?;
+    check_sha(&sha256)?;
+    let bytes =
+        s.storage.blob_read(&device.office_code, &sha256).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "attachment not uploaded (yet)")
+        })?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+async fn own_office(s: &AppState, headers: &HeaderMap, office: &str) -> Result<Device, ApiError> {
+    let device = authenticate(s, headers).await?;
+    if device.office_code != office {
+        return Err(ApiError::forbidden("a device may only use its own office's attachments"));
+    }
+    Ok(device)
+}
+
+fn check_sha(sha256: &str) -> Result<(), ApiError> {
+    if sha256.len() == 64 && sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_sha256",
+            "attachment name must be a lower-case SHA-256",
+        ))
+    }
+}
+
+fn wire(s: crate::storage::BlobStatus) -> loket_protocol::BlobStatus {
+    loket_protocol::BlobStatus { size: s.size, received: s.received, complete: s.complete }
 }

@@ -55,6 +55,17 @@ impl From<StorageError> for ApiError {
             StorageError::CodeExpired => {
                 Self::new(StatusCode::GONE, "enrollment_code_expired", "enrollment code has expired")
             }
+            StorageError::BlobOffset { received } => Self::new(
+                StatusCode::CONFLICT,
+                "upload_offset",
+                format!("upload must continue at byte {received}"),
+            ),
+            StorageError::BlobMismatch => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "upload_hash_mismatch",
+                "uploaded content does not match its SHA-256; start again",
+            ),
+            StorageError::BlobInvalid(why) => Self::new(StatusCode::BAD_REQUEST, "upload_invalid", why),
             other => {
                 // Internals are logged, never sent.
                 tracing::error!(error = %other, "storage failure");

@@ -45,4 +45,5 @@ conformance!(
     users_sync_to_their_office,
     durability,
     concurrent_pushes,
+    attachment_upload,
 );

@@ -94,7 +94,7 @@ impl Store {
         self.write(actor, now, |w| {
             let hlc = w.tick().to_string();
             w.tx.prepare_cached("INSERT INTO attachment (sha256, size, media_type, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (sha256) DO NOTHING")?.execute(params![sha256, size as i64, media_type, now.to_rfc3339()])?;
+                 ON CONFLICT (sha256) DO UPDATE SET present = 1")?.execute(params![sha256, size as i64, media_type, now.to_rfc3339()])?;
             w.tx.prepare_cached("INSERT INTO application_attachment (application_id, sha256, document_code, file_name, added_hlc)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (application_id, sha256) DO UPDATE SET document_code = excluded.document_code,
@@ -139,6 +139,44 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Attachments whose content is on this device but not yet complete on the server, oldest
+    /// first: `(sha256, size)`.
+    pub fn uploads_pending(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT sha256, size FROM attachment WHERE uploaded = 0 AND present = 1 ORDER BY created_at, sha256",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The server holds the complete content.
+    pub fn mark_uploaded(&mut self, sha256: &str) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE attachment SET uploaded = 1 WHERE sha256 = ?1")?
+            .execute([sha256])?;
+        Ok(())
+    }
+
+    /// Whether the content of an attachment is on this device.
+    pub fn attachment_present(&self, sha256: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT coalesce((SELECT present FROM attachment WHERE sha256 = ?1), 0)")?
+            .query_row([sha256], |r| r.get(0))?)
+    }
+
+    /// Keep content fetched from the server, after checking it against its name.
+    pub fn store_fetched_attachment(&mut self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        if hex(&Sha256::digest(bytes)) != sha256 {
+            return Err(StoreError::Corrupt(format!("fetched attachment {sha256} does not match its hash")));
+        }
+        self.write_blob(sha256, bytes)?;
+        self.conn
+            .prepare_cached("UPDATE attachment SET present = 1, uploaded = 1 WHERE sha256 = ?1")?
+            .execute([sha256])?;
+        Ok(())
     }
 
     /// The content of an attachment, verified against its hash.

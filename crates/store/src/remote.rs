@@ -346,7 +346,36 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
                 .execute(params![app, code, received])?;
                 Ok(true)
             }
-            // Staff, user and holiday records travel too; this version only keeps documents.
+            // An attachment registered on another device: metadata now, content on demand.
+            (Some("application.attach"), Some(p)) => {
+                let (Some(app), Some(sha)) = (str_of(p, "application_id"), str_of(p, "sha256")) else {
+                    return Ok(false);
+                };
+                tx.prepare_cached(
+                    "INSERT INTO attachment (sha256, size, media_type, created_at, uploaded, present)
+                     VALUES (?1, ?2, ?3, ?4, 1, 0) ON CONFLICT (sha256) DO NOTHING",
+                )?
+                .execute(params![
+                    sha,
+                    p.get("size").and_then(Value::as_i64).unwrap_or(0),
+                    str_of(p, "media_type").unwrap_or("application/pdf"),
+                    c.received_at
+                ])?;
+                tx.prepare_cached(
+                    "INSERT INTO application_attachment (application_id, sha256, document_code, file_name, added_hlc)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (application_id, sha256) DO NOTHING",
+                )?
+                .execute(params![
+                    app,
+                    sha,
+                    str_of(p, "document_code").unwrap_or_default(),
+                    str_of(p, "file_name").unwrap_or_default(),
+                    c.hlc.clone().unwrap_or_default()
+                ])?;
+                Ok(true)
+            }
+            // Staff, user and holiday records travel too; this version keeps documents and
+            // attachments.
             _ => Ok(false),
         },
         _ => Ok(false),

@@ -23,6 +23,8 @@ pub type SharedStore = Arc<Mutex<Store>>;
 pub const PUSH_BATCH: u32 = 200;
 /// Changes per pull request.
 pub const PULL_PAGE: u32 = 500;
+/// Bytes per attachment upload request.
+pub const UPLOAD_CHUNK: usize = 256 * 1024;
 
 /// Lock the shared store. A panic while holding the lock cannot leave SQLite half-written
 /// (transactions roll back), so a poisoned lock is safe to keep using.
@@ -60,6 +62,8 @@ pub struct RunReport {
     pub quarantined: u64,
     pub pulled: u64,
     pub skipped: u64,
+    /// Attachments whose content the server now holds completely.
+    pub uploaded: u64,
     /// Server clock minus device clock, milliseconds (from the last answer that said).
     pub clock_offset_ms: Option<i64>,
 }
@@ -72,6 +76,7 @@ pub struct Engine {
     app_version: String,
     pub push_batch: u32,
     pub pull_page: u32,
+    pub upload_chunk: usize,
 }
 
 fn wire_op(op: &OutboxOp) -> Result<Operation, String> {
@@ -94,7 +99,14 @@ fn offset_ms(server_time: &str, local: DateTime<Utc>) -> Option<i64> {
 
 impl Engine {
     pub fn new(client: Client, cred: Credential, app_version: impl Into<String>) -> Self {
-        Self { client, cred, app_version: app_version.into(), push_batch: PUSH_BATCH, pull_page: PULL_PAGE }
+        Self {
+            client,
+            cred,
+            app_version: app_version.into(),
+            push_batch: PUSH_BATCH,
+            pull_page: PULL_PAGE,
+            upload_chunk: UPLOAD_CHUNK,
+        }
     }
 
     /// Push everything pending, then pull everything new. `progress` is called after each
@@ -106,8 +118,62 @@ impl Engine {
     ) -> Result<RunReport, SyncError> {
         let mut report = RunReport::default();
         self.push_all(store, &mut report, progress).await?;
+        // Contents after their records: the server knows what an attachment belongs to.
+        self.upload_all(store, &mut report).await?;
         self.pull_all(store, &mut report, progress).await?;
         Ok(report)
+    }
+
+    /// Upload every attachment whose content the server does not have complete yet, in chunks,
+    /// resuming where the server is (after a cut connection or a restart).
+    pub async fn upload_all(&self, store: &SharedStore, report: &mut RunReport) -> Result<(), SyncError> {
+        let pending = with_store(store, |s| s.uploads_pending()).await?;
+        for (sha, size) in pending {
+            let name = sha.clone();
+            let bytes = with_store(store, move |s| s.attachment_bytes(&name)).await?;
+            let mut offset = match self.client.blob_status(&self.cred, &sha).await? {
+                Some(st) if st.complete => size,
+                Some(st) => st.received,
+                None => 0,
+            };
+            let mut restarts = 0;
+            while offset < size {
+                let end = (offset as usize + self.upload_chunk).min(bytes.len());
+                let chunk = bytes[offset as usize..end].to_vec();
+                match self.client.upload_chunk(&self.cred, &sha, size, offset, chunk).await {
+                    Ok(st) if st.complete => offset = size,
+                    Ok(st) => offset = st.received,
+                    // The server is elsewhere (an earlier chunk's answer was lost): ask where.
+                    Err(SyncError::Refused { code, .. }) if code == "upload_offset" => {
+                        offset = match self.client.blob_status(&self.cred, &sha).await? {
+                            Some(st) if st.complete => size,
+                            Some(st) => st.received,
+                            None => 0,
+                        };
+                    }
+                    Err(SyncError::Refused { code, .. })
+                        if code == "upload_hash_mismatch" && restarts == 0 =>
+                    {
+                        restarts += 1;
+                        offset = 0;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let name = sha.clone();
+            with_store(store, move |s| s.mark_uploaded(&name)).await?;
+            report.uploaded += 1;
+        }
+        Ok(())
+    }
+
+    /// Fetch an attachment registered on another device of the office (on demand). `false`
+    /// when the server does not have its content yet.
+    pub async fn fetch_attachment(&self, store: &SharedStore, sha256: &str) -> Result<bool, SyncError> {
+        let Some(bytes) = self.client.download(&self.cred, sha256).await? else { return Ok(false) };
+        let name = sha256.to_string();
+        with_store(store, move |s| s.store_fetched_attachment(&name, &bytes)).await?;
+        Ok(true)
     }
 
     /// Push every pending operation (the first half of [`Engine::run`]).

@@ -14,7 +14,7 @@ pub mod worker;
 use std::time::Duration;
 
 use loket_protocol::{
-    ApiError, EnrollRequest, EnrollResponse, Operation, PullResponse, PushRequest, PushResponse,
+    ApiError, BlobStatus, EnrollRequest, EnrollResponse, Operation, PullResponse, PushRequest, PushResponse,
     PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use reqwest::StatusCode;
@@ -169,6 +169,76 @@ impl Client {
             return Err(Self::error(r).await);
         }
         r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+
+    /// Where the upload of an attachment is (`None` before its first chunk).
+    pub async fn blob_status(
+        &self,
+        cred: &Credential,
+        sha256: &str,
+    ) -> Result<Option<BlobStatus>, SyncError> {
+        let r = self
+            .http
+            .get(format!("{}/api/v1/offices/{}/attachments/{sha256}/status", self.base, cred.office_code))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .bearer_auth(&cred.token)
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if r.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !r.status().is_success() {
+            return Err(Self::error(r).await);
+        }
+        r.json().await.map(Some).map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+
+    /// Send the chunk of an attachment that starts at `offset`.
+    pub async fn upload_chunk(
+        &self,
+        cred: &Credential,
+        sha256: &str,
+        size: i64,
+        offset: i64,
+        chunk: Vec<u8>,
+    ) -> Result<BlobStatus, SyncError> {
+        let r = self
+            .http
+            .put(format!(
+                "{}/api/v1/offices/{}/attachments/{sha256}?offset={offset}&size={size}",
+                self.base, cred.office_code
+            ))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .bearer_auth(&cred.token)
+            .body(chunk)
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if !r.status().is_success() {
+            return Err(Self::error(r).await);
+        }
+        r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+
+    /// The content of a complete attachment (`None` while the server does not have it all).
+    pub async fn download(&self, cred: &Credential, sha256: &str) -> Result<Option<Vec<u8>>, SyncError> {
+        let r = self
+            .http
+            .get(format!("{}/api/v1/offices/{}/attachments/{sha256}", self.base, cred.office_code))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .bearer_auth(&cred.token)
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if r.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !r.status().is_success() {
+            return Err(Self::error(r).await);
+        }
+        r.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| SyncError::Unreachable(e.to_string()))
     }
 
     /// Check the credential with the smallest possible pull.

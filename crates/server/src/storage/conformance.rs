@@ -21,6 +21,7 @@ pub const CHECKS: &[&str] = &[
     "users_sync_to_their_office",
     "durability",
     "concurrent_pushes",
+    "attachment_upload",
 ];
 
 /// Run one named check.
@@ -35,6 +36,7 @@ pub async fn run(name: &str, s: &dyn Storage) {
         "users_sync_to_their_office" => users_sync_to_their_office(s).await,
         "durability" => durability(s).await,
         "concurrent_pushes" => concurrent_pushes(s).await,
+        "attachment_upload" => attachment_upload(s).await,
         other => panic!("unknown conformance check {other}"),
     }
 }
@@ -398,4 +400,48 @@ async fn concurrent_pushes(s: &dyn Storage) {
     let results = futures::future::join_all(decisions).await;
     assert_eq!(results.iter().filter(|r| r.status == OpStatus::Accepted).count(), 1, "{results:?}");
     assert_eq!(results.iter().filter(|r| r.status == OpStatus::Conflict).count(), 4, "{results:?}");
+}
+
+/// Chunked, resumable attachment upload: in order only, resumable at `received`, complete only
+/// when the content hashes to its name, readable only by its office.
+async fn attachment_upload(s: &dyn Storage) {
+    use sha2::{Digest, Sha256};
+    let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let sha: String = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect();
+    let size = content.len() as i64;
+    let now = Utc::now();
+    assert_eq!(s.blob_status("36.01.01", &sha).await.unwrap(), None);
+    let st = s.blob_append("36.01.01", &sha, size, 0, content[..100_000].to_vec(), now).await.unwrap();
+    assert_eq!((st.received, st.complete), (100_000, false));
+    // A chunk that skips ahead, or repeats, is refused with where to continue.
+    for offset in [200_000, 0] {
+        match s.blob_append("36.01.01", &sha, size, offset, content[..10].to_vec(), now).await {
+            Err(StorageError::BlobOffset { received }) => assert_eq!(received, 100_000),
+            other => panic!("expected BlobOffset, got {other:?}"),
+        }
+    }
+    assert_eq!(s.blob_read("36.01.01", &sha).await.unwrap(), None, "incomplete is not readable");
+    s.blob_append("36.01.01", &sha, size, 100_000, content[100_000..200_000].to_vec(), now).await.unwrap();
+    let st = s.blob_append("36.01.01", &sha, size, 200_000, content[200_000..].to_vec(), now).await.unwrap();
+    assert!(st.complete);
+    assert_eq!(s.blob_read("36.01.01", &sha).await.unwrap().as_deref(), Some(&content[..]));
+    assert_eq!(s.blob_read("36.01.02", &sha).await.unwrap(), None, "another office cannot read it");
+    // Re-sending the last chunk of a complete upload is harmless.
+    let again =
+        s.blob_append("36.01.01", &sha, size, 200_000, content[200_000..].to_vec(), now).await.unwrap();
+    assert!(again.complete);
+    // Content that does not hash to its name is thrown away and the upload starts over.
+    let fake = "0".repeat(64);
+    match s.blob_append("36.01.01", &fake, 3, 0, vec![1, 2, 3], now).await {
+        Err(StorageError::BlobMismatch) => {}
+        other => panic!("expected BlobMismatch, got {other:?}"),
+    }
+    assert_eq!(
+        s.blob_status("36.01.01", &fake).await.unwrap().map(|b| (b.received, b.complete)),
+        Some((0, false))
+    );
+    assert!(matches!(
+        s.blob_append("36.01.01", &sha, 20 * 1024 * 1024, 0, vec![1], now).await,
+        Err(StorageError::BlobInvalid(_))
+    ));
 }

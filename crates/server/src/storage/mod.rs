@@ -16,7 +16,14 @@ use thiserror::Error;
 
 /// The server schema, written once in SQL both backends accept; the PostgreSQL backend only
 /// swaps SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT` for an identity column.
-pub(crate) const SCHEMA: &str = include_str!("schema.sql");
+/// Schema migrations, in order; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
+/// Add-only: never edit a released one.
+pub(crate) const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_2_blobs.sql")];
+/// The schema version this build creates and understands.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Largest attachment a device may upload (the desktop's own limit).
+pub const MAX_BLOB_BYTES: i64 = 10 * 1024 * 1024;
 
 /// Why a storage call failed. Callers branch on the variant.
 #[derive(Debug, Error)]
@@ -33,8 +40,62 @@ pub enum StorageError {
     CodeExpired,
     #[error("database schema is newer than this server (found {found}, known {known})")]
     SchemaTooNew { found: i64, known: i64 },
+    /// An attachment chunk does not continue where the server is (`received` bytes so far).
+    #[error("upload must continue at byte {received}")]
+    BlobOffset { received: i64 },
+    /// All bytes arrived but they do not hash to the name; the upload starts over.
+    #[error("uploaded content does not match its SHA-256")]
+    BlobMismatch,
+    #[error("invalid upload: {0}")]
+    BlobInvalid(&'static str),
     #[error("database: {0}")]
     Backend(String),
+}
+
+/// How far an attachment upload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlobStatus {
+    pub size: i64,
+    pub received: i64,
+    pub complete: bool,
+}
+
+/// Checks shared by both backends before a chunk is stored.
+pub(crate) fn check_chunk(
+    current: Option<BlobStatus>,
+    size: i64,
+    offset: i64,
+    len: usize,
+) -> Result<Option<BlobStatus>, StorageError> {
+    if !(1..=MAX_BLOB_BYTES).contains(&size) {
+        return Err(StorageError::BlobInvalid("size out of range"));
+    }
+    let received = current.map_or(0, |c| c.received);
+    if let Some(c) = current {
+        if c.size != size {
+            return Err(StorageError::BlobInvalid("size differs from the started upload"));
+        }
+        if c.complete {
+            return Ok(Some(c));
+        }
+    }
+    if offset != received {
+        return Err(StorageError::BlobOffset { received });
+    }
+    if len == 0 || offset + len as i64 > size {
+        return Err(StorageError::BlobInvalid("chunk outside the declared size"));
+    }
+    Ok(None)
+}
+
+/// Whether the assembled chunks hash to `sha256` (lower-case hex).
+pub(crate) fn blob_matches(sha256: &str, chunks: &[Vec<u8>]) -> bool {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for c in chunks {
+        h.update(c);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>() == sha256
 }
 
 impl From<rusqlite::Error> for StorageError {
@@ -162,6 +223,22 @@ pub trait Storage: Send + Sync + 'static {
     /// Everything the server holds for one office, in a stable order: for audits by IT and
     /// for checking that devices hold the same.
     async fn office_snapshot(&self, office_code: &str) -> Result<OfficeSnapshot, StorageError>;
+
+    /// How far the upload of an office's attachment is, if it started.
+    async fn blob_status(&self, office_code: &str, sha256: &str) -> Result<Option<BlobStatus>, StorageError>;
+    /// Store the chunk at `offset` of an attachment of `size` bytes, durably. The chunk must
+    /// continue where the upload is; the last one completes it if the content hashes right.
+    async fn blob_append(
+        &self,
+        office_code: &str,
+        sha256: &str,
+        size: i64,
+        offset: i64,
+        bytes: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<BlobStatus, StorageError>;
+    /// The content of a complete attachment of the office.
+    async fn blob_read(&self, office_code: &str, sha256: &str) -> Result<Option<Vec<u8>>, StorageError>;
 }
 
 /// SQL shared by both backends for [`Storage::office_snapshot`] (`$1` is the office code).

@@ -21,11 +21,10 @@ use super::{Device, Durability, NewDevice, Office, Storage, StorageError, User};
 use crate::rules::{self, AppState, Context, Write};
 
 /// The one schema file, with SQLite's identity column spelled the PostgreSQL way.
-fn schema() -> String {
-    super::SCHEMA
-        .replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
+fn schema(sql: &str) -> String {
+    sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
 }
-const SCHEMA_VERSION: i64 = 1;
+use super::SCHEMA_VERSION;
 /// Advisory lock key serialising change-log writers.
 const CHANGE_LOCK: i64 = 0x004C_4F4B_4554;
 
@@ -115,15 +114,13 @@ impl PostgresStorage {
         tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").await?;
         let version: Option<i64> =
             tx.query_opt("SELECT max(version) FROM schema_version", &[]).await?.and_then(|r| r.get(0));
-        match version.unwrap_or(0) {
-            0 => {
-                tx.batch_execute(&schema()).await?;
-                tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&SCHEMA_VERSION]).await?;
-            }
-            v if v > SCHEMA_VERSION => {
-                return Err(StorageError::SchemaTooNew { found: v, known: SCHEMA_VERSION })
-            }
-            _ => {}
+        let current = version.unwrap_or(0);
+        if current > SCHEMA_VERSION {
+            return Err(StorageError::SchemaTooNew { found: current, known: SCHEMA_VERSION });
+        }
+        for (i, sql) in super::MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tx.batch_execute(&schema(sql)).await?;
+            tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&(i as i64 + 1)]).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -759,5 +756,112 @@ impl Storage for PostgresStorage {
             conflicts: pairs(c.query(super::SQL_SNAPSHOT_CONFLICTS, &[&office_code]).await?),
             flags: pairs(c.query(super::SQL_SNAPSHOT_FLAGS, &[&office_code]).await?),
         })
+    }
+
+    async fn blob_status(
+        &self,
+        office_code: &str,
+        sha256: &str,
+    ) -> Result<Option<super::BlobStatus>, StorageError> {
+        let c = self.pool.get().await?;
+        Ok(c.query_opt(
+            "SELECT size, received, complete FROM blob WHERE office_code = $1 AND sha256 = $2",
+            &[&office_code, &sha256],
+        )
+        .await?
+        .map(|r| super::BlobStatus {
+            size: r.get(0),
+            received: r.get(1),
+            complete: r.get::<_, i64>(2) == 1,
+        }))
+    }
+
+    async fn blob_append(
+        &self,
+        office_code: &str,
+        sha256: &str,
+        size: i64,
+        offset: i64,
+        bytes: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<super::BlobStatus, StorageError> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(&["blob", office_code, sha256])]).await?;
+        let current = tx
+            .query_opt(
+                "SELECT size, received, complete FROM blob WHERE office_code = $1 AND sha256 = $2",
+                &[&office_code, &sha256],
+            )
+            .await?
+            .map(|r| super::BlobStatus {
+                size: r.get(0),
+                received: r.get(1),
+                complete: r.get::<_, i64>(2) == 1,
+            });
+        if let Some(done) = super::check_chunk(current, size, offset, bytes.len())? {
+            return Ok(done);
+        }
+        if current.is_none() {
+            tx.execute(
+                "INSERT INTO blob (office_code, sha256, size, received, complete, created_at) VALUES ($1, $2, $3, 0, 0, $4)",
+                &[&office_code, &sha256, &size, &ts(now)],
+            )
+            .await?;
+        }
+        tx.execute(
+            "INSERT INTO blob_chunk (office_code, sha256, offset_bytes, data) VALUES ($1, $2, $3, $4)",
+            &[&office_code, &sha256, &offset, &bytes],
+        )
+        .await?;
+        let received = offset + bytes.len() as i64;
+        let mut complete = false;
+        if received == size {
+            let chunks: Vec<Vec<u8>> = tx
+                .query(
+                    "SELECT data FROM blob_chunk WHERE office_code = $1 AND sha256 = $2 ORDER BY offset_bytes",
+                    &[&office_code, &sha256],
+                )
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            if !super::blob_matches(sha256, &chunks) {
+                tx.execute(
+                    "DELETE FROM blob_chunk WHERE office_code = $1 AND sha256 = $2",
+                    &[&office_code, &sha256],
+                )
+                .await?;
+                tx.execute(
+                    "UPDATE blob SET received = 0 WHERE office_code = $1 AND sha256 = $2",
+                    &[&office_code, &sha256],
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(StorageError::BlobMismatch);
+            }
+            complete = true;
+        }
+        tx.execute(
+            "UPDATE blob SET received = $3, complete = $4 WHERE office_code = $1 AND sha256 = $2",
+            &[&office_code, &sha256, &received, &i64::from(complete)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(super::BlobStatus { size, received, complete })
+    }
+
+    async fn blob_read(&self, office_code: &str, sha256: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let c = self.pool.get().await?;
+        if !matches!(self.blob_status(office_code, sha256).await?, Some(s) if s.complete) {
+            return Ok(None);
+        }
+        let rows = c
+            .query(
+                "SELECT data FROM blob_chunk WHERE office_code = $1 AND sha256 = $2 ORDER BY offset_bytes",
+                &[&office_code, &sha256],
+            )
+            .await?;
+        Ok(Some(rows.iter().flat_map(|r| r.get::<_, Vec<u8>>(0)).collect()))
     }
 }

@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::{Device, Durability, NewDevice, Office, Storage, StorageError, User};
 use crate::rules::{self, AppState, Context, Write};
 
-const SCHEMA_VERSION: i64 = 1;
+use super::SCHEMA_VERSION;
 
 /// The SQLite backend.
 #[derive(Clone)]
@@ -49,11 +49,8 @@ impl SqliteStorage {
         if version > SCHEMA_VERSION {
             return Err(StorageError::SchemaTooNew { found: version, known: SCHEMA_VERSION });
         }
-        if version == 0 {
-            conn.execute_batch(&format!(
-                "BEGIN; {} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;",
-                super::SCHEMA
-            ))?;
+        for (i, sql) in super::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {}; COMMIT;", i + 1))?;
         }
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
@@ -589,4 +586,90 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+
+    async fn blob_status(
+        &self,
+        office_code: &str,
+        sha256: &str,
+    ) -> Result<Option<super::BlobStatus>, StorageError> {
+        let (office, sha) = (office_code.to_string(), sha256.to_string());
+        self.run(move |c| blob_status(c, &office, &sha)).await
+    }
+
+    async fn blob_append(
+        &self,
+        office_code: &str,
+        sha256: &str,
+        size: i64,
+        offset: i64,
+        bytes: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<super::BlobStatus, StorageError> {
+        let (office, sha) = (office_code.to_string(), sha256.to_string());
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let current = blob_status(&tx, &office, &sha)?;
+            if let Some(done) = super::check_chunk(current, size, offset, bytes.len())? {
+                return Ok(done);
+            }
+            if current.is_none() {
+                tx.execute(
+                    "INSERT INTO blob (office_code, sha256, size, received, complete, created_at) VALUES (?1, ?2, ?3, 0, 0, ?4)",
+                    params![office, sha, size, now.to_rfc3339()],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO blob_chunk (office_code, sha256, offset_bytes, data) VALUES (?1, ?2, ?3, ?4)",
+                params![office, sha, offset, bytes],
+            )?;
+            let received = offset + bytes.len() as i64;
+            let mut complete = false;
+            if received == size {
+                let chunks: Vec<Vec<u8>> = tx
+                    .prepare("SELECT data FROM blob_chunk WHERE office_code = ?1 AND sha256 = ?2 ORDER BY offset_bytes")?
+                    .query_map(params![office, sha], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                if !super::blob_matches(&sha, &chunks) {
+                    tx.execute("DELETE FROM blob_chunk WHERE office_code = ?1 AND sha256 = ?2", params![office, sha])?;
+                    tx.execute("UPDATE blob SET received = 0 WHERE office_code = ?1 AND sha256 = ?2", params![office, sha])?;
+                    tx.commit()?;
+                    return Err(StorageError::BlobMismatch);
+                }
+                complete = true;
+            }
+            tx.execute(
+                "UPDATE blob SET received = ?3, complete = ?4 WHERE office_code = ?1 AND sha256 = ?2",
+                params![office, sha, received, i64::from(complete)],
+            )?;
+            tx.commit()?;
+            Ok(super::BlobStatus { size, received, complete })
+        })
+        .await
+    }
+
+    async fn blob_read(&self, office_code: &str, sha256: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let (office, sha) = (office_code.to_string(), sha256.to_string());
+        self.run(move |c| {
+            if !matches!(blob_status(c, &office, &sha)?, Some(s) if s.complete) {
+                return Ok(None);
+            }
+            let chunks: Vec<Vec<u8>> = c
+                .prepare("SELECT data FROM blob_chunk WHERE office_code = ?1 AND sha256 = ?2 ORDER BY offset_bytes")?
+                .query_map(params![office, sha], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(Some(chunks.concat()))
+        })
+        .await
+    }
+}
+
+fn blob_status(c: &Connection, office: &str, sha: &str) -> Result<Option<super::BlobStatus>, StorageError> {
+    Ok(c.query_row(
+        "SELECT size, received, complete FROM blob WHERE office_code = ?1 AND sha256 = ?2",
+        params![office, sha],
+        |r| {
+            Ok(super::BlobStatus { size: r.get(0)?, received: r.get(1)?, complete: r.get::<_, i64>(2)? == 1 })
+        },
+    )
+    .optional()?)
 }
