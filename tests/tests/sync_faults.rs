@@ -1,8 +1,9 @@
 //! Seeded fault tests of the sync engine: several office devices on real SQLite files, a real
 //! server (SQLite, and PostgreSQL when reachable) over HTTP on 127.0.0.1, and a fault-injecting
 //! TCP proxy between them that refuses, delays, duplicates and cuts connections mid-request and
-//! mid-response. Devices register, decide and edit offline at random, sync through the faults,
-//! are cancelled mid-sync and reopened from their files ("crash"). Then the network heals and
+//! mid-response. Devices register, decide, edit and attach scans offline at random, sync through
+//! the faults, are cancelled mid-sync, have their sync run in a child process killed with
+//! SIGKILL, and are reopened from their files. Then the network heals and
 //! every invariant is checked:
 //!
 //! - every outbox drains within [`HEAL_ROUNDS`] sync rounds;
@@ -217,6 +218,7 @@ async fn run_seed(seed: u64, backend: Backend) {
     proxy.set_mode(Mode::Faulty { percent: 20 + rng.below(50) });
     let mut registered: BTreeMap<String, &'static str> = BTreeMap::new();
     let steps = 25 + rng.below(25);
+    let mut kills = 0;
     for _ in 0..steps {
         let i = rng.below(n as u64) as usize;
         match rng.below(100) {
@@ -233,6 +235,20 @@ async fn run_seed(seed: u64, backend: Backend) {
                 let d = &devices[i];
                 let limit = Duration::from_micros(200 + rng.below(20_000));
                 let _ = tokio::time::timeout(limit, sync_once(&d.store, &d.handle, "test")).await;
+                devices[i].reopen();
+            }
+            95..=97 => {
+                // The device's sync runs in a process of its own, killed with SIGKILL at a
+                // random moment; the device then reopens the same files.
+                let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loket-sync-child"))
+                    .arg(&devices[i].dir)
+                    .env("RUST_LOG", "off")
+                    .spawn()
+                    .expect("start the sync child");
+                tokio::time::sleep(Duration::from_millis(5 + rng.below(60))).await;
+                child.kill().expect("SIGKILL");
+                child.wait().expect("reap");
+                kills += 1;
                 devices[i].reopen();
             }
             _ => devices[i].reopen(),
@@ -375,7 +391,7 @@ async fn run_seed(seed: u64, backend: Backend) {
     let c = proxy.counts();
     println!(
         "seed {seed} ({}): {n} devices, {} registrations, {events} decisions/edits, {conflicts} conflicts, {flags} flags, \
-         {attachments} attachments ({attachments_fetched} fetched on demand); \
+         {attachments} attachments ({attachments_fetched} fetched on demand), {kills} SIGKILLs; \
          proxy: {} connections, {} refused, {} delayed, {} cut requests, {} cut responses, {} duplicated; settled after {settled_after} healthy rounds",
         storage.backend(),
         registered.len(),
