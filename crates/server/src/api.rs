@@ -69,6 +69,20 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         .nest("/api/v1", api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit))
+        // gzip responses: sync JSON compresses several times over (the wire is what offices pay
+        // for); the fastest level keeps the server's CPU for the database. Attachment contents
+        // (scans, already compressed) are sent as they are. Gzip request bodies are decoded by
+        // `ApiJson`.
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Fastest)
+                .compress_when({
+                    use tower_http::compression::predicate::{
+                        DefaultPredicate, NotForContentType, Predicate,
+                    };
+                    DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream"))
+                }),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use loket_protocol::ApiError as Body;
@@ -86,6 +86,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let gzip = req.headers().get(header::CONTENT_ENCODING).is_some_and(|v| v.as_bytes() == b"gzip");
+        if gzip {
+            return gzip_json(req, state).await.map(Self);
+        }
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Self(v)),
             Err(rejection) => Err(match rejection {
@@ -113,4 +117,53 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             }),
         }
     }
+}
+
+/// Largest request body after gzip decoding (the compressed body has the router's limit).
+pub const MAX_DECODED_BODY: u64 = 32 * 1024 * 1024;
+
+/// A gzip-encoded JSON body: decoded with a size cap (no zip bombs), then parsed.
+async fn gzip_json<S: Send + Sync, T: DeserializeOwned>(req: Request, state: &S) -> Result<T, ApiError> {
+    use std::io::Read;
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content_type",
+            "expected application/json",
+        ));
+    }
+    let body = axum::body::Bytes::from_request(req, state).await.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
+        } else {
+            ApiError::new(r.status(), "bad_request", r.body_text())
+        }
+    })?;
+    let mut decoded = Vec::with_capacity(body.len() * 4);
+    flate2::read::GzDecoder::new(&body[..]).take(MAX_DECODED_BODY + 1).read_to_end(&mut decoded).map_err(
+        |_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_gzip", "request body is not valid gzip"),
+    )?;
+    if decoded.len() as u64 > MAX_DECODED_BODY {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "request body is too large",
+        ));
+    }
+    serde_json::from_slice(&decoded).map_err(|e| {
+        if e.is_data() {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("request body does not match: {e}"),
+            )
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", "request body is not valid JSON")
+        }
+    })
 }

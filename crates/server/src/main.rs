@@ -146,6 +146,12 @@ async fn main() -> Result<()> {
                 .await
                 .with_context(|| format!("binding {}", config.listen))?;
             println!("listening on {}", listener.local_addr()?);
+            // Answers go out at once: no Nagle delay on small JSON responses.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!(error = %e, "TCP_NODELAY not set");
+                }
+            });
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;

@@ -104,6 +104,7 @@ both_backends!(
     malformed_and_oversized_payloads_store_nothing,
     old_protocol_gets_426,
     enrollment_is_rate_limited,
+    gzip_bodies_both_ways,
 );
 
 async fn enrollment_valid_reused_expired(backend: &str) {
@@ -378,4 +379,59 @@ async fn health_readiness_and_openapi() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} is not documented");
     }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// Push bodies may be gzip (decoded with a cap: a zip bomb is 413, garbage is 400, nothing
+/// stored); pull pages come back gzip when asked.
+async fn gzip_bodies_both_ways(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    let push = |body: Vec<u8>| {
+        s.post("/api/v1/offices/36.01.01/push")
+            .bearer_auth(&d.token)
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(body)
+    };
+    let op = conformance::register_op(1, "gz-1", "36.01.01", "3601011205900001", "3601011501100003");
+    let json = serde_json::to_vec(&json!({ "ops": [op], "pending": 0, "app_version": "0.1.0" })).unwrap();
+    let r = push(gzip(&json)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: PushResponse = r.json().await.unwrap();
+    assert_eq!(body.results[0].status, OpStatus::Accepted);
+    assert_eq!(
+        error_code(push(b"not gzip".to_vec()).send().await.unwrap()).await,
+        (StatusCode::BAD_REQUEST, "malformed_gzip".into())
+    );
+    // 64 MiB of spaces compress to ~64 KiB: refused after 32 MiB of decoding.
+    let bomb = gzip(&vec![b' '; 64 * 1024 * 1024]);
+    assert!(bomb.len() < 1024 * 1024);
+    assert_eq!(
+        error_code(push(bomb).send().await.unwrap()).await,
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into())
+    );
+    assert_eq!(s.storage.count_applications(None).await.unwrap(), 1);
+    // A client that leaves decoding to this test (whatever reqwest features the workspace enables).
+    let plain = reqwest::Client::builder().no_gzip().build().unwrap();
+    let r = plain
+        .get(s.url("/api/v1/offices/36.01.01/changes?after=0"))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .bearer_auth(&d.token)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
+    let raw = r.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&raw[..]), &mut text).unwrap();
+    let page: PullResponse = serde_json::from_str(&text).unwrap();
+    assert_eq!(page.changes.len(), 1);
 }

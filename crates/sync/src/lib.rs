@@ -56,6 +56,15 @@ impl SyncError {
     }
 }
 
+/// JSON, gzip-compressed (push bodies are large and repetitive: ~5× smaller).
+fn gzip_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, SyncError> {
+    use std::io::Write;
+    let json = serde_json::to_vec(value).map_err(|e| SyncError::Protocol(format!("encode: {e}")))?;
+    let mut enc =
+        flate2::write::GzEncoder::new(Vec::with_capacity(json.len() / 4), flate2::Compression::fast());
+    enc.write_all(&json).and_then(|_| enc.finish()).map_err(|e| SyncError::Protocol(format!("gzip: {e}")))
+}
+
 /// A client for one server.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -142,7 +151,9 @@ impl Client {
             .post(format!("{}/api/v1/offices/{}/push", self.base, cred.office_code))
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .bearer_auth(&cred.token)
-            .json(&PushRequest { ops, pending, app_version: app_version.to_string() })
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::CONTENT_ENCODING, "gzip")
+            .body(gzip_json(&PushRequest { ops, pending, app_version: app_version.to_string() })?)
             .send()
             .await
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
