@@ -10,7 +10,8 @@
 //! - every device holds exactly the server's applications of its office (status, version,
 //!   registration number, edited fields), and nothing of other offices;
 //! - no acknowledged registration is lost, none is stored twice, numbers are unique;
-//! - every conflict and duplicate-aid flag the server kept is on every device of the office.
+//! - every conflict and duplicate-aid flag the server kept is on every device of the office, and
+//!   a supervisor's resolution (keep the server's value, or take the device's) reaches all.
 //!
 //! A failure prints its seed; rerun one seed with `LOKET_FAULT_SEED=<seed>`. Seeds per backend:
 //! `LOKET_FAULT_SEEDS` (default 200 on SQLite and 24 on PostgreSQL in `make test`; the long
@@ -277,6 +278,30 @@ async fn run_seed(seed: u64, backend: Backend) {
     for d in &devices {
         sync_once(&d.store, &d.handle, "test").await.unwrap();
     }
+    // A supervisor on one device of each office settles the conflicts: keeps the server's
+    // values, or takes the losing device's values.
+    let mut resolved = 0;
+    for office in OFFICES {
+        let d = devices.iter().find(|d| d.office == office).unwrap();
+        let mut s = d.store.lock().unwrap();
+        for c in s.open_conflicts().unwrap() {
+            let Some(op_id) = c.op_id.clone() else { continue };
+            let take_device = rng.chance(50);
+            let fields = match (take_device, c.data.get("fields").and_then(|f| f.as_object())) {
+                (true, Some(f)) => f.clone(),
+                _ => Default::default(),
+            };
+            s.resolve_conflicts(&c.application_id, &[op_id], &fields, &d.actor, Utc::now()).unwrap();
+            resolved += 1;
+        }
+    }
+    for _ in 0..2 {
+        for d in &devices {
+            sync_once(&d.store, &d.handle, "test")
+                .await
+                .unwrap_or_else(|e| panic!("seed {seed}: sync after resolving: {e}"));
+        }
+    }
 
     let (mut attachments, mut attachments_fetched) = (0, 0);
     for office in OFFICES {
@@ -291,7 +316,8 @@ async fn run_seed(seed: u64, backend: Backend) {
         let numbers: BTreeSet<_> =
             snap.applications.iter().filter_map(|a| a.registration_number.clone()).collect();
         assert_eq!(numbers.len(), snap.applications.len(), "seed {seed}: registration numbers unique");
-        let conflicts: BTreeSet<&str> = snap.conflicts.iter().map(|(id, _)| id.as_str()).collect();
+        let conflicts: BTreeSet<(String, bool)> =
+            snap.conflicts.iter().map(|(id, _, r)| (id.clone(), *r)).collect();
         let flags: BTreeSet<(String, String)> = snap.flags.iter().cloned().collect();
         for (k, d) in devices.iter().enumerate().filter(|(_, d)| d.office == office) {
             let s = d.store.lock().unwrap();
@@ -320,12 +346,10 @@ async fn run_seed(seed: u64, backend: Backend) {
                     a.id
                 );
             }
-            let local_conflicts: BTreeSet<String> =
-                s.open_conflicts().unwrap().into_iter().filter_map(|c| c.op_id).collect();
+            let local_conflicts: BTreeSet<(String, bool)> = s.all_conflicts().unwrap().into_iter().collect();
             assert_eq!(
-                local_conflicts.iter().map(String::as_str).collect::<BTreeSet<_>>(),
-                conflicts,
-                "seed {seed}: device {k}: every conflict is shown"
+                local_conflicts, conflicts,
+                "seed {seed}: device {k}: every conflict, and whether it is resolved"
             );
             let local_flags: BTreeSet<(String, String)> = s
                 .all_aid_flags()
@@ -384,13 +408,13 @@ async fn run_seed(seed: u64, backend: Backend) {
     let (mut conflicts, mut flags, mut events) = (0, 0, 0);
     for office in OFFICES {
         let snap = storage.office_snapshot(office).await.unwrap();
-        conflicts += snap.conflicts.len();
+        conflicts += snap.conflicts.iter().filter(|c| !c.2).count();
         flags += snap.flags.len();
         events += snap.applications.iter().map(|a| a.version - 1).sum::<i64>();
     }
     let c = proxy.counts();
     println!(
-        "seed {seed} ({}): {n} devices, {} registrations, {events} decisions/edits, {conflicts} conflicts, {flags} flags, \
+        "seed {seed} ({}): {n} devices, {} registrations, {events} decisions/edits, {resolved} conflicts resolved ({conflicts} open), {flags} flags, \
          {attachments} attachments ({attachments_fetched} fetched on demand), {kills} SIGKILLs; \
          proxy: {} connections, {} refused, {} delayed, {} cut requests, {} cut responses, {} duplicated; settled after {settled_after} healthy rounds",
         storage.backend(),

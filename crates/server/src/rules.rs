@@ -118,6 +118,11 @@ pub enum Write {
         application_id: String,
         data: Value,
     },
+    /// A supervisor settled these conflicts (ids = the losing operations' ids).
+    ResolveConflicts {
+        application_id: String,
+        ids: Vec<String>,
+    },
 }
 
 /// The verdict and the writes that carry it out.
@@ -184,7 +189,7 @@ pub fn needs(op: &Operation) -> Needs {
                 kk: str_field(p, "kk").map(str::to_string),
             }),
         },
-        "application.transition" => Needs {
+        "application.transition" | "application.resolve" => Needs {
             application_id: Some(op.entity_id.clone()),
             actor: str_field(p, "actor").map(str::to_string),
             duplicates_of: None,
@@ -205,6 +210,7 @@ pub fn decide(op: &Operation, ctx: &Context) -> Decision {
         "application.register" => register(op, ctx),
         "application.transition" => transition(op, ctx),
         "application.edit" => edit(op, ctx),
+        "application.resolve" => resolve(op, ctx),
         "application.document" | "application.attach" => forward_for_application(op, ctx),
         "staff.create" | "staff.update" | "user.create" | "user.deactivate" | "holiday.set" => {
             Decision::accepted(vec![Write::Change {
@@ -447,6 +453,82 @@ fn edit(op: &Operation, ctx: &Context) -> Decision {
             ],
         },
     }
+}
+
+/// A supervisor settles conflicts on an application: keeps the server's values (no fields) or
+/// takes other values (fields, made on the current version). Both sides then show it resolved.
+fn resolve(op: &Operation, ctx: &Context) -> Decision {
+    let app = match own_app(ctx) {
+        Ok(a) => a,
+        Err(d) => return d,
+    };
+    match &ctx.actor {
+        Some((office, roles)) if *office == ctx.device_office && roles.contains(&Role::Supervisor) => {}
+        _ => {
+            return rejected_on(
+                app,
+                "role_not_allowed",
+                "only a supervisor of this office resolves conflicts",
+            )
+        }
+    }
+    let ids: Vec<String> = op
+        .payload
+        .get("resolves")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return rejected_on(app, "invalid_payload", "resolve names the conflicts it settles");
+    }
+    let empty = Map::new();
+    let fields = op.payload.get("fields").and_then(Value::as_object).unwrap_or(&empty);
+    if let Some(bad) = fields.keys().find(|k| !EDITABLE.contains(&k.as_str())) {
+        return rejected_on(app, "invalid_payload", format!("field {bad:?} is not editable"));
+    }
+    if !fields.is_empty() && op.base_version != Some(app.version) {
+        // The application moved again meanwhile: this choice is itself a conflict to look at.
+        return Decision {
+            status: OpStatus::Conflict,
+            code: Some("stale_base_version"),
+            message: Some(format!(
+                "resolved on version {:?}, server has version {}",
+                op.base_version, app.version
+            )),
+            writes: vec![
+                Write::Conflict {
+                    application_id: app.id.clone(),
+                    data: json!({ "op": op.op, "fields": fields, "base_version": op.base_version }),
+                },
+                Write::Change {
+                    office: app.office_code.clone(),
+                    kind: "conflict",
+                    entity_id: app.id.clone(),
+                    data: json!({
+                        "application_id": app.id, "op_id": op.op_id, "fields": fields,
+                        "base_version": op.base_version, "server_version": app.version, "server_fields": app.fields,
+                    }),
+                },
+                state_change(app),
+            ],
+        };
+    }
+    let version = if fields.is_empty() { app.version } else { app.version + 1 };
+    let mut writes = Vec::new();
+    if !fields.is_empty() {
+        writes.push(Write::SetFields { id: app.id.clone(), fields: fields.clone(), version });
+    }
+    writes.push(Write::ResolveConflicts { application_id: app.id.clone(), ids: ids.clone() });
+    writes.push(Write::Change {
+        office: app.office_code.clone(),
+        kind: "resolved",
+        entity_id: app.id.clone(),
+        data: json!({
+            "application_id": app.id, "resolves": ids, "fields": fields, "version": version,
+            "actor": op.payload.get("actor"),
+        }),
+    });
+    Decision::accepted(writes)
 }
 
 fn forward_for_application(op: &Operation, ctx: &Context) -> Decision {

@@ -31,6 +31,9 @@ pub enum StoreError {
     AttachmentIo { path: PathBuf, source: std::io::Error },
     #[error("registration number: {0}")]
     RegistrationNumber(#[from] loket_domain::registration::RegistrationNumberError),
+    /// Only a supervisor may do this (e.g. resolve a sync conflict).
+    #[error("only a supervisor may {0}")]
+    SupervisorOnly(&'static str),
     #[error("corrupt row: {0}")]
     Corrupt(String),
     #[error(transparent)]

@@ -178,6 +178,64 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// A supervisor settles conflicts on an application: `fields` empty keeps the current
+    /// (server) values; otherwise those values are taken, as an edit of the current version.
+    /// Queued for the server like any change; shown resolved at once.
+    pub fn resolve_conflicts(
+        &mut self,
+        application_id: &str,
+        conflict_op_ids: &[String],
+        fields: &serde_json::Map<String, Value>,
+        actor: &crate::Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if !actor.roles.contains(&loket_domain::workflow::Role::Supervisor) {
+            return Err(StoreError::SupervisorOnly("resolve a sync conflict"));
+        }
+        self.write(actor, now, |w| {
+            let version: i64 =
+                w.tx.prepare_cached("SELECT version FROM application WHERE id = ?1")?
+                    .query_row([application_id], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound {
+                        entity: "application",
+                        id: application_id.to_string(),
+                    })?;
+            if !fields.is_empty() {
+                let hlc = w.tick().to_string();
+                set_fields(&w.tx, application_id, Some(fields), version + 1, Some(&hlc))?;
+            }
+            for id in conflict_op_ids {
+                w.tx.prepare_cached(
+                    "UPDATE sync_conflict SET resolved = 1 WHERE op_id = ?1 AND application_id = ?2",
+                )?
+                .execute(params![id, application_id])?;
+            }
+            w.record(crate::writer::Change {
+                entity: "application",
+                entity_id: application_id,
+                action: "resolve",
+                audit: serde_json::json!({ "resolves": conflict_op_ids, "fields": fields }),
+                op: "application.resolve",
+                payload: serde_json::json!({
+                    "application_id": application_id, "resolves": conflict_op_ids, "fields": fields,
+                    "actor": actor.username,
+                }),
+                base_version: Some(version),
+            })?;
+            Ok(())
+        })
+    }
+
+    /// Every conflict this device knows: (losing operation id, resolved).
+    pub fn all_conflicts(&self) -> Result<Vec<(String, bool)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT op_id, resolved FROM sync_conflict WHERE op_id IS NOT NULL ORDER BY op_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Unresolved conflicts on one application.
     pub fn open_conflict_count(&self, application_id: &str) -> Result<i64, StoreError> {
         Ok(self
@@ -274,6 +332,24 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
                 return Ok(false);
             };
             set_fields(tx, app_id, Some(fields), version, c.hlc.as_deref())
+        }
+        "resolved" => {
+            let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
+            for id in
+                d.get("resolves").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+            {
+                tx.prepare_cached("UPDATE sync_conflict SET resolved = 1 WHERE op_id = ?1")?.execute([id])?;
+            }
+            match d.get("version").and_then(Value::as_i64) {
+                Some(version) => set_fields(
+                    tx,
+                    app_id,
+                    d.get("fields").and_then(Value::as_object),
+                    version,
+                    c.hlc.as_deref(),
+                ),
+                None => Ok(true),
+            }
         }
         "conflict" => {
             tx.prepare_cached(

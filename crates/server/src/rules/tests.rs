@@ -200,3 +200,45 @@ fn unknown_operations_are_rejected_not_fatal() {
     let d = decide(&op("weather.report", "x", json!({}), None), &ctx("36.01.01"));
     assert_eq!(verdict(&d), (OpStatus::Rejected, Some("unknown_op")));
 }
+
+fn resolve_op(fields: Value, base_version: i64, actor: &str) -> Operation {
+    op(
+        "application.resolve",
+        "a1",
+        json!({ "application_id": "a1", "resolves": ["op-lost"], "fields": fields, "actor": actor }),
+        Some(base_version),
+    )
+}
+
+#[test]
+fn only_a_supervisor_resolves_and_both_sides_hear_of_it() {
+    let with_actor = |roles: Vec<Role>| Context {
+        app: Some(app("a1", "36.01.01", "in_review")),
+        actor: Some(("36.01.01".into(), roles)),
+        ..ctx("36.01.01")
+    };
+    let d = decide(&resolve_op(json!({}), 3, "ani"), &with_actor(vec![Role::Clerk]));
+    assert_eq!(verdict(&d), (OpStatus::Rejected, Some("role_not_allowed")));
+    assert!(d.writes.iter().any(|w| matches!(w, Write::Change { kind: "state", .. })), "device reverts");
+
+    // Keep the server's value: nothing changes but the conflict is closed and published.
+    let d = decide(&resolve_op(json!({}), 3, "kasi"), &with_actor(vec![Role::Supervisor]));
+    assert_eq!(verdict(&d), (OpStatus::Accepted, None));
+    assert!(matches!(&d.writes[0], Write::ResolveConflicts { ids, .. } if ids == &["op-lost".to_string()]));
+    assert!(matches!(&d.writes[1], Write::Change { kind: "resolved", data, .. } if data["version"] == 3));
+
+    // Take the device's value: an edit of the current version.
+    let d = decide(
+        &resolve_op(json!({ "applicant_address": "Kp. Dua" }), 3, "kasi"),
+        &with_actor(vec![Role::Supervisor]),
+    );
+    assert_eq!(verdict(&d), (OpStatus::Accepted, None));
+    assert!(matches!(&d.writes[0], Write::SetFields { version: 4, .. }));
+
+    // Made on an older version: itself a conflict, kept for another look.
+    let d = decide(
+        &resolve_op(json!({ "applicant_address": "Kp. Dua" }), 2, "kasi"),
+        &with_actor(vec![Role::Supervisor]),
+    );
+    assert_eq!(verdict(&d), (OpStatus::Conflict, Some("stale_base_version")));
+}

@@ -245,7 +245,8 @@ pub trait Storage: Send + Sync + 'static {
 pub(crate) const SQL_SNAPSHOT_APPS: &str =
     "SELECT id, status, version, registration_number, data FROM application
      WHERE office_code = $1 ORDER BY id";
-pub(crate) const SQL_SNAPSHOT_CONFLICTS: &str = "SELECT c.id, c.application_id FROM conflict c
+pub(crate) const SQL_SNAPSHOT_CONFLICTS: &str =
+    "SELECT c.id, c.application_id, c.resolved_at IS NOT NULL FROM conflict c
      JOIN application a ON a.id = c.application_id WHERE a.office_code = $1 ORDER BY c.id";
 pub(crate) const SQL_SNAPSHOT_FLAGS: &str = "SELECT f.application_id, f.other_application_id FROM aid_flag f
      JOIN application a ON a.id = f.application_id JOIN application b ON b.id = f.other_application_id
@@ -266,8 +267,8 @@ pub struct SnapshotApplication {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OfficeSnapshot {
     pub applications: Vec<SnapshotApplication>,
-    /// (conflict id = the losing operation's id, application id).
-    pub conflicts: Vec<(String, String)>,
+    /// Conflicts: (conflict id = the losing operation's id, application id, resolved).
+    pub conflicts: Vec<(String, String, bool)>,
     /// Duplicate-aid pairs (application, other application) touching the office.
     pub flags: Vec<(String, String)>,
 }

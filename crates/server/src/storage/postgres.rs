@@ -403,8 +403,10 @@ const SQL_FLAG: &str = "INSERT INTO aid_flag (application_id, other_application_
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 const SQL_CONFLICT: &str =
     "INSERT INTO conflict (id, application_id, data, created_at) VALUES ($1, $2, $3, $4)";
-const WRITE_SQL: [&str; 6] =
-    [SQL_INSERT_APPLICATION, SQL_SET_STATUS, SQL_SET_FIELDS, SQL_CHANGE, SQL_FLAG, SQL_CONFLICT];
+const SQL_RESOLVE: &str =
+    "UPDATE conflict SET resolved_at = $3 WHERE id = $1 AND application_id = $2 AND resolved_at IS NULL";
+const WRITE_SQL: [&str; 7] =
+    [SQL_INSERT_APPLICATION, SQL_SET_STATUS, SQL_SET_FIELDS, SQL_CHANGE, SQL_FLAG, SQL_CONFLICT, SQL_RESOLVE];
 
 async fn execute(
     tx: &deadpool_postgres::Transaction<'_>,
@@ -453,6 +455,12 @@ async fn execute(
             let reason = reason.to_string();
             let stmt = tx.prepare_cached(SQL_FLAG).await?;
             tx.execute(&stmt, &[application_id, other_application_id, &reason, &now]).await?;
+        }
+        Write::ResolveConflicts { application_id, ids } => {
+            let stmt = tx.prepare_cached(SQL_RESOLVE).await?;
+            for id in ids {
+                tx.execute(&stmt, &[id, application_id, &now]).await?;
+            }
         }
         Write::Conflict { application_id, data } => {
             let data = data.to_string();
@@ -753,7 +761,12 @@ impl Storage for PostgresStorage {
         let pairs = |rows: Vec<Row>| rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         Ok(super::OfficeSnapshot {
             applications,
-            conflicts: pairs(c.query(super::SQL_SNAPSHOT_CONFLICTS, &[&office_code]).await?),
+            conflicts: c
+                .query(super::SQL_SNAPSHOT_CONFLICTS, &[&office_code])
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect(),
             flags: pairs(c.query(super::SQL_SNAPSHOT_FLAGS, &[&office_code]).await?),
         })
     }

@@ -253,6 +253,14 @@ fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), 
             )?
             .execute(params![application_id, other_application_id, reason, now])?;
         }
+        Write::ResolveConflicts { application_id, ids } => {
+            for id in ids {
+                tx.prepare_cached(
+                    "UPDATE conflict SET resolved_at = ?3 WHERE id = ?1 AND application_id = ?2 AND resolved_at IS NULL",
+                )?
+                .execute(params![id, application_id, now])?;
+            }
+        }
         Write::Conflict { application_id, data } => {
             tx.prepare_cached(
                 "INSERT INTO conflict (id, application_id, data, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -578,11 +586,11 @@ impl Storage for SqliteStorage {
             let pairs = |q: &str| -> rusqlite::Result<Vec<(String, String)>> {
                 c.prepare(&sql(q))?.query_map([&office], |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
             };
-            Ok(super::OfficeSnapshot {
-                applications,
-                conflicts: pairs(super::SQL_SNAPSHOT_CONFLICTS)?,
-                flags: pairs(super::SQL_SNAPSHOT_FLAGS)?,
-            })
+            let conflicts = c
+                .prepare(&sql(super::SQL_SNAPSHOT_CONFLICTS))?
+                .query_map([&office], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(super::OfficeSnapshot { applications, conflicts, flags: pairs(super::SQL_SNAPSHOT_FLAGS)? })
         })
         .await
     }
