@@ -24,6 +24,11 @@ pub fn builder() -> Builder<tauri::Wry> {
         connection,
         sync_status,
         sync_now,
+        session,
+        login,
+        logout,
+        decide,
+        resolve_conflicts,
     ])
 }
 

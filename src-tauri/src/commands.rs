@@ -111,3 +111,36 @@ pub async fn sync_now(core: State<'_, Core>) -> Result<(), ErrorDto> {
     })
     .await
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn session(core: State<'_, Core>) -> Result<SessionDto, ErrorDto> {
+    call(core, |l| l.session()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn login(core: State<'_, Core>, input: LoginInput) -> Result<SessionDto, ErrorDto> {
+    call(core, move |l| l.login(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn logout(core: State<'_, Core>) -> Result<SessionDto, ErrorDto> {
+    call(core, |l| l.logout()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn decide(core: State<'_, Core>, input: DecisionInput) -> Result<ApplicationDto, ErrorDto> {
+    call(core, move |l| l.decide(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn resolve_conflicts(
+    core: State<'_, Core>,
+    input: ResolveInput,
+) -> Result<ApplicationDto, ErrorDto> {
+    call(core, move |l| l.resolve_conflicts(input)).await
+}

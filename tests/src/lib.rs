@@ -225,10 +225,16 @@ impl ServerProcess {
 
     /// Run an admin command against this server's database; returns its stdout.
     pub fn admin(db: &Path, args: &[&str]) -> Result<String> {
+        Self::admin_with_password(db, args, "")
+    }
+
+    /// [`ServerProcess::admin`] for commands that read a password (`LOKET_PASSWORD`).
+    pub fn admin_with_password(db: &Path, args: &[&str], password: &str) -> Result<String> {
         let out = std::process::Command::new(Self::binary()?)
             .arg("--database")
             .arg(db)
             .args(args)
+            .env("LOKET_PASSWORD", password)
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "warn")
             .output()?;

@@ -213,3 +213,68 @@ async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() ->
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn supervisor_logs_in_offline_and_approves() -> Result<()> {
+    use loket_e2e::ServerProcess;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("server.sqlite3");
+    ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
+    ServerProcess::admin_with_password(
+        &db,
+        &[
+            "user",
+            "add",
+            "--office",
+            "36.01.01",
+            "--username",
+            "kasi.kesos",
+            "--full-name",
+            "Dedi Kurniawan",
+            "--roles",
+            "clerk,supervisor",
+        ],
+        "rahasia-kasi-2026",
+    )?;
+    let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
+    let server = ServerProcess::start(&db)?;
+    run("supervisor_logs_in_offline_and_approves", async |app| {
+        app.fill("#server-url", &server.url).await?;
+        app.fill("#enroll-code", &code).await?;
+        app.click("#enroll-submit").await?;
+        // The office's users arrive with the first sync; from then on people log in.
+        app.find("#login-username").await?;
+        app.fill("#login-username", "kasi.kesos").await?;
+        app.fill("#login-password", "salah").await?;
+        app.click("#login-submit").await?;
+        app.find_text("#login-error", "salah").await?;
+        app.fill("#login-password", "rahasia-kasi-2026").await?;
+        app.click("#login-submit").await?;
+        app.find_text("#current-user", "Dedi Kurniawan").await?;
+
+        fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.click("#submit").await?;
+        let number = app.find("#receipt-number").await?.text().await?;
+        app.click("#receipt-close").await?;
+        app.click("#applications tbody tr button[data-action='start_review']").await?;
+        app.find_text("#applications tbody tr .status", "Diperiksa").await?;
+        // A rejection needs a reason.
+        app.click("#applications tbody tr button[data-action='reject']").await?;
+        app.find_text("#action-error", "Alasan wajib").await?;
+        app.click("#applications tbody tr button[data-action='approve']").await?;
+        app.find_text("#applications tbody tr .status", "Disetujui").await?;
+
+        // The decision reaches the server by itself, made by the logged-in supervisor.
+        app.find_text("#sync-message", "Semua data sudah tersinkron").await?;
+        let storage = loket_server::storage::sqlite::SqliteStorage::open(server.db())?;
+        let snapshot = storage.office_snapshot("36.01.01").await?;
+        let on_server =
+            snapshot.applications.iter().find(|a| a.registration_number.as_deref() == Some(number.as_str()));
+        ensure!(on_server.is_some_and(|a| a.status == "approved"), "server holds {on_server:?}");
+
+        app.click("#logout").await?;
+        app.find("#login-username").await?;
+        Ok(())
+    })
+    .await
+}

@@ -97,6 +97,10 @@ pub struct ApplicationDto {
     pub aid_flags: Vec<AidFlagDto>,
     /// Conflicts the server kept on this application, not yet resolved.
     pub open_conflicts: u32,
+    /// What each open conflict is about, for the supervisor.
+    pub conflicts: Vec<String>,
+    /// Workflow actions the current user may take now (`start_review`, `approve`, ...).
+    pub actions: Vec<String>,
 }
 
 /// A duplicate-aid flag, for the clerk and the supervisor.
@@ -174,4 +178,40 @@ pub struct SyncStatusDto {
     pub clock_offset_seconds: Option<i32>,
     /// For the clerk, in Bahasa Indonesia.
     pub message: String,
+}
+
+/// Who is at the counter.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct SessionDto {
+    /// True when the office's users are known (synced) and nobody is logged in.
+    pub login_required: bool,
+    pub username: Option<String>,
+    pub full_name: Option<String>,
+    /// `clerk`, `supervisor`, `admin`.
+    pub roles: Vec<String>,
+}
+
+/// Offline login with an office user's password (checked against the synced hash).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+}
+
+/// A workflow step on an application.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct DecisionInput {
+    pub application_id: String,
+    /// `start_review`, `approve`, `reject`, `return`, `resubmit`, `complete`, `cancel`.
+    pub action: String,
+    /// Required to reject or return.
+    pub note: String,
+}
+
+/// A supervisor settles the open conflicts of an application.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct ResolveInput {
+    pub application_id: String,
+    /// `server`: keep what the server holds; `device`: take the other device's values.
+    pub keep: String,
 }

@@ -34,6 +34,16 @@ pub enum AppError {
     UpgradeRequired,
     #[error("Server menolak permintaan: {0}")]
     ServerRefused(String),
+    #[error("Nama pengguna atau kata sandi salah.")]
+    LoginFailed,
+    #[error("Silakan masuk terlebih dahulu.")]
+    LoginRequired,
+    #[error("{0}")]
+    Workflow(String),
+    #[error("Hanya kasi, sekcam, atau camat yang dapat melakukan ini.")]
+    SupervisorOnly,
+    #[error("Permohonan tidak ditemukan.")]
+    NotFound,
 }
 
 impl AppError {
@@ -53,6 +63,11 @@ impl AppError {
             Self::DeviceRevoked => "device_revoked",
             Self::UpgradeRequired => "upgrade_required",
             Self::ServerRefused(_) => "server_refused",
+            Self::LoginFailed => "login_failed",
+            Self::LoginRequired => "login_required",
+            Self::Workflow(_) => "workflow",
+            Self::SupervisorOnly => "supervisor_only",
+            Self::NotFound => "not_found",
         }
     }
 }
@@ -63,6 +78,9 @@ impl From<loket_store::StoreError> for AppError {
         match e {
             S::OfficeNotConfigured => Self::OfficeNotConfigured,
             S::SchemaTooNew { .. } => Self::SchemaTooNew,
+            S::Workflow(e) => Self::Workflow(e.to_string()),
+            S::SupervisorOnly(_) => Self::SupervisorOnly,
+            S::NotFound { .. } => Self::NotFound,
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::Storage(other.to_string())

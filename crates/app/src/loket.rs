@@ -9,7 +9,7 @@ use loket_domain::applicant::ApplicantDraft;
 use loket_domain::issue::{FieldIssue, Severity};
 use loket_domain::region::{catalogue, Level, Region};
 use loket_domain::service;
-use loket_domain::workflow::Role;
+use loket_domain::workflow::{self, Action, Role, Status};
 use loket_store::{Actor, Application, Store};
 
 use crate::dto::*;
@@ -25,9 +25,11 @@ pub struct Loket {
     /// The background sync task, once started.
     sync: OnceLock<loket_sync::worker::WorkerHandle>,
     data_dir: PathBuf,
-    /// Who is at the counter. Until offline login arrives (user accounts synced from the
-    /// provincial server), the desktop acts as the office's counter clerk.
-    actor: Actor,
+    /// Who is at the counter: the logged-in office user, or — before the office's users have
+    /// been synced from the provincial server — the local counter clerk.
+    actor: Mutex<Actor>,
+    /// Full name of the logged-in user, if any.
+    user: Mutex<Option<String>>,
     /// Server address suggested for enrollment.
     default_server_url: Option<String>,
 }
@@ -41,7 +43,8 @@ impl Loket {
             store: Arc::new(Mutex::new(store)),
             sync: OnceLock::new(),
             data_dir: data_dir.to_path_buf(),
-            actor: Actor::new("petugas", &[Role::Clerk]),
+            actor: Mutex::new(local_clerk()),
+            user: Mutex::new(None),
             default_server_url: None,
         })
     }
@@ -95,6 +98,100 @@ impl Loket {
             }
         };
         Ok(sync_status_dto(&status))
+    }
+
+    fn actor(&self) -> Actor {
+        self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The actor for a change: once the office's users are known, somebody must be logged in.
+    fn acting(&self) -> Result<Actor, AppError> {
+        let logged_in = self.user.lock().unwrap_or_else(|p| p.into_inner()).is_some();
+        if !logged_in && self.store().office_user_count()? > 0 {
+            return Err(AppError::LoginRequired);
+        }
+        Ok(self.actor())
+    }
+
+    /// Who is at the counter, and whether a login is needed.
+    pub fn session(&self) -> Result<SessionDto, AppError> {
+        let full_name = self.user.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let actor = self.actor();
+        let users = self.store().office_user_count()?;
+        Ok(SessionDto {
+            login_required: users > 0 && full_name.is_none(),
+            username: full_name.as_ref().map(|_| actor.username.clone()),
+            full_name,
+            roles: actor.roles.iter().map(|r| r.as_str().to_string()).collect(),
+        })
+    }
+
+    /// Log in offline: the password is checked against the office user's argon2id hash synced
+    /// from the provincial server. The same message for an unknown user and a wrong password.
+    pub fn login(&self, input: LoginInput) -> Result<SessionDto, AppError> {
+        let user = self.store().office_user(input.username.trim())?;
+        let Some(user) = user.filter(|u| u.active) else { return Err(AppError::LoginFailed) };
+        let ok = argon2::PasswordHash::new(&user.password_hash).is_ok_and(|h| {
+            use argon2::PasswordVerifier;
+            argon2::Argon2::default().verify_password(input.password.as_bytes(), &h).is_ok()
+        });
+        if !ok {
+            tracing::info!("login refused");
+            return Err(AppError::LoginFailed);
+        }
+        *self.actor.lock().unwrap_or_else(|p| p.into_inner()) =
+            Actor::new(user.username.clone(), &user.roles);
+        *self.user.lock().unwrap_or_else(|p| p.into_inner()) = Some(user.full_name);
+        tracing::info!(user = %user.username, "logged in");
+        self.session()
+    }
+
+    /// Log out; the next change needs a login again.
+    pub fn logout(&self) -> Result<SessionDto, AppError> {
+        *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = local_clerk();
+        *self.user.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.session()
+    }
+
+    /// Take a workflow step (review, approve, reject, return, ...) as the logged-in user.
+    pub fn decide(&self, input: DecisionInput) -> Result<ApplicationDto, AppError> {
+        let action = Action::parse(&input.action).ok_or(AppError::NotFound)?;
+        let actor = self.acting()?;
+        let dto = {
+            let mut store = self.store();
+            let row = store.transition(&input.application_id, action, &input.note, &actor, Utc::now())?;
+            application_dto(&store, &actor, row)?
+        };
+        self.sync_now();
+        Ok(dto)
+    }
+
+    /// A supervisor settles the open conflicts of an application: keep the server's values,
+    /// or take the values the other device sent.
+    pub fn resolve_conflicts(&self, input: ResolveInput) -> Result<ApplicationDto, AppError> {
+        let actor = self.acting()?;
+        let dto = {
+            let mut store = self.store();
+            let open: Vec<_> = store
+                .open_conflicts()?
+                .into_iter()
+                .filter(|c| c.application_id == input.application_id)
+                .collect();
+            let ids: Vec<String> = open.iter().filter_map(|c| c.op_id.clone()).collect();
+            let mut fields = serde_json::Map::new();
+            if input.keep == "device" {
+                for c in &open {
+                    if let Some(f) = c.data.get("fields").and_then(|f| f.as_object()) {
+                        fields.extend(f.clone());
+                    }
+                }
+            }
+            store.resolve_conflicts(&input.application_id, &ids, &fields, &actor, Utc::now())?;
+            let row = store.application(&input.application_id)?;
+            application_dto(&store, &actor, row)?
+        };
+        self.sync_now();
+        Ok(dto)
     }
 
     /// Version, data directory and schema, for the about panel.
@@ -236,10 +333,11 @@ impl Loket {
                 needs_confirmation: true,
             });
         }
+        let actor = self.acting()?;
         let dto = {
             let mut store = self.store();
-            let row = store.register_bansos(&valid, &self.actor, Utc::now())?;
-            application_dto(&store, row)?
+            let row = store.register_bansos(&valid, &actor, Utc::now())?;
+            application_dto(&store, &actor, row)?
         };
         self.sync_now();
         Ok(dto)
@@ -248,16 +346,18 @@ impl Loket {
     /// Applications, newest first.
     pub fn list_applications(&self) -> Result<Vec<ApplicationDto>, AppError> {
         let store = self.store();
-        store.list_applications(LIST_LIMIT)?.into_iter().map(|a| application_dto(&store, a)).collect()
+        let actor = self.actor();
+        store.list_applications(LIST_LIMIT)?.into_iter().map(|a| application_dto(&store, &actor, a)).collect()
     }
 
     /// Applications matching a name, NIK, registration number or organisation, newest first.
     pub fn search_applications(&self, query: &str) -> Result<Vec<ApplicationDto>, AppError> {
         let store = self.store();
+        let actor = self.actor();
         store
             .search_applications(query, LIST_LIMIT)?
             .into_iter()
-            .map(|a| application_dto(&store, a))
+            .map(|a| application_dto(&store, &actor, a))
             .collect()
     }
 }
@@ -312,7 +412,77 @@ fn village_label(code: &str) -> String {
     }
 }
 
-fn application_dto(store: &Store, a: Application) -> Result<ApplicationDto, AppError> {
+fn action_label(a: Action) -> &'static str {
+    match a {
+        Action::Submit => "ajukan",
+        Action::StartReview => "mulai periksa",
+        Action::Approve => "setujui",
+        Action::Reject => "tolak",
+        Action::Return => "kembalikan",
+        Action::Resubmit => "ajukan ulang",
+        Action::Complete => "selesai",
+        Action::Cancel => "batalkan",
+    }
+}
+
+fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Draft => "draf",
+        Status::Submitted => "diajukan",
+        Status::InReview => "diperiksa",
+        Status::Approved => "disetujui",
+        Status::Rejected => "ditolak",
+        Status::Returned => "dikembalikan",
+        Status::Completed => "selesai",
+        Status::Cancelled => "dibatalkan",
+    }
+}
+
+fn local_clerk() -> Actor {
+    Actor::new("petugas", &[Role::Clerk])
+}
+
+/// What an open conflict is about, in words for the supervisor.
+fn conflict_text(c: &loket_store::ConflictRow) -> String {
+    let d = &c.data;
+    if let Some(fields) = d.get("fields").and_then(|f| f.as_object()) {
+        let server = d.get("server_fields").and_then(|f| f.as_object());
+        let parts: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| {
+                let label = match k.as_str() {
+                    "applicant_name" => "Nama",
+                    "applicant_address" => "Alamat",
+                    "applicant_phone" => "Telepon",
+                    "village_code" => "Desa/kelurahan",
+                    other => other,
+                };
+                let theirs = v.as_str().unwrap_or_default();
+                let ours = server.and_then(|s| s.get(k)).and_then(|v| v.as_str()).unwrap_or("—");
+                format!("{label}: server \"{ours}\", perangkat lain \"{theirs}\"")
+            })
+            .collect();
+        return format!("Perubahan bersamaan — {}", parts.join("; "));
+    }
+    let action = d.get("action").and_then(|a| a.as_str()).and_then(Action::parse).map(action_label);
+    let status = d.get("server_status").and_then(|s| s.as_str()).and_then(Status::parse).map(status_label);
+    format!(
+        "Keputusan \"{}\" dari perangkat lain tidak berlaku: permohonan sudah {} di server",
+        action.unwrap_or("?"),
+        status.unwrap_or("berubah")
+    )
+}
+
+fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<ApplicationDto, AppError> {
+    let open: Vec<_> = store.open_conflicts()?.into_iter().filter(|c| c.application_id == a.id).collect();
+    let conflicts = open.iter().map(conflict_text).collect();
+    let actions = Action::ALL
+        .iter()
+        .filter(|act| {
+            **act != Action::Submit && workflow::transition(a.status, **act, &actor.roles, "-").is_ok()
+        })
+        .map(|act| act.as_str().to_string())
+        .collect();
     let aid_flags = store
         .aid_flags(&a.id)?
         .into_iter()
@@ -353,6 +523,8 @@ fn application_dto(store: &Store, a: Application) -> Result<ApplicationDto, AppE
         version: u32::try_from(a.version).unwrap_or(u32::MAX),
         aid_flags,
         open_conflicts,
+        conflicts,
+        actions,
     })
 }
 
@@ -442,5 +614,62 @@ mod tests {
         assert!(loket.villages("36.01.01").iter().all(|v| v.code.starts_with("36.01.01.")));
         assert_eq!(loket.programmes().len(), PROGRAMMES.len());
         assert_eq!(loket.categories().len(), BANSOS_CATEGORIES.len());
+    }
+
+    fn synced_user(loket: &Loket, username: &str, roles: &[&str], password: &str) {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let hash = argon2::Argon2::default().hash_password(password.as_bytes(), &salt).unwrap().to_string();
+        let change = loket_store::RemoteChange {
+            server_seq: 1,
+            kind: "user".into(),
+            entity_id: username.into(),
+            data: serde_json::json!({
+                "id": username, "username": username, "full_name": "Kepala Seksi Kesos", "roles": roles,
+                "password_hash": hash, "active": true,
+            }),
+            hlc: None,
+            received_at: "2026-11-28T00:00:00Z".into(),
+        };
+        loket.store().apply_remote(&[change], 1, Utc::now()).unwrap();
+    }
+
+    #[test]
+    fn offline_login_with_synced_users_then_decisions_by_role() {
+        let (_dir, loket) = configured();
+        assert!(!loket.session().unwrap().login_required, "no users synced yet: local clerk");
+        let saved = loket.register_bansos(input("3601011205900001")).unwrap();
+        assert!(saved.actions.is_empty() || !saved.actions.contains(&"approve".to_string()));
+
+        synced_user(&loket, "kasi", &["clerk", "supervisor"], "rahasia-panjang");
+        assert!(loket.session().unwrap().login_required);
+        assert_eq!(loket.register_bansos(input("3601011205900002")).unwrap_err().code(), "login_required");
+        let wrong = LoginInput { username: "kasi".into(), password: "salah".into() };
+        assert_eq!(loket.login(wrong).unwrap_err().code(), "login_failed");
+        let nobody = LoginInput { username: "siapa".into(), password: "rahasia-panjang".into() };
+        assert_eq!(loket.login(nobody).unwrap_err().code(), "login_failed");
+
+        let s =
+            loket.login(LoginInput { username: "kasi".into(), password: "rahasia-panjang".into() }).unwrap();
+        assert_eq!((s.login_required, s.username.as_deref()), (false, Some("kasi")));
+        let listed = &loket.list_applications().unwrap()[0];
+        assert!(listed.actions.contains(&"start_review".to_string()), "{:?}", listed.actions);
+        let step = |action: &str, note: &str| {
+            loket.decide(DecisionInput {
+                application_id: saved.id.clone(),
+                action: action.into(),
+                note: note.into(),
+            })
+        };
+        assert_eq!(step("start_review", "").unwrap().status, "in_review");
+        assert_eq!(step("reject", "").unwrap_err().code(), "workflow", "a rejection needs a reason");
+        let approved = step("approve", "").unwrap();
+        assert_eq!(
+            (approved.status.as_str(), approved.actions.as_slice()),
+            ("approved", &["complete".to_string()][..])
+        );
+
+        loket.logout().unwrap();
+        assert_eq!(step("complete", "").unwrap_err().code(), "login_required");
     }
 }

@@ -27,7 +27,7 @@ pub use audit::{AuditEntry, AuditProblem, AuditReport};
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::{OutboxOp, SettledState, Settlement};
-pub use remote::{AidFlagRow, ApplyReport, ConflictRow, RemoteChange};
+pub use remote::{AidFlagRow, ApplyReport, ConflictRow, OfficeUser, RemoteChange};
 pub use settings::Enrollment;
 pub use staff::{StaffRow, UserRow};
 pub use writer::Actor;

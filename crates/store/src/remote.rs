@@ -42,6 +42,17 @@ pub struct ApplyReport {
     pub skipped: usize,
 }
 
+/// A user of the office, as synced from the server (for offline login).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeUser {
+    pub username: String,
+    pub full_name: String,
+    pub roles: Vec<loket_domain::workflow::Role>,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    pub active: bool,
+}
+
 /// A duplicate-aid flag on an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AidFlagRow {
@@ -225,6 +236,34 @@ impl Store {
             })?;
             Ok(())
         })
+    }
+
+    /// A user of this office, by username.
+    pub fn office_user(&self, username: &str) -> Result<Option<OfficeUser>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT username, full_name, roles, password_hash, active FROM office_user WHERE username = ?1",
+            )?
+            .query_row([username], |r| {
+                let roles: String = r.get(2)?;
+                Ok(OfficeUser {
+                    username: r.get(0)?,
+                    full_name: r.get(1)?,
+                    roles: roles.split(',').filter_map(loket_domain::workflow::Role::parse).collect(),
+                    password_hash: r.get(3)?,
+                    active: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// How many users of this office are known (0 before the first sync).
+    pub fn office_user_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT count(*) FROM office_user WHERE active = 1")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// Every conflict this device knows: (losing operation id, resolved).

@@ -20,6 +20,11 @@ export const commands = {
 	connection: () => typedError<ConnectionDto_Serialize, ErrorDto>(__TAURI_INVOKE("connection")),
 	syncStatus: () => typedError<SyncStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<null, ErrorDto>(__TAURI_INVOKE("sync_now")),
+	session: () => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("session")),
+	login: (input: LoginInput) => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("login", { input })),
+	logout: () => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("logout")),
+	decide: (input: DecisionInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("decide", { input })),
+	resolveConflicts: (input: ResolveInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("resolve_conflicts", { input })),
 };
 
 /* Types */
@@ -97,6 +102,10 @@ export type ApplicationDto_Deserialize = {
 	aid_flags: AidFlagDto_Deserialize[],
 	/**  Conflicts the server kept on this application, not yet resolved. */
 	open_conflicts: number,
+	/**  What each open conflict is about, for the supervisor. */
+	conflicts: string[],
+	/**  Workflow actions the current user may take now (`start_review`, `approve`, ...). */
+	actions: string[],
 };
 
 /**  A stored application (permit or aid), as listed and printed. */
@@ -126,6 +135,10 @@ export type ApplicationDto_Serialize = {
 	aid_flags: AidFlagDto_Serialize[],
 	/**  Conflicts the server kept on this application, not yet resolved. */
 	open_conflicts: number,
+	/**  What each open conflict is about, for the supervisor. */
+	conflicts: string[],
+	/**  Workflow actions the current user may take now (`start_review`, `approve`, ...). */
+	actions: string[],
 };
 
 /**  The bansos registration form as submitted by the UI. */
@@ -173,6 +186,15 @@ export type ConnectionDto_Serialize = {
 	message: string,
 };
 
+/**  A workflow step on an application. */
+export type DecisionInput = {
+	application_id: string,
+	/**  `start_review`, `approve`, `reject`, `return`, `resubmit`, `complete`, `cancel`. */
+	action: string,
+	/**  Required to reject or return. */
+	note: string,
+};
+
 /**  Enrolling this device with the provincial server. */
 export type EnrollInput = {
 	server_url: string,
@@ -200,6 +222,12 @@ export type KecamatanDto = {
 	code: string,
 	name: string,
 	regency: string,
+};
+
+/**  Offline login with an office user's password (checked against the synced hash). */
+export type LoginInput = {
+	username: string,
+	password: string,
 };
 
 /**  A household member as typed on the form. */
@@ -230,6 +258,36 @@ export type RegionDto = {
 	/**  Dotted code (`36.01.01` or `36.01.01.2001`). */
 	code: string,
 	name: string,
+};
+
+/**  A supervisor settles the open conflicts of an application. */
+export type ResolveInput = {
+	application_id: string,
+	/**  `server`: keep what the server holds; `device`: take the other device's values. */
+	keep: string,
+};
+
+/**  Who is at the counter. */
+export type SessionDto = SessionDto_Serialize | SessionDto_Deserialize;
+
+/**  Who is at the counter. */
+export type SessionDto_Deserialize = {
+	/**  True when the office's users are known (synced) and nobody is logged in. */
+	login_required: boolean,
+	username?: string | null,
+	full_name?: string | null,
+	/**  `clerk`, `supervisor`, `admin`. */
+	roles: string[],
+};
+
+/**  Who is at the counter. */
+export type SessionDto_Serialize = {
+	/**  True when the office's users are known (synced) and nobody is logged in. */
+	login_required: boolean,
+	username: string | null,
+	full_name: string | null,
+	/**  `clerk`, `supervisor`, `admin`. */
+	roles: string[],
 };
 
 /**  Severity of a field issue. */
