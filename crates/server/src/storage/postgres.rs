@@ -28,6 +28,12 @@ use super::SCHEMA_VERSION;
 /// Advisory lock key serialising change-log writers.
 const CHANGE_LOCK: i64 = 0x004C_4F4B_4554;
 
+/// Every push holds this shared, or exclusive when it has more than [`MAX_PUSH_LOCKS`] keys.
+const PUSH_SPACE_LOCK: i64 = 0x004C_4F4B_5055;
+/// Per-key locks one push may take (PostgreSQL's lock table holds `max_locks_per_transaction`
+/// (default 64) × connections in all).
+const MAX_PUSH_LOCKS: usize = 64;
+
 /// A 64-bit advisory lock key for a named thing (FNV-1a; collisions only cost waiting).
 fn lock_key(parts: &[&str]) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -56,7 +62,7 @@ fn push_lock_keys(device: &Device, ops: &[Operation]) -> Vec<i64> {
             }
         }
     }
-    keys.retain(|k| *k != CHANGE_LOCK);
+    keys.retain(|k| *k != CHANGE_LOCK && *k != PUSH_SPACE_LOCK);
     keys.sort_unstable();
     keys.dedup();
     keys
@@ -356,7 +362,15 @@ async fn push_batch(
 ) -> Result<Vec<OpResult>, StorageError> {
     let mut tx = c.transaction().await?;
     let keys = push_lock_keys(device, ops);
-    tx.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST($1 AS BIGINT[])) AS k", &[&keys]).await?;
+    if keys.len() > MAX_PUSH_LOCKS {
+        // A large batch (an office's first upload) would fill PostgreSQL's shared lock table
+        // with per-key locks: it takes the whole push space for itself instead.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUSH_SPACE_LOCK]).await?;
+    } else {
+        tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&PUSH_SPACE_LOCK]).await?;
+        tx.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST($1 AS BIGINT[])) AS k", &[&keys])
+            .await?;
+    }
     if isolate {
         // Savepoints roll back the locks taken inside them: take the change-log lock up front.
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
