@@ -20,9 +20,9 @@ use crate::{Client, Credential, SyncError};
 pub type SharedStore = Arc<Mutex<Store>>;
 
 /// Operations per push request.
-pub const PUSH_BATCH: u32 = 200;
+pub const PUSH_BATCH: u32 = 500;
 /// Changes per pull request.
-pub const PULL_PAGE: u32 = 500;
+pub const PULL_PAGE: u32 = 1000;
 /// Bytes per attachment upload request.
 pub const UPLOAD_CHUNK: usize = 256 * 1024;
 
