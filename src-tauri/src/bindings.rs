@@ -29,6 +29,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         logout,
         decide,
         resolve_conflicts,
+        add_attachment,
     ])
 }
 

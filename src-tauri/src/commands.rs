@@ -144,3 +144,12 @@ pub async fn resolve_conflicts(
 ) -> Result<ApplicationDto, ErrorDto> {
     call(core, move |l| l.resolve_conflicts(input)).await
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_attachment(
+    core: State<'_, Core>,
+    input: AttachmentInput,
+) -> Result<ApplicationDto, ErrorDto> {
+    call(core, move |l| l.add_attachment(input)).await
+}

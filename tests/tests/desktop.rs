@@ -278,3 +278,31 @@ async fn supervisor_logs_in_offline_and_approves() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scanned_document_is_attached_by_content() -> Result<()> {
+    let scans = tempfile::tempdir()?;
+    let png = scans.path().join("ktp.png");
+    std::fs::write(&png, [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4])?;
+    let fake = scans.path().join("surat.pdf");
+    std::fs::write(&fake, b"bukan pdf")?;
+    run("scanned_document_is_attached_by_content", async |app| {
+        configure_office(app).await?;
+        fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.click("#submit").await?;
+        app.click("#receipt-close").await?;
+        // A file named .pdf that is not a PDF is refused, with a message.
+        app.find("#applications tbody tr .attach-file").await?.send_keys(&fake.display().to_string()).await?;
+        app.find_text("#action-error", "PDF, JPEG, atau PNG").await?;
+        app.find("#applications tbody tr .attach-file").await?.send_keys(&png.display().to_string()).await?;
+        app.find_text("#applications tbody tr .attachments", "1 berkas").await?;
+        app.quit().await?;
+        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let id = store.list_applications(10)?[0].id.clone();
+        let attached = store.attachments(&id)?;
+        ensure!(attached.len() == 1 && attached[0].media_type == "image/png", "{attached:?}");
+        ensure!(store.uploads_pending()?.len() == 1, "queued for upload once enrolled");
+        Ok(())
+    })
+    .await
+}

@@ -101,6 +101,28 @@ pub struct ApplicationDto {
     pub conflicts: Vec<String>,
     /// Workflow actions the current user may take now (`start_review`, `approve`, ...).
     pub actions: Vec<String>,
+    /// Scanned documents attached to the application.
+    pub attachments: Vec<AttachmentDto>,
+}
+
+/// A scanned document on an application.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct AttachmentDto {
+    pub sha256: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: u32,
+}
+
+/// Attach a scan (PDF, JPEG or PNG, at most 10 MiB; the type is read from the content).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct AttachmentInput {
+    pub application_id: String,
+    pub file_name: String,
+    /// Checklist document it stands for (`ktp`, `kk`, ...), or empty.
+    pub document_code: String,
+    /// The file's bytes, base64.
+    pub content_base64: String,
 }
 
 /// A duplicate-aid flag, for the clerk and the supervisor.

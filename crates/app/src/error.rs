@@ -44,6 +44,10 @@ pub enum AppError {
     SupervisorOnly,
     #[error("Permohonan tidak ditemukan.")]
     NotFound,
+    #[error("Berkas terlalu besar: paling besar 10 MB.")]
+    AttachmentTooLarge,
+    #[error("Berkas harus berupa PDF, JPEG, atau PNG.")]
+    AttachmentType,
 }
 
 impl AppError {
@@ -68,6 +72,8 @@ impl AppError {
             Self::Workflow(_) => "workflow",
             Self::SupervisorOnly => "supervisor_only",
             Self::NotFound => "not_found",
+            Self::AttachmentTooLarge => "attachment_too_large",
+            Self::AttachmentType => "attachment_type",
         }
     }
 }
@@ -81,6 +87,8 @@ impl From<loket_store::StoreError> for AppError {
             S::Workflow(e) => Self::Workflow(e.to_string()),
             S::SupervisorOnly(_) => Self::SupervisorOnly,
             S::NotFound { .. } => Self::NotFound,
+            S::AttachmentTooLarge { .. } => Self::AttachmentTooLarge,
+            S::AttachmentType => Self::AttachmentType,
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::Storage(other.to_string())

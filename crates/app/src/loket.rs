@@ -194,6 +194,31 @@ impl Loket {
         Ok(dto)
     }
 
+    /// Attach a scanned document to an application (kept content-addressed on this device and
+    /// uploaded by the background sync after the record).
+    pub fn add_attachment(&self, input: AttachmentInput) -> Result<ApplicationDto, AppError> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(input.content_base64.trim())
+            .map_err(|_| AppError::AttachmentType)?;
+        let actor = self.acting()?;
+        let dto = {
+            let mut store = self.store();
+            store.add_attachment(
+                &input.application_id,
+                &bytes,
+                &input.file_name,
+                &input.document_code,
+                &actor,
+                Utc::now(),
+            )?;
+            let row = store.application(&input.application_id)?;
+            application_dto(&store, &actor, row)?
+        };
+        self.sync_now();
+        Ok(dto)
+    }
+
     /// Version, data directory and schema, for the about panel.
     pub fn info(&self) -> Result<AppInfoDto, AppError> {
         Ok(AppInfoDto {
@@ -475,6 +500,16 @@ fn conflict_text(c: &loket_store::ConflictRow) -> String {
 
 fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<ApplicationDto, AppError> {
     let open: Vec<_> = store.open_conflicts()?.into_iter().filter(|c| c.application_id == a.id).collect();
+    let attachments = store
+        .attachments(&a.id)?
+        .into_iter()
+        .map(|x| AttachmentDto {
+            sha256: x.sha256,
+            file_name: x.file_name,
+            media_type: x.media_type,
+            size: u32::try_from(x.size).unwrap_or(u32::MAX),
+        })
+        .collect();
     let conflicts = open.iter().map(conflict_text).collect();
     let actions = Action::ALL
         .iter()
@@ -525,6 +560,7 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
         open_conflicts,
         conflicts,
         actions,
+        attachments,
     })
 }
 
@@ -671,5 +707,34 @@ mod tests {
 
         loket.logout().unwrap();
         assert_eq!(step("complete", "").unwrap_err().code(), "login_required");
+    }
+
+    #[test]
+    fn attachments_are_checked_by_content_and_listed() {
+        use base64::Engine as _;
+        let (_dir, loket) = configured();
+        let saved = loket.register_bansos(input("3601011205900001")).unwrap();
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        let attach = |content: String, name: &str| {
+            loket.add_attachment(AttachmentInput {
+                application_id: saved.id.clone(),
+                file_name: name.into(),
+                document_code: "ktp".into(),
+                content_base64: content,
+            })
+        };
+        // A renamed text file is not a PDF.
+        assert_eq!(attach(b64(b"hello"), "ktp.pdf").unwrap_err().code(), "attachment_type");
+        assert_eq!(
+            attach(b64(&vec![b'%'; 11 * 1024 * 1024]), "big.pdf").unwrap_err().code(),
+            "attachment_too_large"
+        );
+        let dto = attach(b64(b"%PDF-1.7 scan"), "ktp.pdf").unwrap();
+        assert_eq!(dto.attachments.len(), 1);
+        assert_eq!(
+            (dto.attachments[0].file_name.as_str(), dto.attachments[0].media_type.as_str()),
+            ("ktp.pdf", "application/pdf")
+        );
+        assert_eq!(loket.list_applications().unwrap()[0].attachments, dto.attachments);
     }
 }

@@ -25,6 +25,7 @@ export const commands = {
 	logout: () => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("logout")),
 	decide: (input: DecisionInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("decide", { input })),
 	resolveConflicts: (input: ResolveInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("resolve_conflicts", { input })),
+	addAttachment: (input: AttachmentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_attachment", { input })),
 };
 
 /* Types */
@@ -106,6 +107,8 @@ export type ApplicationDto_Deserialize = {
 	conflicts: string[],
 	/**  Workflow actions the current user may take now (`start_review`, `approve`, ...). */
 	actions: string[],
+	/**  Scanned documents attached to the application. */
+	attachments: AttachmentDto[],
 };
 
 /**  A stored application (permit or aid), as listed and printed. */
@@ -139,6 +142,26 @@ export type ApplicationDto_Serialize = {
 	conflicts: string[],
 	/**  Workflow actions the current user may take now (`start_review`, `approve`, ...). */
 	actions: string[],
+	/**  Scanned documents attached to the application. */
+	attachments: AttachmentDto[],
+};
+
+/**  A scanned document on an application. */
+export type AttachmentDto = {
+	sha256: string,
+	file_name: string,
+	media_type: string,
+	size: number,
+};
+
+/**  Attach a scan (PDF, JPEG or PNG, at most 10 MiB; the type is read from the content). */
+export type AttachmentInput = {
+	application_id: string,
+	file_name: string,
+	/**  Checklist document it stands for (`ktp`, `kk`, ...), or empty. */
+	document_code: string,
+	/**  The file's bytes, base64. */
+	content_base64: string,
 };
 
 /**  The bansos registration form as submitted by the UI. */
