@@ -30,6 +30,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         decide,
         resolve_conflicts,
         add_attachment,
+        attachment_content,
     ])
 }
 

@@ -153,3 +153,12 @@ pub async fn add_attachment(
 ) -> Result<ApplicationDto, ErrorDto> {
     call(core, move |l| l.add_attachment(input)).await
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn attachment_content(
+    core: State<'_, Core>,
+    sha256: String,
+) -> Result<AttachmentContentDto, ErrorDto> {
+    Ok(core.get()?.attachment_content(&sha256).await?)
+}

@@ -296,6 +296,8 @@ async fn scanned_document_is_attached_by_content() -> Result<()> {
         app.find_text("#action-error", "PDF, JPEG, atau PNG").await?;
         app.find("#applications tbody tr .attach-file").await?.send_keys(&png.display().to_string()).await?;
         app.find_text("#applications tbody tr .attachments", "1 berkas").await?;
+        app.click("#applications tbody tr .view-attachment").await?;
+        app.find("#attachment-preview img").await?;
         app.quit().await?;
         let store = loket_store::Store::open_in_dir(app.data_dir())?;
         let id = store.list_applications(10)?[0].id.clone();

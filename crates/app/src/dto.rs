@@ -237,3 +237,10 @@ pub struct ResolveInput {
     /// `server`: keep what the server holds; `device`: take the other device's values.
     pub keep: String,
 }
+
+/// The content of an attachment, for viewing.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct AttachmentContentDto {
+    pub media_type: String,
+    pub content_base64: String,
+}

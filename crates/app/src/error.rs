@@ -48,6 +48,8 @@ pub enum AppError {
     AttachmentTooLarge,
     #[error("Berkas harus berupa PDF, JPEG, atau PNG.")]
     AttachmentType,
+    #[error("Berkas belum diunggah oleh perangkat asalnya. Coba lagi nanti.")]
+    AttachmentNotUploaded,
 }
 
 impl AppError {
@@ -74,6 +76,7 @@ impl AppError {
             Self::NotFound => "not_found",
             Self::AttachmentTooLarge => "attachment_too_large",
             Self::AttachmentType => "attachment_type",
+            Self::AttachmentNotUploaded => "attachment_not_uploaded",
         }
     }
 }

@@ -219,6 +219,31 @@ impl Loket {
         Ok(dto)
     }
 
+    /// The content of an attachment; one registered on another device of the office is fetched
+    /// from the provincial server the first time it is opened.
+    pub async fn attachment_content(&self, sha256: &str) -> Result<AttachmentContentDto, AppError> {
+        use base64::Engine as _;
+        let present = self.store().attachment_present(sha256)?;
+        if !present {
+            let enrollment = self.store().enrollment()?.ok_or(AppError::AttachmentNotUploaded)?;
+            let engine = loket_sync::engine::Engine::new(
+                loket_sync::Client::new(&enrollment.server_url)?,
+                loket_sync::Credential { token: enrollment.token, office_code: enrollment.office_code },
+                env!("CARGO_PKG_VERSION"),
+            );
+            if !engine.fetch_attachment(&self.store, sha256).await? {
+                return Err(AppError::AttachmentNotUploaded);
+            }
+        }
+        let bytes = self.store().attachment_bytes(sha256)?;
+        Ok(AttachmentContentDto {
+            media_type: loket_store::sniff_media_type(&bytes)
+                .unwrap_or("application/octet-stream")
+                .to_string(),
+            content_base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
+        })
+    }
+
     /// Version, data directory and schema, for the about panel.
     pub fn info(&self) -> Result<AppInfoDto, AppError> {
         Ok(AppInfoDto {

@@ -22,7 +22,7 @@ mod staff;
 mod writer;
 
 pub use application::{ApplicantEdit, Application, ChecklistRow, MemberRow, WorkflowEventRow};
-pub use attachment::{AttachmentRow, MAX_ATTACHMENT_BYTES};
+pub use attachment::{sniff_media_type, AttachmentRow, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditEntry, AuditProblem, AuditReport};
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;

@@ -26,6 +26,7 @@ export const commands = {
 	decide: (input: DecisionInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("decide", { input })),
 	resolveConflicts: (input: ResolveInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("resolve_conflicts", { input })),
 	addAttachment: (input: AttachmentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_attachment", { input })),
+	attachmentContent: (sha256: string) => typedError<AttachmentContentDto, ErrorDto>(__TAURI_INVOKE("attachment_content", { sha256 })),
 };
 
 /* Types */
@@ -144,6 +145,12 @@ export type ApplicationDto_Serialize = {
 	actions: string[],
 	/**  Scanned documents attached to the application. */
 	attachments: AttachmentDto[],
+};
+
+/**  The content of an attachment, for viewing. */
+export type AttachmentContentDto = {
+	media_type: string,
+	content_base64: string,
 };
 
 /**  A scanned document on an application. */
