@@ -172,11 +172,7 @@ impl Loket {
         let actor = self.acting()?;
         let dto = {
             let mut store = self.store();
-            let open: Vec<_> = store
-                .open_conflicts()?
-                .into_iter()
-                .filter(|c| c.application_id == input.application_id)
-                .collect();
+            let open = store.open_conflicts_of(&input.application_id)?;
             let ids: Vec<String> = open.iter().filter_map(|c| c.op_id.clone()).collect();
             let mut fields = serde_json::Map::new();
             if input.keep == "device" {
@@ -524,7 +520,7 @@ fn conflict_text(c: &loket_store::ConflictRow) -> String {
 }
 
 fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<ApplicationDto, AppError> {
-    let open: Vec<_> = store.open_conflicts()?.into_iter().filter(|c| c.application_id == a.id).collect();
+    let open = store.open_conflicts_of(&a.id)?;
     let attachments = store
         .attachments(&a.id)?
         .into_iter()
@@ -559,7 +555,7 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
             reason: f.reason,
         })
         .collect();
-    let open_conflicts = u32::try_from(store.open_conflict_count(&a.id)?).unwrap_or(u32::MAX);
+    let open_conflicts = u32::try_from(open.len()).unwrap_or(u32::MAX);
     let service_name = match a.kind.as_str() {
         "permit" => service::service(&a.service_code).map(|s| s.name),
         _ => aid::programme(&a.service_code).map(|p| p.name),

@@ -58,28 +58,32 @@ pub struct Settlement {
     pub error: Option<String>,
 }
 
+const OUTBOX_COLUMNS: &str =
+    "seq, op_id, entity, entity_id, op, payload, base_version, hlc, state, attempts, last_error";
+
+fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
+    Ok(OutboxOp {
+        seq: r.get(0)?,
+        op_id: r.get(1)?,
+        entity: r.get(2)?,
+        entity_id: r.get(3)?,
+        op: r.get(4)?,
+        payload: r.get(5)?,
+        base_version: r.get(6)?,
+        hlc: r.get(7)?,
+        state: r.get(8)?,
+        attempts: r.get(9)?,
+        last_error: r.get(10)?,
+    })
+}
+
 impl Store {
     /// The oldest pending operations, up to `limit`.
     pub fn pending_ops(&self, limit: u32) -> Result<Vec<OutboxOp>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, op_id, entity, entity_id, op, payload, base_version, hlc, state, attempts, last_error
-             FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit], |r| {
-            Ok(OutboxOp {
-                seq: r.get(0)?,
-                op_id: r.get(1)?,
-                entity: r.get(2)?,
-                entity_id: r.get(3)?,
-                op: r.get(4)?,
-                payload: r.get(5)?,
-                base_version: r.get(6)?,
-                hlc: r.get(7)?,
-                state: r.get(8)?,
-                attempts: r.get(9)?,
-                last_error: r.get(10)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], outbox_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -120,25 +124,10 @@ impl Store {
 
     /// Operations the server refused or that could not be sent at all: shown to a person.
     pub fn refused_ops(&self, limit: u32) -> Result<Vec<OutboxOp>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, op_id, entity, entity_id, op, payload, base_version, hlc, state, attempts, last_error
-             FROM outbox WHERE state IN ('rejected', 'quarantined') ORDER BY seq DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit], |r| {
-            Ok(OutboxOp {
-                seq: r.get(0)?,
-                op_id: r.get(1)?,
-                entity: r.get(2)?,
-                entity_id: r.get(3)?,
-                op: r.get(4)?,
-                payload: r.get(5)?,
-                base_version: r.get(6)?,
-                hlc: r.get(7)?,
-                state: r.get(8)?,
-                attempts: r.get(9)?,
-                last_error: r.get(10)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state IN ('rejected', 'quarantined') ORDER BY seq DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], outbox_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

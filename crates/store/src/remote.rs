@@ -73,6 +73,19 @@ pub struct ConflictRow {
     pub received_at: String,
 }
 
+const FLAG_COLUMNS: &str =
+    "application_id, other_application_id, other_office_code, other_registration_number, reason";
+
+fn flag_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AidFlagRow> {
+    Ok(AidFlagRow {
+        application_id: r.get(0)?,
+        other_application_id: r.get(1)?,
+        other_office_code: r.get(2)?,
+        other_registration_number: r.get(3)?,
+        reason: r.get(4)?,
+    })
+}
+
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
@@ -155,37 +168,18 @@ impl Store {
 
     /// Duplicate-aid flags on an application.
     pub fn aid_flags(&self, application_id: &str) -> Result<Vec<AidFlagRow>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT application_id, other_application_id, other_office_code, other_registration_number, reason
-             FROM aid_flag WHERE application_id = ?1 ORDER BY server_seq",
-        )?;
-        let rows = stmt.query_map([application_id], |r| {
-            Ok(AidFlagRow {
-                application_id: r.get(0)?,
-                other_application_id: r.get(1)?,
-                other_office_code: r.get(2)?,
-                other_registration_number: r.get(3)?,
-                reason: r.get(4)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {FLAG_COLUMNS} FROM aid_flag WHERE application_id = ?1 ORDER BY server_seq"
+        ))?;
+        let rows = stmt.query_map([application_id], flag_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every flag on this device, in server order.
     pub fn all_aid_flags(&self) -> Result<Vec<AidFlagRow>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT application_id, other_application_id, other_office_code, other_registration_number, reason
-             FROM aid_flag ORDER BY server_seq",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(AidFlagRow {
-                application_id: r.get(0)?,
-                other_application_id: r.get(1)?,
-                other_office_code: r.get(2)?,
-                other_registration_number: r.get(3)?,
-                reason: r.get(4)?,
-            })
-        })?;
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT {FLAG_COLUMNS} FROM aid_flag ORDER BY server_seq"))?;
+        let rows = stmt.query_map([], flag_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -275,21 +269,22 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Unresolved conflicts on one application.
-    pub fn open_conflict_count(&self, application_id: &str) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT count(*) FROM sync_conflict WHERE application_id = ?1 AND resolved = 0")?
-            .query_row([application_id], |r| r.get(0))?)
-    }
-
     /// Unresolved conflicts, oldest first.
     pub fn open_conflicts(&self) -> Result<Vec<ConflictRow>, StoreError> {
+        self.open_conflicts_where(None)
+    }
+
+    /// Unresolved conflicts on one application, oldest first.
+    pub fn open_conflicts_of(&self, application_id: &str) -> Result<Vec<ConflictRow>, StoreError> {
+        self.open_conflicts_where(Some(application_id))
+    }
+
+    fn open_conflicts_where(&self, application_id: Option<&str>) -> Result<Vec<ConflictRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT server_seq, application_id, op_id, data, received_at FROM sync_conflict
-             WHERE resolved = 0 ORDER BY server_seq",
+             WHERE resolved = 0 AND (?1 IS NULL OR application_id = ?1) ORDER BY server_seq",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map([application_id], |r| {
             let data: String = r.get(3)?;
             Ok(ConflictRow {
                 server_seq: r.get(0)?,

@@ -131,11 +131,7 @@ impl Engine {
         for (sha, size) in pending {
             let name = sha.clone();
             let bytes = with_store(store, move |s| s.attachment_bytes(&name)).await?;
-            let mut offset = match self.client.blob_status(&self.cred, &sha).await? {
-                Some(st) if st.complete => size,
-                Some(st) => st.received,
-                None => 0,
-            };
+            let mut offset = self.resume_at(&sha, size).await?;
             let mut restarts = 0;
             while offset < size {
                 let end = (offset as usize + self.upload_chunk).min(bytes.len());
@@ -145,11 +141,7 @@ impl Engine {
                     Ok(st) => offset = st.received,
                     // The server is elsewhere (an earlier chunk's answer was lost): ask where.
                     Err(SyncError::Refused { code, .. }) if code == "upload_offset" => {
-                        offset = match self.client.blob_status(&self.cred, &sha).await? {
-                            Some(st) if st.complete => size,
-                            Some(st) => st.received,
-                            None => 0,
-                        };
+                        offset = self.resume_at(&sha, size).await?;
                     }
                     Err(SyncError::Refused { code, .. })
                         if code == "upload_hash_mismatch" && restarts == 0 =>
@@ -165,6 +157,15 @@ impl Engine {
             report.uploaded += 1;
         }
         Ok(())
+    }
+
+    /// Where the upload of an attachment of `size` bytes continues on the server.
+    async fn resume_at(&self, sha256: &str, size: i64) -> Result<i64, SyncError> {
+        Ok(match self.client.blob_status(&self.cred, sha256).await? {
+            Some(st) if st.complete => size,
+            Some(st) => st.received,
+            None => 0,
+        })
     }
 
     /// Fetch an attachment registered on another device of the office (on demand). `false`

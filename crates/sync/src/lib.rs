@@ -113,6 +113,26 @@ impl Client {
         }
     }
 
+    /// A successful answer, or the request's failure as a [`SyncError`].
+    async fn answer(r: reqwest::Result<reqwest::Response>) -> Result<reqwest::Response, SyncError> {
+        let r = r.map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if r.status().is_success() {
+            Ok(r)
+        } else {
+            Err(Self::error(r).await)
+        }
+    }
+
+    /// [`Client::answer`], with 404 as `None`.
+    async fn answer_or_missing(
+        r: reqwest::Result<reqwest::Response>,
+    ) -> Result<Option<reqwest::Response>, SyncError> {
+        match r {
+            Ok(r) if r.status() == StatusCode::NOT_FOUND => Ok(None),
+            r => Self::answer(r).await.map(Some),
+        }
+    }
+
     /// Exchange a one-time enrollment code for a device credential.
     pub async fn enroll(
         &self,
@@ -130,11 +150,8 @@ impl Client {
                 app_version: app_version.into(),
             })
             .send()
-            .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        if !r.status().is_success() {
-            return Err(Self::error(r).await);
-        }
+            .await;
+        let r = Self::answer(r).await?;
         r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
     }
 
@@ -155,11 +172,8 @@ impl Client {
             .header(reqwest::header::CONTENT_ENCODING, "gzip")
             .body(gzip_json(&PushRequest { ops, pending, app_version: app_version.to_string() })?)
             .send()
-            .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        if !r.status().is_success() {
-            return Err(Self::error(r).await);
-        }
+            .await;
+        let r = Self::answer(r).await?;
         r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
     }
 
@@ -174,11 +188,8 @@ impl Client {
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .bearer_auth(&cred.token)
             .send()
-            .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        if !r.status().is_success() {
-            return Err(Self::error(r).await);
-        }
+            .await;
+        let r = Self::answer(r).await?;
         r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
     }
 
@@ -194,14 +205,8 @@ impl Client {
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .bearer_auth(&cred.token)
             .send()
-            .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        if r.status() == StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        if !r.status().is_success() {
-            return Err(Self::error(r).await);
-        }
+            .await;
+        let Some(r) = Self::answer_or_missing(r).await? else { return Ok(None) };
         r.json().await.map(Some).map_err(|e| SyncError::Unreachable(e.to_string()))
     }
 
@@ -225,11 +230,8 @@ impl Client {
             .bearer_auth(&cred.token)
             .body(chunk)
             .send()
-            .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        if !r.status().is_success() {
-            return Err(Self::error(r).await);
-        }
+            .await;
+        let r = Self::answer(r).await?;
         r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
     }
 
@@ -241,14 +243,8 @@ impl Client {
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .bearer_auth(&cred.token)
             .send()
-            .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        if r.status() == StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        if !r.status().is_success() {
-            return Err(Self::error(r).await);
-        }
+            .await;
+        let Some(r) = Self::answer_or_missing(r).await? else { return Ok(None) };
         r.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| SyncError::Unreachable(e.to_string()))
     }
 
@@ -260,11 +256,8 @@ impl Client {
             .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
             .bearer_auth(&cred.token)
             .send()
-            .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        if !r.status().is_success() {
-            return Err(Self::error(r).await);
-        }
+            .await;
+        let r = Self::answer(r).await?;
         r.json::<PullResponse>().await.map(|_| ()).map_err(|e| SyncError::Unreachable(e.to_string()))
     }
 }
