@@ -7,6 +7,7 @@
 
 mod dto;
 mod error;
+mod indexer;
 mod loket;
 
 pub use dto::*;

@@ -13,6 +13,7 @@ use loket_domain::workflow::{self, Action, Role, Status};
 use loket_store::{Actor, Application, Store};
 
 use crate::dto::*;
+use crate::indexer::Indexer;
 use crate::AppError;
 
 /// How many applications the list shows.
@@ -24,6 +25,8 @@ pub struct Loket {
     store: Arc<Mutex<Store>>,
     /// The background sync task, once started.
     sync: OnceLock<loket_sync::worker::WorkerHandle>,
+    /// Indexes new applications for search right after they are saved.
+    indexer: Option<Indexer>,
     data_dir: PathBuf,
     /// Who is at the counter: the logged-in office user, or — before the office's users have
     /// been synced from the provincial server — the local counter clerk.
@@ -39,8 +42,10 @@ impl Loket {
     pub fn open(data_dir: &Path) -> Result<Self, AppError> {
         let store = Store::open_in_dir(data_dir)?;
         tracing::info!(path = %store.path().display(), "opened local store");
+        let store = Arc::new(Mutex::new(store));
         Ok(Self {
-            store: Arc::new(Mutex::new(store)),
+            indexer: Indexer::start(store.clone()),
+            store,
             sync: OnceLock::new(),
             data_dir: data_dir.to_path_buf(),
             actor: Mutex::new(local_clerk()),
@@ -385,6 +390,9 @@ impl Loket {
             let row = store.register_bansos(&valid, &actor, Utc::now())?;
             application_dto(&store, &actor, row)?
         };
+        if let Some(indexer) = &self.indexer {
+            indexer.poke();
+        }
         self.sync_now();
         Ok(dto)
     }

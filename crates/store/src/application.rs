@@ -192,7 +192,7 @@ fn insert(w: &mut Writer<'_>, a: NewApplication<'_>) -> Result<String, StoreErro
     if a.submit {
         insert_event(w, &id, Action::Submit, Status::Draft, Status::Submitted, "", &created)?;
     }
-    search::index(&w.tx, &id)?;
+    // Indexed for search by the next search's catch-up (search.rs), not here.
     let record = json!({
         "id": id,
         "registration_number": number,

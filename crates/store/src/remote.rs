@@ -162,6 +162,8 @@ impl Store {
                 },
             )?;
         }
+        // Pulled applications are searchable as soon as their page is applied.
+        search::catch_up(&tx)?;
         tx.commit()?;
         Ok(report)
     }
@@ -323,7 +325,7 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
             if let Some(event_id) = str_of(d, "event_id") {
                 tx.prepare_cached(
                     "INSERT INTO workflow_event (id, application_id, action, from_status, to_status, actor, hlc, note)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO NOTHING",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
                 )?
                 .execute(params![
                     event_id,

@@ -1,19 +1,41 @@
 //! Full-text search over applications (FTS5).
 //!
 //! Indexed: registration number, applicant NIK, applicant name, organisation name. The index row
-//! shares the application's rowid and is rewritten in the same transaction as the row. A query
-//! is split into words; each must match as a prefix, so "siti 3601" finds Siti with a NIK from
-//! 3601…, and "K7QX-0000" finds registration numbers of device K7QX.
+//! shares the application's rowid. A query is split into words; each must match as a prefix, so
+//! "siti 3601" finds Siti with a NIK from 3601…, and "K7QX-0000" finds registration numbers of
+//! device K7QX.
+//!
+//! Why new rows are indexed lazily: the index is derived data, and writing it costs a save about
+//! a third of its WAL pages (BENCHMARKS.md). A registration only commits its row; every search
+//! first indexes the rows inserted since the last one (`search.indexed_rowid` in `setting`, moved
+//! in the same transaction), and a pulled page is indexed in the transaction that applies it.
+//! Rows already indexed are re-indexed in the transaction that changes them. Application rows
+//! are never deleted, so rowids above the watermark are exactly the unindexed rows.
 
 use loket_domain::registration::RegistrationNumber;
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::application::{from_row, Application, COLUMNS};
 use crate::{Store, StoreError};
 
+const INDEXED_SETTING: &str = "search.indexed_rowid";
+
+fn indexed_through(conn: &Connection) -> Result<i64, StoreError> {
+    let value: Option<String> = conn
+        .prepare_cached("SELECT value FROM setting WHERE key = ?1")?
+        .query_row([INDEXED_SETTING], |r| r.get(0))
+        .optional()?;
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Re-index an application whose searchable fields changed in this transaction. A row the index
+/// has not reached yet is left to [`catch_up`], which reads its current values.
 pub(crate) fn index(tx: &Transaction<'_>, id: &str) -> Result<(), StoreError> {
     let rowid: i64 =
         tx.prepare_cached("SELECT rowid FROM application WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+    if rowid > indexed_through(tx)? {
+        return Ok(());
+    }
     tx.prepare_cached("DELETE FROM application_search WHERE rowid = ?1")?.execute([rowid])?;
     tx.prepare_cached(
         "INSERT INTO application_search (rowid, registration_number, nik, name, organization_name)
@@ -23,6 +45,31 @@ pub(crate) fn index(tx: &Transaction<'_>, id: &str) -> Result<(), StoreError> {
     )?
     .execute(params![rowid])?;
     Ok(())
+}
+
+/// Index every application inserted since the last catch-up, inside the caller's transaction.
+/// Returns how many rows were indexed.
+pub(crate) fn catch_up(conn: &Connection) -> Result<usize, StoreError> {
+    let from = indexed_through(conn)?;
+    let to: i64 = conn
+        .prepare_cached("SELECT coalesce(max(rowid), 0) FROM application")?
+        .query_row([], |r| r.get(0))?;
+    if to <= from {
+        return Ok(0);
+    }
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO application_search (rowid, registration_number, nik, name, organization_name)
+             SELECT rowid, coalesce(registration_number, ''), coalesce(applicant_nik, ''), applicant_name,
+                    coalesce(organization_name, '')
+             FROM application WHERE rowid > ?1 AND rowid <= ?2",
+        )?
+        .execute(params![from, to])?;
+    conn.prepare_cached(
+        "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![INDEXED_SETTING, to.to_string()])?;
+    Ok(n)
 }
 
 /// Turn user input into an FTS5 query: every word a quoted prefix term, all required.
@@ -51,6 +98,7 @@ pub fn fts_query(input: &str) -> Option<String> {
 impl Store {
     /// Applications matching `query`, newest first, at most `limit`.
     pub fn search_applications(&self, query: &str, limit: u32) -> Result<Vec<Application>, StoreError> {
+        self.catch_up_search_index()?;
         // Exact identifiers go straight to their indexes: every registration number of a
         // device shares its first two words, which makes them the costliest FTS queries.
         if let Ok(number) = query.parse::<RegistrationNumber>() {
@@ -58,13 +106,39 @@ impl Store {
         }
         let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
         if compact.len() == 16 && compact.bytes().all(|b| b.is_ascii_digit()) {
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM application WHERE applicant_nik = ?1 ORDER BY rowid DESC LIMIT ?2"
-            ))?;
-            let rows = stmt.query_map(params![compact, limit], from_row)?;
-            return Ok(rows.collect::<Result<_, _>>()?);
+            // A whole NIK: that exact term in the `nik` column (no prefix expansion).
+            return self.search_fts(&format!("nik : \"{compact}\""), limit);
         }
         let Some(fts) = fts_query(query) else { return self.list_applications(limit) };
+        self.search_fts(&fts, limit)
+    }
+
+    /// Index the applications saved since the last search (see the module docs). Runs without
+    /// an fsync of its own: the index is derived data, and its watermark commits with it, so a
+    /// crash at worst leaves rows for the next catch-up. Returns how many rows were indexed.
+    pub fn catch_up_search_index(&self) -> Result<usize, StoreError> {
+        let behind: bool = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(max(rowid), 0) > coalesce((SELECT CAST(value AS INTEGER) FROM setting
+                 WHERE key = 'search.indexed_rowid'), 0) FROM application",
+            )?
+            .query_row([], |r| r.get(0))?;
+        if !behind {
+            return Ok(0);
+        }
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let indexed = (|| {
+            let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+            let n = catch_up(&tx)?;
+            tx.commit()?;
+            Ok(n)
+        })();
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        indexed
+    }
+
+    fn search_fts(&self, fts: &str, limit: u32) -> Result<Vec<Application>, StoreError> {
         // The inner query walks the FTS index newest-first and stops at `limit`; only then are
         // the matching rows read.
         let mut stmt = self.conn.prepare_cached(&format!(

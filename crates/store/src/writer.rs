@@ -96,15 +96,17 @@ impl Writer<'_> {
     }
 }
 
-/// Increment and return a named counter inside a transaction.
+/// Increment and return a named counter inside a transaction. Counters are `counter.<name>`
+/// settings (same page as the HLC and the audit chain head) and are never decremented.
 pub(crate) fn next_counter(tx: &Transaction<'_>, name: &str) -> Result<i64, StoreError> {
-    Ok(tx
+    let value: String = tx
         .prepare_cached(
-            "INSERT INTO counter (name, value) VALUES (?1, 1)
-         ON CONFLICT (name) DO UPDATE SET value = value + 1
+            "INSERT INTO setting (key, value) VALUES ('counter.' || ?1, '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
          RETURNING value",
         )?
-        .query_row([name], |r| r.get(0))?)
+        .query_row([name], |r| r.get(0))?;
+    value.parse().map_err(|_| StoreError::Corrupt(format!("counter {name}: {value:?}")))
 }
 
 impl Store {

@@ -126,6 +126,8 @@ pub fn assert_consistent(store: &Store) {
         0,
         "status is the last event's target"
     );
+    // New rows are indexed lazily; once caught up, the index holds every application exactly once.
+    store.catch_up_search_index().unwrap();
     assert_eq!(
         q("SELECT count(*) FROM application_search"),
         q("SELECT count(*) FROM application"),

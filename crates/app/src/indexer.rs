@@ -1,0 +1,43 @@
+//! Keeps the search index caught up, off the save path.
+//!
+//! A save commits only its own rows; the store indexes new applications for search lazily
+//! (`loket_store`'s `search` module), before the next search. This thread does that right after
+//! each registration, so the clerk's next search rarely has anything left to index (and when it
+//! does, the search indexes it itself: correctness never depends on this thread).
+
+use std::sync::{mpsc, Arc, Mutex};
+
+use loket_store::Store;
+
+pub(crate) struct Indexer {
+    wake: mpsc::Sender<()>,
+}
+
+impl Indexer {
+    /// Start the indexing thread; `None` (search still works) if the thread cannot start.
+    pub(crate) fn start(store: Arc<Mutex<Store>>) -> Option<Self> {
+        let (wake, woken) = mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new().name("loket-indexer".into()).spawn(move || {
+            // Ends when the `Indexer` (its sender) is dropped.
+            while woken.recv().is_ok() {
+                while woken.try_recv().is_ok() {}
+                let store = store.lock().unwrap_or_else(|p| p.into_inner());
+                if let Err(e) = store.catch_up_search_index() {
+                    tracing::warn!(error = %e, "search index catch-up failed; the next search retries");
+                }
+            }
+        });
+        match spawned {
+            Ok(_) => Some(Self { wake }),
+            Err(e) => {
+                tracing::warn!(error = %e, "no background indexer; searches index new rows themselves");
+                None
+            }
+        }
+    }
+
+    /// New applications were saved: index them soon.
+    pub(crate) fn poke(&self) {
+        let _ = self.wake.send(());
+    }
+}
