@@ -18,6 +18,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         office,
         set_office,
         register_bansos,
+        register_permit,
+        services,
         list_applications,
         search_applications,
         enroll,

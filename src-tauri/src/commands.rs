@@ -71,6 +71,18 @@ pub async fn register_bansos(core: State<'_, Core>, input: BansosInput) -> Resul
 
 #[tauri::command]
 #[specta::specta]
+pub async fn register_permit(core: State<'_, Core>, input: PermitInput) -> Result<ApplicationDto, ErrorDto> {
+    call(core, move |l| l.register_permit(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn services(core: State<'_, Core>) -> Result<Vec<ServiceDto>, ErrorDto> {
+    call(core, |l| Ok(l.services())).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn list_applications(core: State<'_, Core>) -> Result<Vec<ApplicationDto>, ErrorDto> {
     call(core, |l| l.list_applications()).await
 }

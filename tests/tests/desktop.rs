@@ -308,3 +308,63 @@ async fn scanned_document_is_attached_by_content() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn permit_is_submitted_when_documents_are_complete_and_drafted_otherwise() -> Result<()> {
+    run("permit_is_submitted_when_documents_are_complete_and_drafted_otherwise", async |app| {
+        configure_office(app).await?;
+        app.click("#tab-permit").await?;
+
+        // A building permit with two of its five documents: kept as a draft, no number yet.
+        app.select("#permit-service", "PBG").await?;
+        app.find_text("#permit-service-info", "Rp 10.000 per m²").await?;
+        app.fill("#permit-nik", "3601 0152 0590 0007").await?;
+        app.fill("#permit-name", "Siti Aminah").await?;
+        app.fill("#permit-address", "Kp. Cibadak RT 03/01").await?;
+        app.select("#permit-village", VILLAGE).await?;
+        app.fill("#permit-land", "120").await?;
+        app.fill("#permit-building", "60").await?;
+        app.fill("#permit-use", "Rumah tinggal").await?;
+        app.fill("#permit-location", "Kp. Cibadak RT 03/01").await?;
+        app.click(".doc-check[value=\"ktp\"]").await?;
+        app.click(".doc-check[value=\"pbb\"]").await?;
+        app.find_text("#permit-completeness", "belum lengkap").await?;
+        app.screenshot("permit-form").await?;
+        app.click("#permit-submit").await?;
+        app.find_text("#receipt-number-pending", "setelah berkas lengkap").await?;
+        app.find_text("#receipt-fee", "Rp 600.000").await?;
+        app.find_text("#receipt-docs", "Gambar denah dan tampak bangunan — belum diserahkan").await?;
+        app.screenshot("permit-draft-receipt").await?;
+        app.click("#receipt-close").await?;
+
+        // An SKTM with every document: submitted and numbered, free, with its due date.
+        app.select("#permit-service", "SKTM").await?;
+        app.fill("#permit-nik", "3601 0112 0590 0001").await?;
+        app.fill("#permit-name", "Budi Santoso").await?;
+        app.fill("#permit-address", "Kp. Sumur RT 01/02").await?;
+        app.select("#permit-village", VILLAGE).await?;
+        app.fill("#permit-purpose", "Keringanan biaya sekolah").await?;
+        for doc in ["ktp", "kk", "pengantar_rt", "pengantar_desa"] {
+            app.click(&format!(".doc-check[value=\"{doc}\"]")).await?;
+        }
+        app.find_text("#permit-completeness", "Berkas lengkap").await?;
+        app.click("#permit-submit").await?;
+        let number = app.find("#receipt-number").await?.text().await?;
+        ensure!(number.starts_with("360101-"), "registration number {number:?}");
+        app.find_text("#receipt-fee", "Gratis").await?;
+        app.find("#receipt-due").await?;
+        app.click("#receipt-close").await?;
+        app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Budi Santoso").await?;
+
+        app.quit().await?;
+        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let apps = store.list_applications(10)?;
+        let statuses: Vec<_> = apps.iter().map(|a| (a.service_code.as_str(), a.status.as_str())).collect();
+        ensure!(statuses == [("SKTM", "submitted"), ("PBG", "draft")], "stored {statuses:?}");
+        let received: Vec<_> =
+            store.checklist(&apps[1].id)?.into_iter().filter(|c| c.received).map(|c| c.code).collect();
+        ensure!(received == ["ktp", "pbb"], "PBG checklist {received:?}");
+        Ok(())
+    })
+    .await
+}

@@ -71,6 +71,67 @@ pub struct BansosInput {
     pub confirm_warnings: bool,
 }
 
+/// A PATEN service of the counter, for the permit form.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct ServiceDto {
+    pub code: String,
+    pub name: String,
+    /// Which details the form asks for: `building`, `business`, `advertising`, `certificate`
+    /// or `business_domicile`.
+    pub kind: String,
+    /// Required documents, in checklist order.
+    pub documents: Vec<DocumentDto>,
+    /// The fee or levy rule in words ("Gratis", "Rp 10.000 per m²", ...).
+    pub fee_rule: String,
+    /// Service-time standard in working days.
+    pub sla_days: u32,
+}
+
+/// A document a service requires.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct DocumentDto {
+    pub code: String,
+    pub name: String,
+}
+
+/// One line of an application's documents checklist.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct ChecklistDto {
+    pub code: String,
+    pub name: String,
+    pub received: bool,
+}
+
+/// The permit registration form as submitted by the UI. Only the detail fields of the chosen
+/// service's kind are read; the others may stay empty.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Default)]
+pub struct PermitInput {
+    pub nik: String,
+    pub full_name: String,
+    pub address: String,
+    pub village_code: String,
+    /// Optional.
+    pub phone: String,
+    pub service_code: String,
+    pub location: String,
+    pub land_area_m2: u32,
+    pub building_area_m2: u32,
+    pub building_use: String,
+    pub business_name: String,
+    pub business_type: String,
+    /// Business capital in rupiah (whole rupiah).
+    pub capital: f64,
+    pub advertising_text: String,
+    pub area_m2: u32,
+    pub months: u32,
+    /// What an SKTM is for.
+    pub purpose: String,
+    /// Codes of the documents received at the counter. With all of them the application is
+    /// submitted and numbered; otherwise it is kept as a draft until they are complete.
+    pub documents_received: Vec<String>,
+    pub confirm_warnings: bool,
+}
+
 /// A stored application (permit or aid), as listed and printed.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct ApplicationDto {
@@ -103,6 +164,12 @@ pub struct ApplicationDto {
     pub actions: Vec<String>,
     /// Scanned documents attached to the application.
     pub attachments: Vec<AttachmentDto>,
+    /// Fee or levy in rupiah (permits; 0 for aid).
+    pub fee: u32,
+    /// Documents checklist (permits).
+    pub documents: Vec<ChecklistDto>,
+    /// When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits).
+    pub due_date: Option<String>,
 }
 
 /// A scanned document on an application.

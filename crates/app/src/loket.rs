@@ -7,8 +7,9 @@ use chrono::{SecondsFormat, Utc};
 use loket_domain::aid::{self, BansosDraft, MemberDraft, BANSOS_CATEGORIES, PROGRAMMES};
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::issue::{FieldIssue, Severity};
+use loket_domain::permit::{self, PermitDetails, PermitDraft};
 use loket_domain::region::{catalogue, Level, Region};
-use loket_domain::service;
+use loket_domain::service::{self, ServiceKind};
 use loket_domain::workflow::{self, Action, Role, Status};
 use loket_store::{Actor, Application, Store};
 
@@ -281,6 +282,25 @@ impl Loket {
             .collect()
     }
 
+    /// The PATEN services of the counter.
+    pub fn services(&self) -> Vec<ServiceDto> {
+        service::SERVICES
+            .iter()
+            .map(|s| ServiceDto {
+                code: s.code.to_string(),
+                name: s.name.to_string(),
+                kind: service_kind(s.kind).to_string(),
+                documents: s
+                    .documents
+                    .iter()
+                    .map(|d| DocumentDto { code: d.code.to_string(), name: d.name.to_string() })
+                    .collect(),
+                fee_rule: fee_rule(s.fee),
+                sla_days: s.sla_days,
+            })
+            .collect()
+    }
+
     /// Bansos recipient categories.
     pub fn categories(&self) -> Vec<CategoryDto> {
         BANSOS_CATEGORIES
@@ -388,6 +408,77 @@ impl Loket {
         let dto = {
             let mut store = self.store();
             let row = store.register_bansos(&valid, &actor, Utc::now())?;
+            application_dto(&store, &actor, row)?
+        };
+        if let Some(indexer) = &self.indexer {
+            indexer.poke();
+        }
+        self.sync_now();
+        Ok(dto)
+    }
+
+    /// Register a permit application. Submitted with its registration number when every
+    /// required document was received; otherwise kept as a draft (no number yet).
+    pub fn register_permit(&self, input: PermitInput) -> Result<ApplicationDto, AppError> {
+        let kind = service::service(input.service_code.trim()).map(|s| s.kind);
+        let details = match kind {
+            Some(ServiceKind::Building) => PermitDetails::Building {
+                location: input.location,
+                land_area_m2: input.land_area_m2,
+                building_area_m2: input.building_area_m2,
+                building_use: input.building_use,
+            },
+            Some(ServiceKind::Business) => PermitDetails::Business {
+                business_name: input.business_name,
+                business_type: input.business_type,
+                // Out-of-range and fractional amounts become -1: the domain refuses them.
+                capital: if input.capital.is_finite() && input.capital.fract() == 0.0 && input.capital >= 0.0
+                {
+                    input.capital.min(i64::MAX as f64) as i64
+                } else {
+                    -1
+                },
+                location: input.location,
+            },
+            Some(ServiceKind::Advertising) => PermitDetails::Advertising {
+                advertising_text: input.advertising_text,
+                area_m2: input.area_m2,
+                location: input.location,
+                months: input.months,
+            },
+            Some(ServiceKind::BusinessDomicile) => PermitDetails::BusinessDomicile {
+                business_name: input.business_name,
+                business_type: input.business_type,
+                location: input.location,
+            },
+            Some(ServiceKind::Certificate) | None => PermitDetails::Certificate { purpose: input.purpose },
+        };
+        let draft = PermitDraft {
+            applicant: ApplicantDraft {
+                nik: input.nik,
+                full_name: input.full_name,
+                address: input.address,
+                village_code: input.village_code,
+                phone: input.phone,
+            },
+            service_code: input.service_code,
+            details,
+            documents_received: input.documents_received,
+        };
+        let valid = permit::validate_permit(&draft).map_err(|issues| AppError::Validation {
+            issues: issue_dtos(&issues),
+            needs_confirmation: false,
+        })?;
+        if !valid.warnings.is_empty() && !input.confirm_warnings {
+            return Err(AppError::Validation {
+                issues: issue_dtos(&valid.warnings),
+                needs_confirmation: true,
+            });
+        }
+        let actor = self.acting()?;
+        let dto = {
+            let mut store = self.store();
+            let row = store.register_permit(&valid, valid.documents_complete(), &actor, Utc::now())?;
             application_dto(&store, &actor, row)?
         };
         if let Some(indexer) = &self.indexer {
@@ -564,12 +655,29 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
         })
         .collect();
     let open_conflicts = u32::try_from(open.len()).unwrap_or(u32::MAX);
+    let permit_service = (a.kind == "permit").then(|| service::service(&a.service_code)).flatten();
     let service_name = match a.kind.as_str() {
-        "permit" => service::service(&a.service_code).map(|s| s.name),
+        "permit" => permit_service.map(|s| s.name),
         _ => aid::programme(&a.service_code).map(|p| p.name),
     }
     .unwrap_or(&a.service_code)
     .to_string();
+    let documents = if a.kind == "permit" {
+        store
+            .checklist(&a.id)?
+            .into_iter()
+            .map(|c| ChecklistDto { code: c.code, name: c.name, received: c.received })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let due_date = match permit_service {
+        Some(s) => {
+            let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
+            store.application_sla(&a.id, s.sla_days, today)?.due_date.map(|d| d.to_string())
+        }
+        None => None,
+    };
     Ok(ApplicationDto {
         village_label: village_label(&a.village_code),
         service_name,
@@ -590,7 +698,42 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
         conflicts,
         actions,
         attachments,
+        fee: u32::try_from(a.fee).unwrap_or(u32::MAX),
+        documents,
+        due_date,
     })
+}
+
+fn service_kind(k: ServiceKind) -> &'static str {
+    match k {
+        ServiceKind::Building => "building",
+        ServiceKind::Business => "business",
+        ServiceKind::Advertising => "advertising",
+        ServiceKind::Certificate => "certificate",
+        ServiceKind::BusinessDomicile => "business_domicile",
+    }
+}
+
+/// A fee rule in words, rupiah grouped with dots as printed in Indonesia.
+fn fee_rule(fee: service::Fee) -> String {
+    match fee {
+        service::Fee::Free => "Gratis".to_string(),
+        service::Fee::Fixed(x) => format!("Rp {}", rupiah(x)),
+        service::Fee::PerSquareMetre(x) => format!("Rp {} per m²", rupiah(x)),
+        service::Fee::PerSquareMetreMonth(x) => format!("Rp {} per m² per bulan", rupiah(x)),
+    }
+}
+
+fn rupiah(x: u64) -> String {
+    let digits = x.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn issue_dtos(issues: &[FieldIssue]) -> Vec<FieldIssueDto> {
@@ -624,6 +767,115 @@ mod tests {
             programme_code: "PKH".into(),
             ..Default::default()
         }
+    }
+
+    fn permit(service: &str, docs: &[&str]) -> PermitInput {
+        PermitInput {
+            nik: "3601011205900001".into(),
+            full_name: "Ujang Suryana".into(),
+            address: "Jl. Raya Sumur No. 5".into(),
+            village_code: "36.01.01.2001".into(),
+            service_code: service.into(),
+            purpose: "Keringanan biaya sekolah".into(),
+            location: "Kp. Sumur RT 01/02".into(),
+            land_area_m2: 120,
+            building_area_m2: 60,
+            building_use: "Rumah tinggal".into(),
+            documents_received: docs.iter().map(|d| d.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn permit_with_every_document_is_submitted_with_number_fee_and_due_date() {
+        let (_dir, loket) = configured();
+        let all = ["ktp", "bukti_tanah", "pbb", "denah", "pengantar_desa"];
+        let saved = loket.register_permit(permit("PBG", &all)).unwrap();
+        assert_eq!((saved.kind.as_str(), saved.status.as_str()), ("permit", "submitted"));
+        assert!(saved.registration_number.is_some());
+        assert_eq!(saved.fee, 60 * 10_000, "PBG levy per m² of building");
+        assert_eq!(saved.documents.len(), 5);
+        assert!(saved.documents.iter().all(|d| d.received));
+        assert!(saved.due_date.is_some(), "the service-time clock runs once submitted");
+        assert_eq!(loket.search_applications("ujang").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn permit_with_missing_documents_stays_a_draft_without_number() {
+        let (_dir, loket) = configured();
+        let saved = loket.register_permit(permit("SKTM", &["ktp", "kk"])).unwrap();
+        assert_eq!(saved.status, "draft");
+        assert_eq!(saved.registration_number, None);
+        let missing: Vec<_> =
+            saved.documents.iter().filter(|d| !d.received).map(|d| d.code.as_str()).collect();
+        assert_eq!(missing, ["pengantar_rt", "pengantar_desa"]);
+        assert_eq!(saved.due_date, None, "no clock before submission");
+    }
+
+    #[test]
+    fn permit_details_are_validated_per_service() {
+        let (_dir, loket) = configured();
+        let cases: &[(PermitInput, &str, &str)] = &[
+            (
+                PermitInput { building_area_m2: 200, ..permit("PBG", &[]) },
+                "building_area_m2",
+                "area.exceeds_land",
+            ),
+            (
+                PermitInput {
+                    capital: -5.0,
+                    business_name: "Warung".into(),
+                    business_type: "Dagang".into(),
+                    ..permit("IUMK", &[])
+                },
+                "capital",
+                "capital.out_of_range",
+            ),
+            (
+                PermitInput {
+                    capital: 1.5,
+                    business_name: "Warung".into(),
+                    business_type: "Dagang".into(),
+                    ..permit("IUMK", &[])
+                },
+                "capital",
+                "capital.out_of_range",
+            ),
+            (
+                PermitInput {
+                    months: 13,
+                    area_m2: 2,
+                    advertising_text: "Diskon".into(),
+                    ..permit("REKLAME", &[])
+                },
+                "months",
+                "months.out_of_range",
+            ),
+            (permit("XYZ", &[]), "service_code", "service.unknown"),
+        ];
+        for (input, field, code) in cases {
+            match loket.register_permit(input.clone()) {
+                Err(AppError::Validation { issues, .. }) => assert!(
+                    issues.iter().any(|i| i.field == *field && i.code == *code),
+                    "{field}/{code} not in {issues:?}"
+                ),
+                other => panic!("{field}/{code}: expected a validation error, got {other:?}"),
+            }
+        }
+        assert!(loket.list_applications().unwrap().is_empty(), "nothing stored");
+    }
+
+    #[test]
+    fn services_carry_documents_and_fee_rules() {
+        let (_dir, loket) = configured();
+        let services = loket.services();
+        let rule = |code: &str| services.iter().find(|s| s.code == code).unwrap().fee_rule.clone();
+        assert_eq!(services.len(), 5);
+        assert_eq!(rule("SKTM"), "Gratis");
+        assert_eq!(rule("PBG"), "Rp 10.000 per m²");
+        assert_eq!(rule("REKLAME"), "Rp 15.000 per m² per bulan");
+        assert_eq!(rupiah(5_000_000_000), "5.000.000.000");
+        assert_eq!(rupiah(999), "999");
     }
 
     fn configured() -> (tempfile::TempDir, Loket) {

@@ -185,12 +185,15 @@ impl Engine {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), SyncError> {
         let batch = self.push_batch;
+        // Counted once, then decremented: counting every batch re-reads the whole queue
+        // (quadratic in a long offline backlog).
+        let mut pending = with_store(store, |s| s.pending_count()).await?;
         loop {
-            let (ops, pending) =
-                with_store(store, move |s| Ok((s.pending_ops(batch)?, s.pending_count()?))).await?;
+            let ops = with_store(store, move |s| s.pending_ops(batch)).await?;
             if ops.is_empty() {
                 return Ok(());
             }
+            pending = pending.max(ops.len() as i64);
             let mut settled = Vec::with_capacity(ops.len());
             let mut wire = Vec::with_capacity(ops.len());
             for op in &ops {
@@ -275,11 +278,8 @@ impl Engine {
             }
             let n = settled.len() as i64;
             with_store(store, move |s| s.settle_ops(&settled)).await?;
-            progress(Progress {
-                pushed: report.pushed,
-                pending: (pending - n).max(0),
-                pulled: report.pulled,
-            });
+            pending = (pending - n).max(0);
+            progress(Progress { pushed: report.pushed, pending, pulled: report.pulled });
         }
     }
 

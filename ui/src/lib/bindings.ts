@@ -14,6 +14,8 @@ export const commands = {
 	office: () => typedError<OfficeDto | null, ErrorDto>(__TAURI_INVOKE("office")),
 	setOffice: (kecamatanCode: string) => typedError<OfficeDto, ErrorDto>(__TAURI_INVOKE("set_office", { kecamatanCode })),
 	registerBansos: (input: BansosInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_bansos", { input })),
+	registerPermit: (input: PermitInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_permit", { input })),
+	services: () => typedError<ServiceDto[], ErrorDto>(__TAURI_INVOKE("services")),
 	listApplications: () => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_applications")),
 	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
 	enroll: (input: EnrollInput) => typedError<OfficeDto, ErrorDto>(__TAURI_INVOKE("enroll", { input })),
@@ -110,6 +112,12 @@ export type ApplicationDto_Deserialize = {
 	actions: string[],
 	/**  Scanned documents attached to the application. */
 	attachments: AttachmentDto[],
+	/**  Fee or levy in rupiah (permits; 0 for aid). */
+	fee: number,
+	/**  Documents checklist (permits). */
+	documents: ChecklistDto[],
+	/**  When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits). */
+	due_date?: string | null,
 };
 
 /**  A stored application (permit or aid), as listed and printed. */
@@ -145,6 +153,12 @@ export type ApplicationDto_Serialize = {
 	actions: string[],
 	/**  Scanned documents attached to the application. */
 	attachments: AttachmentDto[],
+	/**  Fee or levy in rupiah (permits; 0 for aid). */
+	fee: number,
+	/**  Documents checklist (permits). */
+	documents: ChecklistDto[],
+	/**  When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits). */
+	due_date: string | null,
 };
 
 /**  The content of an attachment, for viewing. */
@@ -195,6 +209,13 @@ export type CategoryDto = {
 	name: string,
 };
 
+/**  One line of an application's documents checklist. */
+export type ChecklistDto = {
+	code: string,
+	name: string,
+	received: boolean,
+};
+
 /**  The state of the link with the provincial server. */
 export type ConnectionDto = ConnectionDto_Serialize | ConnectionDto_Deserialize;
 
@@ -223,6 +244,12 @@ export type DecisionInput = {
 	action: string,
 	/**  Required to reject or return. */
 	note: string,
+};
+
+/**  A document a service requires. */
+export type DocumentDto = {
+	code: string,
+	name: string,
 };
 
 /**  Enrolling this device with the provincial server. */
@@ -274,6 +301,39 @@ export type OfficeDto = {
 	device_code: string,
 };
 
+/**
+ *  The permit registration form as submitted by the UI. Only the detail fields of the chosen
+ *  service's kind are read; the others may stay empty.
+ */
+export type PermitInput = {
+	nik: string,
+	full_name: string,
+	address: string,
+	village_code: string,
+	/**  Optional. */
+	phone: string,
+	service_code: string,
+	location: string,
+	land_area_m2: number,
+	building_area_m2: number,
+	building_use: string,
+	business_name: string,
+	business_type: string,
+	/**  Business capital in rupiah (whole rupiah). */
+	capital: number | null,
+	advertising_text: string,
+	area_m2: number,
+	months: number,
+	/**  What an SKTM is for. */
+	purpose: string,
+	/**
+	 *  Codes of the documents received at the counter. With all of them the application is
+	 *  submitted and numbered; otherwise it is kept as a draft until they are complete.
+	 */
+	documents_received: string[],
+	confirm_warnings: boolean,
+};
+
 /**  An aid programme with its period. */
 export type ProgrammeDto = {
 	code: string,
@@ -295,6 +355,23 @@ export type ResolveInput = {
 	application_id: string,
 	/**  `server`: keep what the server holds; `device`: take the other device's values. */
 	keep: string,
+};
+
+/**  A PATEN service of the counter, for the permit form. */
+export type ServiceDto = {
+	code: string,
+	name: string,
+	/**
+	 *  Which details the form asks for: `building`, `business`, `advertising`, `certificate`
+	 *  or `business_domicile`.
+	 */
+	kind: string,
+	/**  Required documents, in checklist order. */
+	documents: DocumentDto[],
+	/**  The fee or levy rule in words ("Gratis", "Rp 10.000 per m²", ...). */
+	fee_rule: string,
+	/**  Service-time standard in working days. */
+	sla_days: number,
 };
 
 /**  Who is at the counter. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDateTime, groupNik, maskNik, statusLabel } from "./format";
+import { formatDate, formatDateTime, formatRupiah, groupNik, maskNik, statusLabel } from "./format";
 
 describe("formatDateTime", () => {
   it.each([
@@ -8,6 +8,25 @@ describe("formatDateTime", () => {
     ["not a date", "not a date"],
   ])("%s → %s", (input, expected) => {
     expect(formatDateTime(input)).toBe(expected);
+  });
+});
+
+describe("formatDate and formatRupiah", () => {
+  it.each([
+    ["2026-12-03", "3 Desember 2026"],
+    ["2027-01-15", "15 Januari 2027"],
+    ["2026-13-01", "2026-13-01"],
+    ["kemarin", "kemarin"],
+  ])("%s → %s", (input, expected) => {
+    expect(formatDate(input)).toBe(expected);
+  });
+  it.each([
+    [0, "Rp 0"],
+    [600000, "Rp 600.000"],
+    [5000000000, "Rp 5.000.000.000"],
+    [999, "Rp 999"],
+  ])("%d → %s", (input, expected) => {
+    expect(formatRupiah(input)).toBe(expected);
   });
 });
 

@@ -15,6 +15,20 @@ export function formatDateTime(rfc3339: string, offsetHours = 7): string {
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${hh}.${mm}`;
 }
 
+/** "2026-12-03" → "3 Desember 2026". Other input is returned as is. */
+export function formatDate(ymd: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);
+  if (!m) return ymd;
+  const month = MONTHS[Number(m[2]) - 1];
+  return month ? `${Number(m[3])} ${month} ${m[1]}` : ymd;
+}
+
+/** 1250000 → "Rp 1.250.000". */
+export function formatRupiah(amount: number): string {
+  const digits = String(Math.trunc(amount));
+  return `Rp ${digits.replace(/\B(?=(\d{3})+(?!\d))/g, ".")}`;
+}
+
 /** Group a NIK in fours for reading: "3601 0112 0590 0001". Other input is returned trimmed. */
 export function groupNik(nik: string): string {
   const digits = nik.replace(/\s+/g, "");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FieldIssueDto } from "./bindings";
-import { issuesByField, nikTypingHint, onlyWarnings, parseRupiah } from "./forms";
+import { issuesByField, nikTypingHint, onlyWarnings, parseRupiah, parseWhole } from "./forms";
 
 const err = (field: string, code: string): FieldIssueDto => ({ field, code, message: code, severity: "error" });
 const warn = (field: string, code: string): FieldIssueDto => ({ field, code, message: code, severity: "warning" });
@@ -44,5 +44,19 @@ describe("parseRupiah", () => {
     ["99999999999", null],
   ])("%j → %j", (input, expected) => {
     expect(parseRupiah(input)).toBe(expected);
+  });
+});
+
+describe("parseWhole", () => {
+  it.each([
+    ["60", 60],
+    [" 1.250 ", 1250],
+    ["Rp 5.000.000.000", 5_000_000_000],
+    ["", null],
+    ["1,5", null],
+    ["-3", null],
+    ["12a", null],
+  ])("%j → %j", (input, expected) => {
+    expect(parseWhole(input)).toBe(expected);
   });
 });

@@ -41,3 +41,10 @@ export function parseRupiah(value: string): number | null {
   const n = Number(compact);
   return n <= 4_294_967_295 ? n : null;
 }
+
+/** A whole non-negative number as typed ("1.250", "60", "Rp 25.000.000"); null when it is not one. */
+export function parseWhole(value: string): number | null {
+  const compact = value.replace(/^\s*rp\.?\s*/i, "").replace(/[.\s]/g, "");
+  if (!/^\d{1,13}$/.test(compact)) return null;
+  return Number(compact);
+}
