@@ -19,6 +19,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         set_office,
         register_bansos,
         register_permit,
+        register_hibah,
         services,
         list_applications,
         search_applications,

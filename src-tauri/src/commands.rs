@@ -77,6 +77,12 @@ pub async fn register_permit(core: State<'_, Core>, input: PermitInput) -> Resul
 
 #[tauri::command]
 #[specta::specta]
+pub async fn register_hibah(core: State<'_, Core>, input: HibahInput) -> Result<ApplicationDto, ErrorDto> {
+    call(core, move |l| l.register_hibah(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn services(core: State<'_, Core>) -> Result<Vec<ServiceDto>, ErrorDto> {
     call(core, |l| Ok(l.services())).await
 }

@@ -368,3 +368,45 @@ async fn permit_is_submitted_when_documents_are_complete_and_drafted_otherwise()
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hibah_for_an_organisation_with_a_warning_confirmed() -> Result<()> {
+    run("hibah_for_an_organisation_with_a_warning_confirmed", async |app| {
+        configure_office(app).await?;
+        app.click("#tab-hibah").await?;
+        app.select("#hibah-programme", "HIBAH-IBADAH").await?;
+        app.fill("#hibah-org", "Yayasan Nurul Huda").await?;
+        // Not in the AHU-….AH.01.…Tahun … form: a warning the clerk must confirm.
+        app.fill("#hibah-legal", "SK 12/2019").await?;
+        app.fill("#hibah-npwp", "01.234.567.8-901.000").await?;
+        app.fill("#hibah-address", "Jl. Masjid No. 1").await?;
+        app.select("#hibah-village", VILLAGE).await?;
+        app.fill("#hibah-chair-nik", "3601011205700001").await?;
+        app.fill("#hibah-chair-name", "H. Mahmud").await?;
+        app.fill("#hibah-secretary-nik", "3601011208800002").await?;
+        app.fill("#hibah-secretary-name", "Rahmat").await?;
+        app.fill("#hibah-bank", "Bank BJB").await?;
+        app.fill("#hibah-account", "0012345678").await?;
+        app.fill("#hibah-holder", "Yayasan Nurul Huda").await?;
+        app.fill("#hibah-amount", "Rp 50.000.000").await?;
+        app.fill("#hibah-rab", "75.000.000").await?;
+        app.click("#hibah-submit").await?;
+        app.find_text("#hibah-legal_basis-warning", "AHU-").await?;
+        app.click("#hibah-confirm-warnings").await?;
+        app.click("#hibah-submit").await?;
+        let number = app.find("#receipt-number").await?.text().await?;
+        ensure!(number.starts_with("360101-"), "registration number {number:?}");
+        app.find_text("#receipt-organization", "Yayasan Nurul Huda").await?;
+        app.screenshot("hibah-receipt").await?;
+        app.click("#receipt-close").await?;
+        app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Yayasan Nurul Huda").await?;
+
+        app.quit().await?;
+        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let apps = store.list_applications(10)?;
+        ensure!(apps.len() == 1 && apps[0].kind == "hibah", "stored {apps:?}");
+        ensure!(apps[0].details["legal_basis"] == "SK 12/2019", "details {}", apps[0].details);
+        Ok(())
+    })
+    .await
+}

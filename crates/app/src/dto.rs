@@ -132,6 +132,30 @@ pub struct PermitInput {
     pub confirm_warnings: bool,
 }
 
+/// The hibah (grant to an organisation) form as submitted by the UI.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Default)]
+pub struct HibahInput {
+    pub organization_name: String,
+    /// SK Kemenkumham number (`AHU-0012345.AH.01.07.Tahun 2021`).
+    pub legal_basis: String,
+    pub npwp: String,
+    pub address: String,
+    pub village_code: String,
+    pub bank_name: String,
+    pub account_number: String,
+    pub account_holder: String,
+    pub chair_nik: String,
+    pub chair_name: String,
+    pub secretary_nik: String,
+    pub secretary_name: String,
+    /// Rupiah (whole rupiah).
+    pub amount_proposed: f64,
+    /// Total of the budget plan (RAB), rupiah.
+    pub rab_total: f64,
+    pub programme_code: String,
+    pub confirm_warnings: bool,
+}
+
 /// A stored application (permit or aid), as listed and printed.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct ApplicationDto {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::{SecondsFormat, Utc};
-use loket_domain::aid::{self, BansosDraft, MemberDraft, BANSOS_CATEGORIES, PROGRAMMES};
+use loket_domain::aid::{self, BansosDraft, HibahDraft, MemberDraft, BANSOS_CATEGORIES, PROGRAMMES};
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::issue::{FieldIssue, Severity};
 use loket_domain::permit::{self, PermitDetails, PermitDraft};
@@ -431,13 +431,7 @@ impl Loket {
             Some(ServiceKind::Business) => PermitDetails::Business {
                 business_name: input.business_name,
                 business_type: input.business_type,
-                // Out-of-range and fractional amounts become -1: the domain refuses them.
-                capital: if input.capital.is_finite() && input.capital.fract() == 0.0 && input.capital >= 0.0
-                {
-                    input.capital.min(i64::MAX as f64) as i64
-                } else {
-                    -1
-                },
+                capital: whole_rupiah(input.capital),
                 location: input.location,
             },
             Some(ServiceKind::Advertising) => PermitDetails::Advertising {
@@ -479,6 +473,48 @@ impl Loket {
         let dto = {
             let mut store = self.store();
             let row = store.register_permit(&valid, valid.documents_complete(), &actor, Utc::now())?;
+            application_dto(&store, &actor, row)?
+        };
+        if let Some(indexer) = &self.indexer {
+            indexer.poke();
+        }
+        self.sync_now();
+        Ok(dto)
+    }
+
+    /// Register a hibah application of an organisation: submitted, with its registration number.
+    pub fn register_hibah(&self, input: HibahInput) -> Result<ApplicationDto, AppError> {
+        let draft = HibahDraft {
+            organization_name: input.organization_name,
+            legal_basis: input.legal_basis,
+            npwp: input.npwp,
+            address: input.address,
+            village_code: input.village_code,
+            bank_name: input.bank_name,
+            account_number: input.account_number,
+            account_holder: input.account_holder,
+            chair_nik: input.chair_nik,
+            chair_name: input.chair_name,
+            secretary_nik: input.secretary_nik,
+            secretary_name: input.secretary_name,
+            amount_proposed: whole_rupiah(input.amount_proposed),
+            rab_total: whole_rupiah(input.rab_total),
+            programme_code: input.programme_code,
+        };
+        let valid = aid::validate_hibah(&draft).map_err(|issues| AppError::Validation {
+            issues: issue_dtos(&issues),
+            needs_confirmation: false,
+        })?;
+        if !valid.warnings.is_empty() && !input.confirm_warnings {
+            return Err(AppError::Validation {
+                issues: issue_dtos(&valid.warnings),
+                needs_confirmation: true,
+            });
+        }
+        let actor = self.acting()?;
+        let dto = {
+            let mut store = self.store();
+            let row = store.register_hibah(&valid, &actor, Utc::now())?;
             application_dto(&store, &actor, row)?
         };
         if let Some(indexer) = &self.indexer {
@@ -704,6 +740,16 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
     })
 }
 
+/// A rupiah amount from the UI (a JSON number). Negative, fractional or non-finite amounts
+/// become -1, which every amount check of the domain refuses with its own message.
+fn whole_rupiah(x: f64) -> i64 {
+    if x.is_finite() && x.fract() == 0.0 && x >= 0.0 {
+        x.min(i64::MAX as f64) as i64
+    } else {
+        -1
+    }
+}
+
 fn service_kind(k: ServiceKind) -> &'static str {
     match k {
         ServiceKind::Building => "building",
@@ -863,6 +909,63 @@ mod tests {
             }
         }
         assert!(loket.list_applications().unwrap().is_empty(), "nothing stored");
+    }
+
+    fn hibah() -> HibahInput {
+        HibahInput {
+            organization_name: "Yayasan Nurul Huda".into(),
+            legal_basis: "AHU-0012345.AH.01.04.Tahun 2019".into(),
+            npwp: "01.234.567.8-901.000".into(),
+            address: "Jl. Masjid No. 1".into(),
+            village_code: "36.01.01.2001".into(),
+            bank_name: "Bank BJB".into(),
+            account_number: "0012345678".into(),
+            account_holder: "Yayasan Nurul Huda".into(),
+            chair_nik: "3601011205700001".into(),
+            chair_name: "H. Mahmud".into(),
+            secretary_nik: "3601011208800002".into(),
+            secretary_name: "Rahmat".into(),
+            amount_proposed: 50_000_000.0,
+            rab_total: 75_000_000.0,
+            programme_code: "HIBAH-IBADAH".into(),
+            confirm_warnings: false,
+        }
+    }
+
+    #[test]
+    fn hibah_is_registered_for_the_organisation() {
+        let (_dir, loket) = configured();
+        let saved = loket.register_hibah(hibah()).unwrap();
+        assert_eq!((saved.kind.as_str(), saved.status.as_str()), ("hibah", "submitted"));
+        assert!(saved.registration_number.is_some());
+        assert_eq!(saved.organization_name.as_deref(), Some("Yayasan Nurul Huda"));
+        assert_eq!(loket.search_applications("nurul").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn hibah_amounts_and_legal_basis_are_checked() {
+        let (_dir, loket) = configured();
+        let cases: &[(HibahInput, &str, bool)] = &[
+            (HibahInput { amount_proposed: 80_000_000.0, ..hibah() }, "amount_proposed", false),
+            (HibahInput { amount_proposed: 0.5, ..hibah() }, "amount_proposed", false),
+            (HibahInput { rab_total: -1.0, ..hibah() }, "rab_total", false),
+            (HibahInput { chair_nik: "3601011205700000".into(), ..hibah() }, "chair_nik", false),
+            (HibahInput { npwp: "12345".into(), ..hibah() }, "npwp", false),
+            // An unusual SK number is a warning the clerk confirms, not a refusal.
+            (HibahInput { legal_basis: "SK 12/2019".into(), ..hibah() }, "legal_basis", true),
+        ];
+        for (input, field, confirmable) in cases {
+            match loket.register_hibah(input.clone()) {
+                Err(AppError::Validation { issues, needs_confirmation }) => {
+                    assert!(issues.iter().any(|i| i.field == *field), "{field} not in {issues:?}");
+                    assert_eq!(needs_confirmation, *confirmable, "{field}");
+                }
+                other => panic!("{field}: expected a validation error, got {other:?}"),
+            }
+        }
+        assert!(loket.list_applications().unwrap().is_empty(), "nothing stored");
+        let confirmed = HibahInput { legal_basis: "SK 12/2019".into(), confirm_warnings: true, ..hibah() };
+        assert_eq!(loket.register_hibah(confirmed).unwrap().status, "submitted");
     }
 
     #[test]

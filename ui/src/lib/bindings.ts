@@ -15,6 +15,7 @@ export const commands = {
 	setOffice: (kecamatanCode: string) => typedError<OfficeDto, ErrorDto>(__TAURI_INVOKE("set_office", { kecamatanCode })),
 	registerBansos: (input: BansosInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_bansos", { input })),
 	registerPermit: (input: PermitInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_permit", { input })),
+	registerHibah: (input: HibahInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_hibah", { input })),
 	services: () => typedError<ServiceDto[], ErrorDto>(__TAURI_INVOKE("services")),
 	listApplications: () => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_applications")),
 	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
@@ -272,6 +273,29 @@ export type FieldIssueDto = {
 	code: string,
 	message: string,
 	severity: SeverityDto,
+};
+
+/**  The hibah (grant to an organisation) form as submitted by the UI. */
+export type HibahInput = {
+	organization_name: string,
+	/**  SK Kemenkumham number (`AHU-0012345.AH.01.07.Tahun 2021`). */
+	legal_basis: string,
+	npwp: string,
+	address: string,
+	village_code: string,
+	bank_name: string,
+	account_number: string,
+	account_holder: string,
+	chair_nik: string,
+	chair_name: string,
+	secretary_nik: string,
+	secretary_name: string,
+	/**  Rupiah (whole rupiah). */
+	amount_proposed: number | null,
+	/**  Total of the budget plan (RAB), rupiah. */
+	rab_total: number | null,
+	programme_code: string,
+	confirm_warnings: boolean,
 };
 
 /**  A kecamatan with its kabupaten/kota, for the office picker. */
