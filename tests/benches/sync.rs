@@ -7,7 +7,9 @@
 //! 2. initial pull into a fresh device of the same office;
 //! 3. 1,000 + 1,000 edits made on two devices, then synced (steady state);
 //! 4. in the same run, the raw bulk insert of the same records into the same backend: one
-//!    SQLite transaction, or PostgreSQL `COPY` — the reference for the push and pull times;
+//!    SQLite transaction, or PostgreSQL `COPY` — the reference for the push and pull times —
+//!    and the "floor": the rows the server keeps for them (application, change log, op log)
+//!    bulk-inserted with the real schema, which no sync of this design can beat;
 //! 5. bytes on the wire per record, against the records' raw JSON;
 //! 6. resident memory before and at the peak of the sync (process-wide: server included).
 
@@ -186,7 +188,9 @@ async fn main() {
     }
     let t = Instant::now();
     engine_a.run(&a, &noop).await.unwrap();
+    let steady_a = t.elapsed();
     engine_b.run(&b, &noop).await.unwrap();
+    let steady_b = t.elapsed() - steady_a;
     engine_a.run(&a, &noop).await.unwrap();
     let steady = t.elapsed();
 
@@ -226,6 +230,65 @@ async fn main() {
     }
     let raw = t.elapsed();
 
+    // 5. The floor of this design: the rows the server keeps for the same records (the
+    //    application, its change-log entry for pulls, its op-log entry for idempotent re-sends),
+    //    bulk-inserted with the real schema and indexes in one transaction / COPY.
+    let rows = stored_rows(&payloads);
+    let t = Instant::now();
+    let mut floor_db = None;
+    match &pg {
+        Some((admin_client, db, url)) => {
+            let floor = format!("{db}_floor");
+            admin_client.batch_execute(&format!("CREATE DATABASE {floor}")).await.unwrap();
+            let floor_url = format!("{}/{floor}", url.rsplit_once('/').unwrap().0);
+            drop(loket_server::storage::postgres::PostgresStorage::connect(&floor_url, 1).await.unwrap());
+            let (client, conn) = tokio_postgres::connect(&floor_url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(conn);
+            let t = Instant::now();
+            floor_copy(&client, &rows).await;
+            floor_db = Some((floor, t.elapsed()));
+        }
+        None => {
+            let path = dir.path().join("floor.sqlite3");
+            drop(loket_server::storage::sqlite::SqliteStorage::open(&path).unwrap());
+            let mut c = rusqlite::Connection::open(&path).unwrap();
+            c.pragma_update(None, "journal_mode", "WAL").unwrap();
+            c.pragma_update(None, "synchronous", "FULL").unwrap();
+            let tx = c.transaction().unwrap();
+            {
+                let mut app = tx
+                    .prepare(
+                        "INSERT INTO application (id, office_code, kind, service_code, period, status, applicant_nik, kk,
+                             registration_number, data, version, updated_at)
+                         VALUES (?1, '36.01.01', 'bansos', ?2, ?3, 'submitted', ?4, ?5, ?6, ?7, 1, ?8)",
+                    )
+                    .unwrap();
+                let mut change = tx
+                    .prepare(
+                        "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at)
+                         VALUES ('36.01.01', 'application', ?1, ?2, ?3, ?4)",
+                    )
+                    .unwrap();
+                let mut op = tx
+                    .prepare("INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES (?1, 'bench', ?2, ?3, ?4)")
+                    .unwrap();
+                for r in &rows {
+                    app.execute(rusqlite::params![
+                        r.id, r.service, r.period, r.nik, r.kk, r.number, r.data, r.now
+                    ])
+                    .unwrap();
+                    change.execute(rusqlite::params![r.id, r.data, r.hlc, r.now]).unwrap();
+                    op.execute(rusqlite::params![r.op_id, r.seq, r.result, r.now]).unwrap();
+                }
+            }
+            tx.commit().unwrap();
+        }
+    }
+    let floor = match &floor_db {
+        Some((_, d)) => *d,
+        None => t.elapsed(),
+    };
+
     println!(
         "push {n} (empty server)        {}  = {:.2}x raw",
         rate(n.into(), push),
@@ -237,7 +300,15 @@ async fn main() {
         pull.as_secs_f64() / raw.as_secs_f64()
     );
     println!("raw bulk insert reference       {}", rate(n.into(), raw));
-    println!("steady state, 1,000 + 1,000 edits synced: {steady:.2?}");
+    println!(
+        "server rows bulk insert (floor) {}  = {:.2}x raw (application + change log + op log, real schema)",
+        rate(n.into(), floor),
+        floor.as_secs_f64() / raw.as_secs_f64()
+    );
+    println!(
+        "steady state, 1,000 + 1,000 edits synced: {steady:.2?} (A pushes {steady_a:.2?}, B pushes and pulls {steady_b:.2?}, A pulls {:.2?})",
+        steady - steady_a - steady_b
+    );
     println!(
         "wire: push {:.0} B/record, pull {:.0} B/record; raw JSON {:.0} B/record (push {:.2}x, pull {:.2}x)",
         push_wire as f64 / n as f64,
@@ -255,5 +326,101 @@ async fn main() {
     drop(storage);
     if let Some((client, db, _)) = pg {
         let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
+        if let Some((floor, _)) = floor_db {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {floor} WITH (FORCE)")).await;
+        }
     }
+}
+
+/// One record as the server stores it.
+struct StoredRow {
+    id: String,
+    service: String,
+    period: Option<String>,
+    nik: Option<String>,
+    kk: Option<String>,
+    number: Option<String>,
+    data: String,
+    hlc: String,
+    op_id: String,
+    seq: i64,
+    result: String,
+    now: String,
+}
+
+fn stored_rows(payloads: &[String]) -> Vec<StoredRow> {
+    let now = Utc::now().to_rfc3339();
+    payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let v: serde_json::Value = serde_json::from_str(p).unwrap();
+            let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+            let op_id = uuid::Uuid::now_v7().to_string();
+            StoredRow {
+                id: text("id").unwrap(),
+                service: text("service_code").unwrap_or_default(),
+                period: text("period"),
+                nik: text("applicant_nik"),
+                kk: text("kk"),
+                number: text("registration_number"),
+                data: p.clone(),
+                hlc: text("created_hlc").unwrap_or_default(),
+                result: format!(r#"{{"op_id":"{op_id}","status":"accepted"}}"#),
+                op_id,
+                seq: i as i64 + 1,
+                now: now.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Renders one row as a line of `COPY … FROM STDIN` text.
+type CopyLine = dyn Fn(&StoredRow) -> String;
+
+/// COPY the stored rows into a fresh server database (three tables, one transaction).
+async fn floor_copy(client: &tokio_postgres::Client, rows: &[StoredRow]) {
+    use futures::SinkExt;
+    let esc = |s: &str| s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n");
+    let opt = |s: &Option<String>| s.as_deref().map(esc).unwrap_or_else(|| "\\N".to_string());
+    client.batch_execute("BEGIN").await.unwrap();
+    let tables: [(&str, Box<CopyLine>); 3] = [
+        (
+            "COPY application (id, office_code, kind, service_code, period, status, applicant_nik, kk, registration_number, data, version, updated_at) FROM STDIN",
+            Box::new(|r: &StoredRow| {
+                format!(
+                    "{}\t36.01.01\tbansos\t{}\t{}\tsubmitted\t{}\t{}\t{}\t{}\t1\t{}\n",
+                    r.id,
+                    esc(&r.service),
+                    opt(&r.period),
+                    opt(&r.nik),
+                    opt(&r.kk),
+                    opt(&r.number),
+                    esc(&r.data),
+                    r.now
+                )
+            }),
+        ),
+        (
+            "COPY change_log (office_code, kind, entity_id, data, hlc, received_at) FROM STDIN",
+            Box::new(|r: &StoredRow| {
+                format!("36.01.01\tapplication\t{}\t{}\t{}\t{}\n", r.id, esc(&r.data), esc(&r.hlc), r.now)
+            }),
+        ),
+        (
+            "COPY op_log (op_id, device_id, seq, result, received_at) FROM STDIN",
+            Box::new(|r: &StoredRow| format!("{}\tbench\t{}\t{}\t{}\n", r.op_id, r.seq, esc(&r.result), r.now)),
+        ),
+    ];
+    for (sql, line) in &tables {
+        let sink = client.copy_in(*sql).await.unwrap();
+        futures::pin_mut!(sink);
+        let mut buf = Vec::new();
+        for r in rows {
+            buf.extend_from_slice(line(r).as_bytes());
+        }
+        sink.send(bytes::Bytes::from(buf)).await.unwrap();
+        sink.finish().await.unwrap();
+    }
+    client.batch_execute("COMMIT").await.unwrap();
 }
