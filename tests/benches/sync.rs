@@ -375,14 +375,22 @@ fn stored_rows(payloads: &[String]) -> Vec<StoredRow> {
         .collect()
 }
 
+/// `COPY` text escaping.
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n")
+}
+
+/// `COPY` text for an optional value (`\\N` is NULL).
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map(esc).unwrap_or_else(|| "\\N".to_string())
+}
+
 /// Renders one row as a line of `COPY … FROM STDIN` text.
 type CopyLine = dyn Fn(&StoredRow) -> String;
 
 /// COPY the stored rows into a fresh server database (three tables, one transaction).
 async fn floor_copy(client: &tokio_postgres::Client, rows: &[StoredRow]) {
     use futures::SinkExt;
-    let esc = |s: &str| s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n");
-    let opt = |s: &Option<String>| s.as_deref().map(esc).unwrap_or_else(|| "\\N".to_string());
     client.batch_execute("BEGIN").await.unwrap();
     let tables: [(&str, Box<CopyLine>); 3] = [
         (
