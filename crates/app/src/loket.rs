@@ -394,27 +394,12 @@ impl Loket {
             category_code: input.category_code,
             programme_code: input.programme_code,
         };
-        let valid = aid::validate_bansos(&draft).map_err(|issues| AppError::Validation {
-            issues: issue_dtos(&issues),
-            needs_confirmation: false,
-        })?;
-        if !valid.warnings.is_empty() && !input.confirm_warnings {
-            return Err(AppError::Validation {
-                issues: issue_dtos(&valid.warnings),
-                needs_confirmation: true,
-            });
-        }
-        let actor = self.acting()?;
-        let dto = {
-            let mut store = self.store();
-            let row = store.register_bansos(&valid, &actor, Utc::now())?;
-            application_dto(&store, &actor, row)?
-        };
-        if let Some(indexer) = &self.indexer {
-            indexer.poke();
-        }
-        self.sync_now();
-        Ok(dto)
+        self.register(
+            aid::validate_bansos(&draft),
+            |v| &v.warnings,
+            input.confirm_warnings,
+            |store, v, actor| store.register_bansos(v, actor, Utc::now()),
+        )
     }
 
     /// Register a permit application. Submitted with its registration number when every
@@ -459,27 +444,12 @@ impl Loket {
             details,
             documents_received: input.documents_received,
         };
-        let valid = permit::validate_permit(&draft).map_err(|issues| AppError::Validation {
-            issues: issue_dtos(&issues),
-            needs_confirmation: false,
-        })?;
-        if !valid.warnings.is_empty() && !input.confirm_warnings {
-            return Err(AppError::Validation {
-                issues: issue_dtos(&valid.warnings),
-                needs_confirmation: true,
-            });
-        }
-        let actor = self.acting()?;
-        let dto = {
-            let mut store = self.store();
-            let row = store.register_permit(&valid, valid.documents_complete(), &actor, Utc::now())?;
-            application_dto(&store, &actor, row)?
-        };
-        if let Some(indexer) = &self.indexer {
-            indexer.poke();
-        }
-        self.sync_now();
-        Ok(dto)
+        self.register(
+            permit::validate_permit(&draft),
+            |v| &v.warnings,
+            input.confirm_warnings,
+            |store, v, actor| store.register_permit(v, v.documents_complete(), actor, Utc::now()),
+        )
     }
 
     /// Register a hibah application of an organisation: submitted, with its registration number.
@@ -501,20 +471,37 @@ impl Loket {
             rab_total: whole_rupiah(input.rab_total),
             programme_code: input.programme_code,
         };
-        let valid = aid::validate_hibah(&draft).map_err(|issues| AppError::Validation {
+        self.register(
+            aid::validate_hibah(&draft),
+            |v| &v.warnings,
+            input.confirm_warnings,
+            |store, v, actor| store.register_hibah(v, actor, Utc::now()),
+        )
+    }
+
+    /// What every registration shares after building its draft: refuse errors, ask for the
+    /// warnings to be confirmed, save as the acting user, then index and sync soon.
+    fn register<V>(
+        &self,
+        validated: Result<V, Vec<FieldIssue>>,
+        warnings: impl Fn(&V) -> &[FieldIssue],
+        confirmed: bool,
+        save: impl FnOnce(&mut Store, &V, &Actor) -> Result<Application, loket_store::StoreError>,
+    ) -> Result<ApplicationDto, AppError> {
+        let valid = validated.map_err(|issues| AppError::Validation {
             issues: issue_dtos(&issues),
             needs_confirmation: false,
         })?;
-        if !valid.warnings.is_empty() && !input.confirm_warnings {
+        if !warnings(&valid).is_empty() && !confirmed {
             return Err(AppError::Validation {
-                issues: issue_dtos(&valid.warnings),
+                issues: issue_dtos(warnings(&valid)),
                 needs_confirmation: true,
             });
         }
         let actor = self.acting()?;
         let dto = {
             let mut store = self.store();
-            let row = store.register_hibah(&valid, &actor, Utc::now())?;
+            let row = save(&mut store, &valid, &actor)?;
             application_dto(&store, &actor, row)?
         };
         if let Some(indexer) = &self.indexer {
