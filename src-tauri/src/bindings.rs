@@ -20,6 +20,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         register_bansos,
         register_permit,
         register_hibah,
+        set_document_received,
         services,
         list_applications,
         search_applications,

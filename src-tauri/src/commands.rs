@@ -83,6 +83,15 @@ pub async fn register_hibah(core: State<'_, Core>, input: HibahInput) -> Result<
 
 #[tauri::command]
 #[specta::specta]
+pub async fn set_document_received(
+    core: State<'_, Core>,
+    input: DocumentInput,
+) -> Result<ApplicationDto, ErrorDto> {
+    call(core, move |l| l.set_document_received(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn services(core: State<'_, Core>) -> Result<Vec<ServiceDto>, ErrorDto> {
     call(core, |l| Ok(l.services())).await
 }

@@ -310,8 +310,8 @@ async fn scanned_document_is_attached_by_content() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn permit_is_submitted_when_documents_are_complete_and_drafted_otherwise() -> Result<()> {
-    run("permit_is_submitted_when_documents_are_complete_and_drafted_otherwise", async |app| {
+async fn permit_is_drafted_until_its_documents_are_complete_then_submitted() -> Result<()> {
+    run("permit_is_drafted_until_its_documents_are_complete_then_submitted", async |app| {
         configure_office(app).await?;
         app.click("#tab-permit").await?;
 
@@ -337,6 +337,14 @@ async fn permit_is_submitted_when_documents_are_complete_and_drafted_otherwise()
         app.screenshot("permit-draft-receipt").await?;
         app.click("#receipt-close").await?;
 
+        // The missing documents arrive: ticked in the list, then the draft is submitted.
+        for doc in ["bukti_tanah", "denah", "pengantar_desa"] {
+            app.click(&format!(".receive-doc input[data-code=\"{doc}\"]")).await?;
+        }
+        app.click("button[data-action=\"submit\"]").await?;
+        let row = app.find_text("tr[data-registration^=\"360101-\"]", "Siti Aminah").await?;
+        ensure!(row.text().await?.contains("Diajukan"), "row {:?}", row.text().await?);
+
         // An SKTM with every document: submitted and numbered, free, with its due date.
         app.select("#permit-service", "SKTM").await?;
         app.fill("#permit-nik", "3601 0112 0590 0001").await?;
@@ -360,10 +368,10 @@ async fn permit_is_submitted_when_documents_are_complete_and_drafted_otherwise()
         let store = loket_store::Store::open_in_dir(app.data_dir())?;
         let apps = store.list_applications(10)?;
         let statuses: Vec<_> = apps.iter().map(|a| (a.service_code.as_str(), a.status.as_str())).collect();
-        ensure!(statuses == [("SKTM", "submitted"), ("PBG", "draft")], "stored {statuses:?}");
-        let received: Vec<_> =
-            store.checklist(&apps[1].id)?.into_iter().filter(|c| c.received).map(|c| c.code).collect();
-        ensure!(received == ["ktp", "pbb"], "PBG checklist {received:?}");
+        ensure!(statuses == [("SKTM", "submitted"), ("PBG", "submitted")], "stored {statuses:?}");
+        ensure!(store.checklist(&apps[1].id)?.iter().all(|c| c.received), "PBG checklist incomplete");
+        let events: Vec<_> = store.workflow_events(&apps[1].id)?.into_iter().map(|e| e.action).collect();
+        ensure!(events == ["submit"], "PBG events {events:?}");
         Ok(())
     })
     .await

@@ -26,6 +26,7 @@ use std::time::Duration;
 use chrono::Utc;
 use loket_domain::aid::{validate_bansos, BansosDraft, MemberDraft};
 use loket_domain::applicant::ApplicantDraft;
+use loket_domain::permit::{validate_permit, PermitDetails, PermitDraft};
 use loket_domain::workflow::{Action, Role, Status};
 use loket_e2e::proxy::{FaultProxy, Mode, Rng};
 use loket_server::admin;
@@ -38,6 +39,7 @@ use loket_sync::worker::{sync_once, WorkerHandle};
 /// Healthy sync rounds (every device once per round) within which everything must settle.
 const HEAL_ROUNDS: usize = 4;
 const OFFICES: [&str; 2] = ["36.01.01", "36.01.02"];
+const SKTM_DOCS: [&str; 4] = ["ktp", "kk", "pengantar_rt", "pengantar_desa"];
 
 struct Device {
     dir: PathBuf,
@@ -78,17 +80,58 @@ fn draft(rng: &mut Rng, nik_pool: &[String]) -> BansosDraft {
 }
 
 /// One random local action on `d`.
-fn act(d: &Device, rng: &mut Rng, nik_pool: &[String], registered: &mut BTreeMap<String, &'static str>) {
+/// What the test expects of the offices' data: the office of every acknowledged registration,
+/// and the documents received on every permit.
+#[derive(Default)]
+struct Expected {
+    registered: BTreeMap<String, &'static str>,
+    documents: BTreeMap<String, BTreeSet<String>>,
+}
+
+fn act(d: &Device, rng: &mut Rng, nik_pool: &[String], expected: &mut Expected) {
     let mut s = d.store.lock().unwrap();
     let roll = rng.below(100);
     if roll < 35 {
         let valid = validate_bansos(&draft(rng, nik_pool)).expect("valid draft");
         let app = s.register_bansos(&valid, &d.actor, Utc::now()).expect("register offline");
-        registered.insert(app.id, d.office);
+        expected.registered.insert(app.id, d.office);
+        return;
+    }
+    if roll < 40 {
+        // An SKTM at the counter with some of its documents: a draft until they are all in.
+        let docs: Vec<String> = SKTM_DOCS.iter().filter(|_| rng.chance(60)).map(|d| d.to_string()).collect();
+        let draft = PermitDraft {
+            applicant: draft(rng, nik_pool).applicant,
+            service_code: "SKTM".into(),
+            details: PermitDetails::Certificate { purpose: "Keringanan biaya sekolah".into() },
+            documents_received: docs,
+        };
+        let valid = validate_permit(&draft).expect("valid permit");
+        let app =
+            s.register_permit(&valid, valid.documents_complete(), &d.actor, Utc::now()).expect("permit");
+        let received = s.checklist(&app.id).unwrap().into_iter().filter(|c| c.received).map(|c| c.code);
+        expected.documents.insert(app.id.clone(), received.collect());
+        expected.registered.insert(app.id, d.office);
         return;
     }
     let apps = s.list_applications(500).unwrap();
     if apps.is_empty() {
+        return;
+    }
+    let drafts: Vec<_> = apps.iter().filter(|a| a.status == Status::Draft).collect();
+    if roll < 50 && !drafts.is_empty() {
+        // A missing document arrives, or — all in — the draft is submitted (and numbered).
+        let app = drafts[rng.below(drafts.len() as u64) as usize];
+        let missing: Vec<_> = s.checklist(&app.id).unwrap().into_iter().filter(|c| !c.received).collect();
+        match missing.get(rng.below(missing.len().max(1) as u64) as usize) {
+            Some(doc) => {
+                s.set_document_received(&app.id, &doc.code, true, &d.actor, Utc::now()).expect("tick");
+                expected.documents.entry(app.id.clone()).or_default().insert(doc.code.clone());
+            }
+            None => {
+                let _ = s.transition(&app.id, Action::Submit, "", &d.actor, Utc::now());
+            }
+        }
         return;
     }
     let app = &apps[rng.below(apps.len() as u64) as usize];
@@ -217,13 +260,13 @@ async fn run_seed(seed: u64, backend: Backend) {
 
     // Chaos: offline work, syncs through faults, cancelled syncs, crashes.
     proxy.set_mode(Mode::Faulty { percent: 20 + rng.below(50) });
-    let mut registered: BTreeMap<String, &'static str> = BTreeMap::new();
+    let mut expected = Expected::default();
     let steps = 25 + rng.below(25);
     let mut kills = 0;
     for _ in 0..steps {
         let i = rng.below(n as u64) as usize;
         match rng.below(100) {
-            0..=54 => act(&devices[i], &mut rng, &nik_pool, &mut registered),
+            0..=54 => act(&devices[i], &mut rng, &nik_pool, &mut expected),
             55..=84 => {
                 let d = &devices[i];
                 let _ = sync_once(&d.store, &d.handle, "test").await;
@@ -308,14 +351,19 @@ async fn run_seed(seed: u64, backend: Backend) {
         let snap = storage.office_snapshot(office).await.unwrap();
         let server_ids: BTreeSet<&str> = snap.applications.iter().map(|a| a.id.as_str()).collect();
         let mine: BTreeSet<&str> =
-            registered.iter().filter(|(_, o)| **o == office).map(|(id, _)| id.as_str()).collect();
+            expected.registered.iter().filter(|(_, o)| **o == office).map(|(id, _)| id.as_str()).collect();
         assert_eq!(
             server_ids, mine,
             "seed {seed}: office {office}: acknowledged registrations on the server, exactly once"
         );
         let numbers: BTreeSet<_> =
             snap.applications.iter().filter_map(|a| a.registration_number.clone()).collect();
-        assert_eq!(numbers.len(), snap.applications.len(), "seed {seed}: registration numbers unique");
+        let numbered = snap.applications.iter().filter(|a| a.registration_number.is_some()).count();
+        assert_eq!(numbers.len(), numbered, "seed {seed}: registration numbers unique");
+        assert!(
+            snap.applications.iter().all(|a| a.registration_number.is_some() == (a.status != "draft")),
+            "seed {seed}: every submitted application has its number, no draft has one"
+        );
         let conflicts: BTreeSet<(String, bool)> =
             snap.conflicts.iter().map(|(id, _, r)| (id.clone(), *r)).collect();
         let flags: BTreeSet<(String, String)> = snap.flags.iter().cloned().collect();
@@ -345,6 +393,17 @@ async fn run_seed(seed: u64, backend: Backend) {
                     "seed {seed}: device {k}, address of {}",
                     a.id
                 );
+                // Every document received on any device is received on every device.
+                if let Some(docs) = expected.documents.get(&a.id) {
+                    let here: BTreeSet<String> = s
+                        .checklist(&a.id)
+                        .unwrap()
+                        .into_iter()
+                        .filter(|c| c.received)
+                        .map(|c| c.code)
+                        .collect();
+                    assert_eq!(&here, docs, "seed {seed}: device {k}, documents of {}", a.id);
+                }
             }
             let local_conflicts: BTreeSet<(String, bool)> = s.all_conflicts().unwrap().into_iter().collect();
             assert_eq!(
@@ -405,20 +464,22 @@ async fn run_seed(seed: u64, backend: Backend) {
         }
         attachments += names.len();
     }
-    let (mut conflicts, mut flags, mut events) = (0, 0, 0);
+    let (mut conflicts, mut flags, mut events, mut drafts) = (0, 0, 0, 0);
     for office in OFFICES {
         let snap = storage.office_snapshot(office).await.unwrap();
+        drafts += snap.applications.iter().filter(|a| a.status == "draft").count();
         conflicts += snap.conflicts.iter().filter(|c| !c.2).count();
         flags += snap.flags.len();
         events += snap.applications.iter().map(|a| a.version - 1).sum::<i64>();
     }
     let c = proxy.counts();
     println!(
-        "seed {seed} ({}): {n} devices, {} registrations, {events} decisions/edits, {resolved} conflicts resolved ({conflicts} open), {flags} flags, \
+        "seed {seed} ({}): {n} devices, {} registrations ({} permits, {drafts} still drafts), {events} decisions/edits, {resolved} conflicts resolved ({conflicts} open), {flags} flags, \
          {attachments} attachments ({attachments_fetched} fetched on demand), {kills} SIGKILLs; \
          proxy: {} connections, {} refused, {} delayed, {} cut requests, {} cut responses, {} duplicated; settled after {settled_after} healthy rounds",
         storage.backend(),
-        registered.len(),
+        expected.registered.len(),
+        expected.documents.len(),
         c.connections, c.refused, c.delayed, c.cut_requests, c.cut_responses, c.duplicated
     );
     drop(proxy);

@@ -156,6 +156,14 @@ pub struct HibahInput {
     pub confirm_warnings: bool,
 }
 
+/// A document of a permit's checklist handed in (or taken back) at the counter.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct DocumentInput {
+    pub application_id: String,
+    pub code: String,
+    pub received: bool,
+}
+
 /// A stored application (permit or aid), as listed and printed.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct ApplicationDto {
@@ -315,7 +323,8 @@ pub struct LoginInput {
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
 pub struct DecisionInput {
     pub application_id: String,
-    /// `start_review`, `approve`, `reject`, `return`, `resubmit`, `complete`, `cancel`.
+    /// `submit` (a complete draft), `start_review`, `approve`, `reject`, `return`, `resubmit`,
+    /// `complete`, `cancel`.
     pub action: String,
     /// Required to reject or return.
     pub note: String,

@@ -50,6 +50,9 @@ pub enum AppError {
     AttachmentType,
     #[error("Berkas belum diunggah oleh perangkat asalnya. Coba lagi nanti.")]
     AttachmentNotUploaded,
+    /// A permit cannot be submitted before every required document was received.
+    #[error("Berkas belum lengkap: {0}.")]
+    DocumentsIncomplete(String),
 }
 
 impl AppError {
@@ -77,6 +80,7 @@ impl AppError {
             Self::AttachmentTooLarge => "attachment_too_large",
             Self::AttachmentType => "attachment_type",
             Self::AttachmentNotUploaded => "attachment_not_uploaded",
+            Self::DocumentsIncomplete(_) => "documents_incomplete",
         }
     }
 }
@@ -92,6 +96,7 @@ impl From<loket_store::StoreError> for AppError {
             S::NotFound { .. } => Self::NotFound,
             S::AttachmentTooLarge { .. } => Self::AttachmentTooLarge,
             S::AttachmentType => Self::AttachmentType,
+            S::DocumentsIncomplete { missing } => Self::DocumentsIncomplete(missing.join(", ")),
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::Storage(other.to_string())

@@ -172,6 +172,25 @@ impl Loket {
         Ok(dto)
     }
 
+    /// Tick (or untick) a document of a permit's checklist; a draft whose checklist is complete
+    /// offers `submit`, which numbers it.
+    pub fn set_document_received(&self, input: DocumentInput) -> Result<ApplicationDto, AppError> {
+        let actor = self.acting()?;
+        let dto = {
+            let mut store = self.store();
+            let row = store.set_document_received(
+                &input.application_id,
+                &input.code,
+                input.received,
+                &actor,
+                Utc::now(),
+            )?;
+            application_dto(&store, &actor, row)?
+        };
+        self.sync_now();
+        Ok(dto)
+    }
+
     /// A supervisor settles the open conflicts of an application: keep the server's values,
     /// or take the values the other device sent.
     pub fn resolve_conflicts(&self, input: ResolveInput) -> Result<ApplicationDto, AppError> {
@@ -654,10 +673,22 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
         })
         .collect();
     let conflicts = open.iter().map(conflict_text).collect();
+    let documents = if a.kind == "permit" {
+        store
+            .checklist(&a.id)?
+            .into_iter()
+            .map(|c| ChecklistDto { code: c.code, name: c.name, received: c.received })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // A draft permit is submitted once its checklist is complete (the store refuses otherwise).
+    let documents_complete = documents.iter().all(|d: &ChecklistDto| d.received);
     let actions = Action::ALL
         .iter()
         .filter(|act| {
-            **act != Action::Submit && workflow::transition(a.status, **act, &actor.roles, "-").is_ok()
+            (**act != Action::Submit || documents_complete)
+                && workflow::transition(a.status, **act, &actor.roles, "-").is_ok()
         })
         .map(|act| act.as_str().to_string())
         .collect();
@@ -685,15 +716,6 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
     }
     .unwrap_or(&a.service_code)
     .to_string();
-    let documents = if a.kind == "permit" {
-        store
-            .checklist(&a.id)?
-            .into_iter()
-            .map(|c| ChecklistDto { code: c.code, name: c.name, received: c.received })
-            .collect()
-    } else {
-        Vec::new()
-    };
     let due_date = match permit_service {
         Some(s) => {
             let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
@@ -843,6 +865,37 @@ mod tests {
             saved.documents.iter().filter(|d| !d.received).map(|d| d.code.as_str()).collect();
         assert_eq!(missing, ["pengantar_rt", "pengantar_desa"]);
         assert_eq!(saved.due_date, None, "no clock before submission");
+    }
+
+    #[test]
+    fn draft_permit_is_submitted_once_its_documents_are_complete() {
+        let (_dir, loket) = configured();
+        let draft = loket.register_permit(permit("SKTM", &["ktp", "kk"])).unwrap();
+        assert!(!draft.actions.contains(&"submit".to_string()), "{:?}", draft.actions);
+        let submit = |id: &str| {
+            loket.decide(DecisionInput {
+                application_id: id.into(),
+                action: "submit".into(),
+                note: String::new(),
+            })
+        };
+        assert_eq!(submit(&draft.id).unwrap_err().code(), "documents_incomplete");
+        let mut now = draft.clone();
+        for code in ["pengantar_rt", "pengantar_desa"] {
+            now = loket
+                .set_document_received(DocumentInput {
+                    application_id: draft.id.clone(),
+                    code: code.into(),
+                    received: true,
+                })
+                .unwrap();
+        }
+        assert!(now.documents.iter().all(|d| d.received));
+        assert!(now.actions.contains(&"submit".to_string()), "{:?}", now.actions);
+        let submitted = submit(&draft.id).unwrap();
+        assert_eq!(submitted.status, "submitted");
+        assert!(submitted.registration_number.is_some());
+        assert!(submitted.due_date.is_some());
     }
 
     #[test]

@@ -376,6 +376,8 @@ fn transition(op: &Operation, ctx: &Context) -> Decision {
         Ok(to) => to,
         Err(e) => return rejected_on(app, workflow_code(&e), e.to_string()),
     };
+    // The first number the server saw stays: two devices that submitted one draft offline each
+    // numbered it, and a later step from the losing device still carries its own number.
     let registration_number =
         app.registration_number.clone().or_else(|| str_field(p, "registration_number").map(str::to_string));
     Decision::accepted(vec![
@@ -383,7 +385,7 @@ fn transition(op: &Operation, ctx: &Context) -> Decision {
             id: app.id.clone(),
             status: to.as_str().to_string(),
             version: app.version + 1,
-            registration_number,
+            registration_number: registration_number.clone(),
         },
         Write::Change {
             office: app.office_code.clone(),
@@ -396,6 +398,7 @@ fn transition(op: &Operation, ctx: &Context) -> Decision {
                 data["application_id"] = json!(app.id);
                 data["status"] = json!(to.as_str());
                 data["version"] = json!(app.version + 1);
+                data["registration_number"] = json!(registration_number);
                 data
             },
         },

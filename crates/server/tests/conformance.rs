@@ -43,6 +43,7 @@ conformance!(
     transitions_and_roles,
     edit_conflicts,
     users_sync_to_their_office,
+    one_number_per_draft,
     durability,
     concurrent_pushes,
     attachment_upload,

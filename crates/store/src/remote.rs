@@ -300,6 +300,15 @@ impl Store {
     }
 }
 
+/// The registration number of a stored application: `None` when there is no such application,
+/// `Some(None)` while it has no number.
+fn registration_number_of(tx: &Transaction<'_>, id: &str) -> Result<Option<Option<String>>, StoreError> {
+    Ok(tx
+        .prepare_cached("SELECT registration_number FROM application WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
 /// Apply one change; `false` when it was skipped.
 fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError> {
     let d = &c.data;
@@ -313,14 +322,17 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
                 return Ok(false);
             };
             let hlc = c.hlc.clone().unwrap_or_default();
-            let n = tx
-                .prepare_cached(
-                    "UPDATE application SET status = ?2, version = ?3, updated_hlc = ?4,
-                     registration_number = coalesce(registration_number, ?5) WHERE id = ?1",
-                )?
-                .execute(params![app_id, to, version, hlc, str_of(d, "registration_number")])?;
-            if n == 0 {
-                return Ok(false);
+            let Some(number_before) = registration_number_of(tx, app_id)? else { return Ok(false) };
+            // The server's number wins: two devices that submitted the same draft offline each
+            // numbered it; the server kept one (regression: seed 75 kept both).
+            let number = str_of(d, "registration_number").map(str::to_string).or(number_before.clone());
+            tx.prepare_cached(
+                "UPDATE application SET status = ?2, version = ?3, updated_hlc = ?4, registration_number = ?5
+                 WHERE id = ?1",
+            )?
+            .execute(params![app_id, to, version, hlc, number])?;
+            if number != number_before {
+                search::index(tx, app_id)?;
             }
             if let Some(event_id) = str_of(d, "event_id") {
                 tx.prepare_cached(
@@ -349,14 +361,15 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
             else {
                 return Ok(false);
             };
-            let n = tx
-                .prepare_cached(
-                    "UPDATE application SET status = ?2, version = ?3,
-                     registration_number = coalesce(registration_number, ?4) WHERE id = ?1",
-                )?
-                .execute(params![app_id, status, version, str_of(d, "registration_number")])?;
-            if n == 0 {
-                return Ok(false);
+            let Some(number_before) = registration_number_of(tx, app_id)? else { return Ok(false) };
+            // Authoritative, number included (none while the server holds a draft).
+            let number = str_of(d, "registration_number").map(str::to_string);
+            tx.prepare_cached(
+                "UPDATE application SET status = ?2, version = ?3, registration_number = ?4 WHERE id = ?1",
+            )?
+            .execute(params![app_id, status, version, number])?;
+            if number != number_before {
+                search::index(tx, app_id)?;
             }
             set_fields(tx, app_id, d.get("fields").and_then(Value::as_object), version, c.hlc.as_deref())
         }

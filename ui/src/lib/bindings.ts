@@ -16,6 +16,7 @@ export const commands = {
 	registerBansos: (input: BansosInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_bansos", { input })),
 	registerPermit: (input: PermitInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_permit", { input })),
 	registerHibah: (input: HibahInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_hibah", { input })),
+	setDocumentReceived: (input: DocumentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("set_document_received", { input })),
 	services: () => typedError<ServiceDto[], ErrorDto>(__TAURI_INVOKE("services")),
 	listApplications: () => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_applications")),
 	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
@@ -241,7 +242,10 @@ export type ConnectionDto_Serialize = {
 /**  A workflow step on an application. */
 export type DecisionInput = {
 	application_id: string,
-	/**  `start_review`, `approve`, `reject`, `return`, `resubmit`, `complete`, `cancel`. */
+	/**
+	 *  `submit` (a complete draft), `start_review`, `approve`, `reject`, `return`, `resubmit`,
+	 *  `complete`, `cancel`.
+	 */
 	action: string,
 	/**  Required to reject or return. */
 	note: string,
@@ -251,6 +255,13 @@ export type DecisionInput = {
 export type DocumentDto = {
 	code: string,
 	name: string,
+};
+
+/**  A document of a permit's checklist handed in (or taken back) at the counter. */
+export type DocumentInput = {
+	application_id: string,
+	code: string,
+	received: boolean,
 };
 
 /**  Enrolling this device with the provincial server. */

@@ -22,6 +22,7 @@ pub const CHECKS: &[&str] = &[
     "durability",
     "concurrent_pushes",
     "attachment_upload",
+    "one_number_per_draft",
 ];
 
 /// Run one named check.
@@ -37,6 +38,7 @@ pub async fn run(name: &str, s: &dyn Storage) {
         "durability" => durability(s).await,
         "concurrent_pushes" => concurrent_pushes(s).await,
         "attachment_upload" => attachment_upload(s).await,
+        "one_number_per_draft" => one_number_per_draft(s).await,
         other => panic!("unknown conformance check {other}"),
     }
 }
@@ -266,6 +268,45 @@ async fn transitions_and_roles(s: &dyn Storage) {
     let b = device(s, "36.01.02").await;
     let r = s.push(&b, &[transition_op(1, "x", "cancel", "approved", "kasi")], Utc::now()).await.unwrap();
     assert_eq!(r[0].code.as_deref(), Some("forbidden_office"));
+}
+
+/// Two devices submit one draft permit offline, each numbering it: the first number to reach
+/// the server stays, and every later event carries it — also a step taken on the device that
+/// lost, whose payload still has its own number (regression: fault-test seed 75).
+async fn one_number_per_draft(s: &dyn Storage) {
+    let (a, b) = (device(s, "36.01.01").await, device(s, "36.01.01").await);
+    user(s, "36.01.01", "ani", &["clerk"]).await;
+    user(s, "36.01.01", "kasi", &["supervisor"]).await;
+    let mut draft = register_op(1, "p", "36.01.01", "3601011205900001", "3601011501100003");
+    draft.payload["kind"] = json!("permit");
+    draft.payload["service_code"] = json!("SKTM");
+    draft.payload["status"] = json!("draft");
+    draft.payload["registration_number"] = json!(null);
+    let r = s.push(&a, &[draft], Utc::now()).await.unwrap();
+    assert_eq!(r[0].status, OpStatus::Accepted, "{:?}", r[0]);
+    let submit = |seq, number: &str| {
+        let mut op = transition_op(seq, "p", "submit", "draft", "ani");
+        op.payload["registration_number"] = json!(number);
+        op
+    };
+    let first = s.push(&a, &[submit(2, "360101-AAAA-000001")], Utc::now()).await.unwrap();
+    let second = s.push(&b, &[submit(1, "360101-BBBB-000001")], Utc::now()).await.unwrap();
+    assert_eq!(first[0].status, OpStatus::Accepted, "{:?}", first[0]);
+    assert_eq!((second[0].status, second[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
+    // Device B, not yet aware, starts the review with its own number in the payload.
+    let mut review = transition_op(2, "p", "start_review", "submitted", "kasi");
+    review.payload["registration_number"] = json!("360101-BBBB-000001");
+    assert_eq!(s.push(&b, &[review], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
+    let (changes, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    let numbers: Vec<_> = changes
+        .iter()
+        .filter(|c| c.kind == "event" || c.kind == "state")
+        .map(|c| c.data["registration_number"].as_str().unwrap_or("-").to_string())
+        .collect();
+    assert!(!numbers.is_empty());
+    assert!(numbers.iter().all(|n| n == "360101-AAAA-000001"), "numbers published: {numbers:?}");
+    let snap = s.office_snapshot("36.01.01").await.unwrap();
+    assert_eq!(snap.applications[0].registration_number.as_deref(), Some("360101-AAAA-000001"));
 }
 
 async fn edit_conflicts(s: &dyn Storage) {
