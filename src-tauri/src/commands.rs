@@ -92,6 +92,24 @@ pub async fn set_document_received(
 
 #[tauri::command]
 #[specta::specta]
+pub async fn golongan(core: State<'_, Core>) -> Result<GolonganDto, ErrorDto> {
+    call(core, |l| Ok(l.golongan())).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_staff(core: State<'_, Core>) -> Result<Vec<StaffDto>, ErrorDto> {
+    call(core, |l| l.list_staff()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_staff(core: State<'_, Core>, input: StaffInput) -> Result<StaffDto, ErrorDto> {
+    call(core, move |l| l.add_staff(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn services(core: State<'_, Core>) -> Result<Vec<ServiceDto>, ErrorDto> {
     call(core, |l| Ok(l.services())).await
 }

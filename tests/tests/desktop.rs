@@ -272,6 +272,18 @@ async fn supervisor_logs_in_offline_and_approves() -> Result<()> {
             snapshot.applications.iter().find(|a| a.registration_number.as_deref() == Some(number.as_str()));
         ensure!(on_server.is_some_and(|a| a.status == "approved"), "server holds {on_server:?}");
 
+        // The supervisor keeps the office's staff data: a NIP is checked, then the record saved.
+        app.click("#tab-staff").await?;
+        app.select("#staff-golongan", "III/d").await?;
+        app.fill("#staff-number", "198513152010011002").await?;
+        app.fill("#staff-name", "Ahmad Fauzi, S.Sos.").await?;
+        app.fill("#staff-jabatan", "Kepala Seksi Pelayanan").await?;
+        app.click("#staff-submit").await?;
+        app.find("#staff-employee_number-error").await?;
+        app.fill("#staff-number", "19850315 201001 1 002").await?;
+        app.click("#staff-submit").await?;
+        app.find_text("#staff-list tr[data-number=\"198503152010011002\"]", "Kepala Seksi Pelayanan").await?;
+
         app.click("#logout").await?;
         app.find("#login-username").await?;
         Ok(())
@@ -408,6 +420,16 @@ async fn hibah_for_an_organisation_with_a_warning_confirmed() -> Result<()> {
         app.screenshot("hibah-receipt").await?;
         app.click("#receipt-close").await?;
         app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Yayasan Nurul Huda").await?;
+
+        // The counter clerk sees the staff list but cannot change it.
+        app.click("#tab-staff").await?;
+        app.find("#staff-empty").await?;
+        app.select("#staff-golongan", "III/d").await?;
+        app.fill("#staff-number", "198503152010011002").await?;
+        app.fill("#staff-name", "Ahmad Fauzi").await?;
+        app.fill("#staff-jabatan", "Kepala Seksi Pelayanan").await?;
+        app.click("#staff-submit").await?;
+        app.find_text("#staff-error", "kasi, sekcam, camat, atau admin").await?;
 
         app.quit().await?;
         let store = loket_store::Store::open_in_dir(app.data_dir())?;

@@ -164,6 +164,42 @@ pub struct DocumentInput {
     pub received: bool,
 }
 
+/// A staff member (ASN record) of the office.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct StaffDto {
+    pub id: String,
+    /// `pns`, `pppk` or `non_asn`.
+    pub status: String,
+    /// NIP (PNS) or NI PPPK; none for non-ASN staff.
+    pub employee_number: Option<String>,
+    pub full_name: String,
+    /// Golongan/ruang (`III/d`) or PPPK golongan (`IX`).
+    pub golongan: Option<String>,
+    pub jabatan: String,
+    pub unit_code: String,
+    pub active: bool,
+}
+
+/// The golongan a staff member of each status may have, in rank order.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct GolonganDto {
+    pub pns: Vec<String>,
+    pub pppk: Vec<String>,
+}
+
+/// The staff form.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct StaffInput {
+    /// `pns`, `pppk` or `non_asn`.
+    pub status: String,
+    pub employee_number: String,
+    pub full_name: String,
+    pub golongan: String,
+    pub jabatan: String,
+    /// Kecamatan code of the unit; empty for the office's own kecamatan.
+    pub unit_code: String,
+}
+
 /// A stored application (permit or aid), as listed and printed.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct ApplicationDto {

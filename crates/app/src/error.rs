@@ -50,6 +50,11 @@ pub enum AppError {
     AttachmentType,
     #[error("Berkas belum diunggah oleh perangkat asalnya. Coba lagi nanti.")]
     AttachmentNotUploaded,
+    /// Staff data is kept by supervisors and admins.
+    #[error("Data pegawai hanya dapat diubah oleh kasi, sekcam, camat, atau admin.")]
+    StaffManagersOnly,
+    #[error("{0} sudah terdaftar.")]
+    Duplicate(String),
     /// A permit cannot be submitted before every required document was received.
     #[error("Berkas belum lengkap: {0}.")]
     DocumentsIncomplete(String),
@@ -81,6 +86,8 @@ impl AppError {
             Self::AttachmentType => "attachment_type",
             Self::AttachmentNotUploaded => "attachment_not_uploaded",
             Self::DocumentsIncomplete(_) => "documents_incomplete",
+            Self::StaffManagersOnly => "staff_managers_only",
+            Self::Duplicate(_) => "duplicate",
         }
     }
 }
@@ -97,6 +104,7 @@ impl From<loket_store::StoreError> for AppError {
             S::AttachmentTooLarge { .. } => Self::AttachmentTooLarge,
             S::AttachmentType => Self::AttachmentType,
             S::DocumentsIncomplete { missing } => Self::DocumentsIncomplete(missing.join(", ")),
+            S::Duplicate(what) => Self::Duplicate(what.to_string()),
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::Storage(other.to_string())

@@ -10,6 +10,7 @@ use loket_domain::issue::{FieldIssue, Severity};
 use loket_domain::permit::{self, PermitDetails, PermitDraft};
 use loket_domain::region::{catalogue, Level, Region};
 use loket_domain::service::{self, ServiceKind};
+use loket_domain::staff::{self, StaffDraft};
 use loket_domain::workflow::{self, Action, Role, Status};
 use loket_store::{Actor, Application, Store};
 
@@ -498,6 +499,47 @@ impl Loket {
         )
     }
 
+    /// Golongan/ruang of PNS and golongan of PPPK, for the staff form.
+    pub fn golongan(&self) -> GolonganDto {
+        GolonganDto {
+            pns: staff::PNS_GOLONGAN.iter().map(|g| g.to_string()).collect(),
+            pppk: staff::PPPK_GOLONGAN.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+
+    /// The office's staff, by name.
+    pub fn list_staff(&self) -> Result<Vec<StaffDto>, AppError> {
+        Ok(self.store().list_staff()?.into_iter().map(staff_dto).collect())
+    }
+
+    /// Add a staff member (ASN record): supervisors and admins only.
+    pub fn add_staff(&self, input: StaffInput) -> Result<StaffDto, AppError> {
+        let actor = self.acting()?;
+        if !actor.roles.iter().any(|r| matches!(r, Role::Supervisor | Role::Admin)) {
+            return Err(AppError::StaffManagersOnly);
+        }
+        let unit_code = match input.unit_code.trim() {
+            "" => self.store().office_kecamatan()?.ok_or(AppError::OfficeNotConfigured)?,
+            code => code.to_string(),
+        };
+        let draft = StaffDraft {
+            status: input.status,
+            employee_number: input.employee_number,
+            full_name: input.full_name,
+            golongan: input.golongan,
+            jabatan: input.jabatan,
+            unit_code,
+            active: true,
+        };
+        let valid = staff::validate_staff(&draft).map_err(|issues| AppError::Validation {
+            issues: issue_dtos(&issues),
+            needs_confirmation: false,
+        })?;
+        let row = self.store().add_staff(&valid, &actor, Utc::now())?;
+        self.sync_now();
+        Ok(staff_dto(row))
+    }
+
     /// What every registration shares after building its draft: refuse errors, ask for the
     /// warnings to be confirmed, save as the acting user, then index and sync soon.
     fn register<V>(
@@ -756,6 +798,19 @@ fn whole_rupiah(x: f64) -> i64 {
         x.min(i64::MAX as f64) as i64
     } else {
         -1
+    }
+}
+
+fn staff_dto(s: loket_store::StaffRow) -> StaffDto {
+    StaffDto {
+        id: s.id,
+        status: s.status,
+        employee_number: s.employee_number,
+        full_name: s.full_name,
+        golongan: s.golongan,
+        jabatan: s.jabatan,
+        unit_code: s.unit_code,
+        active: s.active,
     }
 }
 
@@ -1092,6 +1147,43 @@ mod tests {
             received_at: "2026-11-28T00:00:00Z".into(),
         };
         loket.store().apply_remote(&[change], 1, Utc::now()).unwrap();
+    }
+
+    #[test]
+    fn staff_are_kept_by_supervisors_with_checked_nip() {
+        let (_dir, loket) = configured();
+        let ahmad = StaffInput {
+            status: "pns".into(),
+            employee_number: "19850315 201001 1 002".into(),
+            full_name: "Ahmad Fauzi".into(),
+            golongan: "III/d".into(),
+            jabatan: "Kepala Seksi Pelayanan".into(),
+            unit_code: String::new(),
+        };
+        assert_eq!(loket.add_staff(ahmad.clone()).unwrap_err().code(), "staff_managers_only", "local clerk");
+        synced_user(&loket, "kasi", &["supervisor"], "rahasia-panjang");
+        loket.login(LoginInput { username: "kasi".into(), password: "rahasia-panjang".into() }).unwrap();
+        let saved = loket.add_staff(ahmad.clone()).unwrap();
+        assert_eq!(
+            (saved.employee_number.as_deref(), saved.unit_code.as_str(), saved.active),
+            (Some("198503152010011002"), "36.01.01", true)
+        );
+        assert_eq!(loket.add_staff(ahmad.clone()).unwrap_err().code(), "duplicate");
+        let cases = [
+            (StaffInput { employee_number: "198513152010011002".into(), ..ahmad.clone() }, "employee_number"),
+            (StaffInput { golongan: "IX".into(), ..ahmad.clone() }, "golongan"),
+            (StaffInput { status: "non_asn".into(), ..ahmad.clone() }, "employee_number"),
+            (StaffInput { jabatan: " ".into(), ..ahmad.clone() }, "jabatan"),
+        ];
+        for (input, field) in cases {
+            match loket.add_staff(input) {
+                Err(AppError::Validation { issues, .. }) => {
+                    assert!(issues.iter().any(|i| i.field == field), "{field}: {issues:?}")
+                }
+                other => panic!("{field}: expected a validation error, got {other:?}"),
+            }
+        }
+        assert_eq!(loket.list_staff().unwrap(), [saved]);
     }
 
     #[test]

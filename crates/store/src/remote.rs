@@ -300,6 +300,47 @@ impl Store {
     }
 }
 
+/// Insert or update a staff record from another device; `false` when skipped.
+fn staff_upsert(
+    tx: &Transaction<'_>,
+    f: &Value,
+    id: Option<&str>,
+    hlc: Option<&str>,
+) -> Result<bool, StoreError> {
+    let (Some(id), Some(status), Some(name), Some(jabatan), Some(unit)) =
+        (id, str_of(f, "status"), str_of(f, "full_name"), str_of(f, "jabatan"), str_of(f, "unit_code"))
+    else {
+        return Ok(false);
+    };
+    let n = match tx
+        .prepare_cached(
+            "INSERT INTO staff (id, status, employee_number, full_name, golongan, jabatan, unit_code, active, updated_hlc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (id) DO UPDATE SET status = excluded.status, employee_number = excluded.employee_number,
+                 full_name = excluded.full_name, golongan = excluded.golongan, jabatan = excluded.jabatan,
+                 unit_code = excluded.unit_code, active = excluded.active, updated_hlc = excluded.updated_hlc,
+                 version = staff.version + 1
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            id,
+            status,
+            str_of(f, "employee_number"),
+            name,
+            str_of(f, "golongan"),
+            jabatan,
+            unit,
+            f.get("active").and_then(Value::as_bool).unwrap_or(true),
+            hlc.unwrap_or_default()
+        ]) {
+        Ok(n) => n,
+        // An update giving a record a number another record holds: that statement only fails.
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => 0,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(n > 0)
+}
+
 /// The registration number of a stored application: `None` when there is no such application,
 /// `Some(None)` while it has no number.
 fn registration_number_of(tx: &Transaction<'_>, id: &str) -> Result<Option<Option<String>>, StoreError> {
@@ -471,6 +512,14 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
                 .execute(params![app, code, received])?;
                 Ok(true)
             }
+            // Staff records kept by another device of the office. The server forwards them in
+            // its order; the last update to arrive wins. A second record with a NIP/NI PPPK the
+            // device already holds is skipped (and logged), never blocks the page.
+            (Some("staff.create"), Some(p)) => staff_upsert(tx, p, str_of(p, "id"), c.hlc.as_deref()),
+            (Some("staff.update"), Some(p)) => match p.get("fields") {
+                Some(fields) => staff_upsert(tx, fields, str_of(p, "id"), c.hlc.as_deref()),
+                None => Ok(false),
+            },
             // An attachment registered on another device: metadata now, content on demand.
             (Some("application.attach"), Some(p)) => {
                 let (Some(app), Some(sha)) = (str_of(p, "application_id"), str_of(p, "sha256")) else {

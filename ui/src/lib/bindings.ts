@@ -17,6 +17,9 @@ export const commands = {
 	registerPermit: (input: PermitInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_permit", { input })),
 	registerHibah: (input: HibahInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("register_hibah", { input })),
 	setDocumentReceived: (input: DocumentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("set_document_received", { input })),
+	golongan: () => typedError<GolonganDto, ErrorDto>(__TAURI_INVOKE("golongan")),
+	listStaff: () => typedError<StaffDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_staff")),
+	addStaff: (input: StaffInput) => typedError<StaffDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_staff", { input })),
 	services: () => typedError<ServiceDto[], ErrorDto>(__TAURI_INVOKE("services")),
 	listApplications: () => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_applications")),
 	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
@@ -286,6 +289,12 @@ export type FieldIssueDto = {
 	severity: SeverityDto,
 };
 
+/**  The golongan a staff member of each status may have, in rank order. */
+export type GolonganDto = {
+	pns: string[],
+	pppk: string[],
+};
+
 /**  The hibah (grant to an organisation) form as submitted by the UI. */
 export type HibahInput = {
 	organization_name: string,
@@ -434,6 +443,51 @@ export type SessionDto_Serialize = {
 
 /**  Severity of a field issue. */
 export type SeverityDto = "error" | "warning";
+
+/**  A staff member (ASN record) of the office. */
+export type StaffDto = StaffDto_Serialize | StaffDto_Deserialize;
+
+/**  A staff member (ASN record) of the office. */
+export type StaffDto_Deserialize = {
+	id: string,
+	/**  `pns`, `pppk` or `non_asn`. */
+	status: string,
+	/**  NIP (PNS) or NI PPPK; none for non-ASN staff. */
+	employee_number?: string | null,
+	full_name: string,
+	/**  Golongan/ruang (`III/d`) or PPPK golongan (`IX`). */
+	golongan?: string | null,
+	jabatan: string,
+	unit_code: string,
+	active: boolean,
+};
+
+/**  A staff member (ASN record) of the office. */
+export type StaffDto_Serialize = {
+	id: string,
+	/**  `pns`, `pppk` or `non_asn`. */
+	status: string,
+	/**  NIP (PNS) or NI PPPK; none for non-ASN staff. */
+	employee_number: string | null,
+	full_name: string,
+	/**  Golongan/ruang (`III/d`) or PPPK golongan (`IX`). */
+	golongan: string | null,
+	jabatan: string,
+	unit_code: string,
+	active: boolean,
+};
+
+/**  The staff form. */
+export type StaffInput = {
+	/**  `pns`, `pppk` or `non_asn`. */
+	status: string,
+	employee_number: string,
+	full_name: string,
+	golongan: string,
+	jabatan: string,
+	/**  Kecamatan code of the unit; empty for the office's own kecamatan. */
+	unit_code: string,
+};
 
 /**  What the background sync is doing, for the status bar. */
 export type SyncStatusDto = SyncStatusDto_Serialize | SyncStatusDto_Deserialize;
