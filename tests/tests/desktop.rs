@@ -374,7 +374,12 @@ async fn permit_is_drafted_until_its_documents_are_complete_then_submitted() -> 
         app.find_text("#receipt-fee", "Gratis").await?;
         app.find("#receipt-due").await?;
         app.click("#receipt-close").await?;
-        app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Budi Santoso").await?;
+        let row = app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Budi Santoso").await?;
+        ensure!(
+            row.text().await?.contains("Selesai paling lambat"),
+            "due date in the list: {:?}",
+            row.text().await?
+        );
 
         app.quit().await?;
         let store = loket_store::Store::open_in_dir(app.data_dir())?;
