@@ -139,6 +139,19 @@ impl App {
         }
     }
 
+    /// Wait until no element matches `css` (e.g. a row that a change removes).
+    pub async fn gone(&self, css: &str) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !self.client().find_all(Locator::Css(css)).await?.is_empty() {
+            if tokio::time::Instant::now() > deadline {
+                bail!("{css} still there after {WAIT:?}");
+            }
+            // Polling the DOM for a condition with a deadline; not a fixed sleep.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
     /// Type into an input.
     pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
         let el = self.find(css).await?;

@@ -351,7 +351,10 @@ async fn permit_is_drafted_until_its_documents_are_complete_then_submitted() -> 
 
         // The missing documents arrive: ticked in the list, then the draft is submitted.
         for doc in ["bukti_tanah", "denah", "pengantar_desa"] {
-            app.click(&format!(".receive-doc input[data-code=\"{doc}\"]")).await?;
+            let tick = format!(".receive-doc input[data-code=\"{doc}\"]");
+            app.click(&tick).await?;
+            // Received: it leaves the list of missing documents before the next is ticked.
+            app.gone(&tick).await?;
         }
         app.click("button[data-action=\"submit\"]").await?;
         let row = app.find_text("tr[data-registration^=\"360101-\"]", "Siti Aminah").await?;

@@ -163,41 +163,29 @@ impl Loket {
     /// Take a workflow step (review, approve, reject, return, ...) as the logged-in user.
     pub fn decide(&self, input: DecisionInput) -> Result<ApplicationDto, AppError> {
         let action = Action::parse(&input.action).ok_or(AppError::NotFound)?;
-        let actor = self.acting()?;
-        let dto = {
-            let mut store = self.store();
-            let row = store.transition(&input.application_id, action, &input.note, &actor, Utc::now())?;
-            application_dto(&store, &actor, row)?
-        };
-        self.sync_now();
-        Ok(dto)
+        self.change(|store, actor| {
+            Ok(store.transition(&input.application_id, action, &input.note, actor, Utc::now())?)
+        })
     }
 
     /// Tick (or untick) a document of a permit's checklist; a draft whose checklist is complete
     /// offers `submit`, which numbers it.
     pub fn set_document_received(&self, input: DocumentInput) -> Result<ApplicationDto, AppError> {
-        let actor = self.acting()?;
-        let dto = {
-            let mut store = self.store();
-            let row = store.set_document_received(
+        self.change(|store, actor| {
+            Ok(store.set_document_received(
                 &input.application_id,
                 &input.code,
                 input.received,
-                &actor,
+                actor,
                 Utc::now(),
-            )?;
-            application_dto(&store, &actor, row)?
-        };
-        self.sync_now();
-        Ok(dto)
+            )?)
+        })
     }
 
     /// A supervisor settles the open conflicts of an application: keep the server's values,
     /// or take the values the other device sent.
     pub fn resolve_conflicts(&self, input: ResolveInput) -> Result<ApplicationDto, AppError> {
-        let actor = self.acting()?;
-        let dto = {
-            let mut store = self.store();
+        self.change(|store, actor| {
             let open = store.open_conflicts_of(&input.application_id)?;
             let ids: Vec<String> = open.iter().filter_map(|c| c.op_id.clone()).collect();
             let mut fields = serde_json::Map::new();
@@ -208,12 +196,9 @@ impl Loket {
                     }
                 }
             }
-            store.resolve_conflicts(&input.application_id, &ids, &fields, &actor, Utc::now())?;
-            let row = store.application(&input.application_id)?;
-            application_dto(&store, &actor, row)?
-        };
-        self.sync_now();
-        Ok(dto)
+            store.resolve_conflicts(&input.application_id, &ids, &fields, actor, Utc::now())?;
+            Ok(store.application(&input.application_id)?)
+        })
     }
 
     /// Attach a scanned document to an application (kept content-addressed on this device and
@@ -223,22 +208,17 @@ impl Loket {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(input.content_base64.trim())
             .map_err(|_| AppError::AttachmentType)?;
-        let actor = self.acting()?;
-        let dto = {
-            let mut store = self.store();
+        self.change(|store, actor| {
             store.add_attachment(
                 &input.application_id,
                 &bytes,
                 &input.file_name,
                 &input.document_code,
-                &actor,
+                actor,
                 Utc::now(),
             )?;
-            let row = store.application(&input.application_id)?;
-            application_dto(&store, &actor, row)?
-        };
-        self.sync_now();
-        Ok(dto)
+            Ok(store.application(&input.application_id)?)
+        })
     }
 
     /// The content of an attachment; one registered on another device of the office is fetched
@@ -559,15 +539,25 @@ impl Loket {
                 needs_confirmation: true,
             });
         }
-        let actor = self.acting()?;
-        let dto = {
-            let mut store = self.store();
-            let row = save(&mut store, &valid, &actor)?;
-            application_dto(&store, &actor, row)?
-        };
+        let dto = self.change(|store, actor| Ok(save(store, &valid, actor)?))?;
         if let Some(indexer) = &self.indexer {
             indexer.poke();
         }
+        Ok(dto)
+    }
+
+    /// Change one application as the acting user, in one hold of the store; returns it as the
+    /// UI shows it and wakes the background sync.
+    fn change(
+        &self,
+        f: impl FnOnce(&mut Store, &Actor) -> Result<Application, AppError>,
+    ) -> Result<ApplicationDto, AppError> {
+        let actor = self.acting()?;
+        let dto = {
+            let mut store = self.store();
+            let row = f(&mut store, &actor)?;
+            application_dto(&store, &actor, row)?
+        };
         self.sync_now();
         Ok(dto)
     }
@@ -759,11 +749,12 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
     .unwrap_or(&a.service_code)
     .to_string();
     let due_date = match permit_service {
-        Some(s) => {
+        // Only a running clock has a due date: no workflow history to read otherwise.
+        Some(s) if a.status.sla_running() => {
             let today = (Utc::now() + chrono::Duration::hours(7)).date_naive();
             store.application_sla(&a.id, s.sla_days, today)?.due_date.map(|d| d.to_string())
         }
-        None => None,
+        _ => None,
     };
     Ok(ApplicationDto {
         village_label: village_label(&a.village_code),

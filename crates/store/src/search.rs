@@ -47,13 +47,18 @@ pub(crate) fn index(tx: &Transaction<'_>, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The rowids still to index: `(indexed through, newest)`; nothing to do when equal.
+fn pending_range(conn: &Connection) -> Result<(i64, i64), StoreError> {
+    let newest: i64 = conn
+        .prepare_cached("SELECT coalesce(max(rowid), 0) FROM application")?
+        .query_row([], |r| r.get(0))?;
+    Ok((indexed_through(conn)?, newest))
+}
+
 /// Index every application inserted since the last catch-up, inside the caller's transaction.
 /// Returns how many rows were indexed.
 pub(crate) fn catch_up(conn: &Connection) -> Result<usize, StoreError> {
-    let from = indexed_through(conn)?;
-    let to: i64 = conn
-        .prepare_cached("SELECT coalesce(max(rowid), 0) FROM application")?
-        .query_row([], |r| r.get(0))?;
+    let (from, to) = pending_range(conn)?;
     if to <= from {
         return Ok(0);
     }
@@ -117,14 +122,8 @@ impl Store {
     /// an fsync of its own: the index is derived data, and its watermark commits with it, so a
     /// crash at worst leaves rows for the next catch-up. Returns how many rows were indexed.
     pub fn catch_up_search_index(&self) -> Result<usize, StoreError> {
-        let behind: bool = self
-            .conn
-            .prepare_cached(
-                "SELECT coalesce(max(rowid), 0) > coalesce((SELECT CAST(value AS INTEGER) FROM setting
-                 WHERE key = 'search.indexed_rowid'), 0) FROM application",
-            )?
-            .query_row([], |r| r.get(0))?;
-        if !behind {
+        let (from, to) = pending_range(&self.conn)?;
+        if to <= from {
             return Ok(0);
         }
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
