@@ -9,7 +9,9 @@
 //! 4. in the same run, the raw bulk insert of the same records into the same backend: one
 //!    SQLite transaction, or PostgreSQL `COPY` — the reference for the push and pull times —
 //!    and the "floor": the rows the server keeps for them (application, change log, op log)
-//!    bulk-inserted with the real schema, which no sync of this design can beat;
+//!    bulk-inserted with the real schema, which no sync of this design can beat — and the
+//!    "one-row minimum" no design that keeps the sync guarantees can beat (one row per record
+//!    with only the indexes the guarantees need);
 //! 5. bytes on the wire per record, against the records' raw JSON;
 //! 6. resident memory before and at the peak of the sync (process-wide: server included).
 
@@ -288,6 +290,12 @@ async fn main() {
         }
     };
 
+    // 6. The floor of any design that keeps the sync guarantees: one row per record holding its
+    //    data, and only the indexes the guarantees need — its operation id (an idempotent
+    //    re-send), (office, sequence) (office-scoped pulls in commit order) and the two
+    //    duplicate-aid keys (NIK or KK within programme and period). No reads, no checks.
+    let minimum = minimum_floor(&pg, dir.path(), &rows).await;
+
     println!(
         "push {n} (empty server)        {}  = {:.2}x raw",
         rate(n.into(), push),
@@ -303,6 +311,11 @@ async fn main() {
         "server rows bulk insert (floor) {}  = {:.2}x raw (application + change log + op log, real schema)",
         rate(n.into(), floor),
         floor.as_secs_f64() / raw.as_secs_f64()
+    );
+    println!(
+        "one-row minimum (any design)    {}  = {:.2}x raw (record + op id, office order, NIK and KK keys)",
+        rate(n.into(), minimum),
+        minimum.as_secs_f64() / raw.as_secs_f64()
     );
     println!(
         "steady state, 1,000 + 1,000 edits synced: {steady:.2?} (A pushes {steady_a:.2?}, B pushes and pulls {steady_b:.2?}, A pulls {:.2?})",
@@ -325,6 +338,7 @@ async fn main() {
     drop(storage);
     if let Some((client, db, _)) = pg {
         let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
+        let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db}_min WITH (FORCE)")).await;
         if let Some(floor) = floor_db {
             let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {floor} WITH (FORCE)")).await;
         }
@@ -430,4 +444,79 @@ async fn floor_copy(client: &tokio_postgres::Client, rows: &[StoredRow]) {
         sink.finish().await.unwrap();
     }
     client.batch_execute("COMMIT").await.unwrap();
+}
+
+/// The one table of the minimal design (see step 6 of `main`), in SQL both backends accept.
+const MINIMUM_SCHEMA: &str = "CREATE TABLE record (
+        seq BIGINT PRIMARY KEY, office_code TEXT NOT NULL, op_id TEXT NOT NULL UNIQUE,
+        nik TEXT, kk TEXT, programme TEXT NOT NULL, period TEXT, data TEXT NOT NULL);
+    CREATE INDEX record_office ON record (office_code, seq);
+    CREATE INDEX record_nik ON record (nik, programme, period);
+    CREATE INDEX record_kk ON record (kk, programme, period);";
+
+/// Bulk-insert the records into the minimal design's table: one SQLite transaction, or `COPY`
+/// into a fresh PostgreSQL database. Timed from an empty schema.
+async fn minimum_floor(
+    pg: &Option<(tokio_postgres::Client, String, String)>,
+    dir: &std::path::Path,
+    rows: &[StoredRow],
+) -> Duration {
+    match pg {
+        Some((admin_client, db, url)) => {
+            use futures::SinkExt;
+            let name = format!("{db}_min");
+            admin_client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let min_url = format!("{}/{name}", url.rsplit_once('/').unwrap().0);
+            let (client, conn) = tokio_postgres::connect(&min_url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(conn);
+            client.batch_execute(MINIMUM_SCHEMA).await.unwrap();
+            let t = Instant::now();
+            let sink = client
+                .copy_in("COPY record (seq, office_code, op_id, nik, kk, programme, period, data) FROM STDIN")
+                .await
+                .unwrap();
+            futures::pin_mut!(sink);
+            let mut buf = Vec::new();
+            for r in rows {
+                buf.extend_from_slice(
+                    format!(
+                        "{}\t36.01.01\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                        r.seq,
+                        r.op_id,
+                        opt(&r.nik),
+                        opt(&r.kk),
+                        esc(&r.service),
+                        opt(&r.period),
+                        esc(&r.data)
+                    )
+                    .as_bytes(),
+                );
+            }
+            sink.send(bytes::Bytes::from(buf)).await.unwrap();
+            sink.finish().await.unwrap();
+            t.elapsed()
+        }
+        None => {
+            let mut c = rusqlite::Connection::open(dir.join("minimum.sqlite3")).unwrap();
+            c.pragma_update(None, "journal_mode", "WAL").unwrap();
+            c.pragma_update(None, "synchronous", "FULL").unwrap();
+            c.execute_batch(MINIMUM_SCHEMA).unwrap();
+            let t = Instant::now();
+            let tx = c.transaction().unwrap();
+            {
+                let mut stmt = tx
+                    .prepare(
+                        "INSERT INTO record (seq, office_code, op_id, nik, kk, programme, period, data)
+                         VALUES (?1, '36.01.01', ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )
+                    .unwrap();
+                for r in rows {
+                    stmt.execute(rusqlite::params![r.seq, r.op_id, r.nik, r.kk, r.service, r.period, r.data])
+                        .unwrap();
+                }
+            }
+            tx.commit().unwrap();
+            t.elapsed()
+        }
+    }
 }

@@ -75,9 +75,11 @@ pub struct LoginResponse {
     pub roles: Vec<String>,
 }
 
-/// One outbox operation.
+/// One outbox operation. `P` is how the payload is held: a parsed [`Value`] (the server, which
+/// decides on it), or the device's stored JSON text passed through unparsed
+/// ([`RawPayload`]); both are the same JSON on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Operation {
+pub struct Operation<P = Value> {
     /// UUIDv7.
     pub op_id: String,
     /// Per-device sequence, from 1, without gaps.
@@ -86,7 +88,7 @@ pub struct Operation {
     pub entity_id: String,
     /// `application.register`, `application.transition`, `application.edit`, ...
     pub op: String,
-    pub payload: Value,
+    pub payload: P,
     /// For edits: the version the edit was made on.
     #[serde(default)]
     pub base_version: Option<i64>,
@@ -94,9 +96,28 @@ pub struct Operation {
     pub hlc: String,
 }
 
+impl<P> Operation<P> {
+    /// The same operation with another payload.
+    pub fn with_payload<Q>(self, payload: Q) -> Operation<Q> {
+        Operation {
+            op_id: self.op_id,
+            seq: self.seq,
+            entity: self.entity,
+            entity_id: self.entity_id,
+            op: self.op,
+            payload,
+            base_version: self.base_version,
+            hlc: self.hlc,
+        }
+    }
+}
+
+/// A payload kept as the JSON text it was stored as (checked to be JSON, never re-encoded).
+pub type RawPayload = Box<serde_json::value::RawValue>;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PushRequest {
-    pub ops: Vec<Operation>,
+pub struct PushRequest<P = Value> {
+    pub ops: Vec<Operation<P>>,
     /// Operations still pending on the device (reported for IT's device list).
     #[serde(default)]
     pub pending: i64,
@@ -136,13 +157,15 @@ pub struct PushResponse {
 
 /// One change the office must apply, in server order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeRecord {
+pub struct ChangeRecord<D = Value> {
     /// Monotonic across the server; the pull checkpoint.
     pub server_seq: i64,
     /// `application`, `event`, `edit`, `flag`, `conflict`, `user`, ...
     pub kind: String,
     pub entity_id: String,
-    pub data: Value,
+    /// Parsed on the device; the server sends what it stored without re-encoding it
+    /// ([`RawPayload`]).
+    pub data: D,
     /// The originating device's HLC, if the change came from a device.
     #[serde(default)]
     pub hlc: Option<String>,
@@ -151,8 +174,8 @@ pub struct ChangeRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PullResponse {
-    pub changes: Vec<ChangeRecord>,
+pub struct PullResponse<D = Value> {
+    pub changes: Vec<ChangeRecord<D>>,
     /// The checkpoint to pull after next time.
     pub next: i64,
     pub has_more: bool,
@@ -197,5 +220,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(op.base_version, None);
+    }
+
+    #[test]
+    fn a_raw_payload_is_the_same_json_on_the_wire() {
+        let parsed: Operation = serde_json::from_str(
+            r#"{"op_id":"a","seq":1,"entity":"application","entity_id":"b","op":"application.register","payload":{"z":1,"a":[true,null]},"hlc":"h"}"#,
+        )
+        .unwrap();
+        let raw: Operation<RawPayload> = parsed.clone().with_payload(
+            serde_json::value::RawValue::from_string(r#"{"z":1,"a":[true,null]}"#.into()).unwrap(),
+        );
+        let back: Operation = serde_json::from_str(&serde_json::to_string(&raw).unwrap()).unwrap();
+        assert_eq!(back, parsed);
     }
 }

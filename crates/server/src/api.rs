@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use loket_protocol::{
     EnrollRequest, EnrollResponse, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse,
-    Readiness, MAX_PULL_LIMIT, MAX_PUSH_OPS, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER,
+    RawPayload, Readiness, MAX_PULL_LIMIT, MAX_PUSH_OPS, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER,
 };
 use serde::Deserialize;
 use tower_http::trace::TraceLayer;
@@ -240,7 +240,7 @@ async fn push(
             format!("at most {MAX_PUSH_OPS} operations per push"),
         ));
     }
-    let results = s.storage.push(&device, &body.ops, Utc::now()).await?;
+    let results = s.storage.push(&device, body.ops, Utc::now()).await?;
     s.storage.report_device(&device.id, &body.app_version, body.pending, Utc::now()).await?;
     Ok(Json(PushResponse { results, server_time: Utc::now().to_rfc3339() }))
 }
@@ -257,7 +257,7 @@ async fn pull(
     Path(office): Path<String>,
     headers: HeaderMap,
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Json<PullResponse<RawPayload>>, ApiError> {
     let device = authenticate(&s, &headers).await?;
     if device.office_code != office {
         return Err(ApiError::forbidden("a device may only read its own office"));

@@ -80,10 +80,16 @@ fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
 impl Store {
     /// The oldest pending operations, up to `limit`.
     pub fn pending_ops(&self, limit: u32) -> Result<Vec<OutboxOp>, StoreError> {
+        self.pending_ops_after(0, limit)
+    }
+
+    /// Up to `limit` pending operations after sequence `after`, in order (the next batch while
+    /// the previous one is still with the server).
+    pub fn pending_ops_after(&self, after: i64, limit: u32) -> Result<Vec<OutboxOp>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND seq > ?2 ORDER BY seq LIMIT ?1"
         ))?;
-        let rows = stmt.query_map([limit], outbox_row)?;
+        let rows = stmt.query_map(rusqlite::params![limit, after], outbox_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -11,7 +11,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
-use loket_protocol::{OpStatus, Operation};
+use loket_protocol::{OpStatus, Operation, RawPayload};
 use loket_store::{OutboxOp, RemoteChange, SettledState, Settlement, Store, StoreError};
 
 use crate::{Client, Credential, SyncError};
@@ -79,8 +79,11 @@ pub struct Engine {
     pub upload_chunk: usize,
 }
 
-fn wire_op(op: &OutboxOp) -> Result<Operation, String> {
-    let payload = serde_json::from_str(&op.payload).map_err(|e| format!("payload is not JSON: {e}"))?;
+/// An outbox operation as sent: its stored payload goes out as it is, after a check that it is
+/// JSON (a malformed one is quarantined instead of refusing the whole batch).
+fn wire_op(op: &OutboxOp) -> Result<Operation<RawPayload>, String> {
+    let payload = serde_json::value::RawValue::from_string(op.payload.clone())
+        .map_err(|e| format!("payload is not JSON: {e}"))?;
     Ok(Operation {
         op_id: op.op_id.clone(),
         seq: op.seq,
@@ -91,6 +94,24 @@ fn wire_op(op: &OutboxOp) -> Result<Operation, String> {
         base_version: op.base_version,
         hlc: op.hlc.clone(),
     })
+}
+
+/// One batch read from the outbox and encoded, ready to send.
+#[derive(Debug, Default)]
+struct Prepared {
+    /// Outbox operations read (sent or quarantined).
+    count: usize,
+    last_seq: i64,
+    ops: Vec<Operation<RawPayload>>,
+    /// The encoded push of all of `ops`.
+    body: Option<Vec<u8>>,
+    /// Operations that could not even be encoded.
+    quarantined: Vec<Settlement>,
+}
+
+/// Wait for verdicts being stored.
+async fn join_settle(task: tokio::task::JoinHandle<Result<(), SyncError>>) -> Result<(), SyncError> {
+    task.await.map_err(|e| SyncError::Protocol(format!("store task: {e}")))?
 }
 
 fn offset_ms(server_time: &str, local: DateTime<Utc>) -> Option<i64> {
@@ -178,31 +199,79 @@ impl Engine {
     }
 
     /// Push every pending operation (the first half of [`Engine::run`]).
+    ///
+    /// Pipelined: while one batch is with the server, the next is read from the outbox and
+    /// encoded, and the verdicts of the previous one are being stored. Batches still go out one
+    /// at a time, in sequence order (the server applies a device's operations in that order).
     pub async fn push_all(
         &self,
         store: &SharedStore,
         report: &mut RunReport,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), SyncError> {
-        let batch = self.push_batch;
         // Counted once, then decremented: counting every batch re-reads the whole queue
         // (quadratic in a long offline backlog).
         let mut pending = with_store(store, |s| s.pending_count()).await?;
-        loop {
-            let ops = with_store(store, move |s| s.pending_ops(batch)).await?;
-            if ops.is_empty() {
-                return Ok(());
+        let mut next = self.prepare(store, 0, pending);
+        let mut settling: Option<tokio::task::JoinHandle<Result<(), SyncError>>> = None;
+        let result = loop {
+            let batch = match next.await {
+                Ok(Ok(b)) => b,
+                Ok(Err(e)) => break Err(e),
+                Err(e) => break Err(SyncError::Protocol(format!("store task: {e}"))),
+            };
+            if batch.count == 0 {
+                break Ok(());
             }
-            pending = pending.max(ops.len() as i64);
-            let mut settled = Vec::with_capacity(ops.len());
-            let mut wire = Vec::with_capacity(ops.len());
+            pending = pending.max(batch.count as i64);
+            next = self.prepare(store, batch.last_seq, pending - batch.count as i64);
+            let mut settled = batch.quarantined;
+            report.quarantined += settled.len() as u64;
+            let sent = self.send(batch.ops, batch.body, pending, report, &mut settled).await;
+            // Verdicts are stored in order: the previous batch's first.
+            if let Some(previous) = settling.take() {
+                join_settle(previous).await?;
+            }
+            let n = settled.len() as i64;
+            if !settled.is_empty() {
+                let store = store.clone();
+                settling = Some(tokio::task::spawn_blocking(move || {
+                    lock(&store).settle_ops(&settled).map_err(SyncError::from)
+                }));
+            }
+            if let Err(e) = sent {
+                break Err(e);
+            }
+            pending = (pending - n).max(0);
+            progress(Progress { pushed: report.pushed, pending, pulled: report.pulled });
+        };
+        if let Some(last) = settling.take() {
+            join_settle(last).await?;
+        }
+        result
+    }
+
+    /// Read and encode the batch after outbox sequence `after`, off the async threads.
+    fn prepare(
+        &self,
+        store: &SharedStore,
+        after: i64,
+        pending: i64,
+    ) -> tokio::task::JoinHandle<Result<Prepared, SyncError>> {
+        let (store, limit, version) = (store.clone(), self.push_batch, self.app_version.clone());
+        tokio::task::spawn_blocking(move || {
+            let ops = lock(&store).pending_ops_after(after, limit)?;
+            let mut batch = Prepared {
+                count: ops.len(),
+                last_seq: ops.last().map_or(after, |o| o.seq),
+                ..Prepared::default()
+            };
             for op in &ops {
                 match wire_op(op) {
-                    Ok(w) => wire.push(w),
+                    Ok(w) => batch.ops.push(w),
                     Err(e) => {
                         tracing::warn!(seq = op.seq, "quarantined a malformed outbox operation");
-                        report.quarantined += 1;
-                        settled.push(Settlement {
+                        batch.quarantined.push(Settlement {
                             seq: op.seq,
                             state: SettledState::Quarantined,
                             error: Some(format!("malformed: {e}")),
@@ -210,77 +279,86 @@ impl Engine {
                     }
                 }
             }
-            // Split refused batches until the refused operation is alone.
-            let mut queue: std::collections::VecDeque<Vec<Operation>> = [wire].into();
-            while let Some(part) = queue.pop_front() {
-                if part.is_empty() {
-                    continue;
-                }
-                let sent = part.len() as u64;
-                match self.client.push(&self.cred, part.clone(), pending, &self.app_version).await {
-                    Ok(resp) => {
-                        report.clock_offset_ms = offset_ms(&resp.server_time, Utc::now());
-                        let by_id: std::collections::HashMap<&str, _> =
-                            resp.results.iter().map(|r| (r.op_id.as_str(), r)).collect();
-                        for op in &part {
-                            let Some(r) = by_id.get(op.op_id.as_str()) else {
-                                return Err(SyncError::Protocol(format!(
-                                    "no verdict for operation {}",
-                                    op.seq
-                                )));
-                            };
-                            let reason = r.code.as_ref().map(|c| match &r.message {
-                                Some(m) => format!("{c}: {m}"),
-                                None => c.clone(),
-                            });
-                            let state = match r.status {
-                                OpStatus::Accepted => {
-                                    report.accepted += 1;
-                                    SettledState::Acked
-                                }
-                                OpStatus::Conflict => {
-                                    report.conflicts += 1;
-                                    SettledState::Acked
-                                }
-                                OpStatus::Rejected => {
-                                    report.rejected += 1;
-                                    SettledState::Rejected
-                                }
-                            };
-                            settled.push(Settlement { seq: op.seq, state, error: reason });
-                        }
-                        report.pushed += sent;
-                    }
-                    Err(SyncError::Refused { status: 400 | 413 | 422, code, message }) => {
-                        if part.len() > 1 {
-                            let mut left = part;
-                            let right = left.split_off(left.len() / 2);
-                            queue.push_front(right);
-                            queue.push_front(left);
-                        } else {
-                            tracing::warn!(seq = part[0].seq, %code, "quarantined an operation the server refused");
-                            report.quarantined += 1;
-                            settled.push(Settlement {
-                                seq: part[0].seq,
-                                state: SettledState::Quarantined,
-                                error: Some(format!("{code}: {message}")),
-                            });
-                        }
-                    }
-                    Err(e) => {
-                        // Keep what was settled so far; the rest stays pending.
-                        if !settled.is_empty() {
-                            with_store(store, move |s| s.settle_ops(&settled)).await?;
-                        }
-                        return Err(e);
-                    }
-                }
+            if !batch.ops.is_empty() {
+                batch.body = Some(crate::encode_push(batch.ops.clone(), pending.max(0), &version)?);
             }
-            let n = settled.len() as i64;
-            with_store(store, move |s| s.settle_ops(&settled)).await?;
-            pending = (pending - n).max(0);
-            progress(Progress { pushed: report.pushed, pending, pulled: report.pulled });
+            Ok(batch)
+        })
+    }
+
+    /// Send one prepared batch; verdicts go to `settled`. A batch the server refuses as a whole
+    /// is split in halves until the refused operation is alone, which is quarantined.
+    async fn send(
+        &self,
+        ops: Vec<Operation<RawPayload>>,
+        body: Option<Vec<u8>>,
+        pending: i64,
+        report: &mut RunReport,
+        settled: &mut Vec<Settlement>,
+    ) -> Result<(), SyncError> {
+        let mut body = body;
+        let mut queue: std::collections::VecDeque<Vec<Operation<RawPayload>>> = [ops].into();
+        while let Some(part) = queue.pop_front() {
+            if part.is_empty() {
+                continue;
+            }
+            let sent = part.len() as u64;
+            let answer = match body.take() {
+                Some(encoded) => self.client.push_encoded(&self.cred, encoded).await,
+                None => self.client.push(&self.cred, part.clone(), pending, &self.app_version).await,
+            };
+            match answer {
+                Ok(resp) => {
+                    report.clock_offset_ms = offset_ms(&resp.server_time, Utc::now());
+                    let by_id: std::collections::HashMap<&str, _> =
+                        resp.results.iter().map(|r| (r.op_id.as_str(), r)).collect();
+                    for op in &part {
+                        let Some(r) = by_id.get(op.op_id.as_str()) else {
+                            return Err(SyncError::Protocol(format!("no verdict for operation {}", op.seq)));
+                        };
+                        let reason = r.code.as_ref().map(|c| match &r.message {
+                            Some(m) => format!("{c}: {m}"),
+                            None => c.clone(),
+                        });
+                        let state = match r.status {
+                            OpStatus::Accepted => {
+                                report.accepted += 1;
+                                SettledState::Acked
+                            }
+                            OpStatus::Conflict => {
+                                report.conflicts += 1;
+                                SettledState::Acked
+                            }
+                            OpStatus::Rejected => {
+                                report.rejected += 1;
+                                SettledState::Rejected
+                            }
+                        };
+                        settled.push(Settlement { seq: op.seq, state, error: reason });
+                    }
+                    report.pushed += sent;
+                }
+                Err(SyncError::Refused { status: 400 | 413 | 422, code, message }) => {
+                    if part.len() > 1 {
+                        let mut left = part;
+                        let right = left.split_off(left.len() / 2);
+                        queue.push_front(right);
+                        queue.push_front(left);
+                    } else {
+                        tracing::warn!(seq = part[0].seq, %code, "quarantined an operation the server refused");
+                        report.quarantined += 1;
+                        settled.push(Settlement {
+                            seq: part[0].seq,
+                            state: SettledState::Quarantined,
+                            error: Some(format!("{code}: {message}")),
+                        });
+                    }
+                }
+                // What was settled so far is kept; the rest stays pending.
+                Err(e) => return Err(e),
+            }
         }
+        Ok(())
     }
 
     /// Pull and apply every new change (the second half of [`Engine::run`]).

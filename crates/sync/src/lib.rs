@@ -57,6 +57,15 @@ impl SyncError {
 }
 
 /// JSON, gzip-compressed (push bodies are large and repetitive: ~5× smaller).
+/// The gzip-compressed JSON body of a push of `ops`.
+pub fn encode_push<P: serde::Serialize>(
+    ops: Vec<Operation<P>>,
+    pending: i64,
+    app_version: &str,
+) -> Result<Vec<u8>, SyncError> {
+    gzip_json(&PushRequest { ops, pending, app_version: app_version.to_string() })
+}
+
 fn gzip_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, SyncError> {
     use std::io::Write;
     let json = serde_json::to_vec(value).map_err(|e| SyncError::Protocol(format!("encode: {e}")))?;
@@ -156,13 +165,18 @@ impl Client {
     }
 
     /// Send a batch of operations; the server answers with one verdict per operation.
-    pub async fn push(
+    pub async fn push<P: serde::Serialize>(
         &self,
         cred: &Credential,
-        ops: Vec<Operation>,
+        ops: Vec<Operation<P>>,
         pending: i64,
         app_version: &str,
     ) -> Result<PushResponse, SyncError> {
+        self.push_encoded(cred, encode_push(ops, pending, app_version)?).await
+    }
+
+    /// Send a push body made by [`encode_push`] (made ahead, while the previous batch is out).
+    pub async fn push_encoded(&self, cred: &Credential, body: Vec<u8>) -> Result<PushResponse, SyncError> {
         let r = self
             .http
             .post(format!("{}/api/v1/offices/{}/push", self.base, cred.office_code))
@@ -170,7 +184,7 @@ impl Client {
             .bearer_auth(&cred.token)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(reqwest::header::CONTENT_ENCODING, "gzip")
-            .body(gzip_json(&PushRequest { ops, pending, app_version: app_version.to_string() })?)
+            .body(body)
             .send()
             .await;
         let r = Self::answer(r).await?;

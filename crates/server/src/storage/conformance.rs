@@ -4,7 +4,7 @@
 //! SQLite and against PostgreSQL, so the two backends cannot drift apart.
 
 use chrono::{Duration, Utc};
-use loket_protocol::{OpStatus, Operation};
+use loket_protocol::{ChangeRecord, OpStatus, Operation};
 use serde_json::json;
 
 use super::{NewDevice, Storage, StorageError, User};
@@ -24,6 +24,28 @@ pub const CHECKS: &[&str] = &[
     "attachment_upload",
     "one_number_per_draft",
 ];
+
+/// A page of changes with their data parsed, as a device reads it.
+async fn pull(
+    s: &dyn Storage,
+    office: &str,
+    after: i64,
+    limit: u32,
+) -> Result<(Vec<ChangeRecord>, bool), StorageError> {
+    let (page, more) = s.pull(office, after, limit).await?;
+    let parsed = page
+        .into_iter()
+        .map(|c| ChangeRecord {
+            data: serde_json::from_str(c.data.get()).expect("stored change data is JSON"),
+            server_seq: c.server_seq,
+            kind: c.kind,
+            entity_id: c.entity_id,
+            hlc: c.hlc,
+            received_at: c.received_at,
+        })
+        .collect();
+    Ok((parsed, more))
+}
 
 /// Run one named check.
 pub async fn run(name: &str, s: &dyn Storage) {
@@ -126,24 +148,24 @@ async fn idempotent_push(s: &dyn Storage) {
             )
         })
         .collect();
-    let first = s.push(&d, &ops, Utc::now()).await.unwrap();
+    let first = s.push(&d, ops.clone(), Utc::now()).await.unwrap();
     assert!(first.iter().all(|r| r.status == OpStatus::Accepted), "{first:?}");
     for _ in 0..2 {
-        assert_eq!(s.push(&d, &ops, Utc::now()).await.unwrap(), first, "same batch, same results");
+        assert_eq!(s.push(&d, ops.clone(), Utc::now()).await.unwrap(), first, "same batch, same results");
     }
     assert_eq!(s.count_applications(Some("36.01.01")).await.unwrap(), 5);
     // The same (device, seq) under a new op id is the same operation.
     let mut again = ops[0].clone();
     again.op_id = uuid::Uuid::now_v7().to_string();
-    assert_eq!(s.push(&d, &[again], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
+    assert_eq!(s.push(&d, vec![again], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
     assert_eq!(s.count_applications(None).await.unwrap(), 5);
-    let (changes, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     assert_eq!(changes.iter().filter(|c| c.kind == "application").count(), 5);
     // A bad operation is rejected and does not block the next one.
     let mut bad = register_op(6, "app-6", "36.01.01", "123", "3601011501100003");
     bad.payload["applicant_nik"] = json!("123");
     let good = register_op(7, "app-7", "36.01.01", "3601011205900077", "3601011501100003");
-    let r = s.push(&d, &[bad, good], Utc::now()).await.unwrap();
+    let r = s.push(&d, vec![bad, good], Utc::now()).await.unwrap();
     assert_eq!((r[0].status, r[1].status), (OpStatus::Rejected, OpStatus::Accepted));
     assert_eq!(r[0].code.as_deref(), Some("invalid_payload"));
 }
@@ -156,14 +178,14 @@ async fn pull_paging(s: &dyn Storage) {
             register_op(i, &format!("a-{i}"), "36.01.01", &format!("360101120590{i:04}"), "3601011501100003")
         })
         .collect();
-    s.push(&a, &ops, Utc::now()).await.unwrap();
-    s.push(&b, &[register_op(1, "b-1", "36.01.02", "3601021205900001", "3601021501100003")], Utc::now())
+    s.push(&a, ops.clone(), Utc::now()).await.unwrap();
+    s.push(&b, vec![register_op(1, "b-1", "36.01.02", "3601021205900001", "3601021501100003")], Utc::now())
         .await
         .unwrap();
     let mut after = 0;
     let mut seen = vec![];
     loop {
-        let (page, more) = s.pull("36.01.01", after, 3).await.unwrap();
+        let (page, more) = pull(s, "36.01.01", after, 3).await.unwrap();
         assert!(page.len() <= 3);
         for c in &page {
             assert!(c.server_seq > after, "monotonic");
@@ -175,7 +197,7 @@ async fn pull_paging(s: &dyn Storage) {
         }
     }
     assert_eq!(seen, (1..=7).map(|i| format!("a-{i}")).collect::<Vec<_>>(), "scoped to the office, in order");
-    let (other, _) = s.pull("36.01.02", 0, 100).await.unwrap();
+    let (other, _) = pull(s, "36.01.02", 0, 100).await.unwrap();
     assert_eq!(other.iter().map(|c| c.entity_id.as_str()).collect::<Vec<_>>(), ["b-1"]);
 }
 
@@ -183,13 +205,15 @@ async fn duplicate_aid(s: &dyn Storage) {
     let a = device(s, "36.01.01").await;
     let b = device(s, "36.01.02").await;
     let nik = "3601011205900001";
-    s.push(&a, &[register_op(1, "a-1", "36.01.01", nik, "3601011501100003")], Utc::now()).await.unwrap();
+    s.push(&a, vec![register_op(1, "a-1", "36.01.01", nik, "3601011501100003")], Utc::now()).await.unwrap();
     // Same NIK, same programme and period, another kecamatan: both offices are told.
-    let r =
-        s.push(&b, &[register_op(1, "b-1", "36.01.02", nik, "3601021501100009")], Utc::now()).await.unwrap();
+    let r = s
+        .push(&b, vec![register_op(1, "b-1", "36.01.02", nik, "3601021501100009")], Utc::now())
+        .await
+        .unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted);
     let flags = |office: &'static str| async move {
-        s.pull(office, 0, 100).await.unwrap().0.into_iter().filter(|c| c.kind == "flag").collect::<Vec<_>>()
+        pull(s, office, 0, 100).await.unwrap().0.into_iter().filter(|c| c.kind == "flag").collect::<Vec<_>>()
     };
     let fa = flags("36.01.01").await;
     let fb = flags("36.01.02").await;
@@ -200,7 +224,7 @@ async fn duplicate_aid(s: &dyn Storage) {
     assert_eq!(fa[0].data["reason"], "nik");
     // Same KK, different NIK, a third kecamatan: flagged by KK against the first.
     let c = device(s, "36.01.03").await;
-    s.push(&c, &[register_op(1, "c-1", "36.01.03", "3601031205900002", "3601011501100003")], Utc::now())
+    s.push(&c, vec![register_op(1, "c-1", "36.01.03", "3601031205900002", "3601011501100003")], Utc::now())
         .await
         .unwrap();
     let fc = flags("36.01.03").await;
@@ -243,21 +267,27 @@ async fn transitions_and_roles(s: &dyn Storage) {
     let a2 = device(s, "36.01.01").await;
     user(s, "36.01.01", "ani", &["clerk"]).await;
     user(s, "36.01.01", "kasi", &["supervisor"]).await;
-    s.push(&a, &[register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], Utc::now())
+    s.push(&a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], Utc::now())
         .await
         .unwrap();
-    let r =
-        s.push(&a, &[transition_op(2, "x", "start_review", "submitted", "ani")], Utc::now()).await.unwrap();
+    let r = s
+        .push(&a, vec![transition_op(2, "x", "start_review", "submitted", "ani")], Utc::now())
+        .await
+        .unwrap();
     assert_eq!((r[0].status, r[0].code.as_deref()), (OpStatus::Rejected, Some("role_not_allowed")));
-    let r =
-        s.push(&a, &[transition_op(3, "x", "start_review", "submitted", "kasi")], Utc::now()).await.unwrap();
+    let r = s
+        .push(&a, vec![transition_op(3, "x", "start_review", "submitted", "kasi")], Utc::now())
+        .await
+        .unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted);
     // Two devices decide concurrently from in_review: the first to arrive wins.
-    let r1 = s.push(&a, &[transition_op(4, "x", "approve", "in_review", "kasi")], Utc::now()).await.unwrap();
-    let r2 = s.push(&a2, &[transition_op(1, "x", "reject", "in_review", "kasi")], Utc::now()).await.unwrap();
+    let r1 =
+        s.push(&a, vec![transition_op(4, "x", "approve", "in_review", "kasi")], Utc::now()).await.unwrap();
+    let r2 =
+        s.push(&a2, vec![transition_op(1, "x", "reject", "in_review", "kasi")], Utc::now()).await.unwrap();
     assert_eq!(r1[0].status, OpStatus::Accepted);
     assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
-    let (changes, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     assert_eq!(changes.iter().filter(|c| c.kind == "event").count(), 2);
     assert_eq!(
         changes.iter().filter(|c| c.kind == "conflict").count(),
@@ -266,7 +296,7 @@ async fn transitions_and_roles(s: &dyn Storage) {
     );
     // Another office's device cannot touch it.
     let b = device(s, "36.01.02").await;
-    let r = s.push(&b, &[transition_op(1, "x", "cancel", "approved", "kasi")], Utc::now()).await.unwrap();
+    let r = s.push(&b, vec![transition_op(1, "x", "cancel", "approved", "kasi")], Utc::now()).await.unwrap();
     assert_eq!(r[0].code.as_deref(), Some("forbidden_office"));
 }
 
@@ -282,22 +312,22 @@ async fn one_number_per_draft(s: &dyn Storage) {
     draft.payload["service_code"] = json!("SKTM");
     draft.payload["status"] = json!("draft");
     draft.payload["registration_number"] = json!(null);
-    let r = s.push(&a, &[draft], Utc::now()).await.unwrap();
+    let r = s.push(&a, vec![draft], Utc::now()).await.unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted, "{:?}", r[0]);
     let submit = |seq, number: &str| {
         let mut op = transition_op(seq, "p", "submit", "draft", "ani");
         op.payload["registration_number"] = json!(number);
         op
     };
-    let first = s.push(&a, &[submit(2, "360101-AAAA-000001")], Utc::now()).await.unwrap();
-    let second = s.push(&b, &[submit(1, "360101-BBBB-000001")], Utc::now()).await.unwrap();
+    let first = s.push(&a, vec![submit(2, "360101-AAAA-000001")], Utc::now()).await.unwrap();
+    let second = s.push(&b, vec![submit(1, "360101-BBBB-000001")], Utc::now()).await.unwrap();
     assert_eq!(first[0].status, OpStatus::Accepted, "{:?}", first[0]);
     assert_eq!((second[0].status, second[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
     // Device B, not yet aware, starts the review with its own number in the payload.
     let mut review = transition_op(2, "p", "start_review", "submitted", "kasi");
     review.payload["registration_number"] = json!("360101-BBBB-000001");
-    assert_eq!(s.push(&b, &[review], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
-    let (changes, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    assert_eq!(s.push(&b, vec![review], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
+    let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     let numbers: Vec<_> = changes
         .iter()
         .filter(|c| c.kind == "event" || c.kind == "state")
@@ -312,7 +342,7 @@ async fn one_number_per_draft(s: &dyn Storage) {
 async fn edit_conflicts(s: &dyn Storage) {
     let a = device(s, "36.01.01").await;
     let a2 = device(s, "36.01.01").await;
-    s.push(&a, &[register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], Utc::now())
+    s.push(&a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], Utc::now())
         .await
         .unwrap();
     let edit = |seq: i64, address: &str| Operation {
@@ -325,11 +355,11 @@ async fn edit_conflicts(s: &dyn Storage) {
         base_version: Some(1),
         hlc: format!("{:016}-00000-AAAA", 200 + seq),
     };
-    let r1 = s.push(&a, &[edit(2, "Kp. Satu")], Utc::now()).await.unwrap();
-    let r2 = s.push(&a2, &[edit(1, "Kp. Dua")], Utc::now()).await.unwrap();
+    let r1 = s.push(&a, vec![edit(2, "Kp. Satu")], Utc::now()).await.unwrap();
+    let r2 = s.push(&a2, vec![edit(1, "Kp. Dua")], Utc::now()).await.unwrap();
     assert_eq!(r1[0].status, OpStatus::Accepted);
     assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("stale_base_version")));
-    let (changes, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     let conflict = changes.iter().find(|c| c.kind == "conflict").expect("conflict published");
     assert_eq!(conflict.data["fields"]["applicant_address"], "Kp. Dua", "both values are kept");
     let edit_change = changes.iter().find(|c| c.kind == "edit").unwrap();
@@ -356,13 +386,13 @@ async fn users_sync_to_their_office(s: &dyn Storage) {
         .await,
         Err(StorageError::Duplicate(_))
     ));
-    let (a, _) = s.pull("36.01.01", 0, 100).await.unwrap();
+    let (a, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].kind, "user");
     assert!(a[0].data["password_hash"].as_str().unwrap().starts_with("$argon2id$"));
-    assert!(s.pull("36.01.02", 0, 100).await.unwrap().0.is_empty());
+    assert!(pull(s, "36.01.02", 0, 100).await.unwrap().0.is_empty());
     s.set_password("ani", &auth::hash_password("kata-sandi-baru"), Utc::now()).await.unwrap();
-    let (a, _) = s.pull("36.01.01", a[0].server_seq, 100).await.unwrap();
+    let (a, _) = pull(s, "36.01.01", a[0].server_seq, 100).await.unwrap();
     assert_eq!(a.len(), 1, "a reset password syncs again");
     let u = s.user_by_username("ani").await.unwrap().unwrap();
     assert!(auth::verify_password("kata-sandi-baru", &u.password_hash));
@@ -405,13 +435,13 @@ async fn concurrent_pushes(s: &dyn Storage) {
             .collect();
         let seq = ops.len() as i64 + 1;
         ops.push(register_op(seq, &format!("{office}-dup"), office, nik, &format!("36010{i}1501100999")));
-        async move { s.push(d, &ops, Utc::now()).await.unwrap() }
+        async move { s.push(d, ops, Utc::now()).await.unwrap() }
     });
     for results in futures::future::join_all(pushes).await {
         assert!(results.iter().all(|r| r.status == OpStatus::Accepted), "{results:?}");
     }
     for (i, office) in offices.iter().enumerate() {
-        let (changes, more) = s.pull(office, 0, 1000).await.unwrap();
+        let (changes, more) = pull(s, office, 0, 1000).await.unwrap();
         assert!(!more);
         let flags: Vec<_> = changes.iter().filter(|c| c.kind == "flag").collect();
         assert_eq!(
@@ -432,7 +462,7 @@ async fn concurrent_pushes(s: &dyn Storage) {
     }
     let first = &same_office[0];
     let r = s
-        .push(first, &[transition_op(7, "36.01.01-1", "start_review", "submitted", "kasi")], Utc::now())
+        .push(first, vec![transition_op(7, "36.01.01-1", "start_review", "submitted", "kasi")], Utc::now())
         .await
         .unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted);
@@ -440,7 +470,7 @@ async fn concurrent_pushes(s: &dyn Storage) {
         let seq = if i == 0 { 8 } else { 1 };
         let action = if i % 2 == 0 { "approve" } else { "reject" };
         let op = transition_op(seq, "36.01.01-1", action, "in_review", "kasi");
-        async move { s.push(d, &[op], Utc::now()).await.unwrap().remove(0) }
+        async move { s.push(d, vec![op], Utc::now()).await.unwrap().remove(0) }
     });
     let results = futures::future::join_all(decisions).await;
     assert_eq!(results.iter().filter(|r| r.status == OpStatus::Accepted).count(), 1, "{results:?}");

@@ -11,7 +11,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loket_protocol::{ChangeRecord, OpResult, Operation};
+use loket_protocol::{ChangeRecord, OpResult, Operation, RawPayload};
 use thiserror::Error;
 
 /// The server schema, written once in SQL both backends accept; the PostgreSQL backend only
@@ -86,6 +86,12 @@ pub(crate) fn check_chunk(
         return Err(StorageError::BlobInvalid("chunk outside the declared size"));
     }
     Ok(None)
+}
+
+/// Stored JSON text as a raw payload (`null` if the text is not JSON: a device skips it).
+pub(crate) fn raw_json(text: String) -> RawPayload {
+    serde_json::value::RawValue::from_string(text)
+        .unwrap_or_else(|_| serde_json::value::RawValue::from_string("null".into()).expect("null is JSON"))
 }
 
 /// Whether the assembled chunks hash to `sha256` (lower-case hex).
@@ -206,16 +212,17 @@ pub trait Storage: Send + Sync + 'static {
     async fn push(
         &self,
         device: &Device,
-        ops: &[Operation],
+        ops: Vec<Operation>,
         now: DateTime<Utc>,
     ) -> Result<Vec<OpResult>, StorageError>;
-    /// Changes for an office after a checkpoint; `true` when more remain.
+    /// Changes for an office after a checkpoint; `true` when more remain. The data is the JSON
+    /// text as stored, passed to the device without being parsed and encoded again.
     async fn pull(
         &self,
         office_code: &str,
         after: i64,
         limit: u32,
-    ) -> Result<(Vec<ChangeRecord>, bool), StorageError>;
+    ) -> Result<(Vec<ChangeRecord<RawPayload>>, bool), StorageError>;
 
     /// Number of applications (all offices when `None`).
     async fn count_applications(&self, office_code: Option<&str>) -> Result<i64, StorageError>;

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use loket_domain::workflow::Role;
-use loket_protocol::{ChangeRecord, OpResult, Operation};
+use loket_protocol::{ChangeRecord, OpResult, Operation, RawPayload};
 use serde_json::Value;
 use tokio_postgres::{NoTls, Row, Transaction};
 
@@ -200,13 +200,21 @@ type PendingWrite<'a> =
 const SQL_OP_LOG: &str =
     "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES ($1, $2, $3, $4, $5)";
 
+/// The duplicate-aid candidates of a whole batch in one query: for the `n`-th key (1-based,
+/// last column), the other offices' bansos applications with the same NIK or KK in the same
+/// programme and period.
 fn sql_duplicates() -> String {
+    let cols = APP_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
     format!(
-        "SELECT {APP_COLUMNS} FROM application WHERE service_code = $1 AND period = $2 AND applicant_nik = $4
-             AND kind = 'bansos' AND office_code <> $3
+        "SELECT {cols}, k.n FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS TEXT[]), CAST($3 AS TEXT[]))
+             WITH ORDINALITY AS k (programme, period, nik, n)
+         JOIN application a ON a.applicant_nik = k.nik AND a.service_code = k.programme AND a.period = k.period
+         WHERE a.kind = 'bansos' AND a.office_code <> $5
          UNION
-         SELECT {APP_COLUMNS} FROM application WHERE service_code = $1 AND period = $2 AND kk = $5
-             AND kind = 'bansos' AND office_code <> $3"
+         SELECT {cols}, k.n FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS TEXT[]), CAST($4 AS TEXT[]))
+             WITH ORDINALITY AS k (programme, period, kk, n)
+         JOIN application a ON a.kk = k.kk AND a.service_code = k.programme AND a.period = k.period
+         WHERE a.kind = 'bansos' AND a.office_code <> $5"
     )
 }
 
@@ -240,23 +248,30 @@ async fn apply_batch(
         )
         .await?;
     let s_dup = tx.prepare_cached(&sql_duplicates()).await?;
-    let dup_queries = needs.iter().map(|n| {
-        let s_dup = &s_dup;
-        async move {
-            match &n.duplicates_of {
-                Some(k) => {
-                    tx.query(s_dup, &[&k.programme, &k.period, &device.office_code, &k.nik, &k.kk]).await
-                }
-                None => Ok(vec![]),
-            }
-        }
-    });
-    let (prev_rows, app_rows, actor_rows, dup_rows) = tokio::try_join!(
+    let keyed: Vec<(usize, &rules::DuplicateKey)> =
+        needs.iter().enumerate().filter_map(|(i, n)| n.duplicates_of.as_ref().map(|k| (i, k))).collect();
+    let programmes: Vec<&str> = keyed.iter().map(|(_, k)| k.programme.as_str()).collect();
+    let periods: Vec<&str> = keyed.iter().map(|(_, k)| k.period.as_str()).collect();
+    let niks: Vec<Option<&str>> = keyed.iter().map(|(_, k)| k.nik.as_deref()).collect();
+    let kks: Vec<Option<&str>> = keyed.iter().map(|(_, k)| k.kk.as_deref()).collect();
+    let (prev_rows, app_rows, actor_rows, dup_found) = tokio::try_join!(
         async { tx.query(&s_prev, &[&op_ids, &device.id, &seqs]).await },
         async { tx.query(&s_apps, &[&app_ids]).await },
         async { tx.query(&s_actors, &[&actors]).await },
-        futures::future::try_join_all(dup_queries),
+        async {
+            if keyed.is_empty() {
+                return Ok(vec![]);
+            }
+            tx.query(&s_dup, &[&programmes, &periods, &niks, &kks, &device.office_code]).await
+        },
     )?;
+    let mut dup_rows: Vec<Vec<AppState>> = vec![Vec::new(); ops.len()];
+    for r in &dup_found {
+        let n: i64 = r.get(11);
+        if let Some((i, _)) = usize::try_from(n - 1).ok().and_then(|k| keyed.get(k)) {
+            dup_rows[*i].push(app_row(r));
+        }
+    }
     let mut by_op_id: HashMap<String, OpResult> = HashMap::new();
     let mut by_seq: HashMap<i64, OpResult> = HashMap::new();
     for r in &prev_rows {
@@ -292,7 +307,7 @@ async fn apply_batch(
             device_office: device.office_code.clone(),
             app: need.application_id.as_ref().and_then(|id| apps.get(id).cloned()),
             actor: need.actor.as_ref().and_then(|a| actors.get(a).cloned()),
-            duplicates: duplicates.iter().map(app_row).collect(),
+            duplicates,
         };
         let decision = rules::decide(op, &ctx);
         for w in &decision.writes {
@@ -324,20 +339,30 @@ async fn apply_batch(
         results.push(result);
     }
     // Prepare every statement first, so the writes below go out in order, pipelined.
-    let s_log = tx.prepare_cached(SQL_OP_LOG).await?;
-    for sql in WRITE_SQL {
+    for sql in WRITE_SQL.iter().chain(&[SQL_OP_LOG_ROWS, SQL_CHANGE_ROWS, SQL_INSERT_APPLICATIONS]) {
         tx.prepare_cached(sql).await?;
     }
     // Rows and op log first; then the change-log lock and the changes, so the global lock is
-    // held only for the append and the commit.
+    // held only for the append and the commit. New applications, op-log entries and changes
+    // go in as one multi-row statement each (a first upload is thousands of them); the other
+    // writes follow the new rows, in operation order.
     let (changes, rows): (Vec<_>, Vec<_>) =
         planned.iter().partition(|(_, w)| matches!(w, Write::Change { .. }));
-    let mut writes: Vec<PendingWrite<'_>> =
-        rows.into_iter().map(|(op, w)| Box::pin(execute(tx, w, op, now)) as _).collect();
-    for (op, text) in &logs {
-        let s_log = &s_log;
+    let (inserts, rows): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|(_, w)| matches!(w, Write::InsertApplication { .. }));
+    let new_apps = NewApplications::from_writes(inserts.iter().map(|(_, w)| w));
+    let mut writes: Vec<PendingWrite<'_>> = Vec::new();
+    if !new_apps.id.is_empty() {
+        writes.push(Box::pin(new_apps.insert(tx, now)));
+    }
+    writes.extend(rows.into_iter().map(|(op, w)| Box::pin(execute(tx, w, op, now)) as PendingWrite<'_>));
+    if !logs.is_empty() {
+        let op_ids: Vec<&str> = logs.iter().map(|(op, _)| op.op_id.as_str()).collect();
+        let seqs: Vec<i64> = logs.iter().map(|(op, _)| op.seq).collect();
+        let texts: Vec<&str> = logs.iter().map(|(_, t)| t.as_str()).collect();
         writes.push(Box::pin(async move {
-            tx.execute(s_log, &[&op.op_id, &device.id, &op.seq, text, &now]).await?;
+            let stmt = tx.prepare_cached(SQL_OP_LOG_ROWS).await?;
+            tx.execute(&stmt, &[&op_ids, &device.id, &seqs, &texts, &now]).await?;
             Ok(())
         }));
     }
@@ -346,11 +371,113 @@ async fn apply_batch(
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
             Ok(())
         }));
-        writes
-            .extend(changes.into_iter().map(|(op, w)| Box::pin(execute(tx, w, op, now)) as PendingWrite<'_>));
+        let mut rows = ChangeRows::default();
+        for (op, w) in changes {
+            if let Write::Change { office, kind, entity_id, data } = w {
+                rows.office.push(office.as_str());
+                rows.kind.push(kind);
+                rows.entity_id.push(entity_id.as_str());
+                rows.data.push(data.to_string());
+                rows.hlc.push(op.hlc.as_str());
+            }
+        }
+        writes.push(Box::pin(rows.insert(tx, now)));
     }
     futures::future::try_join_all(writes).await?;
     Ok(results)
+}
+
+/// Several op-log entries of one device in one statement.
+const SQL_OP_LOG_ROWS: &str = "INSERT INTO op_log (op_id, device_id, seq, result, received_at)
+     SELECT i, $2, s, r, $5 FROM unnest(CAST($1 AS TEXT[]), CAST($3 AS BIGINT[]), CAST($4 AS TEXT[])) AS u (i, s, r)";
+/// Several changes in one statement, numbered in array order.
+const SQL_CHANGE_ROWS: &str = "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at)
+     SELECT o, k, e, d, h, $6 FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS TEXT[]), CAST($3 AS TEXT[]),
+         CAST($4 AS TEXT[]), CAST($5 AS TEXT[])) WITH ORDINALITY AS u (o, k, e, d, h, n) ORDER BY n";
+/// Several new applications in one statement.
+const SQL_INSERT_APPLICATIONS: &str = "INSERT INTO application (id, office_code, kind, service_code, period,
+     status, applicant_nik, kk, registration_number, data, version, updated_at)
+     SELECT u.*, $12 FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS TEXT[]), CAST($3 AS TEXT[]), CAST($4 AS TEXT[]),
+         CAST($5 AS TEXT[]), CAST($6 AS TEXT[]), CAST($7 AS TEXT[]), CAST($8 AS TEXT[]), CAST($9 AS TEXT[]),
+         CAST($10 AS TEXT[]), CAST($11 AS BIGINT[])) AS u";
+
+/// The changes of a batch, column by column.
+#[derive(Default)]
+struct ChangeRows<'a> {
+    office: Vec<&'a str>,
+    kind: Vec<&'a str>,
+    entity_id: Vec<&'a str>,
+    data: Vec<String>,
+    hlc: Vec<&'a str>,
+}
+
+impl ChangeRows<'_> {
+    async fn insert(self, tx: &deadpool_postgres::Transaction<'_>, now: &str) -> Result<(), StorageError> {
+        let stmt = tx.prepare_cached(SQL_CHANGE_ROWS).await?;
+        tx.execute(&stmt, &[&self.office, &self.kind, &self.entity_id, &self.data, &self.hlc, &now]).await?;
+        Ok(())
+    }
+}
+
+/// The new applications of a batch, column by column.
+#[derive(Default)]
+struct NewApplications<'a> {
+    id: Vec<&'a str>,
+    office: Vec<&'a str>,
+    kind: Vec<&'a str>,
+    service: Vec<&'a str>,
+    period: Vec<Option<&'a str>>,
+    status: Vec<&'a str>,
+    nik: Vec<Option<&'a str>>,
+    kk: Vec<Option<&'a str>>,
+    number: Vec<Option<&'a str>>,
+    data: Vec<String>,
+    version: Vec<i64>,
+}
+
+impl<'a> NewApplications<'a> {
+    fn from_writes(writes: impl Iterator<Item = &'a Write>) -> Self {
+        let mut rows = Self::default();
+        for w in writes {
+            if let Write::InsertApplication { app, data } = w {
+                rows.id.push(&app.id);
+                rows.office.push(&app.office_code);
+                rows.kind.push(&app.kind);
+                rows.service.push(&app.service_code);
+                rows.period.push(app.period.as_deref());
+                rows.status.push(&app.status);
+                rows.nik.push(app.applicant_nik.as_deref());
+                rows.kk.push(app.kk.as_deref());
+                rows.number.push(app.registration_number.as_deref());
+                rows.data.push(data.to_string());
+                rows.version.push(app.version);
+            }
+        }
+        rows
+    }
+
+    async fn insert(self, tx: &deadpool_postgres::Transaction<'_>, now: &str) -> Result<(), StorageError> {
+        let stmt = tx.prepare_cached(SQL_INSERT_APPLICATIONS).await?;
+        tx.execute(
+            &stmt,
+            &[
+                &self.id,
+                &self.office,
+                &self.kind,
+                &self.service,
+                &self.period,
+                &self.status,
+                &self.nik,
+                &self.kk,
+                &self.number,
+                &self.data,
+                &self.version,
+                &now,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
 }
 
 async fn push_batch(
@@ -695,16 +822,16 @@ impl Storage for PostgresStorage {
     async fn push(
         &self,
         device: &Device,
-        ops: &[Operation],
+        ops: Vec<Operation>,
         now: DateTime<Utc>,
     ) -> Result<Vec<OpResult>, StorageError> {
         let mut c = self.push_pool.get().await?;
         let now = ts(now);
         // One durable commit per push. Only if an operation breaks a constraint is the batch
         // redone with a savepoint per operation, so that one is rejected alone.
-        match push_batch(&mut c, device, ops, &now, false).await {
+        match push_batch(&mut c, device, &ops, &now, false).await {
             Err(StorageError::Backend(msg)) if msg.contains("constraint") => {
-                push_batch(&mut c, device, ops, &now, true).await
+                push_batch(&mut c, device, &ops, &now, true).await
             }
             other => other,
         }
@@ -715,7 +842,7 @@ impl Storage for PostgresStorage {
         office_code: &str,
         after: i64,
         limit: u32,
-    ) -> Result<(Vec<ChangeRecord>, bool), StorageError> {
+    ) -> Result<(Vec<ChangeRecord<RawPayload>>, bool), StorageError> {
         let rows = self
             .pool
             .get()
@@ -726,7 +853,7 @@ impl Storage for PostgresStorage {
                 &[&office_code, &after, &(i64::from(limit) + 1)],
             )
             .await?;
-        let mut changes: Vec<ChangeRecord> = rows
+        let mut changes: Vec<ChangeRecord<RawPayload>> = rows
             .iter()
             .map(|r| {
                 let data: String = r.get(3);
@@ -734,7 +861,7 @@ impl Storage for PostgresStorage {
                     server_seq: r.get(0),
                     kind: r.get(1),
                     entity_id: r.get(2),
-                    data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                    data: super::raw_json(data),
                     hlc: r.get(4),
                     received_at: r.get(5),
                 }

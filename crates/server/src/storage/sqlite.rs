@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loket_domain::workflow::Role;
-use loket_protocol::{ChangeRecord, OpResult, Operation};
+use loket_protocol::{ChangeRecord, OpResult, Operation, RawPayload};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
 
@@ -492,10 +492,10 @@ impl Storage for SqliteStorage {
     async fn push(
         &self,
         device: &Device,
-        ops: &[Operation],
+        ops: Vec<Operation>,
         now: DateTime<Utc>,
     ) -> Result<Vec<OpResult>, StorageError> {
-        let (device, ops) = (device.clone(), ops.to_vec());
+        let device = device.clone();
         self.run(move |c| {
             let now = ts(now);
             let mut results = Vec::with_capacity(ops.len());
@@ -527,21 +527,21 @@ impl Storage for SqliteStorage {
         office_code: &str,
         after: i64,
         limit: u32,
-    ) -> Result<(Vec<ChangeRecord>, bool), StorageError> {
+    ) -> Result<(Vec<ChangeRecord<RawPayload>>, bool), StorageError> {
         let office = office_code.to_string();
         self.run(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT server_seq, kind, entity_id, data, hlc, received_at FROM change_log
                  WHERE office_code = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
             )?;
-            let mut changes: Vec<ChangeRecord> = stmt
+            let mut changes: Vec<ChangeRecord<RawPayload>> = stmt
                 .query_map(params![office, after, i64::from(limit) + 1], |r| {
                     let data: String = r.get(3)?;
                     Ok(ChangeRecord {
                         server_seq: r.get(0)?,
                         kind: r.get(1)?,
                         entity_id: r.get(2)?,
-                        data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                        data: super::raw_json(data),
                         hlc: r.get(4)?,
                         received_at: r.get(5)?,
                     })
