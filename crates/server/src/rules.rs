@@ -5,6 +5,8 @@
 
 use loket_domain::workflow::{self, Action, Role, Status};
 use loket_protocol::{OpResult, OpStatus, Operation};
+use std::sync::Arc;
+
 use serde_json::{json, Map, Value};
 
 /// The server's view of an application.
@@ -39,10 +41,10 @@ fn state_change(app: &AppState) -> Write {
         office: app.office_code.clone(),
         kind: "state",
         entity_id: app.id.clone(),
-        data: json!({
+        data: Arc::new(json!({
             "application_id": app.id, "status": app.status, "version": app.version,
             "registration_number": app.registration_number, "fields": app.fields,
-        }),
+        })),
     }
 }
 
@@ -89,7 +91,7 @@ pub struct Context {
 pub enum Write {
     InsertApplication {
         app: AppState,
-        data: Value,
+        data: Arc<Value>,
     },
     SetStatus {
         id: String,
@@ -107,7 +109,8 @@ pub enum Write {
         office: String,
         kind: &'static str,
         entity_id: String,
-        data: Value,
+        /// Shared with the row write that holds the same value (a registration's payload).
+        data: Arc<Value>,
     },
     Flag {
         application_id: String,
@@ -116,7 +119,7 @@ pub enum Write {
     },
     Conflict {
         application_id: String,
-        data: Value,
+        data: Arc<Value>,
     },
     /// A supervisor settled these conflicts (ids = the losing operations' ids).
     ResolveConflicts {
@@ -217,7 +220,7 @@ pub fn decide(op: &Operation, ctx: &Context) -> Decision {
                 office: ctx.device_office.clone(),
                 kind: "record",
                 entity_id: op.entity_id.clone(),
-                data: json!({ "op": op.op, "payload": op.payload }),
+                data: Arc::new(json!({ "op": op.op, "payload": op.payload })),
             }])
         }
         _ => Decision::rejected("unknown_op", format!("unknown operation {:?}", op.op)),
@@ -268,13 +271,15 @@ fn register(op: &Operation, ctx: &Context) -> Decision {
         registration_number: str_field(p, "registration_number").map(str::to_string),
         fields: editable_fields(p),
     };
+    // One copy of the payload for the row and its change: a backend encodes it once.
+    let data = Arc::new(p.clone());
     let mut writes = vec![
-        Write::InsertApplication { app: app.clone(), data: p.clone() },
+        Write::InsertApplication { app: app.clone(), data: data.clone() },
         Write::Change {
             office: app.office_code.clone(),
             kind: "application",
             entity_id: app.id.clone(),
-            data: p.clone(),
+            data,
         },
     ];
     if kind == "bansos" && is_active(status) {
@@ -296,7 +301,7 @@ fn register(op: &Operation, ctx: &Context) -> Decision {
                     office: here.office_code.clone(),
                     kind: "flag",
                     entity_id: here.id.clone(),
-                    data: json!({
+                    data: Arc::new(json!({
                         "application_id": here.id,
                         "other_application_id": there.id,
                         "other_office_code": there.office_code,
@@ -304,7 +309,7 @@ fn register(op: &Operation, ctx: &Context) -> Decision {
                         "programme": app.service_code,
                         "period": app.period,
                         "reason": reason,
-                    }),
+                    })),
                 });
             }
         }
@@ -357,16 +362,16 @@ fn transition(op: &Operation, ctx: &Context) -> Decision {
             writes: vec![
                 Write::Conflict {
                     application_id: app.id.clone(),
-                    data: json!({ "op": op.op, "payload": p, "server_status": current.as_str() }),
+                    data: Arc::new(json!({ "op": op.op, "payload": p, "server_status": current.as_str() })),
                 },
                 Write::Change {
                     office: app.office_code.clone(),
                     kind: "conflict",
                     entity_id: app.id.clone(),
-                    data: json!({
+                    data: Arc::new(json!({
                         "application_id": app.id, "op_id": op.op_id, "action": action.as_str(),
                         "from": from.as_str(), "server_status": current.as_str(), "payload": p,
-                    }),
+                    })),
                 },
                 state_change(app),
             ],
@@ -393,14 +398,14 @@ fn transition(op: &Operation, ctx: &Context) -> Decision {
             entity_id: app.id.clone(),
             // The server's verdict travels with the event: devices take status and version
             // from here, so every device ends on the server's state.
-            data: {
+            data: Arc::new({
                 let mut data = p.clone();
                 data["application_id"] = json!(app.id);
                 data["status"] = json!(to.as_str());
                 data["version"] = json!(app.version + 1);
                 data["registration_number"] = json!(registration_number);
                 data
-            },
+            }),
         },
     ])
 }
@@ -431,7 +436,9 @@ fn edit(op: &Operation, ctx: &Context) -> Decision {
                 office: app.office_code.clone(),
                 kind: "edit",
                 entity_id: app.id.clone(),
-                data: json!({ "application_id": app.id, "fields": fields, "version": app.version + 1 }),
+                data: Arc::new(
+                    json!({ "application_id": app.id, "fields": fields, "version": app.version + 1 }),
+                ),
             },
         ]),
         base => Decision {
@@ -441,16 +448,18 @@ fn edit(op: &Operation, ctx: &Context) -> Decision {
             writes: vec![
                 Write::Conflict {
                     application_id: app.id.clone(),
-                    data: json!({ "op": op.op, "fields": fields, "base_version": base, "server_version": app.version }),
+                    data: Arc::new(
+                        json!({ "op": op.op, "fields": fields, "base_version": base, "server_version": app.version }),
+                    ),
                 },
                 Write::Change {
                     office: app.office_code.clone(),
                     kind: "conflict",
                     entity_id: app.id.clone(),
-                    data: json!({
+                    data: Arc::new(json!({
                         "application_id": app.id, "op_id": op.op_id, "fields": fields,
                         "base_version": base, "server_version": app.version, "server_fields": app.fields,
-                    }),
+                    })),
                 },
                 state_change(app),
             ],
@@ -501,16 +510,16 @@ fn resolve(op: &Operation, ctx: &Context) -> Decision {
             writes: vec![
                 Write::Conflict {
                     application_id: app.id.clone(),
-                    data: json!({ "op": op.op, "fields": fields, "base_version": op.base_version }),
+                    data: Arc::new(json!({ "op": op.op, "fields": fields, "base_version": op.base_version })),
                 },
                 Write::Change {
                     office: app.office_code.clone(),
                     kind: "conflict",
                     entity_id: app.id.clone(),
-                    data: json!({
+                    data: Arc::new(json!({
                         "application_id": app.id, "op_id": op.op_id, "fields": fields,
                         "base_version": op.base_version, "server_version": app.version, "server_fields": app.fields,
-                    }),
+                    })),
                 },
                 state_change(app),
             ],
@@ -526,10 +535,10 @@ fn resolve(op: &Operation, ctx: &Context) -> Decision {
         office: app.office_code.clone(),
         kind: "resolved",
         entity_id: app.id.clone(),
-        data: json!({
+        data: Arc::new(json!({
             "application_id": app.id, "resolves": ids, "fields": fields, "version": version,
             "actor": op.payload.get("actor"),
-        }),
+        })),
     });
     Decision::accepted(writes)
 }
@@ -543,7 +552,7 @@ fn forward_for_application(op: &Operation, ctx: &Context) -> Decision {
         office: app.office_code.clone(),
         kind: "record",
         entity_id: app.id.clone(),
-        data: json!({ "op": op.op, "payload": op.payload }),
+        data: Arc::new(json!({ "op": op.op, "payload": op.payload })),
     }])
 }
 

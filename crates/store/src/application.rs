@@ -595,7 +595,11 @@ impl Store {
                 str_of("village_code", &app.village_code),
                 hlc
             ])?;
-            search::index(&w.tx, id)?;
+            // Of the edited fields only the name is searched: an address or phone edit leaves
+            // the search index alone (re-indexing a row costs FTS segment merges).
+            if changes.contains_key("applicant_name") {
+                search::index(&w.tx, id)?;
+            }
             w.record(Change {
                 entity: ENTITY,
                 entity_id: id,

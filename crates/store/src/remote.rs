@@ -626,7 +626,8 @@ fn insert_application(tx: &Transaction<'_>, d: &Value) -> Result<bool, StoreErro
     Ok(true)
 }
 
-/// Set editable applicant fields (those present) and the version; reindex for search.
+/// Set editable applicant fields (those present) and the version; reindex for search when the
+/// name changed.
 fn set_fields(
     tx: &Transaction<'_>,
     app_id: &str,
@@ -656,6 +657,9 @@ fn set_fields(
     if n == 0 {
         return Ok(false);
     }
-    search::index(tx, app_id)?;
+    // Of these fields only the name is searched (see `Store::edit_applicant`).
+    if name.is_some() {
+        search::index(tx, app_id)?;
+    }
     Ok(true)
 }

@@ -51,6 +51,30 @@ fn search_follows_edits() {
     }
 }
 
+/// An address or phone edit does not touch the search index (regression: every edit re-indexed
+/// its row, and pulling 2,000 edits into a device of 100,000 applications took 1.4 s of FTS
+/// segment merges); the row stays found by name, exactly once.
+#[test]
+fn an_address_edit_leaves_the_search_index_alone() {
+    let (_dir, mut s) = store();
+    let a = s.register_bansos(&bansos(1, "Siti Aminah"), &clerk(), now()).unwrap();
+    assert_eq!(s.search_applications("aminah", 10).unwrap().len(), 1);
+    let rows = |s: &loket_store::Store| -> i64 {
+        s.raw_connection()
+            .query_row("SELECT count(*) FROM application_search_data", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = rows(&s);
+    let edit = loket_store::ApplicantEdit {
+        address: Some("Kp. Baru".into()),
+        phone: Some(Some("081234567890".into())),
+        ..Default::default()
+    };
+    s.edit_applicant(&a.id, a.version, &edit, &clerk(), now()).unwrap();
+    assert_eq!(rows(&s), before, "no new index segment for an address edit");
+    assert_eq!(s.search_applications("aminah", 10).unwrap().len(), 1);
+}
+
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
 
 #[test]

@@ -362,6 +362,10 @@ impl Engine {
     }
 
     /// Pull and apply every new change (the second half of [`Engine::run`]).
+    ///
+    /// Pipelined: the next page is fetched while the previous one is being applied. Pages are
+    /// applied one after another, in order, each with its checkpoint; a page fetched ahead of
+    /// a failed or interrupted apply is thrown away and fetched again from the stored checkpoint.
     pub async fn pull_all(
         &self,
         store: &SharedStore,
@@ -369,13 +373,17 @@ impl Engine {
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), SyncError> {
         let mut after = with_store(store, |s| s.checkpoint()).await?;
-        loop {
-            let page = self.client.pull(&self.cred, after, self.pull_page).await?;
+        let mut applying: Option<(u64, ApplyTask)> = None;
+        let result = loop {
+            let page = match self.client.pull(&self.cred, after, self.pull_page).await {
+                Ok(page) => page,
+                Err(e) => break Err(e),
+            };
             if let Some(t) = &page.server_time {
                 report.clock_offset_ms = offset_ms(t, Utc::now());
             }
             if page.next < after {
-                return Err(SyncError::Protocol(format!(
+                break Err(SyncError::Protocol(format!(
                     "checkpoint went back from {after} to {}",
                     page.next
                 )));
@@ -394,16 +402,47 @@ impl Engine {
                 })
                 .collect();
             let next = page.next;
+            if let Some((pulled, task)) = applying.take() {
+                if let Err(e) = applied(task, pulled, report, progress).await {
+                    break Err(e);
+                }
+            }
             if !changes.is_empty() || next != after {
-                let applied = with_store(store, move |s| s.apply_remote(&changes, next, Utc::now())).await?;
-                report.skipped += applied.skipped as u64;
+                let store = store.clone();
+                applying = Some((
+                    n,
+                    tokio::task::spawn_blocking(move || {
+                        lock(&store).apply_remote(&changes, next, Utc::now())
+                    }),
+                ));
+            } else {
+                report.pulled += n;
             }
-            report.pulled += n;
             after = next;
-            progress(Progress { pushed: report.pushed, pending: 0, pulled: report.pulled });
             if !page.has_more {
-                return Ok(());
+                break Ok(());
             }
+        };
+        if let Some((pulled, task)) = applying.take() {
+            applied(task, pulled, report, progress).await?;
         }
+        result
     }
+}
+
+/// A page being applied to the store.
+type ApplyTask = tokio::task::JoinHandle<Result<loket_store::ApplyReport, StoreError>>;
+
+/// Wait for a page to be applied, and count it.
+async fn applied(
+    task: ApplyTask,
+    pulled: u64,
+    report: &mut RunReport,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<(), SyncError> {
+    let applied = task.await.map_err(|e| SyncError::Protocol(format!("store task: {e}")))??;
+    report.skipped += applied.skipped as u64;
+    report.pulled += pulled;
+    progress(Progress { pushed: report.pushed, pending: 0, pulled: report.pulled });
+    Ok(())
 }

@@ -88,6 +88,21 @@ pub(crate) fn check_chunk(
     Ok(None)
 }
 
+/// Encodes the data of writes as JSON text, once per shared value: a registration's row and its
+/// change hold the same payload (one `Arc`), which is then encoded once, not twice.
+#[derive(Default)]
+pub(crate) struct JsonText {
+    encoded: std::collections::HashMap<usize, (std::sync::Arc<serde_json::Value>, String)>,
+}
+
+impl JsonText {
+    pub(crate) fn of(&mut self, value: &std::sync::Arc<serde_json::Value>) -> &str {
+        let key = std::sync::Arc::as_ptr(value) as usize;
+        // The `Arc` is kept with its text, so the address cannot be reused by another value.
+        &self.encoded.entry(key).or_insert_with(|| (value.clone(), value.to_string())).1
+    }
+}
+
 /// Stored JSON text as a raw payload (`null` if the text is not JSON: a device skips it).
 pub(crate) fn raw_json(text: String) -> RawPayload {
     serde_json::value::RawValue::from_string(text)

@@ -350,7 +350,8 @@ async fn apply_batch(
         planned.iter().partition(|(_, w)| matches!(w, Write::Change { .. }));
     let (inserts, rows): (Vec<_>, Vec<_>) =
         rows.into_iter().partition(|(_, w)| matches!(w, Write::InsertApplication { .. }));
-    let new_apps = NewApplications::from_writes(inserts.iter().map(|(_, w)| w));
+    let mut text = super::JsonText::default();
+    let new_apps = NewApplications::from_writes(inserts.iter().map(|(_, w)| w), &mut text);
     let mut writes: Vec<PendingWrite<'_>> = Vec::new();
     if !new_apps.id.is_empty() {
         writes.push(Box::pin(new_apps.insert(tx, now)));
@@ -377,7 +378,7 @@ async fn apply_batch(
                 rows.office.push(office.as_str());
                 rows.kind.push(kind);
                 rows.entity_id.push(entity_id.as_str());
-                rows.data.push(data.to_string());
+                rows.data.push(text.of(data).to_string());
                 rows.hlc.push(op.hlc.as_str());
             }
         }
@@ -436,7 +437,7 @@ struct NewApplications<'a> {
 }
 
 impl<'a> NewApplications<'a> {
-    fn from_writes(writes: impl Iterator<Item = &'a Write>) -> Self {
+    fn from_writes(writes: impl Iterator<Item = &'a Write>, text: &mut super::JsonText) -> Self {
         let mut rows = Self::default();
         for w in writes {
             if let Write::InsertApplication { app, data } = w {
@@ -449,7 +450,7 @@ impl<'a> NewApplications<'a> {
                 rows.nik.push(app.applicant_nik.as_deref());
                 rows.kk.push(app.kk.as_deref());
                 rows.number.push(app.registration_number.as_deref());
-                rows.data.push(data.to_string());
+                rows.data.push(text.of(data).to_string());
                 rows.version.push(app.version);
             }
         }

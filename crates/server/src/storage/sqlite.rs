@@ -14,7 +14,7 @@ use loket_protocol::{ChangeRecord, OpResult, Operation, RawPayload};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
 
-use super::{Device, Durability, NewDevice, Office, Storage, StorageError, User};
+use super::{Device, Durability, JsonText, NewDevice, Office, Storage, StorageError, User};
 use crate::rules::{self, AppState, Context, Write};
 
 use super::SCHEMA_VERSION;
@@ -169,8 +169,9 @@ fn apply_op(tx: &Connection, device: &Device, op: &Operation, now: &str) -> Resu
             .collect::<Result<_, _>>()?;
     }
     let decision = rules::decide(op, &ctx);
+    let mut text = JsonText::default();
     for w in &decision.writes {
-        execute(tx, w, op, now)?;
+        execute(tx, w, op, now, &mut text)?;
     }
     log_result(tx, device, op, decision.result(op), now)
 }
@@ -196,7 +197,13 @@ fn log_result(
     Ok(result)
 }
 
-fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), StorageError> {
+fn execute(
+    tx: &Connection,
+    w: &Write,
+    op: &Operation,
+    now: &str,
+    text: &mut JsonText,
+) -> Result<(), StorageError> {
     match w {
         Write::InsertApplication { app, data } => {
             tx.prepare_cached(
@@ -214,7 +221,7 @@ fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), 
                 app.applicant_nik,
                 app.kk,
                 app.registration_number,
-                data.to_string(),
+                text.of(data),
                 app.version,
                 now
             ])?;
@@ -244,7 +251,7 @@ fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), 
             tx.prepare_cached(
                 "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![office, kind, entity_id, data.to_string(), op.hlc, now])?;
+            .execute(params![office, kind, entity_id, text.of(data), op.hlc, now])?;
         }
         Write::Flag { application_id, other_application_id, reason } => {
             tx.prepare_cached(
@@ -265,7 +272,7 @@ fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), 
             tx.prepare_cached(
                 "INSERT INTO conflict (id, application_id, data, created_at) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![op.op_id, application_id, data.to_string(), now])?;
+            .execute(params![op.op_id, application_id, text.of(data), now])?;
         }
     }
     Ok(())
