@@ -1,19 +1,22 @@
 //! Sync benchmark (release build):
 //! `cargo bench -p loket-e2e --bench sync -- <sqlite|postgres> [N]` (default N = 100,000).
 //!
-//! One process holds the server (real HTTP on 127.0.0.1, behind a byte-counting proxy) and the
-//! office devices (real SQLite files). Measures, for N bansos applications of about 1 KB:
+//! The release `loket-server` runs as its own process (real HTTP on 127.0.0.1, behind a
+//! byte-counting proxy in this process); the office devices (real SQLite files) run here.
+//! Build the server first: `cargo build --release -p loket-server`. Measures, for N bansos
+//! applications of about 1 KB:
 //! 1. push from an offline device into an empty server;
 //! 2. initial pull into a fresh device of the same office;
 //! 3. 1,000 + 1,000 edits made on two devices, then synced (steady state);
 //! 4. in the same run, the raw bulk insert of the same records into the same backend: one
-//!    SQLite transaction, or PostgreSQL `COPY` — the reference for the push and pull times —
+//!    SQLite transaction, or PostgreSQL `COPY` — the reference for the push and pull times (the
+//!    median of three runs, like the two floors) —
 //!    and the "floor": the rows the server keeps for them (application, change log, op log)
 //!    bulk-inserted with the real schema, which no sync of this design can beat — and the
 //!    "one-row minimum" no design that keeps the sync guarantees can beat (one row per record
 //!    with only the indexes the guarantees need);
 //! 5. bytes on the wire per record, against the records' raw JSON;
-//! 6. resident memory before and at the peak of the sync (process-wide: server included).
+//! 6. resident memory of this process (the devices) before and at the peak of the sync.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -24,9 +27,7 @@ use loket_domain::aid::{validate_bansos, BansosDraft, MemberDraft};
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::workflow::Role;
 use loket_e2e::proxy::FaultProxy;
-use loket_server::admin;
-use loket_server::api::{router, ApiConfig};
-use loket_server::storage::Storage;
+use loket_e2e::ServerProcess;
 use loket_store::{Actor, ApplicantEdit, Enrollment, Store};
 use loket_sync::engine::{Engine, SharedStore};
 use loket_sync::{Client, Credential};
@@ -68,13 +69,28 @@ fn draft(i: u32) -> BansosDraft {
     }
 }
 
+/// The release `loket-server` next to this benchmark (`cargo build --release -p loket-server`).
+fn server_binary() -> std::path::PathBuf {
+    if let Some(bin) = std::env::var_os("LOKET_SERVER_BIN") {
+        return bin.into();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe.parent().and_then(|d| d.parent()).unwrap().join("loket-server");
+    assert!(bin.exists(), "{} is missing: cargo build --release -p loket-server", bin.display());
+    bin
+}
+
 async fn device(
-    storage: &dyn Storage,
+    database: &std::path::Path,
     direct: &Client,
     url: &str,
     dir: &std::path::Path,
 ) -> (SharedStore, Engine) {
-    let code = admin::issue_enrollment_code(storage, "36.01.01", 1).await.unwrap();
+    let code =
+        ServerProcess::admin_binary(&server_binary(), database, &["enroll-code", "--office", "36.01.01"], "")
+            .unwrap()
+            .trim()
+            .to_string();
     let e = direct.enroll(&code, "bench", "bench").await.unwrap();
     let mut store = Store::open_in_dir(dir).unwrap();
     let enrollment = Enrollment {
@@ -92,6 +108,12 @@ async fn device(
     (Arc::new(Mutex::new(store)), engine)
 }
 
+/// The middle of three timings.
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
 fn rate(n: u64, d: Duration) -> String {
     format!("{:>9.2?} ({:>7.0}/s)", d, n as f64 / d.as_secs_f64())
 }
@@ -103,7 +125,9 @@ async fn main() {
     let n: u32 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let mut pg = None;
-    let storage: Arc<dyn Storage> = if backend == "postgres" {
+    // The server runs as its own process (the release binary), so the resident memory measured
+    // below is the devices' and the benchmark's only.
+    let database: std::path::PathBuf = if backend == "postgres" {
         let admin_url = std::env::var("LOKET_TEST_POSTGRES")
             .unwrap_or_else(|_| "postgres://loket:loket@127.0.0.1:5432/postgres".into());
         let (client, conn) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.unwrap();
@@ -112,25 +136,19 @@ async fn main() {
         client.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
         let url = format!("{}/{db}", admin_url.rsplit_once('/').unwrap().0);
         pg = Some((client, db, url.clone()));
-        Arc::new(loket_server::storage::postgres::PostgresStorage::connect(&url, 8).await.unwrap())
+        url.into()
     } else {
-        Arc::new(
-            loket_server::storage::sqlite::SqliteStorage::open(&dir.path().join("server.sqlite3")).unwrap(),
-        )
+        dir.path().join("server.sqlite3")
     };
-    admin::add_office(storage.as_ref(), "36.01.01").await.unwrap();
-    let app = router(storage.clone(), ApiConfig { auth_rate_limit: 10_000, ..ApiConfig::default() });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
-    });
+    ServerProcess::admin_binary(&server_binary(), &database, &["office", "add", "36.01.01"], "").unwrap();
+    let server = ServerProcess::start_binary(&server_binary(), &database).unwrap();
+    let addr: SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
     let proxy = FaultProxy::start(addr, 1).await.unwrap();
     let direct = Client::new(&format!("http://{addr}")).unwrap();
     println!("sync benchmark: backend={backend} n={n}");
 
     // Offline registrations on device A.
-    let (a, engine_a) = device(storage.as_ref(), &direct, &proxy.url(), &dir.path().join("a")).await;
+    let (a, engine_a) = device(&database, &direct, &proxy.url(), &dir.path().join("a")).await;
     let clerk = Actor::new("petugas", &[Role::Clerk]);
     let t = Instant::now();
     {
@@ -163,9 +181,10 @@ async fn main() {
     let push = t.elapsed();
     let after = proxy.counts();
     let push_wire = (after.bytes_up - before.bytes_up) + (after.bytes_down - before.bytes_down);
-    assert_eq!(storage.count_applications(Some("36.01.01")).await.unwrap(), i64::from(n));
+    assert_eq!(report.accepted, u64::from(n));
+    assert_eq!(a.lock().unwrap().pending_count().unwrap(), 0);
     // 2. Initial pull into a fresh device.
-    let (b, engine_b) = device(storage.as_ref(), &direct, &proxy.url(), &dir.path().join("b")).await;
+    let (b, engine_b) = device(&database, &direct, &proxy.url(), &dir.path().join("b")).await;
     let before = proxy.counts();
     let t = Instant::now();
     engine_b.pull_all(&b, &mut Default::default(), &noop).await.unwrap();
@@ -196,105 +215,120 @@ async fn main() {
     engine_a.run(&a, &noop).await.unwrap();
     let steady = t.elapsed();
 
-    // 4. Raw bulk insert reference into the same backend.
-    let t = Instant::now();
-    match &pg {
-        Some((client, _, _)) => {
-            use futures::SinkExt;
-            client
-                .batch_execute("CREATE TABLE IF NOT EXISTS raw_bench (id BIGINT, data TEXT)")
-                .await
-                .unwrap();
-            let sink = client.copy_in("COPY raw_bench (id, data) FROM STDIN").await.unwrap();
-            futures::pin_mut!(sink);
-            let mut buf = Vec::with_capacity(raw_json as usize + payloads.len() * 16);
-            for (i, p) in payloads.iter().enumerate() {
-                let escaped = p.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n");
-                buf.extend_from_slice(format!("{i}\t{escaped}\n").as_bytes());
-            }
-            sink.send(bytes::Bytes::from(buf)).await.unwrap();
-            sink.finish().await.unwrap();
-        }
-        None => {
-            let mut c = rusqlite::Connection::open(dir.path().join("raw.sqlite3")).unwrap();
-            c.pragma_update(None, "journal_mode", "WAL").unwrap();
-            c.pragma_update(None, "synchronous", "FULL").unwrap();
-            c.execute_batch("CREATE TABLE raw_bench (id INTEGER PRIMARY KEY, data TEXT)").unwrap();
-            let tx = c.transaction().unwrap();
-            {
-                let mut stmt = tx.prepare("INSERT INTO raw_bench (id, data) VALUES (?1, ?2)").unwrap();
+    // 4. Raw bulk insert reference into the same backend. This VM's disk latency varies: the
+    //    reference, the floor and the minimum are each the median of three runs.
+    let mut raws = Vec::new();
+    for k in 0..3 {
+        let t = Instant::now();
+        match &pg {
+            Some((client, _, _)) => {
+                use futures::SinkExt;
+                client
+                    .batch_execute(&format!("CREATE TABLE raw_bench{k} (id BIGINT, data TEXT)"))
+                    .await
+                    .unwrap();
+                let sink = client.copy_in(&format!("COPY raw_bench{k} (id, data) FROM STDIN")).await.unwrap();
+                futures::pin_mut!(sink);
+                let mut buf = Vec::with_capacity(raw_json as usize + payloads.len() * 16);
                 for (i, p) in payloads.iter().enumerate() {
-                    stmt.execute(rusqlite::params![i as i64, p]).unwrap();
+                    let escaped = p.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n");
+                    buf.extend_from_slice(format!("{i}\t{escaped}\n").as_bytes());
                 }
+                sink.send(bytes::Bytes::from(buf)).await.unwrap();
+                sink.finish().await.unwrap();
             }
-            tx.commit().unwrap();
+            None => {
+                let mut c = rusqlite::Connection::open(dir.path().join(format!("raw{k}.sqlite3"))).unwrap();
+                c.pragma_update(None, "journal_mode", "WAL").unwrap();
+                c.pragma_update(None, "synchronous", "FULL").unwrap();
+                c.execute_batch("CREATE TABLE raw_bench (id INTEGER PRIMARY KEY, data TEXT)").unwrap();
+                let tx = c.transaction().unwrap();
+                {
+                    let mut stmt = tx.prepare("INSERT INTO raw_bench (id, data) VALUES (?1, ?2)").unwrap();
+                    for (i, p) in payloads.iter().enumerate() {
+                        stmt.execute(rusqlite::params![i as i64, p]).unwrap();
+                    }
+                }
+                tx.commit().unwrap();
+            }
         }
+        raws.push(t.elapsed());
     }
-    let raw = t.elapsed();
+    let raw = median(raws);
 
     // 5. The floor of this design: the rows the server keeps for the same records (the
     //    application, its change-log entry for pulls, its op-log entry for idempotent re-sends),
     //    bulk-inserted with the real schema and indexes in one transaction / COPY.
     //    Timed from an empty schema: creating it is not part of the floor.
     let rows = stored_rows(&payloads);
-    let mut floor_db = None;
-    let floor = match &pg {
-        Some((admin_client, db, url)) => {
-            let floor = format!("{db}_floor");
-            admin_client.batch_execute(&format!("CREATE DATABASE {floor}")).await.unwrap();
-            let floor_url = format!("{}/{floor}", url.rsplit_once('/').unwrap().0);
-            drop(loket_server::storage::postgres::PostgresStorage::connect(&floor_url, 1).await.unwrap());
-            let (client, conn) = tokio_postgres::connect(&floor_url, tokio_postgres::NoTls).await.unwrap();
-            tokio::spawn(conn);
-            let t = Instant::now();
-            floor_copy(&client, &rows).await;
-            floor_db = Some(floor);
-            t.elapsed()
-        }
-        None => {
-            let path = dir.path().join("floor.sqlite3");
-            drop(loket_server::storage::sqlite::SqliteStorage::open(&path).unwrap());
-            let mut c = rusqlite::Connection::open(&path).unwrap();
-            c.pragma_update(None, "journal_mode", "WAL").unwrap();
-            c.pragma_update(None, "synchronous", "FULL").unwrap();
-            let t = Instant::now();
-            let tx = c.transaction().unwrap();
-            {
-                let mut app = tx
+    let mut floor_dbs = Vec::new();
+    let mut floors = Vec::new();
+    for k in 0..3 {
+        let floor = match &pg {
+            Some((admin_client, db, url)) => {
+                let floor = format!("{db}_floor{k}");
+                admin_client.batch_execute(&format!("CREATE DATABASE {floor}")).await.unwrap();
+                let floor_url = format!("{}/{floor}", url.rsplit_once('/').unwrap().0);
+                drop(loket_server::storage::postgres::PostgresStorage::connect(&floor_url, 1).await.unwrap());
+                let (client, conn) =
+                    tokio_postgres::connect(&floor_url, tokio_postgres::NoTls).await.unwrap();
+                tokio::spawn(conn);
+                let t = Instant::now();
+                floor_copy(&client, &rows).await;
+                floor_dbs.push(floor);
+                t.elapsed()
+            }
+            None => {
+                let path = dir.path().join(format!("floor{k}.sqlite3"));
+                drop(loket_server::storage::sqlite::SqliteStorage::open(&path).unwrap());
+                let mut c = rusqlite::Connection::open(&path).unwrap();
+                c.pragma_update(None, "journal_mode", "WAL").unwrap();
+                c.pragma_update(None, "synchronous", "FULL").unwrap();
+                let t = Instant::now();
+                let tx = c.transaction().unwrap();
+                {
+                    let mut app = tx
                     .prepare(
                         "INSERT INTO application (id, office_code, kind, service_code, period, status, applicant_nik, kk,
                              registration_number, data, version, updated_at)
                          VALUES (?1, '36.01.01', 'bansos', ?2, ?3, 'submitted', ?4, ?5, ?6, ?7, 1, ?8)",
                     )
                     .unwrap();
-                let mut change = tx
-                    .prepare(
-                        "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at)
+                    let mut change = tx
+                        .prepare(
+                            "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at)
                          VALUES ('36.01.01', 'application', ?1, ?2, ?3, ?4)",
-                    )
-                    .unwrap();
-                let mut op = tx
+                        )
+                        .unwrap();
+                    let mut op = tx
                     .prepare("INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES (?1, 'bench', ?2, ?3, ?4)")
                     .unwrap();
-                for r in &rows {
-                    app.execute(rusqlite::params![
-                        r.id, r.service, r.period, r.nik, r.kk, r.number, r.data, r.now
-                    ])
-                    .unwrap();
-                    change.execute(rusqlite::params![r.id, r.data, r.hlc, r.now]).unwrap();
-                    op.execute(rusqlite::params![r.op_id, r.seq, r.result, r.now]).unwrap();
+                    for r in &rows {
+                        app.execute(rusqlite::params![
+                            r.id, r.service, r.period, r.nik, r.kk, r.number, r.data, r.now
+                        ])
+                        .unwrap();
+                        change.execute(rusqlite::params![r.id, r.data, r.hlc, r.now]).unwrap();
+                        op.execute(rusqlite::params![r.op_id, r.seq, r.result, r.now]).unwrap();
+                    }
                 }
+                tx.commit().unwrap();
+                t.elapsed()
             }
-            tx.commit().unwrap();
-            t.elapsed()
-        }
-    };
+        };
+        floors.push(floor);
+    }
+    let floor = median(floors);
 
     // 6. The floor of any design that keeps the sync guarantees: one row per record holding its
     //    data, and only the indexes the guarantees need — its operation id (an idempotent
     //    re-send), (office, sequence) (office-scoped pulls in commit order) and the two
     //    duplicate-aid keys (NIK or KK within programme and period). No reads, no checks.
-    let minimum = minimum_floor(&pg, dir.path(), &rows).await;
+    let mut minimums = Vec::new();
+    for k in 0..3 {
+        minimums.push(minimum_floor(&pg, dir.path(), &rows, k).await);
+    }
+    let minimum = median(minimums);
 
     println!(
         "push {n} (empty server)        {}  = {:.2}x raw",
@@ -330,16 +364,18 @@ async fn main() {
         pull_wire as f64 / raw_json as f64
     );
     println!(
-        "memory: RSS before sync {} MiB, peak {} MiB, growth {} MiB (process: server and devices)",
+        "memory: RSS before sync {} MiB, peak {} MiB, growth {} MiB (the devices' process)",
         rss_before / 1024,
         rss_peak / 1024,
         rss_peak.saturating_sub(rss_before) / 1024
     );
-    drop(storage);
+    drop(server);
     if let Some((client, db, _)) = pg {
         let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
-        let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db}_min WITH (FORCE)")).await;
-        if let Some(floor) = floor_db {
+        for k in 0..3 {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db}_min{k} WITH (FORCE)")).await;
+        }
+        for floor in floor_dbs {
             let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {floor} WITH (FORCE)")).await;
         }
     }
@@ -460,11 +496,12 @@ async fn minimum_floor(
     pg: &Option<(tokio_postgres::Client, String, String)>,
     dir: &std::path::Path,
     rows: &[StoredRow],
+    k: usize,
 ) -> Duration {
     match pg {
         Some((admin_client, db, url)) => {
             use futures::SinkExt;
-            let name = format!("{db}_min");
+            let name = format!("{db}_min{k}");
             admin_client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
             let min_url = format!("{}/{name}", url.rsplit_once('/').unwrap().0);
             let (client, conn) = tokio_postgres::connect(&min_url, tokio_postgres::NoTls).await.unwrap();
@@ -497,7 +534,7 @@ async fn minimum_floor(
             t.elapsed()
         }
         None => {
-            let mut c = rusqlite::Connection::open(dir.join("minimum.sqlite3")).unwrap();
+            let mut c = rusqlite::Connection::open(dir.join(format!("minimum{k}.sqlite3"))).unwrap();
             c.pragma_update(None, "journal_mode", "WAL").unwrap();
             c.pragma_update(None, "synchronous", "FULL").unwrap();
             c.execute_batch(MINIMUM_SCHEMA).unwrap();

@@ -243,7 +243,12 @@ impl ServerProcess {
 
     /// [`ServerProcess::admin`] for commands that read a password (`LOKET_PASSWORD`).
     pub fn admin_with_password(db: &Path, args: &[&str], password: &str) -> Result<String> {
-        let out = std::process::Command::new(Self::binary()?)
+        Self::admin_binary(&Self::binary()?, db, args, password)
+    }
+
+    /// [`ServerProcess::admin_with_password`] with a given server binary.
+    pub fn admin_binary(bin: &Path, db: &Path, args: &[&str], password: &str) -> Result<String> {
+        let out = std::process::Command::new(bin)
             .arg("--database")
             .arg(db)
             .args(args)
@@ -259,8 +264,14 @@ impl ServerProcess {
 
     /// Start serving `db` on 127.0.0.1 (a free port; the server prints it).
     pub fn start(db: &Path) -> Result<Self> {
+        Self::start_binary(&Self::binary()?, db)
+    }
+
+    /// [`ServerProcess::start`] with a given server binary (the benchmarks use the release one);
+    /// `db` may also be a `postgres://` URL.
+    pub fn start_binary(bin: &Path, db: &Path) -> Result<Self> {
         use std::io::BufRead;
-        let mut child = std::process::Command::new(Self::binary()?)
+        let mut child = std::process::Command::new(bin)
             .arg("--database")
             .arg(db)
             .args(["serve", "--listen", "127.0.0.1:0"])
