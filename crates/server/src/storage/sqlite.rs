@@ -44,7 +44,13 @@ impl SqliteStorage {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A 32 MiB page cache (the default is 2 MiB: index probes went to the OS for every
+        // page), and a WAL checkpoint every 16,384 pages instead of 1,000: a push of 500
+        // registrations writes ~750 pages, so the default checkpointed on nearly every commit.
+        // Durability is unchanged: every commit still fsyncs the WAL.
         conn.pragma_update(None, "cache_size", -32768)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > SCHEMA_VERSION {
