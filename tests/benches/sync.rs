@@ -224,7 +224,9 @@ async fn main() {
             Some((client, _, _)) => {
                 use futures::SinkExt;
                 client
-                    .batch_execute(&format!("CREATE TABLE raw_bench{k} (id BIGINT, data TEXT)"))
+                    .batch_execute(&format!(
+                        "DROP TABLE IF EXISTS raw_bench{k}; CREATE TABLE raw_bench{k} (id BIGINT, data TEXT)"
+                    ))
                     .await
                     .unwrap();
                 let sink = client.copy_in(&format!("COPY raw_bench{k} (id, data) FROM STDIN")).await.unwrap();
@@ -374,6 +376,7 @@ async fn main() {
         let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
         for k in 0..3 {
             let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db}_min{k} WITH (FORCE)")).await;
+            let _ = client.batch_execute(&format!("DROP TABLE IF EXISTS raw_bench{k}")).await;
         }
         for floor in floor_dbs {
             let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {floor} WITH (FORCE)")).await;

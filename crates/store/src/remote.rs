@@ -559,20 +559,17 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
 /// An application registered on another device of the office (or this one's own echo).
 fn insert_application(tx: &Transaction<'_>, d: &Value) -> Result<bool, StoreError> {
     let Some(id) = str_of(d, "id") else { return Ok(false) };
-    let exists: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM application WHERE id = ?1)")?
-        .query_row([id], |r| r.get(0))?;
-    if exists {
-        return Ok(true);
-    }
     let created_hlc = str_of(d, "created_hlc").unwrap_or_default();
-    tx.prepare_cached(
-        "INSERT INTO application (id, registration_number, kind, service_code, period, status, applicant_nik,
-         applicant_name, applicant_address, applicant_phone, organization_name, kk, village_code, office_code,
-         details, fee, created_at, created_hlc, updated_hlc, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)",
-    )?
-    .execute(params![
+    // Already here (this device's own registration, or a page applied before): nothing to do.
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO application (id, registration_number, kind, service_code, period, status, applicant_nik,
+             applicant_name, applicant_address, applicant_phone, organization_name, kk, village_code, office_code,
+             details, fee, created_at, created_hlc, updated_hlc, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)
+             ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
         id,
         str_of(d, "registration_number"),
         str_of(d, "kind").unwrap_or_default(),
@@ -592,6 +589,9 @@ fn insert_application(tx: &Transaction<'_>, d: &Value) -> Result<bool, StoreErro
         str_of(d, "created_at").unwrap_or_default(),
         created_hlc,
     ])?;
+    if inserted == 0 {
+        return Ok(true);
+    }
     let names: std::collections::HashMap<&str, &str> =
         loket_domain::service::service(str_of(d, "service_code").unwrap_or_default())
             .map(|s| s.documents.iter().map(|doc| (doc.code, doc.name)).collect())
@@ -622,7 +622,8 @@ fn insert_application(tx: &Transaction<'_>, d: &Value) -> Result<bool, StoreErro
             str_of(m, "relationship").unwrap_or_default()
         ])?;
     }
-    search::index(tx, id)?;
+    // No `search::index` here: applications are never deleted, so a new row's rowid is above
+    // the search watermark and the page's `search::catch_up` indexes it.
     Ok(true)
 }
 

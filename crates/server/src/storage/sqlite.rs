@@ -531,6 +531,8 @@ impl Storage for SqliteStorage {
                 }
             }
             tx.commit()?;
+            // Freeing thousands of parsed payloads is not the answer's business.
+            std::thread::spawn(move || drop(ops));
             Ok(results)
         })
         .await
