@@ -2,8 +2,9 @@
 //!
 //! A save commits only its own rows; the store indexes new applications for search lazily
 //! (`loket_store`'s `search` module), before the next search. This thread does that right after
-//! each registration, so the clerk's next search rarely has anything left to index (and when it
-//! does, the search indexes it itself: correctness never depends on this thread).
+//! each registration and after each sync that pulled changes, so the clerk's next search rarely
+//! has anything left to index (and when it does, the search indexes it itself: correctness never
+//! depends on this thread).
 
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -39,5 +40,13 @@ impl Indexer {
     /// New applications were saved: index them soon.
     pub(crate) fn poke(&self) {
         let _ = self.wake.send(());
+    }
+
+    /// A [`Indexer::poke`] for another thread (the sync task, after a pull).
+    pub(crate) fn poker(&self) -> impl Fn() + Send + Sync + 'static {
+        let wake = self.wake.clone();
+        move || {
+            let _ = wake.send(());
+        }
     }
 }

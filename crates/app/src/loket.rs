@@ -71,10 +71,16 @@ impl Loket {
     /// The background sync task: the shell spawns the returned future on its tokio runtime once.
     /// Later calls return a future that does nothing.
     pub fn sync_task(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let poke = self.indexer.as_ref().map(Indexer::poker);
         let (handle, task) = loket_sync::worker::start(
             self.store.clone(),
             loket_sync::worker::WorkerConfig::default(),
             env!("CARGO_PKG_VERSION").to_string(),
+            move || {
+                if let Some(poke) = &poke {
+                    poke();
+                }
+            },
         );
         let first = self.sync.set(handle).is_ok();
         async move {

@@ -162,8 +162,9 @@ impl Store {
                 },
             )?;
         }
-        // Pulled applications are searchable as soon as their page is applied.
-        search::catch_up(&tx)?;
+        // Pulled applications are indexed for search after the pull (the desktop's background
+        // indexer), or by the next search, which always indexes what is missing first: one
+        // catch-up for a whole initial pull instead of one FTS segment per page.
         tx.commit()?;
         Ok(report)
     }

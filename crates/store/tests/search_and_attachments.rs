@@ -75,6 +75,34 @@ fn an_address_edit_leaves_the_search_index_alone() {
     assert_eq!(s.search_applications("aminah", 10).unwrap().len(), 1);
 }
 
+/// Pulled applications are indexed after the pull, not in each page's transaction: a search
+/// right after the pull still finds them (it indexes what is missing first), exactly once.
+#[test]
+fn pulled_applications_are_found_by_the_next_search() {
+    let (_dir_a, mut a) = store();
+    let siti = a.register_bansos(&bansos(1, "Siti Aminah"), &clerk(), now()).unwrap();
+    let page: Vec<loket_store::RemoteChange> = a
+        .pending_ops(10)
+        .unwrap()
+        .into_iter()
+        .enumerate()
+        .map(|(i, op)| loket_store::RemoteChange {
+            server_seq: 1 + i as i64,
+            kind: "application".into(),
+            entity_id: op.entity_id.clone(),
+            data: serde_json::from_str(&op.payload).unwrap(),
+            hlc: Some(op.hlc.clone()),
+            received_at: "2026-11-28T08:00:00Z".into(),
+        })
+        .collect();
+    let (_dir_b, mut b) = store();
+    assert_eq!(b.apply_remote(&page, page.len() as i64, now()).unwrap().applied, 1);
+    let found = b.search_applications("aminah", 10).unwrap();
+    assert_eq!(found.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(), [siti.id.as_str()]);
+    assert_eq!(b.search_applications(&nik(1), 10).unwrap().len(), 1);
+    assert_eq!(b.catch_up_search_index().unwrap(), 0, "nothing left to index");
+}
+
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
 
 #[test]

@@ -389,18 +389,7 @@ impl Engine {
                 )));
             }
             let n = page.changes.len() as u64;
-            let changes: Vec<RemoteChange> = page
-                .changes
-                .into_iter()
-                .map(|c| RemoteChange {
-                    server_seq: c.server_seq,
-                    kind: c.kind,
-                    entity_id: c.entity_id,
-                    data: c.data,
-                    hlc: c.hlc,
-                    received_at: c.received_at,
-                })
-                .collect();
+            let changes = page.changes;
             let next = page.next;
             if let Some((pulled, task)) = applying.take() {
                 if let Err(e) = applied(task, pulled, report, progress).await {
@@ -412,6 +401,7 @@ impl Engine {
                 applying = Some((
                     n,
                     tokio::task::spawn_blocking(move || {
+                        let changes: Vec<RemoteChange> = changes.into_iter().map(remote_change).collect();
                         lock(&store).apply_remote(&changes, next, Utc::now())
                     }),
                 ));
@@ -427,6 +417,19 @@ impl Engine {
             applied(task, pulled, report, progress).await?;
         }
         result
+    }
+}
+
+/// A pulled change as the store applies it (data that is not JSON becomes `null`: the store
+/// skips it, as it skips any change it cannot use).
+fn remote_change(c: loket_protocol::ChangeRecord<RawPayload>) -> RemoteChange {
+    RemoteChange {
+        data: serde_json::from_str(c.data.get()).unwrap_or(serde_json::Value::Null),
+        server_seq: c.server_seq,
+        kind: c.kind,
+        entity_id: c.entity_id,
+        hlc: c.hlc,
+        received_at: c.received_at,
     }
 }
 

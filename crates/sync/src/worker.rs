@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{SecondsFormat, Utc};
 use tokio::sync::Notify;
 
-use crate::engine::{lock, Engine, Progress, SharedStore};
+use crate::engine::{lock, Engine, Progress, RunReport, SharedStore};
 use crate::{Client, Credential, SyncError};
 
 /// A device whose clock is further than this from the server's gets a warning.
@@ -182,13 +182,13 @@ pub async fn sync_once(
     store: &SharedStore,
     handle: &WorkerHandle,
     app_version: &str,
-) -> Result<(), SyncError> {
+) -> Result<RunReport, SyncError> {
     let engine = match engine_for(store, app_version) {
         Ok(Some(e)) => e,
         Ok(None) => {
             handle.update(|st| st.state = SyncState::NotEnrolled);
             refresh_counts(store, handle);
-            return Ok(());
+            return Ok(RunReport::default());
         }
         Err(e) => return Err(e),
     };
@@ -223,14 +223,18 @@ pub async fn sync_once(
         }
     });
     refresh_counts(store, handle);
-    result.map(|_| ())
+    result
 }
 
 /// Start the background task: returns its handle and the future to spawn on a tokio runtime.
+///
+/// `pulled` is called after a sync that applied changes from the server (the desktop indexes
+/// them for search then).
 pub fn start(
     store: SharedStore,
     config: WorkerConfig,
     app_version: String,
+    pulled: impl Fn() + Send + 'static,
 ) -> (WorkerHandle, impl std::future::Future<Output = ()> + Send + 'static) {
     let handle = WorkerHandle::default();
     let h = handle.clone();
@@ -238,7 +242,12 @@ pub fn start(
         let mut jitter = Jitter::new();
         loop {
             let wait = match sync_once(&store, &h, &app_version).await {
-                Ok(()) => config.interval,
+                Ok(report) => {
+                    if report.pulled > 0 {
+                        pulled();
+                    }
+                    config.interval
+                }
                 Err(e) if e.is_transient() || matches!(e, SyncError::Store(_)) => {
                     let failures = h.status().failures;
                     let d = backoff(&config, failures, jitter.unit());
