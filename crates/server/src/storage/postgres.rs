@@ -844,16 +844,22 @@ impl Storage for PostgresStorage {
         after: i64,
         limit: u32,
     ) -> Result<(Vec<ChangeRecord<RawPayload>>, bool), StorageError> {
-        let rows = self
-            .pool
-            .get()
-            .await?
+        // A page is always a walk of the (office_code, server_seq) index from the checkpoint.
+        // Right after a bulk load, before autovacuum has analyzed the table, PostgreSQL guessed
+        // a few hundred matching rows and read every remaining change of the office with a
+        // bitmap scan plus a sort, for every page (38 ms a page with 50,000 left, measured);
+        // bitmap scans are off for this one read-only transaction.
+        let mut c = self.pool.get().await?;
+        let tx = c.build_transaction().read_only(true).start().await?;
+        tx.batch_execute("SET LOCAL enable_bitmapscan = off").await?;
+        let rows = tx
             .query(
                 "SELECT server_seq, kind, entity_id, data, hlc, received_at FROM change_log
                  WHERE office_code = $1 AND server_seq > $2 ORDER BY server_seq LIMIT $3",
                 &[&office_code, &after, &(i64::from(limit) + 1)],
             )
             .await?;
+        tx.commit().await?;
         let mut changes: Vec<ChangeRecord<RawPayload>> = rows
             .iter()
             .map(|r| {
