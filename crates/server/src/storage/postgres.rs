@@ -372,16 +372,7 @@ async fn apply_batch(
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
             Ok(())
         }));
-        let mut rows = ChangeRows::default();
-        for (op, w) in changes {
-            if let Write::Change { office, kind, entity_id, data } = w {
-                rows.office.push(office.as_str());
-                rows.kind.push(kind);
-                rows.entity_id.push(entity_id.as_str());
-                rows.data.push(text.of(data).to_string());
-                rows.hlc.push(op.hlc.as_str());
-            }
-        }
+        let rows = ChangeRows::from_writes(changes.into_iter().map(|(op, w)| (*op, w)), &mut text);
         writes.push(Box::pin(rows.insert(tx, now)));
     }
     futures::future::try_join_all(writes).await?;
@@ -412,7 +403,24 @@ struct ChangeRows<'a> {
     hlc: Vec<&'a str>,
 }
 
-impl ChangeRows<'_> {
+impl<'a> ChangeRows<'a> {
+    fn from_writes(
+        writes: impl Iterator<Item = (&'a Operation, &'a Write)>,
+        text: &mut super::JsonText,
+    ) -> Self {
+        let mut rows = Self::default();
+        for (op, w) in writes {
+            if let Write::Change { office, kind, entity_id, data } = w {
+                rows.office.push(office);
+                rows.kind.push(kind);
+                rows.entity_id.push(entity_id);
+                rows.data.push(text.of(data).to_string());
+                rows.hlc.push(&op.hlc);
+            }
+        }
+        rows
+    }
+
     async fn insert(self, tx: &deadpool_postgres::Transaction<'_>, now: &str) -> Result<(), StorageError> {
         let stmt = tx.prepare_cached(SQL_CHANGE_ROWS).await?;
         tx.execute(&stmt, &[&self.office, &self.kind, &self.entity_id, &self.data, &self.hlc, &now]).await?;
@@ -529,26 +537,19 @@ async fn push_batch(
     Ok(results)
 }
 
-const SQL_INSERT_APPLICATION: &str =
-    "INSERT INTO application (id, office_code, kind, service_code, period, status,
-     applicant_nik, kk, registration_number, data, version, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 const SQL_SET_STATUS: &str =
     "UPDATE application SET status = $2, version = $3, registration_number = $4, updated_at = $5 WHERE id = $1";
 // Merged in SQL: one statement, so it can be pipelined with the batch's other writes.
 const SQL_SET_FIELDS: &str =
     "UPDATE application SET data = CAST(CAST(data AS jsonb) || CAST(CAST($2 AS TEXT) AS jsonb) AS TEXT),
      version = $3, updated_at = $4 WHERE id = $1";
-const SQL_CHANGE: &str =
-    "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, $2, $3, $4, $5, $6)";
 const SQL_FLAG: &str = "INSERT INTO aid_flag (application_id, other_application_id, reason, created_at)
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
 const SQL_CONFLICT: &str =
     "INSERT INTO conflict (id, application_id, data, created_at) VALUES ($1, $2, $3, $4)";
 const SQL_RESOLVE: &str =
     "UPDATE conflict SET resolved_at = $3 WHERE id = $1 AND application_id = $2 AND resolved_at IS NULL";
-const WRITE_SQL: [&str; 7] =
-    [SQL_INSERT_APPLICATION, SQL_SET_STATUS, SQL_SET_FIELDS, SQL_CHANGE, SQL_FLAG, SQL_CONFLICT, SQL_RESOLVE];
+const WRITE_SQL: [&str; 5] = [SQL_SET_STATUS, SQL_SET_FIELDS, SQL_FLAG, SQL_CONFLICT, SQL_RESOLVE];
 
 async fn execute(
     tx: &deadpool_postgres::Transaction<'_>,
@@ -557,27 +558,11 @@ async fn execute(
     now: &str,
 ) -> Result<(), StorageError> {
     match w {
-        Write::InsertApplication { app, data } => {
-            let data = data.to_string();
-            let stmt = tx.prepare_cached(SQL_INSERT_APPLICATION).await?;
-            tx.execute(
-                &stmt,
-                &[
-                    &app.id,
-                    &app.office_code,
-                    &app.kind,
-                    &app.service_code,
-                    &app.period,
-                    &app.status,
-                    &app.applicant_nik,
-                    &app.kk,
-                    &app.registration_number,
-                    &data,
-                    &app.version,
-                    &now,
-                ],
-            )
-            .await?;
+        // A batch writes these as multi-row statements; alone, they are a batch of one.
+        Write::InsertApplication { .. } => {
+            NewApplications::from_writes(std::iter::once(w), &mut super::JsonText::default())
+                .insert(tx, now)
+                .await?;
         }
         Write::SetStatus { id, status, version, registration_number } => {
             let stmt = tx.prepare_cached(SQL_SET_STATUS).await?;
@@ -588,10 +573,10 @@ async fn execute(
             let stmt = tx.prepare_cached(SQL_SET_FIELDS).await?;
             tx.execute(&stmt, &[id, &fields, version, &now]).await?;
         }
-        Write::Change { office, kind, entity_id, data } => {
-            let (kind, data) = (kind.to_string(), data.to_string());
-            let stmt = tx.prepare_cached(SQL_CHANGE).await?;
-            tx.execute(&stmt, &[office, &kind, entity_id, &data, &op.hlc, &now]).await?;
+        Write::Change { .. } => {
+            ChangeRows::from_writes(std::iter::once((op, w)), &mut super::JsonText::default())
+                .insert(tx, now)
+                .await?;
         }
         Write::Flag { application_id, other_application_id, reason } => {
             let reason = reason.to_string();
