@@ -1139,7 +1139,8 @@ mod tests {
             data: serde_json::json!({
                 "id": username, "username": username, "full_name": "Kepala Seksi Kesos", "roles": roles,
                 "password_hash": hash, "active": true,
-            }),
+            })
+            .into(),
             hlc: None,
             received_at: "2026-11-28T00:00:00Z".into(),
         };

@@ -12,8 +12,10 @@
 use chrono::{DateTime, Utc};
 use loket_domain::hlc::{Hlc, HlcTimestamp};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Deserialize;
 use serde_json::Value;
 
+use crate::remote_application::{self, ChangeData, RemoteApplication};
 use crate::{audit, search, Store, StoreError};
 
 /// Setting key of the pull checkpoint (the last server sequence applied).
@@ -27,7 +29,7 @@ pub struct RemoteChange {
     /// `application`, `event`, `edit`, `conflict`, `flag`, `user`, `record`.
     pub kind: String,
     pub entity_id: String,
-    pub data: Value,
+    pub data: ChangeData,
     pub hlc: Option<String>,
     /// RFC 3339 server receipt time.
     pub received_at: String,
@@ -353,9 +355,15 @@ fn registration_number_of(tx: &Transaction<'_>, id: &str) -> Result<Option<Optio
 
 /// Apply one change; `false` when it was skipped.
 fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError> {
-    let d = &c.data;
+    let d = c.data.json();
     match c.kind.as_str() {
-        "application" => insert_application(tx, d),
+        "application" => match &c.data {
+            ChangeData::Application(a) => remote_application::insert(tx, a),
+            ChangeData::Json(v) => match RemoteApplication::deserialize(v) {
+                Ok(a) => remote_application::insert(tx, &a),
+                Err(_) => Ok(false),
+            },
+        },
         "event" => {
             let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
             let (Some(to), Some(version)) =
@@ -555,77 +563,6 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
         },
         _ => Ok(false),
     }
-}
-
-/// An application registered on another device of the office (or this one's own echo).
-fn insert_application(tx: &Transaction<'_>, d: &Value) -> Result<bool, StoreError> {
-    let Some(id) = str_of(d, "id") else { return Ok(false) };
-    let created_hlc = str_of(d, "created_hlc").unwrap_or_default();
-    // Already here (this device's own registration, or a page applied before): nothing to do.
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO application (id, registration_number, kind, service_code, period, status, applicant_nik,
-             applicant_name, applicant_address, applicant_phone, organization_name, kk, village_code, office_code,
-             details, fee, created_at, created_hlc, updated_hlc, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)
-             ON CONFLICT (id) DO NOTHING",
-        )?
-        .execute(params![
-        id,
-        str_of(d, "registration_number"),
-        str_of(d, "kind").unwrap_or_default(),
-        str_of(d, "service_code").unwrap_or_default(),
-        str_of(d, "period"),
-        str_of(d, "status").unwrap_or("submitted"),
-        str_of(d, "applicant_nik"),
-        str_of(d, "applicant_name").unwrap_or_default(),
-        str_of(d, "applicant_address").unwrap_or_default(),
-        str_of(d, "applicant_phone"),
-        str_of(d, "organization_name"),
-        str_of(d, "kk"),
-        str_of(d, "village_code").unwrap_or_default(),
-        str_of(d, "office_code").unwrap_or_default(),
-        d.get("details").cloned().unwrap_or(Value::Object(Default::default())).to_string(),
-        d.get("fee").and_then(Value::as_i64).unwrap_or(0),
-        str_of(d, "created_at").unwrap_or_default(),
-        created_hlc,
-    ])?;
-    if inserted == 0 {
-        return Ok(true);
-    }
-    let names: std::collections::HashMap<&str, &str> =
-        loket_domain::service::service(str_of(d, "service_code").unwrap_or_default())
-            .map(|s| s.documents.iter().map(|doc| (doc.code, doc.name)).collect())
-            .unwrap_or_default();
-    for doc in d.get("checklist").and_then(Value::as_array).into_iter().flatten() {
-        let code = str_of(doc, "code").unwrap_or_default();
-        tx.prepare_cached(
-            "INSERT INTO application_document (application_id, code, name, received) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![
-            id,
-            code,
-            names.get(code).copied().unwrap_or(code),
-            doc.get("received").and_then(Value::as_bool).unwrap_or(false)
-        ])?;
-    }
-    for (i, m) in d.get("household").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        tx.prepare_cached(
-            "INSERT INTO household_member (application_id, position, nik, full_name, relationship)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![
-            id,
-            i as i64,
-            str_of(m, "nik").unwrap_or_default(),
-            str_of(m, "full_name").unwrap_or_default(),
-            str_of(m, "relationship").unwrap_or_default()
-        ])?;
-    }
-    // No `search::index` here: applications are never deleted, so a new row's rowid is above
-    // the search watermark and the page's `search::catch_up` indexes it.
-    Ok(true)
 }
 
 /// Set editable applicant fields (those present) and the version; reindex for search when the

@@ -90,7 +90,7 @@ fn pulled_applications_are_found_by_the_next_search() {
             server_seq: 1 + i as i64,
             kind: "application".into(),
             entity_id: op.entity_id.clone(),
-            data: serde_json::from_str(&op.payload).unwrap(),
+            data: serde_json::from_str::<serde_json::Value>(&op.payload).unwrap().into(),
             hlc: Some(op.hlc.clone()),
             received_at: "2026-11-28T08:00:00Z".into(),
         })

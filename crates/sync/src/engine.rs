@@ -389,19 +389,26 @@ impl Engine {
                 )));
             }
             let n = page.changes.len() as u64;
-            let changes = page.changes;
             let next = page.next;
+            // Parsed on a thread of its own while the previous page is being applied.
+            let changes = page.changes;
+            let parsed = tokio::task::spawn_blocking(move || {
+                changes.into_iter().map(remote_change).collect::<Vec<RemoteChange>>()
+            });
             if let Some((pulled, task)) = applying.take() {
                 if let Err(e) = applied(task, pulled, report, progress).await {
                     break Err(e);
                 }
             }
+            let changes = match parsed.await {
+                Ok(changes) => changes,
+                Err(e) => break Err(SyncError::Protocol(format!("parse task: {e}"))),
+            };
             if !changes.is_empty() || next != after {
                 let store = store.clone();
                 applying = Some((
                     n,
                     tokio::task::spawn_blocking(move || {
-                        let changes: Vec<RemoteChange> = changes.into_iter().map(remote_change).collect();
                         lock(&store).apply_remote(&changes, next, Utc::now())
                     }),
                 ));
@@ -424,7 +431,7 @@ impl Engine {
 /// skips it, as it skips any change it cannot use).
 fn remote_change(c: loket_protocol::ChangeRecord<RawPayload>) -> RemoteChange {
     RemoteChange {
-        data: serde_json::from_str(c.data.get()).unwrap_or(serde_json::Value::Null),
+        data: loket_store::ChangeData::parse(&c.kind, c.data.get()),
         server_seq: c.server_seq,
         kind: c.kind,
         entity_id: c.entity_id,

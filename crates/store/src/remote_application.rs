@@ -1,0 +1,199 @@
+//! A registration as the server publishes it (`application` changes), read straight into
+//! typed fields.
+//!
+//! An initial pull is mostly these: parsing them into `serde_json::Value` trees (a map per
+//! record and per household member) and walking those trees cost as much as writing the rows.
+//! Every field is optional with the same fallbacks the store has always applied, so a record
+//! from an older or newer app version still lands; one that is not a registration at all (not
+//! an object, a field of the wrong type) stays plain JSON and is skipped like any change the
+//! store cannot use.
+
+use rusqlite::{params, Transaction};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::StoreError;
+
+/// The data of a pulled change: typed for registrations, JSON for everything else.
+#[derive(Debug, Clone)]
+pub enum ChangeData {
+    Application(Box<RemoteApplication>),
+    Json(Value),
+}
+
+impl ChangeData {
+    /// The data of a change of `kind` from its JSON text (text that is not JSON becomes
+    /// `null`, which every kind skips).
+    pub fn parse(kind: &str, json: &str) -> Self {
+        if kind == "application" {
+            if let Ok(a) = serde_json::from_str::<RemoteApplication>(json) {
+                return Self::Application(Box::new(a));
+            }
+        }
+        Self::Json(serde_json::from_str(json).unwrap_or(Value::Null))
+    }
+
+    /// The data as JSON (for the kinds the store reads as JSON).
+    pub fn json(&self) -> &Value {
+        static NULL: Value = Value::Null;
+        match self {
+            Self::Json(v) => v,
+            Self::Application(_) => &NULL,
+        }
+    }
+}
+
+impl From<Value> for ChangeData {
+    fn from(v: Value) -> Self {
+        Self::Json(v)
+    }
+}
+
+impl PartialEq for ChangeData {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Application(a), Self::Application(b)) => a == b,
+            (Self::Json(a), Self::Json(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// One registration: the application row and its household and checklist.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RemoteApplication {
+    pub id: Option<String>,
+    pub registration_number: Option<String>,
+    pub kind: String,
+    pub service_code: String,
+    pub period: Option<String>,
+    pub status: Option<String>,
+    pub applicant_nik: Option<String>,
+    pub applicant_name: String,
+    pub applicant_address: String,
+    pub applicant_phone: Option<String>,
+    pub organization_name: Option<String>,
+    pub kk: Option<String>,
+    pub village_code: String,
+    pub office_code: String,
+    /// Kind-specific fields, stored as received.
+    pub details: Option<Box<RawValue>>,
+    pub fee: i64,
+    pub created_at: String,
+    pub created_hlc: String,
+    pub checklist: Vec<RemoteDocument>,
+    pub household: Vec<RemoteMember>,
+}
+
+impl PartialEq for RemoteApplication {
+    fn eq(&self, o: &Self) -> bool {
+        let details = |a: &Self| a.details.as_ref().map(|d| d.get().to_string());
+        (self.id.as_ref(), self.registration_number.as_ref(), &self.kind, &self.service_code)
+            == (o.id.as_ref(), o.registration_number.as_ref(), &o.kind, &o.service_code)
+            && (self.period.as_ref(), self.status.as_ref(), self.applicant_nik.as_ref(), &self.applicant_name)
+                == (o.period.as_ref(), o.status.as_ref(), o.applicant_nik.as_ref(), &o.applicant_name)
+            && (&self.applicant_address, self.applicant_phone.as_ref(), self.organization_name.as_ref())
+                == (&o.applicant_address, o.applicant_phone.as_ref(), o.organization_name.as_ref())
+            && (self.kk.as_ref(), &self.village_code, &self.office_code, self.fee)
+                == (o.kk.as_ref(), &o.village_code, &o.office_code, o.fee)
+            && (&self.created_at, &self.created_hlc, &self.checklist, &self.household)
+                == (&o.created_at, &o.created_hlc, &o.checklist, &o.household)
+            && details(self) == details(o)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct RemoteDocument {
+    pub code: String,
+    pub received: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct RemoteMember {
+    pub nik: String,
+    pub full_name: String,
+    pub relationship: String,
+}
+
+/// An application registered on another device of the office (or this one's own echo).
+pub(crate) fn insert(tx: &Transaction<'_>, a: &RemoteApplication) -> Result<bool, StoreError> {
+    let Some(id) = a.id.as_deref() else { return Ok(false) };
+    // Already here (this device's own registration, or a page applied before): nothing to do.
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO application (id, registration_number, kind, service_code, period, status, applicant_nik,
+             applicant_name, applicant_address, applicant_phone, organization_name, kk, village_code, office_code,
+             details, fee, created_at, created_hlc, updated_hlc, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)
+             ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            id,
+            a.registration_number,
+            a.kind,
+            a.service_code,
+            a.period,
+            a.status.as_deref().unwrap_or("submitted"),
+            a.applicant_nik,
+            a.applicant_name,
+            a.applicant_address,
+            a.applicant_phone,
+            a.organization_name,
+            a.kk,
+            a.village_code,
+            a.office_code,
+            a.details.as_ref().map_or("{}", |d| d.get()),
+            a.fee,
+            a.created_at,
+            a.created_hlc,
+        ])?;
+    if inserted == 0 {
+        return Ok(true);
+    }
+    if !a.checklist.is_empty() {
+        let service = loket_domain::service::service(&a.service_code);
+        for doc in &a.checklist {
+            let name = service
+                .and_then(|s| s.documents.iter().find(|d| d.code == doc.code))
+                .map_or(doc.code.as_str(), |d| d.name);
+            tx.prepare_cached(
+                "INSERT INTO application_document (application_id, code, name, received) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![id, doc.code, name, doc.received])?;
+        }
+    }
+    for (i, m) in a.household.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO household_member (application_id, position, nik, full_name, relationship)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![id, i as i64, m.nik, m.full_name, m.relationship])?;
+    }
+    // No `search::index` here: the search index catches up from its rowid watermark (new rows
+    // are always above it), before the next search or in the desktop's background indexer.
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_registration_is_read_typed_and_anything_else_stays_json() {
+        let typed =
+            ChangeData::parse("application", r#"{"id":"a","details":{"x":1},"household":[{"nik":"1"}]}"#);
+        let ChangeData::Application(a) = typed else { panic!("not typed") };
+        assert_eq!(a.id.as_deref(), Some("a"));
+        assert_eq!(a.details.as_ref().map(|d| d.get()), Some(r#"{"x":1}"#));
+        assert_eq!(a.household[0].nik, "1");
+        // The wrong type of field: not a registration this version can store.
+        assert!(matches!(ChangeData::parse("application", r#"{"id":7}"#), ChangeData::Json(_)));
+        assert_eq!(ChangeData::parse("application", "not json"), ChangeData::Json(Value::Null));
+        assert!(matches!(ChangeData::parse("event", r#"{"id":"a"}"#), ChangeData::Json(_)));
+    }
+}
