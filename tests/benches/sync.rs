@@ -16,7 +16,10 @@
 //!    "one-row minimum" no design that keeps the sync guarantees can beat (one row per record
 //!    with only the indexes the guarantees need);
 //! 5. bytes on the wire per record, against the records' raw JSON;
-//! 6. resident memory of this process (the devices) before and at the peak of the sync.
+//! 6. resident memory of this process (the devices) before and at the peak of the sync;
+//! 7. the "pull floor": the rows a device keeps for the records, inserted by SQLite itself;
+//! 8. CPU time of the devices, the server and PostgreSQL during the push and the pull (this
+//!    machine has two cores: a sync cannot take less wall time than half its CPU time).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -39,6 +42,62 @@ fn rss_kib(field: &str) -> u64 {
             s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// CPU time (user + system) a process has used, from `/proc/<pid>/stat` (clock ticks of
+/// 1/100 s, Linux's fixed USER_HZ).
+fn cpu_of(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start at state = field 3.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest.split_whitespace().skip(11).take(2).filter_map(|x| x.parse().ok()).collect();
+    Duration::from_millis(10 * f.iter().sum::<u64>())
+}
+
+/// CPU time of every PostgreSQL process on this machine (its backends do the database work).
+fn cpu_of_postgres() -> Duration {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .map(|e| cpu_of(&e.file_name().to_string_lossy()))
+        .sum()
+}
+
+/// CPU used by the devices (this process), the server and PostgreSQL since `since`.
+#[derive(Clone, Copy)]
+struct Cpu {
+    devices: Duration,
+    server: Duration,
+    postgres: Duration,
+}
+
+impl Cpu {
+    fn now(server_pid: u32) -> Self {
+        Cpu { devices: cpu_of("self"), server: cpu_of(&server_pid.to_string()), postgres: cpu_of_postgres() }
+    }
+
+    fn since(self, before: Cpu) -> Cpu {
+        Cpu {
+            devices: self.devices - before.devices,
+            server: self.server - before.server,
+            postgres: self.postgres - before.postgres,
+        }
+    }
+
+    fn line(self, what: &str, wall: Duration) -> String {
+        let total = self.devices + self.server + self.postgres;
+        format!(
+            "CPU during {what}: devices {:.2?}, server {:.2?}, PostgreSQL {:.2?}; total {:.2?} = {:.2} of the 2 cores for {:.2?}",
+            self.devices,
+            self.server,
+            self.postgres,
+            total,
+            total.as_secs_f64() / wall.as_secs_f64(),
+            wall
+        )
+    }
 }
 
 fn draft(i: u32) -> BansosDraft {
@@ -175,10 +234,12 @@ async fn main() {
     let noop = |_| {};
     // 1. Push.
     let before = proxy.counts();
+    let cpu = Cpu::now(server.pid());
     let t = Instant::now();
     let mut report = Default::default();
     engine_a.push_all(&a, &mut report, &noop).await.unwrap();
     let push = t.elapsed();
+    let push_cpu = Cpu::now(server.pid()).since(cpu);
     let after = proxy.counts();
     let push_wire = (after.bytes_up - before.bytes_up) + (after.bytes_down - before.bytes_down);
     assert_eq!(report.accepted, u64::from(n));
@@ -186,9 +247,11 @@ async fn main() {
     // 2. Initial pull into a fresh device.
     let (b, engine_b) = device(&database, &direct, &proxy.url(), &dir.path().join("b")).await;
     let before = proxy.counts();
+    let cpu = Cpu::now(server.pid());
     let t = Instant::now();
     engine_b.pull_all(&b, &mut Default::default(), &noop).await.unwrap();
     let pull = t.elapsed();
+    let pull_cpu = Cpu::now(server.pid()).since(cpu);
     let after = proxy.counts();
     let pull_wire = (after.bytes_up - before.bytes_up) + (after.bytes_down - before.bytes_down);
     assert_eq!(b.lock().unwrap().count_applications().unwrap(), i64::from(n));
@@ -332,6 +395,38 @@ async fn main() {
     }
     let minimum = median(minimums);
 
+    // 7. The floor of any pull into this device schema: the rows device B now keeps for the
+    //    records (application with its id and number keys, household members), copied into a
+    //    fresh device database in one transaction by SQLite itself — no HTTP, no JSON, no
+    //    parameter binding. (Columns are listed so that SQLite really inserts row by row
+    //    instead of copying B-tree pages, which it does for `INSERT INTO t SELECT * FROM u`.)
+    let source = dir.path().join("b").join(loket_store::DB_FILE);
+    assert!(source.exists(), "{} is not device B's database", source.display());
+    let mut device_floors = Vec::new();
+    for k in 0..3 {
+        let fresh = Store::open_in_dir(&dir.path().join(format!("device_floor{k}"))).unwrap();
+        let c = fresh.raw_connection();
+        c.execute("ATTACH DATABASE ?1 AS b", [source.to_str().unwrap()]).unwrap();
+        let t = Instant::now();
+        c.execute_batch(
+            "BEGIN IMMEDIATE;
+             INSERT INTO main.application (id, registration_number, kind, service_code, period, status,
+                 applicant_nik, applicant_name, applicant_address, applicant_phone, organization_name, kk,
+                 village_code, office_code, details, fee, created_at, created_hlc, updated_hlc, version)
+             SELECT id, registration_number, kind, service_code, period, status, applicant_nik, applicant_name,
+                 applicant_address, applicant_phone, organization_name, kk, village_code, office_code, details,
+                 fee, created_at, created_hlc, updated_hlc, version
+             FROM b.application ORDER BY rowid;
+             INSERT INTO main.household_member (application_id, position, nik, full_name, relationship)
+             SELECT application_id, position, nik, full_name, relationship FROM b.household_member;
+             COMMIT;",
+        )
+        .unwrap();
+        device_floors.push(t.elapsed());
+        assert_eq!(fresh.count_applications().unwrap(), i64::from(n));
+    }
+    let device_floor = median(device_floors);
+
     println!(
         "push {n} (empty server)        {}  = {:.2}x raw",
         rate(n.into(), push),
@@ -353,6 +448,13 @@ async fn main() {
         rate(n.into(), minimum),
         minimum.as_secs_f64() / raw.as_secs_f64()
     );
+    println!(
+        "device rows bulk insert (pull floor) {}  = {:.2}x raw (application + household, device schema)",
+        rate(n.into(), device_floor),
+        device_floor.as_secs_f64() / raw.as_secs_f64()
+    );
+    println!("{}", push_cpu.line("push", push));
+    println!("{}", pull_cpu.line("pull", pull));
     println!(
         "steady state, 1,000 + 1,000 edits synced: {steady:.2?} (A pushes {steady_a:.2?}, B pushes and pulls {steady_b:.2?}, A pulls {:.2?})",
         steady - steady_a - steady_b

@@ -269,6 +269,11 @@ impl ServerProcess {
 
     /// [`ServerProcess::start`] with a given server binary (the benchmarks use the release one);
     /// `db` may also be a `postgres://` URL.
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn start_binary(bin: &Path, db: &Path) -> Result<Self> {
         use std::io::BufRead;
         let mut child = std::process::Command::new(bin)

@@ -11,6 +11,11 @@ use loket_server::api::{self, ApiConfig};
 use loket_server::config::{Config, FileConfig};
 use loket_server::{admin, open_storage};
 
+/// mimalloc instead of glibc's malloc: a push allocates and frees millions of small JSON
+/// nodes, and glibc's allocator was a fifth of the server's CPU doing it (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "loket-server", version, about = "Loket provincial server")]
 struct Cli {

@@ -167,16 +167,51 @@ pub(crate) fn insert(tx: &Transaction<'_>, a: &RemoteApplication) -> Result<bool
             .execute(params![id, doc.code, name, doc.received])?;
         }
     }
-    for (i, m) in a.household.iter().enumerate() {
-        tx.prepare_cached(
-            "INSERT INTO household_member (application_id, position, nik, full_name, relationship)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![id, i as i64, m.nik, m.full_name, m.relationship])?;
-    }
+    insert_household(tx, id, &a.household)?;
     // No `search::index` here: the search index catches up from its rowid watermark (new rows
     // are always above it), before the next search or in the desktop's background indexer.
     Ok(true)
+}
+
+/// Largest household written by one statement (a statement per row costs as much again in
+/// statement set-up and teardown as the row itself).
+const MEMBERS_PER_STATEMENT: usize = 8;
+
+/// The household of a new application: one multi-row statement per eight members.
+fn insert_household(tx: &Transaction<'_>, id: &str, household: &[RemoteMember]) -> Result<(), StoreError> {
+    for (chunk_no, chunk) in household.chunks(MEMBERS_PER_STATEMENT).enumerate() {
+        let mut stmt = tx.prepare_cached(&HOUSEHOLD_SQL[chunk.len() - 1])?;
+        for (k, m) in chunk.iter().enumerate() {
+            let position = (chunk_no * MEMBERS_PER_STATEMENT + k) as i64;
+            let base = k * 5;
+            stmt.raw_bind_parameter(base + 1, id)?;
+            stmt.raw_bind_parameter(base + 2, position)?;
+            stmt.raw_bind_parameter(base + 3, &m.nik)?;
+            stmt.raw_bind_parameter(base + 4, &m.full_name)?;
+            stmt.raw_bind_parameter(base + 5, &m.relationship)?;
+        }
+        stmt.raw_execute()?;
+    }
+    Ok(())
+}
+
+/// `HOUSEHOLD_SQL[n - 1]` writes `n` members.
+static HOUSEHOLD_SQL: std::sync::LazyLock<Vec<String>> =
+    std::sync::LazyLock::new(|| (1..=MEMBERS_PER_STATEMENT).map(household_sql).collect());
+
+/// `INSERT INTO household_member ... VALUES (...), (...)` for `rows` members.
+fn household_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|k| {
+            let b = k * 5;
+            format!("(?{}, ?{}, ?{}, ?{}, ?{})", b + 1, b + 2, b + 3, b + 4, b + 5)
+        })
+        .collect();
+    format!(
+        "INSERT INTO household_member (application_id, position, nik, full_name, relationship) VALUES {}
+         ON CONFLICT DO NOTHING",
+        values.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -195,5 +230,37 @@ mod tests {
         assert!(matches!(ChangeData::parse("application", r#"{"id":7}"#), ChangeData::Json(_)));
         assert_eq!(ChangeData::parse("application", "not json"), ChangeData::Json(Value::Null));
         assert!(matches!(ChangeData::parse("event", r#"{"id":"a"}"#), ChangeData::Json(_)));
+    }
+
+    #[test]
+    fn a_household_longer_than_one_statement_lands_whole_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let household: Vec<Value> = (0..11)
+            .map(|k| serde_json::json!({"nik": format!("36010155081500{k:02}"), "full_name": format!("Anak {k}"), "relationship": "anak"}))
+            .collect();
+        let record = serde_json::json!({
+            "id": "a1", "registration_number": "360101-K7QX-000001", "kind": "bansos", "service_code": "PKH",
+            "period": "2026", "status": "submitted", "applicant_nik": "3601011501900001",
+            "applicant_name": "Siti Aminah", "applicant_address": "Kp. Cibadak", "kk": "3601011501100003",
+            "village_code": "36.01.01.2001", "office_code": "36.01.01", "details": {}, "created_at": "t",
+            "created_hlc": "h", "household": household,
+        });
+        let change = crate::RemoteChange {
+            server_seq: 1,
+            kind: "application".into(),
+            entity_id: "a1".into(),
+            data: ChangeData::parse("application", &record.to_string()),
+            hlc: None,
+            received_at: "2026-11-28T08:00:00Z".into(),
+        };
+        assert!(matches!(change.data, ChangeData::Application(_)));
+        // Published twice (the device's own echo of a registration it has): still one household.
+        for seq in 1..=2 {
+            let change = crate::RemoteChange { server_seq: seq, ..change.clone() };
+            store.apply_remote(&[change], seq, chrono::Utc::now()).unwrap();
+        }
+        let members: Vec<String> = store.household("a1").unwrap().into_iter().map(|m| m.full_name).collect();
+        assert_eq!(members, (0..11).map(|k| format!("Anak {k}")).collect::<Vec<_>>());
     }
 }
