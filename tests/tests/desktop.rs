@@ -425,6 +425,7 @@ async fn hibah_for_an_organisation_with_a_warning_confirmed() -> Result<()> {
         let number = app.find("#receipt-number").await?.text().await?;
         ensure!(number.starts_with("360101-"), "registration number {number:?}");
         app.find_text("#receipt-organization", "Yayasan Nurul Huda").await?;
+        app.find_text("#receipt-amount", "Rp 50.000.000").await?;
         app.screenshot("hibah-receipt").await?;
         app.click("#receipt-close").await?;
         app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Yayasan Nurul Huda").await?;

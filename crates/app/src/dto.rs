@@ -201,7 +201,7 @@ pub struct StaffInput {
 }
 
 /// A stored application (permit or aid), as listed and printed.
-#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq)]
 pub struct ApplicationDto {
     pub id: String,
     /// `None` while a draft.
@@ -234,6 +234,11 @@ pub struct ApplicationDto {
     pub attachments: Vec<AttachmentDto>,
     /// Fee or levy in rupiah (permits; 0 for aid).
     pub fee: u32,
+    /// Aid programme period (`2026`); none for permits.
+    pub period: Option<String>,
+    /// The grant an organisation asks for, in rupiah (hibah only; a JSON number, whole rupiah
+    /// up to the Rp 10 billion ceiling are exact).
+    pub amount_proposed: Option<f64>,
     /// Documents checklist (permits).
     pub documents: Vec<ChecklistDto>,
     /// When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits).

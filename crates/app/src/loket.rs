@@ -762,6 +762,9 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
         }
         _ => None,
     };
+    let amount_proposed = (a.kind == "hibah")
+        .then(|| a.details.get("amount_proposed").and_then(serde_json::Value::as_f64))
+        .flatten();
     Ok(ApplicationDto {
         village_label: village_label(&a.village_code),
         service_name,
@@ -783,6 +786,8 @@ fn application_dto(store: &Store, actor: &Actor, a: Application) -> Result<Appli
         actions,
         attachments,
         fee: u32::try_from(a.fee).unwrap_or(u32::MAX),
+        amount_proposed,
+        period: a.period,
         documents,
         due_date,
     })
@@ -1031,6 +1036,9 @@ mod tests {
         assert_eq!((saved.kind.as_str(), saved.status.as_str()), ("hibah", "submitted"));
         assert!(saved.registration_number.is_some());
         assert_eq!(saved.organization_name.as_deref(), Some("Yayasan Nurul Huda"));
+        // The receipt shows what was asked for, and for which period.
+        assert_eq!(saved.amount_proposed, Some(50_000_000.0));
+        assert!(saved.period.as_deref().is_some_and(|p| !p.is_empty()));
         assert_eq!(loket.search_applications("nurul").unwrap().len(), 1);
     }
 

@@ -119,6 +119,13 @@ export type ApplicationDto_Deserialize = {
 	attachments: AttachmentDto[],
 	/**  Fee or levy in rupiah (permits; 0 for aid). */
 	fee: number,
+	/**  Aid programme period (`2026`); none for permits. */
+	period?: string | null,
+	/**
+	 *  The grant an organisation asks for, in rupiah (hibah only; a JSON number, whole rupiah
+	 *  up to the Rp 10 billion ceiling are exact).
+	 */
+	amount_proposed?: number | null,
 	/**  Documents checklist (permits). */
 	documents: ChecklistDto[],
 	/**  When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits). */
@@ -160,6 +167,13 @@ export type ApplicationDto_Serialize = {
 	attachments: AttachmentDto[],
 	/**  Fee or levy in rupiah (permits; 0 for aid). */
 	fee: number,
+	/**  Aid programme period (`2026`); none for permits. */
+	period: string | null,
+	/**
+	 *  The grant an organisation asks for, in rupiah (hibah only; a JSON number, whole rupiah
+	 *  up to the Rp 10 billion ceiling are exact).
+	 */
+	amount_proposed: number | null,
 	/**  Documents checklist (permits). */
 	documents: ChecklistDto[],
 	/**  When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits). */
