@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::StoreError;
 
 /// The data of a pulled change: typed for registrations, JSON for everything else.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ChangeData {
     Application(Box<RemoteApplication>),
     Json(Value),
@@ -50,18 +50,8 @@ impl From<Value> for ChangeData {
     }
 }
 
-impl PartialEq for ChangeData {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Self::Application(a), Self::Application(b)) => a == b,
-            (Self::Json(a), Self::Json(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
 /// One registration: the application row and its household and checklist.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct RemoteApplication {
     pub id: Option<String>,
@@ -79,7 +69,7 @@ pub struct RemoteApplication {
     pub village_code: String,
     pub office_code: String,
     /// Kind-specific fields, stored as received.
-    pub details: Option<Box<RawValue>>,
+    pub details: Option<RawJson>,
     pub fee: i64,
     pub created_at: String,
     pub created_hlc: String,
@@ -87,20 +77,13 @@ pub struct RemoteApplication {
     pub household: Vec<RemoteMember>,
 }
 
-impl PartialEq for RemoteApplication {
-    fn eq(&self, o: &Self) -> bool {
-        let details = |a: &Self| a.details.as_ref().map(|d| d.get().to_string());
-        (self.id.as_ref(), self.registration_number.as_ref(), &self.kind, &self.service_code)
-            == (o.id.as_ref(), o.registration_number.as_ref(), &o.kind, &o.service_code)
-            && (self.period.as_ref(), self.status.as_ref(), self.applicant_nik.as_ref(), &self.applicant_name)
-                == (o.period.as_ref(), o.status.as_ref(), o.applicant_nik.as_ref(), &o.applicant_name)
-            && (&self.applicant_address, self.applicant_phone.as_ref(), self.organization_name.as_ref())
-                == (&o.applicant_address, o.applicant_phone.as_ref(), o.organization_name.as_ref())
-            && (self.kk.as_ref(), &self.village_code, &self.office_code, self.fee)
-                == (o.kk.as_ref(), &o.village_code, &o.office_code, o.fee)
-            && (&self.created_at, &self.created_hlc, &self.checklist, &self.household)
-                == (&o.created_at, &o.created_hlc, &o.checklist, &o.household)
-            && details(self) == details(o)
+/// JSON text kept as it was received (validated, not re-encoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawJson(pub Box<str>);
+
+impl<'de> Deserialize<'de> for RawJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Box::<RawValue>::deserialize(d).map(|raw| RawJson(raw.into()))
     }
 }
 
@@ -146,7 +129,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, a: &RemoteApplication) -> Result<bool
             a.kk,
             a.village_code,
             a.office_code,
-            a.details.as_ref().map_or("{}", |d| d.get()),
+            a.details.as_ref().map_or("{}", |d| &*d.0),
             a.fee,
             a.created_at,
             a.created_hlc,
@@ -224,7 +207,7 @@ mod tests {
             ChangeData::parse("application", r#"{"id":"a","details":{"x":1},"household":[{"nik":"1"}]}"#);
         let ChangeData::Application(a) = typed else { panic!("not typed") };
         assert_eq!(a.id.as_deref(), Some("a"));
-        assert_eq!(a.details.as_ref().map(|d| d.get()), Some(r#"{"x":1}"#));
+        assert_eq!(a.details.as_ref().map(|d| &*d.0), Some(r#"{"x":1}"#));
         assert_eq!(a.household[0].nik, "1");
         // The wrong type of field: not a registration this version can store.
         assert!(matches!(ChangeData::parse("application", r#"{"id":7}"#), ChangeData::Json(_)));
