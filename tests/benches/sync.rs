@@ -427,31 +427,23 @@ async fn main() {
     }
     let device_floor = median(device_floors);
 
-    println!(
-        "push {n} (empty server)        {}  = {:.2}x raw",
-        rate(n.into(), push),
-        push.as_secs_f64() / raw.as_secs_f64()
-    );
-    println!(
-        "pull {n} (fresh device)        {}  = {:.2}x raw",
-        rate(n.into(), pull),
-        pull.as_secs_f64() / raw.as_secs_f64()
-    );
-    println!("raw bulk insert reference       {}", rate(n.into(), raw));
-    println!(
-        "server rows bulk insert (floor) {}  = {:.2}x raw (application + change log + op log, real schema)",
-        rate(n.into(), floor),
-        floor.as_secs_f64() / raw.as_secs_f64()
-    );
-    println!(
-        "one-row minimum (any design)    {}  = {:.2}x raw (record + op id, office order, NIK and KK keys)",
-        rate(n.into(), minimum),
-        minimum.as_secs_f64() / raw.as_secs_f64()
-    );
-    println!(
-        "device rows bulk insert (pull floor) {}  = {:.2}x raw (application + household, device schema)",
-        rate(n.into(), device_floor),
-        device_floor.as_secs_f64() / raw.as_secs_f64()
+    // One line per timing against the raw reference.
+    let versus_raw = |label: &str, d: Duration, what: &str| {
+        println!(
+            "{label:<36} {}  = {:.2}x raw{what}",
+            rate(n.into(), d),
+            d.as_secs_f64() / raw.as_secs_f64()
+        );
+    };
+    versus_raw(&format!("push {n} (empty server)"), push, "");
+    versus_raw(&format!("pull {n} (fresh device)"), pull, "");
+    println!("{:<36} {}", "raw bulk insert reference", rate(n.into(), raw));
+    versus_raw("server rows bulk insert (floor)", floor, " (application + change log + op log, real schema)");
+    versus_raw("one-row minimum (any design)", minimum, " (record + op id, office order, NIK and KK keys)");
+    versus_raw(
+        "device rows bulk insert (pull floor)",
+        device_floor,
+        " (application + household, device schema)",
     );
     println!("{}", push_cpu.line("push", push));
     println!("{}", pull_cpu.line("pull", pull));

@@ -267,13 +267,13 @@ impl ServerProcess {
         Self::start_binary(&Self::binary()?, db)
     }
 
-    /// [`ServerProcess::start`] with a given server binary (the benchmarks use the release one);
-    /// `db` may also be a `postgres://` URL.
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// [`ServerProcess::start`] with a given server binary (the benchmarks use the release one);
+    /// `db` may also be a `postgres://` URL.
     pub fn start_binary(bin: &Path, db: &Path) -> Result<Self> {
         use std::io::BufRead;
         let mut child = std::process::Command::new(bin)

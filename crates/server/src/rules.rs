@@ -3,10 +3,10 @@
 //! the returned [`Write`]s in the same transaction. Keeping the rules here — not in two SQL
 //! dialects — is what lets both backends behave identically (and be tested without a database).
 
-use loket_domain::workflow::{self, Action, Role, Status};
-use loket_protocol::{OpResult, OpStatus, Operation};
 use std::sync::Arc;
 
+use loket_domain::workflow::{self, Action, Role, Status};
+use loket_protocol::{OpResult, OpStatus, Operation};
 use serde_json::{json, Map, Value};
 
 /// The server's view of an application.

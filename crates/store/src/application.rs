@@ -53,8 +53,9 @@ pub struct ChecklistRow {
     pub received: bool,
 }
 
-/// A household member of a bansos application.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A household member of a bansos application (also as a pulled registration lists it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct MemberRow {
     pub nik: String,
     pub full_name: String,

@@ -29,7 +29,7 @@ pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::{OutboxOp, SettledState, Settlement};
 pub use remote::{AidFlagRow, ApplyReport, ConflictRow, OfficeUser, RemoteChange};
-pub use remote_application::{ChangeData, RemoteApplication, RemoteDocument, RemoteMember};
+pub use remote_application::{ChangeData, RemoteApplication, RemoteDocument};
 pub use settings::Enrollment;
 pub use staff::{StaffRow, UserRow};
 pub use writer::Actor;

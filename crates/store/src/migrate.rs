@@ -60,6 +60,16 @@ fn apply(conn: &mut Connection, current: u32) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
+    /// A database file at schema `version`, as an older app left it.
+    fn database_at(path: &std::path::Path, version: usize) -> Connection {
+        let conn = Connection::open(path).unwrap();
+        for sql in &MIGRATIONS[..version] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", version as u32).unwrap();
+        conn
+    }
+
     #[test]
     fn newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
@@ -83,11 +93,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite3");
         {
-            let conn = Connection::open(&path).unwrap();
-            for sql in &MIGRATIONS[..3] {
-                conn.execute_batch(sql).unwrap();
-            }
-            conn.pragma_update(None, "user_version", 3).unwrap();
+            let conn = database_at(&path, 3);
             conn.execute_batch(
                 "INSERT INTO application (id, registration_number, kind, service_code, period, status,
                      applicant_nik, applicant_name, applicant_address, kk, village_code, office_code, details,
@@ -133,11 +139,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite3");
         {
-            let conn = Connection::open(&path).unwrap();
-            for sql in &MIGRATIONS[..4] {
-                conn.execute_batch(sql).unwrap();
-            }
-            conn.pragma_update(None, "user_version", 4).unwrap();
+            let conn = database_at(&path, 4);
             conn.execute_batch(
                 "INSERT INTO application (rowid, id, registration_number, kind, service_code, period, status,
                      applicant_nik, applicant_name, applicant_address, kk, village_code, office_code, details,

@@ -1,8 +1,9 @@
 //! A registration as the server publishes it (`application` changes), read straight into
 //! typed fields.
 //!
-//! An initial pull is mostly these: parsing them into `serde_json::Value` trees (a map per
-//! record and per household member) and walking those trees cost as much as writing the rows.
+//! An initial pull is mostly these: parsed into `serde_json::Value` trees (a map per record
+//! and per household member) and walked key by key, they were the largest cost of a pull after
+//! writing the rows (a quarter of the device's CPU in a profile; BENCHMARKS.md, sync engine).
 //! Every field is optional with the same fallbacks the store has always applied, so a record
 //! from an older or newer app version still lands; one that is not a registration at all (not
 //! an object, a field of the wrong type) stays plain JSON and is skipped like any change the
@@ -13,7 +14,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::StoreError;
+use crate::application::COLUMNS;
+use crate::{MemberRow, StoreError};
 
 /// The data of a pulled change: typed for registrations, JSON for everything else.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +76,7 @@ pub struct RemoteApplication {
     pub created_at: String,
     pub created_hlc: String,
     pub checklist: Vec<RemoteDocument>,
-    pub household: Vec<RemoteMember>,
+    pub household: Vec<MemberRow>,
 }
 
 /// JSON text kept as it was received (validated, not re-encoded).
@@ -94,107 +96,63 @@ pub struct RemoteDocument {
     pub received: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
-pub struct RemoteMember {
-    pub nik: String,
-    pub full_name: String,
-    pub relationship: String,
-}
+/// The local registration's columns; an application already here is left as it is.
+static INSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "INSERT INTO application ({COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)
+         ON CONFLICT (id) DO NOTHING"
+    )
+});
 
 /// An application registered on another device of the office (or this one's own echo).
 pub(crate) fn insert(tx: &Transaction<'_>, a: &RemoteApplication) -> Result<bool, StoreError> {
     let Some(id) = a.id.as_deref() else { return Ok(false) };
     // Already here (this device's own registration, or a page applied before): nothing to do.
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO application (id, registration_number, kind, service_code, period, status, applicant_nik,
-             applicant_name, applicant_address, applicant_phone, organization_name, kk, village_code, office_code,
-             details, fee, created_at, created_hlc, updated_hlc, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)
-             ON CONFLICT (id) DO NOTHING",
-        )?
-        .execute(params![
-            id,
-            a.registration_number,
-            a.kind,
-            a.service_code,
-            a.period,
-            a.status.as_deref().unwrap_or("submitted"),
-            a.applicant_nik,
-            a.applicant_name,
-            a.applicant_address,
-            a.applicant_phone,
-            a.organization_name,
-            a.kk,
-            a.village_code,
-            a.office_code,
-            a.details.as_ref().map_or("{}", |d| &*d.0),
-            a.fee,
-            a.created_at,
-            a.created_hlc,
-        ])?;
+    let inserted = tx.prepare_cached(&INSERT_SQL)?.execute(params![
+        id,
+        a.registration_number,
+        a.kind,
+        a.service_code,
+        a.period,
+        a.status.as_deref().unwrap_or("submitted"),
+        a.applicant_nik,
+        a.applicant_name,
+        a.applicant_address,
+        a.applicant_phone,
+        a.organization_name,
+        a.kk,
+        a.village_code,
+        a.office_code,
+        a.details.as_ref().map_or("{}", |d| &*d.0),
+        a.fee,
+        a.created_at,
+        a.created_hlc,
+    ])?;
     if inserted == 0 {
         return Ok(true);
     }
-    if !a.checklist.is_empty() {
-        let service = loket_domain::service::service(&a.service_code);
-        for doc in &a.checklist {
-            let name = service
-                .and_then(|s| s.documents.iter().find(|d| d.code == doc.code))
-                .map_or(doc.code.as_str(), |d| d.name);
-            tx.prepare_cached(
-                "INSERT INTO application_document (application_id, code, name, received) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![id, doc.code, name, doc.received])?;
-        }
+    let service = loket_domain::service::service(&a.service_code);
+    for doc in &a.checklist {
+        let name = service
+            .and_then(|s| s.documents.iter().find(|d| d.code == doc.code))
+            .map_or(doc.code.as_str(), |d| d.name);
+        tx.prepare_cached(
+            "INSERT INTO application_document (application_id, code, name, received) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![id, doc.code, name, doc.received])?;
     }
-    insert_household(tx, id, &a.household)?;
+    for (i, m) in a.household.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO household_member (application_id, position, nik, full_name, relationship)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![id, i as i64, m.nik, m.full_name, m.relationship])?;
+    }
     // No `search::index` here: the search index catches up from its rowid watermark (new rows
     // are always above it), before the next search or in the desktop's background indexer.
     Ok(true)
-}
-
-/// Largest household written by one statement (a statement per row costs as much again in
-/// statement set-up and teardown as the row itself).
-const MEMBERS_PER_STATEMENT: usize = 8;
-
-/// The household of a new application: one multi-row statement per eight members.
-fn insert_household(tx: &Transaction<'_>, id: &str, household: &[RemoteMember]) -> Result<(), StoreError> {
-    for (chunk_no, chunk) in household.chunks(MEMBERS_PER_STATEMENT).enumerate() {
-        let mut stmt = tx.prepare_cached(&HOUSEHOLD_SQL[chunk.len() - 1])?;
-        for (k, m) in chunk.iter().enumerate() {
-            let position = (chunk_no * MEMBERS_PER_STATEMENT + k) as i64;
-            let base = k * 5;
-            stmt.raw_bind_parameter(base + 1, id)?;
-            stmt.raw_bind_parameter(base + 2, position)?;
-            stmt.raw_bind_parameter(base + 3, &m.nik)?;
-            stmt.raw_bind_parameter(base + 4, &m.full_name)?;
-            stmt.raw_bind_parameter(base + 5, &m.relationship)?;
-        }
-        stmt.raw_execute()?;
-    }
-    Ok(())
-}
-
-/// `HOUSEHOLD_SQL[n - 1]` writes `n` members.
-static HOUSEHOLD_SQL: std::sync::LazyLock<Vec<String>> =
-    std::sync::LazyLock::new(|| (1..=MEMBERS_PER_STATEMENT).map(household_sql).collect());
-
-/// `INSERT INTO household_member ... VALUES (...), (...)` for `rows` members.
-fn household_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|k| {
-            let b = k * 5;
-            format!("(?{}, ?{}, ?{}, ?{}, ?{})", b + 1, b + 2, b + 3, b + 4, b + 5)
-        })
-        .collect();
-    format!(
-        "INSERT INTO household_member (application_id, position, nik, full_name, relationship) VALUES {}
-         ON CONFLICT DO NOTHING",
-        values.join(", ")
-    )
 }
 
 #[cfg(test)]
@@ -216,7 +174,7 @@ mod tests {
     }
 
     #[test]
-    fn a_household_longer_than_one_statement_lands_whole_and_in_order() {
+    fn a_pulled_household_lands_whole_in_order_and_once() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = crate::Store::open(&dir.path().join("db.sqlite3")).unwrap();
         let household: Vec<Value> = (0..11)

@@ -56,7 +56,6 @@ impl SyncError {
     }
 }
 
-/// JSON, gzip-compressed (push bodies are large and repetitive: ~5× smaller).
 /// The gzip-compressed JSON body of a push of `ops`.
 pub fn encode_push<P: serde::Serialize>(
     ops: Vec<Operation<P>>,
@@ -66,6 +65,7 @@ pub fn encode_push<P: serde::Serialize>(
     gzip_json(&PushRequest { ops, pending, app_version: app_version.to_string() })
 }
 
+/// JSON, gzip-compressed (push bodies are large and repetitive: ~5× smaller).
 fn gzip_json<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, SyncError> {
     use std::io::Write;
     let json = serde_json::to_vec(value).map_err(|e| SyncError::Protocol(format!("encode: {e}")))?;

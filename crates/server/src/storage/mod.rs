@@ -48,6 +48,10 @@ pub enum StorageError {
     BlobMismatch,
     #[error("invalid upload: {0}")]
     BlobInvalid(&'static str),
+    /// A write broke one of the database's constraints (unique, check, not null, foreign
+    /// key): the operation that made it is rejected alone.
+    #[error("database constraint: {0}")]
+    Constraint(String),
     #[error("database: {0}")]
     Backend(String),
 }
@@ -121,13 +125,22 @@ pub(crate) fn blob_matches(sha256: &str, chunks: &[Vec<u8>]) -> bool {
 
 impl From<rusqlite::Error> for StorageError {
     fn from(e: rusqlite::Error) -> Self {
-        Self::Backend(e.to_string())
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Self::Constraint(e.to_string())
+            }
+            _ => Self::Backend(e.to_string()),
+        }
     }
 }
 
 impl From<tokio_postgres::Error> for StorageError {
     fn from(e: tokio_postgres::Error) -> Self {
-        Self::Backend(e.to_string())
+        // SQLSTATE class 23: integrity constraint violation.
+        match e.code() {
+            Some(c) if c.code().starts_with("23") => Self::Constraint(e.to_string()),
+            _ => Self::Backend(e.to_string()),
+        }
     }
 }
 

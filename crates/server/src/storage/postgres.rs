@@ -523,7 +523,7 @@ async fn push_batch(
                 sp.commit().await?;
                 results.push(result);
             }
-            Err(StorageError::Backend(msg)) if msg.contains("constraint") => {
+            Err(StorageError::Constraint(_)) => {
                 sp.rollback().await?;
                 let result = rules::constraint_rejection(op);
                 let text = serde_json::to_string(&result).unwrap_or_default();
@@ -816,9 +816,7 @@ impl Storage for PostgresStorage {
         // One durable commit per push. Only if an operation breaks a constraint is the batch
         // redone with a savepoint per operation, so that one is rejected alone.
         match push_batch(&mut c, device, &ops, &now, false).await {
-            Err(StorageError::Backend(msg)) if msg.contains("constraint") => {
-                push_batch(&mut c, device, &ops, &now, true).await
-            }
+            Err(StorageError::Constraint(_)) => push_batch(&mut c, device, &ops, &now, true).await,
             other => other,
         }
     }
