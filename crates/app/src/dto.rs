@@ -1,5 +1,9 @@
 //! Data transfer objects: what crosses the IPC boundary. Plain data, no behaviour.
 
+pub use loket_domain::aid::{AidKind, FlagReason};
+pub use loket_domain::service::ServiceKind;
+pub use loket_domain::staff::EmploymentStatus;
+pub use loket_domain::workflow::{Action, ApplicationKind, Role, Status};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -33,7 +37,7 @@ pub struct ProgrammeDto {
     pub code: String,
     pub name: String,
     /// `bansos` or `hibah`.
-    pub kind: String,
+    pub kind: AidKind,
     pub period: String,
 }
 
@@ -76,9 +80,8 @@ pub struct BansosInput {
 pub struct ServiceDto {
     pub code: String,
     pub name: String,
-    /// Which details the form asks for: `building`, `business`, `advertising`, `certificate`
-    /// or `business_domicile`.
-    pub kind: String,
+    /// Which details the form asks for.
+    pub kind: ServiceKind,
     /// Required documents, in checklist order.
     pub documents: Vec<DocumentDto>,
     /// The fee or levy rule in words ("Gratis", "Rp 10.000 per m²", ...).
@@ -168,8 +171,7 @@ pub struct DocumentInput {
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct StaffDto {
     pub id: String,
-    /// `pns`, `pppk` or `non_asn`.
-    pub status: String,
+    pub status: EmploymentStatus,
     /// NIP (PNS) or NI PPPK; none for non-ASN staff.
     pub employee_number: Option<String>,
     pub full_name: String,
@@ -190,8 +192,8 @@ pub struct GolonganDto {
 /// The staff form.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
 pub struct StaffInput {
-    /// `pns`, `pppk` or `non_asn`.
-    pub status: String,
+    /// Checked by the domain (an empty choice is a field error, not a decoding failure).
+    pub status: Option<EmploymentStatus>,
     pub employee_number: String,
     pub full_name: String,
     pub golongan: String,
@@ -206,11 +208,10 @@ pub struct ApplicationDto {
     pub id: String,
     /// `None` while a draft.
     pub registration_number: Option<String>,
-    /// `permit`, `bansos` or `hibah`.
-    pub kind: String,
+    pub kind: ApplicationKind,
     pub service_code: String,
     pub service_name: String,
-    pub status: String,
+    pub status: Status,
     pub applicant_nik: Option<String>,
     pub applicant_name: String,
     pub applicant_address: String,
@@ -227,9 +228,9 @@ pub struct ApplicationDto {
     /// Conflicts the server kept on this application, not yet resolved.
     pub open_conflicts: u32,
     /// What each open conflict is about, for the supervisor.
-    pub conflicts: Vec<String>,
-    /// Workflow actions the current user may take now (`start_review`, `approve`, ...).
-    pub actions: Vec<String>,
+    pub conflicts: Vec<ConflictDto>,
+    /// Workflow actions the current user may take now.
+    pub actions: Vec<Action>,
     /// Scanned documents attached to the application.
     pub attachments: Vec<AttachmentDto>,
     /// Fee or levy in rupiah (permits; 0 for aid).
@@ -272,8 +273,36 @@ pub struct AidFlagDto {
     /// "Kec. Cikeusik, Kabupaten Pandeglang".
     pub other_office_label: String,
     pub other_registration_number: Option<String>,
-    /// `nik` or `kk`.
-    pub reason: String,
+    pub reason: FlagReason,
+}
+
+/// An applicant field devices may edit.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicantField {
+    ApplicantName,
+    ApplicantAddress,
+    ApplicantPhone,
+    VillageCode,
+}
+
+/// One field edited at the same time on two devices: what the server holds and what the other
+/// device sent.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct FieldConflictDto {
+    pub field: ApplicantField,
+    pub server: Option<String>,
+    pub device: Option<String>,
+}
+
+/// What an open conflict is about, for the supervisor (the UI puts it in words).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(tag = "about", rename_all = "snake_case")]
+pub enum ConflictDto {
+    /// Applicant fields changed on two devices at once.
+    Fields { fields: Vec<FieldConflictDto> },
+    /// A workflow step from another device that found the application already moved on.
+    Step { action: Option<Action>, server_status: Option<Status> },
 }
 
 /// Severity of a field issue.
@@ -311,21 +340,41 @@ pub struct EnrollInput {
     pub code: String,
 }
 
+/// How the link with the provincial server is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    NotEnrolled,
+    Online,
+    Offline,
+    Revoked,
+    UpgradeRequired,
+}
+
 /// The state of the link with the provincial server.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct ConnectionDto {
-    /// `not_enrolled`, `online`, `offline`, `revoked` or `upgrade_required`.
-    pub status: String,
+    pub status: ConnectionState,
     pub server_url: Option<String>,
-    /// For the clerk, in Bahasa Indonesia.
-    pub message: String,
+}
+
+/// What the background sync is doing.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    NotEnrolled,
+    Idle,
+    Syncing,
+    Offline,
+    Revoked,
+    UpgradeRequired,
+    Failed,
 }
 
 /// What the background sync is doing, for the status bar.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct SyncStatusDto {
-    /// `not_enrolled`, `idle`, `syncing`, `offline`, `revoked`, `upgrade_required`, `failed`.
-    pub state: String,
+    pub state: SyncState,
     /// Operations not yet sent to the server.
     pub pending: i32,
     /// RFC 3339 time of the last complete sync.
@@ -338,8 +387,6 @@ pub struct SyncStatusDto {
     /// True when the device clock is more than five minutes off the server's.
     pub clock_warning: bool,
     pub clock_offset_seconds: Option<i32>,
-    /// For the clerk, in Bahasa Indonesia.
-    pub message: String,
 }
 
 /// Who is at the counter.
@@ -349,8 +396,7 @@ pub struct SessionDto {
     pub login_required: bool,
     pub username: Option<String>,
     pub full_name: Option<String>,
-    /// `clerk`, `supervisor`, `admin`.
-    pub roles: Vec<String>,
+    pub roles: Vec<Role>,
 }
 
 /// Offline login with an office user's password (checked against the synced hash).
@@ -361,22 +407,30 @@ pub struct LoginInput {
 }
 
 /// A workflow step on an application.
-#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct DecisionInput {
     pub application_id: String,
-    /// `submit` (a complete draft), `start_review`, `approve`, `reject`, `return`, `resubmit`,
-    /// `complete`, `cancel`.
-    pub action: String,
+    /// `submit` takes a draft whose checklist is complete.
+    pub action: Action,
     /// Required to reject or return.
     pub note: String,
 }
 
+/// Whose values a supervisor keeps when settling conflicts.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Keep {
+    /// What the server holds.
+    Server,
+    /// The other device's values.
+    Device,
+}
+
 /// A supervisor settles the open conflicts of an application.
-#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct ResolveInput {
     pub application_id: String,
-    /// `server`: keep what the server holds; `device`: take the other device's values.
-    pub keep: String,
+    pub keep: Keep,
 }
 
 /// The content of an attachment, for viewing.

@@ -1,14 +1,28 @@
 //! The application façade.
 //!
-//! The desktop shell (`src-tauri`) calls only this crate. Each public method is one use case
-//! of a clerk, supervisor or IT admin; it takes and returns DTOs (plain serde + specta types,
-//! from which the TypeScript bindings are generated) and fails with [`AppError`], which
-//! crosses IPC as `{code, message, issues}` so the UI can switch on `code`.
+//! The desktop shell (`src-tauri`) calls only this crate. Each public method of [`Loket`] is one
+//! use case of a clerk, supervisor or IT admin, grouped by module: `session`, `registration`,
+//! `decisions`, `staff`, `catalogue`, `server_link`, `attachments` and `listing`; `present`
+//! turns store rows into DTOs. Methods take and return DTOs (plain serde + specta types, from
+//! which the TypeScript bindings are generated; kinds, statuses, actions, roles and states are
+//! enums) and fail with [`AppError`], which crosses IPC as `{code, message, issues}` so the UI
+//! can switch on `code`.
 
+mod attachments;
+mod catalogue;
+mod decisions;
 mod dto;
 mod error;
 mod indexer;
+mod listing;
 mod loket;
+mod present;
+mod registration;
+mod server_link;
+mod session;
+mod staff;
+#[cfg(test)]
+mod test_support;
 
 pub use dto::*;
 pub use error::{AppError, ErrorDto};

@@ -11,7 +11,9 @@ use crate::npwp::parse_npwp;
 use crate::region;
 
 /// Bansos or hibah.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum AidKind {
     Bansos,
     Hibah,
@@ -31,6 +33,31 @@ impl AidKind {
             "hibah" => Some(Self::Hibah),
             _ => None,
         }
+    }
+}
+
+/// Why two bansos applications in different kecamatan were flagged as one household's
+/// (the same programme and period).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum FlagReason {
+    /// The same applicant NIK.
+    Nik,
+    /// The same family card (KK).
+    Kk,
+}
+
+impl FlagReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nik => "nik",
+            Self::Kk => "kk",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Nik, Self::Kk].into_iter().find(|r| r.as_str() == s)
     }
 }
 

@@ -20,7 +20,9 @@ pub enum Fee {
 }
 
 /// What kind of details a service's application carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum ServiceKind {
     Building,
     Business,

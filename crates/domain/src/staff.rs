@@ -9,7 +9,9 @@ use crate::region::{catalogue, Level};
 use crate::workflow::Role;
 
 /// Employment status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum EmploymentStatus {
     /// Pegawai Negeri Sipil: has a NIP and a golongan/ruang I/a … IV/e.
     Pns,

@@ -14,8 +14,49 @@ use std::fmt;
 
 use thiserror::Error;
 
+/// What an application is: a PATEN permit or letter, individual aid (bansos) or an
+/// organisation's grant (hibah). One number space and one workflow for all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum ApplicationKind {
+    Permit,
+    Bansos,
+    Hibah,
+}
+
+impl ApplicationKind {
+    pub const ALL: [ApplicationKind; 3] = [ApplicationKind::Permit, ApplicationKind::Bansos, ApplicationKind::Hibah];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Permit => "permit",
+            Self::Bansos => "bansos",
+            Self::Hibah => "hibah",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Aid applications (bansos, hibah) are decided by a supervisor with a fresh look at the
+    /// applicant; permits follow their service standard.
+    pub fn is_aid(self) -> bool {
+        matches!(self, Self::Bansos | Self::Hibah)
+    }
+}
+
+impl fmt::Display for ApplicationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Roles of a user account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Role {
     /// Petugas loket.
     Clerk,
@@ -50,7 +91,9 @@ impl Role {
 }
 
 /// Where an application is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Status {
     Draft,
     Submitted,
@@ -109,7 +152,9 @@ impl fmt::Display for Status {
 }
 
 /// What a user does to an application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Action {
     Submit,
     StartReview,

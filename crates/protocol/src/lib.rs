@@ -13,14 +13,34 @@
 //!   again and changes nothing.
 //! - `GET /api/v1/sync/pull?after=N&limit=M` returns the office's [`ChangeRecord`]s after the
 //!   checkpoint `N` (a monotonic server sequence), one consistent page at a time.
+//!
+//! The vocabulary is typed: an operation's `op` is an [`OpKind`] and its payload decodes into
+//! the one type of that kind ([`OpBody`]); a change's `kind` is a [`ChangeKind`] and its data
+//! decodes into [`ChangeBody`]. The wire names are written once, in `kinds.rs`.
+
+mod change;
+mod kinds;
+mod payload;
+mod raw;
+
+pub use change::{
+    ChangeBody, ConflictData, EditData, EventData, FlagData, FlagReason, ResolvedData, StateData, UserRecord,
+};
+pub use kinds::{ChangeKind, Entity, OpKind};
+pub use payload::{
+    ApplicantFields, AttachPayload, ChecklistEntry, DocumentPayload, EditPayload, HolidayPayload, HouseholdMember,
+    OpBody, RecordData, RegisterPayload, ResolvePayload, StaffCreatePayload, StaffFields, StaffUpdatePayload,
+    TransitionPayload, UserCreatePayload, UserDeactivatePayload,
+};
+pub use raw::RawJson;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-/// The protocol version this build speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this build speaks. Version 2: typed operation and change kinds, one
+/// payload type per kind (`payload.rs`, `change.rs`).
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The oldest client protocol the server still serves.
-pub const MIN_PROTOCOL_VERSION: u32 = 1;
+pub const MIN_PROTOCOL_VERSION: u32 = 2;
 /// Request header carrying the client's protocol version.
 pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
 /// Largest number of operations in one push.
@@ -75,19 +95,18 @@ pub struct LoginResponse {
     pub roles: Vec<String>,
 }
 
-/// One outbox operation. `P` is how the payload is held: a parsed [`Value`] (the server, which
-/// decides on it), or the device's stored JSON text passed through unparsed
-/// ([`RawPayload`]); both are the same JSON on the wire.
+/// One outbox operation. The payload travels as the JSON text the device stored
+/// ([`RawPayload`]), never parsed and encoded again on the way; [`Operation::body`] decodes it
+/// by its kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Operation<P = Value> {
+pub struct Operation<P = RawPayload> {
     /// UUIDv7.
     pub op_id: String,
     /// Per-device sequence, from 1, without gaps.
     pub seq: i64,
-    pub entity: String,
+    pub entity: Entity,
     pub entity_id: String,
-    /// `application.register`, `application.transition`, `application.edit`, ...
-    pub op: String,
+    pub op: OpKind,
     pub payload: P,
     /// For edits: the version the edit was made on.
     #[serde(default)]
@@ -99,8 +118,30 @@ pub struct Operation<P = Value> {
 /// A payload kept as the JSON text it was stored as (checked to be JSON, never re-encoded).
 pub type RawPayload = Box<serde_json::value::RawValue>;
 
+impl Operation<RawPayload> {
+    /// An operation carrying `body` (its kind and entity follow from the body).
+    pub fn new(op_id: impl Into<String>, seq: i64, entity_id: impl Into<String>, body: &OpBody, hlc: impl Into<String>) -> Self {
+        let op = body.kind();
+        Self {
+            op_id: op_id.into(),
+            seq,
+            entity: op.entity(),
+            entity_id: entity_id.into(),
+            op,
+            payload: serde_json::value::RawValue::from_string(body.encode()).expect("encoded JSON"),
+            base_version: None,
+            hlc: hlc.into(),
+        }
+    }
+
+    /// The payload decoded by the operation's kind.
+    pub fn body(&self) -> Result<OpBody, serde_json::Error> {
+        OpBody::decode(self.op, self.payload.get())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PushRequest<P = Value> {
+pub struct PushRequest<P = RawPayload> {
     pub ops: Vec<Operation<P>>,
     /// Operations still pending on the device (reported for IT's device list).
     #[serde(default)]
@@ -141,14 +182,13 @@ pub struct PushResponse {
 
 /// One change the office must apply, in server order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangeRecord<D = Value> {
+pub struct ChangeRecord<D = RawPayload> {
     /// Monotonic across the server; the pull checkpoint.
     pub server_seq: i64,
-    /// `application`, `event`, `edit`, `flag`, `conflict`, `user`, ...
-    pub kind: String,
+    pub kind: ChangeKind,
     pub entity_id: String,
-    /// Parsed on the device; the server sends what it stored without re-encoding it
-    /// ([`RawPayload`]).
+    /// The server sends what it stored without re-encoding it ([`RawPayload`]); the device
+    /// decodes it by its kind ([`ChangeBody::decode`]).
     pub data: D,
     /// The originating device's HLC, if the change came from a device.
     #[serde(default)]
@@ -158,7 +198,7 @@ pub struct ChangeRecord<D = Value> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PullResponse<D = Value> {
+pub struct PullResponse<D = RawPayload> {
     pub changes: Vec<ChangeRecord<D>>,
     /// The checkpoint to pull after next time.
     pub next: i64,
@@ -200,19 +240,25 @@ mod tests {
     #[test]
     fn operation_base_version_defaults_to_none() {
         let op: Operation = serde_json::from_str(
-            r#"{"op_id":"a","seq":1,"entity":"application","entity_id":"b","op":"application.register","payload":{},"hlc":"h"}"#,
+            r#"{"op_id":"a","seq":1,"entity":"holiday","entity_id":"b","op":"holiday.set","payload":{"day":"2026-03-20","name":"Idul Fitri"},"hlc":"h"}"#,
         )
         .unwrap();
         assert_eq!(op.base_version, None);
+        assert_eq!(op.op, OpKind::HolidaySet);
+        assert!(matches!(op.body().unwrap(), OpBody::HolidaySet(h) if h.day == "2026-03-20"));
     }
 
     #[test]
-    fn a_raw_payload_is_the_same_json_on_the_wire() {
-        let text = r#"{"op_id":"a","seq":1,"entity":"application","entity_id":"b","op":"application.register","payload":{"z":1,"a":[true,null]},"hlc":"h"}"#;
-        let parsed: Operation = serde_json::from_str(text).unwrap();
-        let raw: Operation<RawPayload> = serde_json::from_str(text).unwrap();
-        assert_eq!(raw.payload.get(), r#"{"z":1,"a":[true,null]}"#, "kept as received");
-        let back: Operation = serde_json::from_str(&serde_json::to_string(&raw).unwrap()).unwrap();
-        assert_eq!(back, parsed);
+    fn a_payload_is_kept_as_received() {
+        let text = r#"{"op_id":"a","seq":1,"entity":"application","entity_id":"b","op":"application.document","payload":{"code":"KTP","application_id":"b","received":true},"hlc":"h"}"#;
+        let raw: Operation = serde_json::from_str(text).unwrap();
+        assert_eq!(raw.payload.get(), r#"{"code":"KTP","application_id":"b","received":true}"#, "kept as received");
+        assert_eq!(serde_json::to_string(&raw).unwrap(), text);
+    }
+
+    #[test]
+    fn an_unknown_kind_does_not_decode() {
+        let text = r#"{"op_id":"a","seq":1,"entity":"application","entity_id":"b","op":"application.teleport","payload":{},"hlc":"h"}"#;
+        assert!(serde_json::from_str::<Operation>(text).is_err());
     }
 }

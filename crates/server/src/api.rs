@@ -287,7 +287,7 @@ async fn blob_status(
         s.storage.blob_status(&device.office_code, &sha256).await?.ok_or_else(|| {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no upload of this attachment")
         })?;
-    Ok(Json(wire(status)))
+    Ok(Json(status))
 }
 
 #[derive(Deserialize)]
@@ -319,7 +319,7 @@ async fn blob_upload(
         .storage
         .blob_append(&device.office_code, &sha256, q.size, q.offset, body.to_vec(), Utc::now())
         .await?;
-    Ok(Json(wire(status)))
+    Ok(Json(status))
 }
 
 /// The content of a complete attachment of the device's office.
@@ -356,8 +356,4 @@ fn check_sha(sha256: &str) -> Result<(), ApiError> {
             "attachment name must be a lower-case SHA-256",
         ))
     }
-}
-
-fn wire(s: crate::storage::BlobStatus) -> loket_protocol::BlobStatus {
-    loket_protocol::BlobStatus { size: s.size, received: s.received, complete: s.complete }
 }

@@ -1,51 +1,61 @@
-//! What the server does with one operation: a pure function of the operation and the state it
-//! refers to. Backends load the [`Context`] that [`needs`] asks for, call [`decide`], and execute
-//! the returned [`Write`]s in the same transaction. Keeping the rules here — not in two SQL
-//! dialects — is what lets both backends behave identically (and be tested without a database).
+//! What the server does with operations: a pure function of the operations and the state they
+//! refer to. A backend decodes a push into a [`Batch`], loads what [`Batch::needs`] asks for,
+//! calls [`Batch::plan`] and executes the planned [`Write`]s in one transaction. Keeping the
+//! rules here — not in two SQL dialects — is what lets both backends behave identically (and be
+//! tested without a database).
+//!
+//! Every payload is decoded once, by its kind, into the protocol's typed payloads; one that does
+//! not decode is rejected alone (`invalid_payload`) and the rest of the batch goes on.
+
+mod batch;
+
+pub use batch::{Batch, BatchNeeds, Loaded, Step};
 
 use std::sync::Arc;
 
-use loket_domain::workflow::{self, Action, Role, Status};
-use loket_protocol::{OpResult, OpStatus, Operation};
-use serde_json::{json, Map, Value};
+use loket_domain::workflow::{self, Action, ApplicationKind, Role, Status};
+use loket_protocol::{
+    ApplicantFields, ChangeBody, ChangeKind, ConflictData, EditData, EditPayload, EventData, FlagData, FlagReason,
+    OpBody, OpKind, OpResult, OpStatus, Operation, RegisterPayload, ResolvePayload, ResolvedData, StateData,
+    TransitionPayload,
+};
+
+/// JSON text shared by the writes that hold the same value (a registration's row and its
+/// change): encoded once.
+pub type Json = Arc<str>;
+
+fn json(body: &ChangeBody) -> Json {
+    body.encode().into()
+}
 
 /// The server's view of an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppState {
     pub id: String,
     pub office_code: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: ApplicationKind,
+    pub status: Status,
     pub version: i64,
     pub service_code: String,
     pub period: Option<String>,
     pub applicant_nik: Option<String>,
     pub kk: Option<String>,
     pub registration_number: Option<String>,
-    /// The current values of the editable applicant fields ([`EDITABLE`]).
-    pub fields: Map<String, Value>,
-}
-
-/// Applicant fields devices may edit (with a base version).
-pub const EDITABLE: &[&str] = &["applicant_name", "applicant_address", "applicant_phone", "village_code"];
-
-/// The editable fields of a stored record.
-pub fn editable_fields(data: &Value) -> Map<String, Value> {
-    EDITABLE.iter().filter_map(|k| data.get(*k).map(|v| (k.to_string(), v.clone()))).collect()
+    /// The current values of the editable applicant fields.
+    pub fields: ApplicantFields,
 }
 
 /// The server's state of an application, published after an operation on it was refused or
 /// lost a conflict: the device drops its optimistic change and shows this.
 fn state_change(app: &AppState) -> Write {
-    Write::Change {
-        office: app.office_code.clone(),
-        kind: "state",
-        entity_id: app.id.clone(),
-        data: Arc::new(json!({
-            "application_id": app.id, "status": app.status, "version": app.version,
-            "registration_number": app.registration_number, "fields": app.fields,
-        })),
-    }
+    let data = ChangeBody::State(StateData {
+        application_id: app.id.clone(),
+        status: app.status,
+        version: app.version,
+        registration_number: app.registration_number.clone(),
+        fields: app.fields.clone(),
+    });
+    Write::change(&app.office_code, &app.id, &data)
 }
 
 /// Rejected, with the application's server state for the device.
@@ -64,7 +74,7 @@ pub struct DuplicateKey {
     pub kk: Option<String>,
 }
 
-/// What a backend must load before deciding.
+/// What a backend must load before deciding one operation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Needs {
     /// The application the operation refers to.
@@ -75,7 +85,7 @@ pub struct Needs {
     pub duplicates_of: Option<DuplicateKey>,
 }
 
-/// What was loaded.
+/// What was loaded for one operation.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub device_office: String,
@@ -91,41 +101,46 @@ pub struct Context {
 pub enum Write {
     InsertApplication {
         app: AppState,
-        data: Arc<Value>,
+        data: Json,
     },
     SetStatus {
         id: String,
-        status: String,
+        status: Status,
         version: i64,
         registration_number: Option<String>,
     },
     SetFields {
         id: String,
-        fields: Map<String, Value>,
+        fields: ApplicantFields,
         version: i64,
     },
     /// A change for an office's devices to pull.
     Change {
         office: String,
-        kind: &'static str,
+        kind: ChangeKind,
         entity_id: String,
-        /// Shared with the row write that holds the same value (a registration's payload).
-        data: Arc<Value>,
+        data: Json,
     },
     Flag {
         application_id: String,
         other_application_id: String,
-        reason: &'static str,
+        reason: FlagReason,
     },
     Conflict {
         application_id: String,
-        data: Arc<Value>,
+        data: Json,
     },
     /// A supervisor settled these conflicts (ids = the losing operations' ids).
     ResolveConflicts {
         application_id: String,
         ids: Vec<String>,
     },
+}
+
+impl Write {
+    fn change(office: &str, entity_id: &str, body: &ChangeBody) -> Self {
+        Self::Change { office: office.into(), kind: body.kind(), entity_id: entity_id.into(), data: json(body) }
+    }
 }
 
 /// The verdict and the writes that carry it out.
@@ -146,6 +161,25 @@ impl Decision {
         Self { status: OpStatus::Rejected, code: Some(code), message: Some(message.into()), writes: vec![] }
     }
 
+    fn conflict(code: &'static str, message: String, app: &AppState, data: ConflictData) -> Self {
+        let data = json(&ChangeBody::Conflict(data));
+        Self {
+            status: OpStatus::Conflict,
+            code: Some(code),
+            message: Some(message),
+            writes: vec![
+                Write::Conflict { application_id: app.id.clone(), data: data.clone() },
+                Write::Change {
+                    office: app.office_code.clone(),
+                    kind: ChangeKind::Conflict,
+                    entity_id: app.id.clone(),
+                    data,
+                },
+                state_change(app),
+            ],
+        }
+    }
+
     pub fn result(&self, op: &Operation) -> OpResult {
         OpResult {
             op_id: op.op_id.clone(),
@@ -155,10 +189,6 @@ impl Decision {
             message: self.message.clone(),
         }
     }
-}
-
-fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
 }
 
 /// The final result of an operation that broke a database constraint despite the rules: it is
@@ -174,83 +204,101 @@ pub fn constraint_rejection(op: &Operation) -> OpResult {
 }
 
 /// Statuses in which an aid application still counts for the duplicate check.
-pub fn is_active(status: &str) -> bool {
-    !matches!(status, "rejected" | "cancelled" | "draft")
+pub fn is_active(status: Status) -> bool {
+    !matches!(status, Status::Rejected | Status::Cancelled | Status::Draft)
+}
+
+/// An operation's payload decoded by its kind, or why it does not decode.
+pub type Decoded = Result<OpBody, String>;
+
+/// Decode an operation's payload.
+pub fn decode(op: &Operation) -> Decoded {
+    op.body().map_err(|e| format!("{} payload: {e}", op.op))
 }
 
 /// What to load for `op`.
-pub fn needs(op: &Operation) -> Needs {
-    let p = &op.payload;
-    match op.op.as_str() {
-        "application.register" => Needs {
+pub fn needs(op: &Operation, body: &Decoded) -> Needs {
+    let on_application = || Needs { application_id: Some(op.entity_id.clone()), ..Needs::default() };
+    match body {
+        Ok(OpBody::Register(p)) => Needs {
             application_id: Some(op.entity_id.clone()),
             actor: None,
-            duplicates_of: (str_field(p, "kind") == Some("bansos")).then(|| DuplicateKey {
-                programme: str_field(p, "service_code").unwrap_or_default().to_string(),
-                period: str_field(p, "period").unwrap_or_default().to_string(),
-                nik: str_field(p, "applicant_nik").map(str::to_string),
-                kk: str_field(p, "kk").map(str::to_string),
+            duplicates_of: (p.kind == ApplicationKind::Bansos).then(|| DuplicateKey {
+                programme: p.service_code.clone(),
+                period: p.period.clone().unwrap_or_default(),
+                nik: p.applicant_nik.clone(),
+                kk: p.kk.clone(),
             }),
         },
-        "application.transition" | "application.resolve" => Needs {
-            application_id: Some(op.entity_id.clone()),
-            actor: str_field(p, "actor").map(str::to_string),
-            duplicates_of: None,
-        },
-        o if o.starts_with("application.") => {
-            Needs { application_id: Some(op.entity_id.clone()), ..Needs::default() }
+        Ok(OpBody::Transition(TransitionPayload { actor, .. }) | OpBody::Resolve(ResolvePayload { actor, .. })) => {
+            Needs { actor: Some(actor.clone()), ..on_application() }
         }
-        _ => Needs::default(),
+        Ok(OpBody::Edit(_) | OpBody::Document(_) | OpBody::Attach(_)) => on_application(),
+        Ok(_) => Needs::default(),
+        // Refused, with the application's state when it is about one.
+        Err(_) if op.op.entity() == loket_protocol::Entity::Application => on_application(),
+        Err(_) => Needs::default(),
     }
 }
 
-/// Decide what to do with `op`.
+/// Decide what to do with `op` (decoding its payload first).
 pub fn decide(op: &Operation, ctx: &Context) -> Decision {
-    if !op.payload.is_object() {
-        return Decision::rejected("invalid_payload", "payload must be a JSON object");
-    }
-    match op.op.as_str() {
-        "application.register" => register(op, ctx),
-        "application.transition" => transition(op, ctx),
-        "application.edit" => edit(op, ctx),
-        "application.resolve" => resolve(op, ctx),
-        "application.document" | "application.attach" => forward_for_application(op, ctx),
-        "staff.create" | "staff.update" | "user.create" | "user.deactivate" | "holiday.set" => {
-            Decision::accepted(vec![Write::Change {
-                office: ctx.device_office.clone(),
-                kind: "record",
-                entity_id: op.entity_id.clone(),
-                data: Arc::new(json!({ "op": op.op, "payload": op.payload })),
-            }])
-        }
-        _ => Decision::rejected("unknown_op", format!("unknown operation {:?}", op.op)),
-    }
+    decide_decoded(op, &decode(op), ctx)
 }
 
-fn register(op: &Operation, ctx: &Context) -> Decision {
-    let p = &op.payload;
-    if str_field(p, "id") != Some(op.entity_id.as_str()) {
+/// Decide what to do with `op`, whose payload was decoded as `body`.
+pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision {
+    let body = match body {
+        Ok(body) => body,
+        Err(why) => {
+            return match (&ctx.app, op.op) {
+                (Some(app), kind) if kind != OpKind::ApplicationRegister && app.office_code == ctx.device_office => {
+                    rejected_on(app, "invalid_payload", why.clone())
+                }
+                _ => Decision::rejected("invalid_payload", why.clone()),
+            }
+        }
+    };
+    if op.op.entity() != body.kind().entity() || body.application_id().is_some_and(|id| id != op.entity_id) {
         return Decision::rejected("invalid_payload", "payload id does not match the entity id");
     }
-    let office = str_field(p, "office_code").unwrap_or_default();
-    if office != ctx.device_office {
+    match body {
+        OpBody::Register(p) => register(p, ctx),
+        OpBody::Transition(p) => transition(op, p, ctx),
+        OpBody::Edit(p) => edit(op, p, ctx),
+        OpBody::Resolve(p) => resolve(op, p, ctx),
+        OpBody::Document(_) | OpBody::Attach(_) => match own_app(ctx) {
+            Ok(app) => relay(&app.office_code, &app.id, body),
+            Err(d) => d,
+        },
+        OpBody::StaffCreate(_)
+        | OpBody::StaffUpdate(_)
+        | OpBody::UserCreate(_)
+        | OpBody::UserDeactivate(_)
+        | OpBody::HolidaySet(_) => relay(&ctx.device_office, &op.entity_id, body),
+    }
+}
+
+/// Accepted and relayed to the office's devices as it is.
+fn relay(office: &str, entity_id: &str, body: &OpBody) -> Decision {
+    Decision::accepted(vec![Write::change(office, entity_id, &ChangeBody::Record(body.clone()))])
+}
+
+fn register(p: &RegisterPayload, ctx: &Context) -> Decision {
+    if p.office_code != ctx.device_office {
         return Decision::rejected("forbidden_office", "application belongs to another office");
     }
-    let Some(kind) = str_field(p, "kind").filter(|k| matches!(*k, "permit" | "bansos" | "hibah")) else {
-        return Decision::rejected("invalid_payload", "unknown application kind");
-    };
-    let Some(status) = str_field(p, "status").filter(|s| matches!(*s, "draft" | "submitted")) else {
+    if !matches!(p.status, Status::Draft | Status::Submitted) {
         return Decision::rejected("invalid_payload", "a new application is a draft or submitted");
-    };
-    let nik = str_field(p, "applicant_nik");
-    if let Some(nik) = nik {
+    }
+    if let Some(nik) = &p.applicant_nik {
         if let Err(e) = loket_domain::nik::parse(nik) {
             return Decision::rejected("invalid_payload", format!("applicant NIK: {}", e.code()));
         }
     }
-    let Some(service_code) = str_field(p, "service_code").filter(|s| !s.is_empty()) else {
+    if p.service_code.is_empty() {
         return Decision::rejected("invalid_payload", "missing service code");
-    };
+    }
     if let Some(existing) = &ctx.app {
         return if existing.office_code == ctx.device_office {
             Decision::rejected("already_registered", "an application with this id already exists")
@@ -259,37 +307,40 @@ fn register(op: &Operation, ctx: &Context) -> Decision {
         };
     }
     let app = AppState {
-        id: op.entity_id.clone(),
-        office_code: office.to_string(),
-        kind: kind.to_string(),
-        status: status.to_string(),
+        id: p.id.clone(),
+        office_code: p.office_code.clone(),
+        kind: p.kind,
+        status: p.status,
         version: 1,
-        service_code: service_code.to_string(),
-        period: str_field(p, "period").map(str::to_string),
-        applicant_nik: nik.map(str::to_string),
-        kk: str_field(p, "kk").map(str::to_string),
-        registration_number: str_field(p, "registration_number").map(str::to_string),
-        fields: editable_fields(p),
+        service_code: p.service_code.clone(),
+        period: p.period.clone(),
+        applicant_nik: p.applicant_nik.clone(),
+        kk: p.kk.clone(),
+        registration_number: p.registration_number.clone(),
+        fields: ApplicantFields {
+            applicant_name: Some(p.applicant_name.clone()),
+            applicant_address: Some(p.applicant_address.clone()),
+            applicant_phone: Some(p.applicant_phone.clone()),
+            village_code: Some(p.village_code.clone()),
+        },
     };
-    // One copy of the payload for the row and its change: a backend encodes it once.
-    let data = Arc::new(p.clone());
+    // One encoding of the registration for its row and its change.
+    let data = json(&ChangeBody::Application(Box::new(p.clone())));
     let mut writes = vec![
         Write::InsertApplication { app: app.clone(), data: data.clone() },
         Write::Change {
             office: app.office_code.clone(),
-            kind: "application",
+            kind: ChangeKind::Application,
             entity_id: app.id.clone(),
             data,
         },
     ];
-    if kind == "bansos" && is_active(status) {
-        for other in
-            ctx.duplicates.iter().filter(|o| o.office_code != app.office_code && is_active(&o.status))
-        {
+    if app.kind == ApplicationKind::Bansos && is_active(app.status) {
+        for other in ctx.duplicates.iter().filter(|o| o.office_code != app.office_code && is_active(o.status)) {
             let reason = if app.applicant_nik.is_some() && other.applicant_nik == app.applicant_nik {
-                "nik"
+                FlagReason::Nik
             } else {
-                "kk"
+                FlagReason::Kk
             };
             writes.push(Write::Flag {
                 application_id: app.id.clone(),
@@ -297,20 +348,16 @@ fn register(op: &Operation, ctx: &Context) -> Decision {
                 reason,
             });
             for (here, there) in [(&app, other), (other, &app)] {
-                writes.push(Write::Change {
-                    office: here.office_code.clone(),
-                    kind: "flag",
-                    entity_id: here.id.clone(),
-                    data: Arc::new(json!({
-                        "application_id": here.id,
-                        "other_application_id": there.id,
-                        "other_office_code": there.office_code,
-                        "other_registration_number": there.registration_number,
-                        "programme": app.service_code,
-                        "period": app.period,
-                        "reason": reason,
-                    })),
+                let flag = ChangeBody::Flag(FlagData {
+                    application_id: here.id.clone(),
+                    other_application_id: there.id.clone(),
+                    other_office_code: there.office_code.clone(),
+                    other_registration_number: there.registration_number.clone(),
+                    programme: app.service_code.clone(),
+                    period: app.period.clone(),
+                    reason,
                 });
+                writes.push(Write::change(&here.office_code, &here.id, &flag));
             }
         }
     }
@@ -327,18 +374,12 @@ fn own_app(ctx: &Context) -> Result<&AppState, Decision> {
     }
 }
 
-fn transition(op: &Operation, ctx: &Context) -> Decision {
+fn transition(op: &Operation, p: &TransitionPayload, ctx: &Context) -> Decision {
     let app = match own_app(ctx) {
         Ok(a) => a,
         Err(d) => return d,
     };
-    let p = &op.payload;
-    let (Some(action), Some(from)) =
-        (str_field(p, "action").and_then(Action::parse), str_field(p, "from").and_then(Status::parse))
-    else {
-        return rejected_on(app, "invalid_payload", "transition needs a known action and from-status");
-    };
-    let note = str_field(p, "note").unwrap_or_default();
+    let action = p.action;
     let roles: Vec<Role> = match &ctx.actor {
         Some((office, roles)) if *office == ctx.device_office => roles.clone(),
         _ if action.is_decision() || action == Action::StartReview => {
@@ -347,66 +388,42 @@ fn transition(op: &Operation, ctx: &Context) -> Decision {
         // Counter actions by a user the server does not know yet are taken on trust.
         _ => vec![Role::Clerk, Role::Supervisor],
     };
-    let current = Status::parse(&app.status).unwrap_or(Status::Draft);
-    if current != from {
+    let current = app.status;
+    if current != p.from {
         // Someone else moved the application first (e.g. approve vs reject): the first to
         // arrive wins; this one is reported back and kept for the supervisor to see.
-        return Decision {
-            status: OpStatus::Conflict,
-            code: Some("status_changed"),
-            message: Some(format!(
-                "application is {} on the server, not {}",
-                current.as_str(),
-                from.as_str()
-            )),
-            writes: vec![
-                Write::Conflict {
-                    application_id: app.id.clone(),
-                    data: Arc::new(json!({ "op": op.op, "payload": p, "server_status": current.as_str() })),
-                },
-                Write::Change {
-                    office: app.office_code.clone(),
-                    kind: "conflict",
-                    entity_id: app.id.clone(),
-                    data: Arc::new(json!({
-                        "application_id": app.id, "op_id": op.op_id, "action": action.as_str(),
-                        "from": from.as_str(), "server_status": current.as_str(), "payload": p,
-                    })),
-                },
-                state_change(app),
-            ],
-        };
+        return Decision::conflict(
+            "status_changed",
+            format!("application is {current} on the server, not {}", p.from),
+            app,
+            ConflictData {
+                application_id: app.id.clone(),
+                op_id: op.op_id.clone(),
+                action: Some(action),
+                from: Some(p.from),
+                server_status: Some(current),
+                payload: Some(p.clone()),
+                ..ConflictData::default()
+            },
+        );
     }
-    let to = match workflow::transition(current, action, &roles, note) {
+    let to = match workflow::transition(current, action, &roles, &p.note) {
         Ok(to) => to,
         Err(e) => return rejected_on(app, workflow_code(&e), e.to_string()),
     };
     // The first number the server saw stays: two devices that submitted one draft offline each
     // numbered it, and a later step from the losing device still carries its own number.
-    let registration_number =
-        app.registration_number.clone().or_else(|| str_field(p, "registration_number").map(str::to_string));
+    let registration_number = app.registration_number.clone().or_else(|| p.registration_number.clone());
+    // The server's verdict travels with the event: devices take status and version from here,
+    // so every device ends on the server's state.
+    let event = ChangeBody::Event(EventData {
+        step: TransitionPayload { registration_number: registration_number.clone(), ..p.clone() },
+        status: to,
+        version: app.version + 1,
+    });
     Decision::accepted(vec![
-        Write::SetStatus {
-            id: app.id.clone(),
-            status: to.as_str().to_string(),
-            version: app.version + 1,
-            registration_number: registration_number.clone(),
-        },
-        Write::Change {
-            office: app.office_code.clone(),
-            kind: "event",
-            entity_id: app.id.clone(),
-            // The server's verdict travels with the event: devices take status and version
-            // from here, so every device ends on the server's state.
-            data: Arc::new({
-                let mut data = p.clone();
-                data["application_id"] = json!(app.id);
-                data["status"] = json!(to.as_str());
-                data["version"] = json!(app.version + 1);
-                data["registration_number"] = json!(registration_number);
-                data
-            }),
-        },
+        Write::SetStatus { id: app.id.clone(), status: to, version: app.version + 1, registration_number },
+        Write::change(&app.office_code, &app.id, &event),
     ])
 }
 
@@ -418,142 +435,76 @@ fn workflow_code(e: &workflow::WorkflowError) -> &'static str {
     }
 }
 
-fn edit(op: &Operation, ctx: &Context) -> Decision {
+/// A conflict over field values made on a version the server has moved past.
+fn stale_fields(op: &Operation, app: &AppState, fields: &ApplicantFields, what: &str) -> Decision {
+    Decision::conflict(
+        "stale_base_version",
+        format!("{what} version {:?}, server has version {}", op.base_version, app.version),
+        app,
+        ConflictData {
+            application_id: app.id.clone(),
+            op_id: op.op_id.clone(),
+            fields: Some(fields.clone()),
+            base_version: op.base_version,
+            server_version: Some(app.version),
+            server_fields: Some(app.fields.clone()),
+            ..ConflictData::default()
+        },
+    )
+}
+
+fn edit(op: &Operation, p: &EditPayload, ctx: &Context) -> Decision {
     let app = match own_app(ctx) {
         Ok(a) => a,
         Err(d) => return d,
     };
-    let Some(fields) = op.payload.get("fields").and_then(Value::as_object) else {
+    if p.fields.is_empty() {
         return rejected_on(app, "invalid_payload", "edit needs fields");
-    };
-    if let Some(bad) = fields.keys().find(|k| !EDITABLE.contains(&k.as_str())) {
-        return rejected_on(app, "invalid_payload", format!("field {bad:?} is not editable"));
     }
-    match op.base_version {
-        Some(base) if base == app.version => Decision::accepted(vec![
-            Write::SetFields { id: app.id.clone(), fields: fields.clone(), version: app.version + 1 },
-            Write::Change {
-                office: app.office_code.clone(),
-                kind: "edit",
-                entity_id: app.id.clone(),
-                data: Arc::new(
-                    json!({ "application_id": app.id, "fields": fields, "version": app.version + 1 }),
-                ),
-            },
-        ]),
-        base => Decision {
-            status: OpStatus::Conflict,
-            code: Some("stale_base_version"),
-            message: Some(format!("edited version {base:?}, server has version {}", app.version)),
-            writes: vec![
-                Write::Conflict {
-                    application_id: app.id.clone(),
-                    data: Arc::new(
-                        json!({ "op": op.op, "fields": fields, "base_version": base, "server_version": app.version }),
-                    ),
-                },
-                Write::Change {
-                    office: app.office_code.clone(),
-                    kind: "conflict",
-                    entity_id: app.id.clone(),
-                    data: Arc::new(json!({
-                        "application_id": app.id, "op_id": op.op_id, "fields": fields,
-                        "base_version": base, "server_version": app.version, "server_fields": app.fields,
-                    })),
-                },
-                state_change(app),
-            ],
-        },
+    if op.base_version != Some(app.version) {
+        return stale_fields(op, app, &p.fields, "edited");
     }
+    let version = app.version + 1;
+    let data = ChangeBody::Edit(EditData { application_id: app.id.clone(), fields: p.fields.clone(), version });
+    Decision::accepted(vec![
+        Write::SetFields { id: app.id.clone(), fields: p.fields.clone(), version },
+        Write::change(&app.office_code, &app.id, &data),
+    ])
 }
 
 /// A supervisor settles conflicts on an application: keeps the server's values (no fields) or
 /// takes other values (fields, made on the current version). Both sides then show it resolved.
-fn resolve(op: &Operation, ctx: &Context) -> Decision {
+fn resolve(op: &Operation, p: &ResolvePayload, ctx: &Context) -> Decision {
     let app = match own_app(ctx) {
         Ok(a) => a,
         Err(d) => return d,
     };
     match &ctx.actor {
         Some((office, roles)) if *office == ctx.device_office && roles.contains(&Role::Supervisor) => {}
-        _ => {
-            return rejected_on(
-                app,
-                "role_not_allowed",
-                "only a supervisor of this office resolves conflicts",
-            )
-        }
+        _ => return rejected_on(app, "role_not_allowed", "only a supervisor of this office resolves conflicts"),
     }
-    let ids: Vec<String> = op
-        .payload
-        .get("resolves")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-        .unwrap_or_default();
-    if ids.is_empty() {
+    if p.resolves.is_empty() {
         return rejected_on(app, "invalid_payload", "resolve names the conflicts it settles");
     }
-    let empty = Map::new();
-    let fields = op.payload.get("fields").and_then(Value::as_object).unwrap_or(&empty);
-    if let Some(bad) = fields.keys().find(|k| !EDITABLE.contains(&k.as_str())) {
-        return rejected_on(app, "invalid_payload", format!("field {bad:?} is not editable"));
-    }
-    if !fields.is_empty() && op.base_version != Some(app.version) {
+    if !p.fields.is_empty() && op.base_version != Some(app.version) {
         // The application moved again meanwhile: this choice is itself a conflict to look at.
-        return Decision {
-            status: OpStatus::Conflict,
-            code: Some("stale_base_version"),
-            message: Some(format!(
-                "resolved on version {:?}, server has version {}",
-                op.base_version, app.version
-            )),
-            writes: vec![
-                Write::Conflict {
-                    application_id: app.id.clone(),
-                    data: Arc::new(json!({ "op": op.op, "fields": fields, "base_version": op.base_version })),
-                },
-                Write::Change {
-                    office: app.office_code.clone(),
-                    kind: "conflict",
-                    entity_id: app.id.clone(),
-                    data: Arc::new(json!({
-                        "application_id": app.id, "op_id": op.op_id, "fields": fields,
-                        "base_version": op.base_version, "server_version": app.version, "server_fields": app.fields,
-                    })),
-                },
-                state_change(app),
-            ],
-        };
+        return stale_fields(op, app, &p.fields, "resolved on");
     }
-    let version = if fields.is_empty() { app.version } else { app.version + 1 };
+    let version = if p.fields.is_empty() { app.version } else { app.version + 1 };
     let mut writes = Vec::new();
-    if !fields.is_empty() {
-        writes.push(Write::SetFields { id: app.id.clone(), fields: fields.clone(), version });
+    if !p.fields.is_empty() {
+        writes.push(Write::SetFields { id: app.id.clone(), fields: p.fields.clone(), version });
     }
-    writes.push(Write::ResolveConflicts { application_id: app.id.clone(), ids: ids.clone() });
-    writes.push(Write::Change {
-        office: app.office_code.clone(),
-        kind: "resolved",
-        entity_id: app.id.clone(),
-        data: Arc::new(json!({
-            "application_id": app.id, "resolves": ids, "fields": fields, "version": version,
-            "actor": op.payload.get("actor"),
-        })),
+    writes.push(Write::ResolveConflicts { application_id: app.id.clone(), ids: p.resolves.clone() });
+    let data = ChangeBody::Resolved(ResolvedData {
+        application_id: app.id.clone(),
+        resolves: p.resolves.clone(),
+        fields: p.fields.clone(),
+        version,
+        actor: Some(p.actor.clone()),
     });
+    writes.push(Write::change(&app.office_code, &app.id, &data));
     Decision::accepted(writes)
-}
-
-fn forward_for_application(op: &Operation, ctx: &Context) -> Decision {
-    let app = match own_app(ctx) {
-        Ok(a) => a,
-        Err(d) => return d,
-    };
-    Decision::accepted(vec![Write::Change {
-        office: app.office_code.clone(),
-        kind: "record",
-        entity_id: app.id.clone(),
-        data: Arc::new(json!({ "op": op.op, "payload": op.payload })),
-    }])
 }
 
 #[cfg(test)]

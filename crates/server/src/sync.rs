@@ -1,17 +1,20 @@
 //! Records the server publishes to devices outside of operations.
 
-use serde_json::{json, Value};
+use loket_domain::workflow::Role;
+use loket_protocol::{ChangeBody, UserRecord};
 
 use crate::storage::User;
 
-/// A user as synced to the office's devices, with the password hash for offline login.
-pub fn user_record(u: &User) -> Value {
-    json!({
-        "id": u.id,
-        "username": u.username,
-        "full_name": u.full_name,
-        "roles": u.roles,
-        "password_hash": u.password_hash,
-        "active": u.active,
+/// A user as synced to the office's devices, with the password hash for offline login: the data
+/// of a `user` change.
+pub fn user_change(u: &User) -> String {
+    ChangeBody::User(UserRecord {
+        id: u.id.clone(),
+        username: u.username.clone(),
+        full_name: u.full_name.clone(),
+        roles: u.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+        password_hash: u.password_hash.clone(),
+        active: u.active,
     })
+    .encode()
 }

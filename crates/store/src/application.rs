@@ -7,6 +7,11 @@ use loket_domain::permit::{PermitDetails, ValidPermit};
 use loket_domain::registration::RegistrationNumber;
 use loket_domain::workflow::{self, Action, Status};
 use rusqlite::{params, OptionalExtension, Row};
+use loket_domain::workflow::ApplicationKind;
+use loket_protocol::{
+    ApplicantFields, ChecklistEntry, DocumentPayload, EditPayload, HouseholdMember, OpBody, RawJson, RegisterPayload,
+    TransitionPayload,
+};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -23,8 +28,7 @@ const OFFICE_SETTING: &str = "office.kecamatan_code";
 pub struct Application {
     pub id: String,
     pub registration_number: Option<String>,
-    /// `permit`, `bansos` or `hibah`.
-    pub kind: String,
+    pub kind: ApplicationKind,
     /// Permit service code or aid programme code.
     pub service_code: String,
     pub period: Option<String>,
@@ -53,14 +57,8 @@ pub struct ChecklistRow {
     pub received: bool,
 }
 
-/// A household member of a bansos application (also as a pulled registration lists it).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(default)]
-pub struct MemberRow {
-    pub nik: String,
-    pub full_name: String,
-    pub relationship: String,
-}
+/// A household member of a bansos application (the type the registration carries).
+pub type MemberRow = HouseholdMember;
 
 /// One workflow event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +79,7 @@ pub(crate) const COLUMNS: &str =
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
     let status: String = r.get(5)?;
+    let kind: String = r.get(2)?;
     let details: String = r.get(14)?;
     let created: String = r.get(16)?;
     let bad =
@@ -88,7 +87,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
     Ok(Application {
         id: r.get(0)?,
         registration_number: r.get(1)?,
-        kind: r.get(2)?,
+        kind: ApplicationKind::parse(&kind).ok_or_else(|| bad(format!("kind {kind:?}")))?,
         service_code: r.get(3)?,
         period: r.get(4)?,
         status: Status::parse(&status).ok_or_else(|| bad(format!("status {status:?}")))?,
@@ -113,7 +112,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
 
 /// Everything needed to insert a new application.
 struct NewApplication<'a> {
-    kind: &'static str,
+    kind: ApplicationKind,
     service_code: &'a str,
     period: Option<&'a str>,
     applicant_nik: Option<&'a str>,
@@ -160,7 +159,7 @@ fn insert(w: &mut Writer<'_>, a: NewApplication<'_>) -> Result<String, StoreErro
     w.tx.prepare_cached(&format!("INSERT INTO application ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)"))?.execute(params![
             id,
             number,
-            a.kind,
+            a.kind.as_str(),
             a.service_code,
             a.period,
             status.as_str(),
@@ -194,35 +193,37 @@ fn insert(w: &mut Writer<'_>, a: NewApplication<'_>) -> Result<String, StoreErro
         insert_event(w, &id, Action::Submit, Status::Draft, Status::Submitted, "", &created)?;
     }
     // Indexed for search by the next search's catch-up (search.rs), not here.
-    let record = json!({
-        "id": id,
-        "registration_number": number,
-        "kind": a.kind,
-        "service_code": a.service_code,
-        "period": a.period,
-        "status": status.as_str(),
-        "applicant_nik": a.applicant_nik,
-        "applicant_name": a.applicant_name,
-        "applicant_address": a.applicant_address,
-        "applicant_phone": a.applicant_phone,
-        "organization_name": a.organization_name,
-        "kk": a.kk,
-        "village_code": a.village_code,
-        "office_code": office,
-        "details": a.details,
-        "fee": a.fee,
-        "created_at": created_at,
-        "created_hlc": created,
-        "checklist": a.checklist.iter().map(|(c, _, r)| json!({"code": c, "received": r})).collect::<Vec<_>>(),
-        "household": a.household.iter().map(|(n, f, r)| json!({"nik": n, "full_name": f, "relationship": r})).collect::<Vec<_>>(),
-    });
+    let record = RegisterPayload {
+        id: id.clone(),
+        registration_number: number.clone(),
+        kind: a.kind,
+        service_code: a.service_code.to_string(),
+        period: a.period.map(str::to_string),
+        status,
+        applicant_nik: a.applicant_nik.map(str::to_string),
+        applicant_name: a.applicant_name.to_string(),
+        applicant_address: a.applicant_address.to_string(),
+        applicant_phone: a.applicant_phone.map(str::to_string),
+        organization_name: a.organization_name.map(str::to_string),
+        kk: a.kk.map(str::to_string),
+        village_code: a.village_code.to_string(),
+        office_code: office,
+        details: RawJson::encode(&a.details),
+        fee: a.fee,
+        created_at,
+        created_hlc: created,
+        checklist: a.checklist.iter().map(|(c, _, r)| ChecklistEntry { code: c.to_string(), received: *r }).collect(),
+        household: a
+            .household
+            .iter()
+            .map(|(n, f, r)| HouseholdMember { nik: n.to_string(), full_name: f.to_string(), relationship: r.to_string() })
+            .collect(),
+    };
     w.record(Change {
-        entity: ENTITY,
         entity_id: &id,
         action: "register",
-        audit: json!({ "registration_number": number, "kind": a.kind, "service_code": a.service_code, "status": status.as_str() }),
-        op: "application.register",
-        payload: record,
+        audit: json!({ "registration_number": number, "kind": a.kind, "service_code": a.service_code, "status": status }),
+        body: OpBody::Register(Box::new(record)),
         base_version: None,
     })?;
     Ok(id)
@@ -303,7 +304,7 @@ impl Store {
             insert(
                 w,
                 NewApplication {
-                    kind: "bansos",
+                    kind: ApplicationKind::Bansos,
                     service_code: v.programme.code,
                     period: Some(v.programme.period),
                     applicant_nik: Some(nik),
@@ -341,7 +342,7 @@ impl Store {
             insert(
                 w,
                 NewApplication {
-                    kind: "hibah",
+                    kind: ApplicationKind::Hibah,
                     service_code: v.programme.code,
                     period: Some(v.programme.period),
                     applicant_nik: Some(v.chair_nik.as_str()),
@@ -387,7 +388,7 @@ impl Store {
             insert(
                 w,
                 NewApplication {
-                    kind: "permit",
+                    kind: ApplicationKind::Permit,
                     service_code: v.service.code,
                     period: None,
                     applicant_nik: Some(nik),
@@ -490,7 +491,7 @@ impl Store {
         self.write(actor, now, |w| {
             let app = load(&w.tx, id)?;
             let to = workflow::transition(app.status, action, &actor.roles, note)?;
-            if action == Action::Submit && app.kind == "permit" {
+            if action == Action::Submit && app.kind == ApplicationKind::Permit {
                 let missing: Vec<String> = w
                     .tx
                     .prepare_cached("SELECT code FROM application_document WHERE application_id = ?1 AND received = 0")?
@@ -513,16 +514,19 @@ impl Store {
                 search::index(&w.tx, id)?;
             }
             w.record(Change {
-                entity: ENTITY,
                 entity_id: id,
                 action: "transition",
-                audit: json!({ "action": action.as_str(), "from": app.status.as_str(), "to": to.as_str(), "note": note.trim() }),
-                op: "application.transition",
-                payload: json!({
-                    "event_id": event_id, "application_id": id, "action": action.as_str(),
-                    "from": app.status.as_str(), "to": to.as_str(), "note": note.trim(),
-                    "registration_number": NullIfEmpty(&number).value(), "hlc": hlc,
-                    "actor": actor.username,
+                audit: json!({ "action": action, "from": app.status, "to": to, "note": note.trim() }),
+                body: OpBody::Transition(TransitionPayload {
+                    event_id,
+                    application_id: id.to_string(),
+                    action,
+                    from: app.status,
+                    to,
+                    note: note.trim().to_string(),
+                    registration_number: (!number.is_empty()).then(|| number.clone()),
+                    hlc,
+                    actor: actor.username.clone(),
                 }),
                 base_version: Some(app.version),
             })?;
@@ -601,13 +605,13 @@ impl Store {
             if changes.contains_key("applicant_name") {
                 search::index(&w.tx, id)?;
             }
+            let fields: ApplicantFields = serde_json::from_value(Value::Object(changes))
+                .map_err(|e| StoreError::Corrupt(format!("edited fields: {e}")))?;
             w.record(Change {
-                entity: ENTITY,
                 entity_id: id,
                 action: "edit",
                 audit: Value::Object(audit),
-                op: "application.edit",
-                payload: json!({ "application_id": id, "fields": Value::Object(changes) }),
+                body: OpBody::Edit(EditPayload { application_id: id.to_string(), fields }),
                 base_version: Some(base_version),
             })?;
             load(&w.tx, id)
@@ -639,28 +643,17 @@ impl Store {
             w.tx.prepare_cached("UPDATE application SET updated_hlc = ?2 WHERE id = ?1")?
                 .execute(params![id, hlc])?;
             w.record(Change {
-                entity: ENTITY,
                 entity_id: id,
                 action: "document",
                 audit: json!({ "document": code, "received": received }),
-                op: "application.document",
-                payload: json!({ "application_id": id, "code": code, "received": received }),
+                body: OpBody::Document(DocumentPayload {
+                    application_id: id.to_string(),
+                    code: code.to_string(),
+                    received,
+                }),
                 base_version: Some(app.version),
             })?;
             load(&w.tx, id)
         })
-    }
-}
-
-/// `""` → JSON null.
-struct NullIfEmpty<'a>(&'a str);
-
-impl NullIfEmpty<'_> {
-    fn value(&self) -> Value {
-        if self.0.is_empty() {
-            Value::Null
-        } else {
-            json!(self.0)
-        }
     }
 }

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use loket_protocol::{AttachPayload, OpBody};
 use rusqlite::params;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::writer::{Actor, Change};
@@ -99,17 +99,19 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (application_id, sha256) DO UPDATE SET document_code = excluded.document_code,
                      file_name = excluded.file_name")?.execute(params![application_id, sha256, document_code, file_name, hlc])?;
-            let record = json!({
-                "application_id": application_id, "sha256": sha256, "size": size,
-                "media_type": media_type, "file_name": file_name, "document_code": document_code,
-            });
+            let record = AttachPayload {
+                application_id: application_id.to_string(),
+                sha256: sha256.clone(),
+                size: size as i64,
+                media_type: media_type.to_string(),
+                file_name: file_name.clone(),
+                document_code: document_code.to_string(),
+            };
             w.record(Change {
-                entity: "application",
                 entity_id: application_id,
                 action: "attach",
-                audit: record.clone(),
-                op: "application.attach",
-                payload: record,
+                audit: serde_json::to_value(&record).unwrap_or_default(),
+                body: OpBody::Attach(record),
                 base_version: None,
             })?;
             Ok(())

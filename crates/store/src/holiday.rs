@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use loket_domain::sla::{sla_state, HolidayCalendar, SlaState};
 use loket_domain::workflow::Status;
+use loket_protocol::{HolidayPayload, OpBody};
 use rusqlite::params;
 use serde_json::json;
 
@@ -22,14 +23,11 @@ impl Store {
         let day = day.to_string();
         self.write(actor, now, |w| {
             w.tx.prepare_cached("INSERT INTO holiday (day, name) VALUES (?1, ?2) ON CONFLICT (day) DO UPDATE SET name = excluded.name")?.execute(params![day, name])?;
-            let record = json!({ "day": day, "name": name });
             w.record(Change {
-                entity: "holiday",
                 entity_id: &day,
                 action: "set",
-                audit: record.clone(),
-                op: "holiday.set",
-                payload: record,
+                audit: json!({ "day": day, "name": name }),
+                body: OpBody::HolidaySet(HolidayPayload { day: day.clone(), name: name.to_string() }),
                 base_version: None,
             })?;
             Ok(())
@@ -56,11 +54,7 @@ impl Store {
         let history: Vec<(NaiveDate, Status)> = self
             .workflow_events(id)?
             .into_iter()
-            .filter_map(|e| {
-                let ms: i64 = e.hlc.split('-').next()?.parse().ok()?;
-                let wib = chrono::DateTime::from_timestamp_millis(ms)? + chrono::Duration::hours(7);
-                Some((wib.date_naive(), Status::parse(&e.to_status)?))
-            })
+            .filter_map(|e| Some((crate::listing::wib_day(&e.hlc)?, Status::parse(&e.to_status)?)))
             .collect();
         Ok(sla_state(&history, standard_days, today, &self.holiday_calendar()?))
     }

@@ -12,27 +12,62 @@
 use chrono::{DateTime, Utc};
 use loket_domain::hlc::{Hlc, HlcTimestamp};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
-use serde::Deserialize;
-use serde_json::Value;
+use loket_protocol::{
+    ApplicantFields, AttachPayload, ChangeBody, ChangeKind, ConflictData, DocumentPayload, EventData, FlagData, OpBody,
+    ResolvePayload, ResolvedData, StaffFields, StateData, UserRecord,
+};
 
-use crate::remote_application::{self, ChangeData, RemoteApplication};
+use crate::remote_application;
 use crate::{audit, search, Store, StoreError};
 
 /// Setting key of the pull checkpoint (the last server sequence applied).
 const CHECKPOINT: &str = "sync.checkpoint";
 const HLC_SETTING: &str = "hlc.last";
 
-/// One change from the server, as the store needs it (the sync crate maps the wire type).
+/// One change from the server, its data decoded by its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteChange {
     pub server_seq: i64,
-    /// `application`, `event`, `edit`, `conflict`, `flag`, `user`, `record`.
-    pub kind: String,
+    pub kind: ChangeKind,
     pub entity_id: String,
-    pub data: ChangeData,
+    /// `None` when the data does not decode as its kind: skipped, counted, logged.
+    pub body: Option<ChangeBody>,
     pub hlc: Option<String>,
     /// RFC 3339 server receipt time.
     pub received_at: String,
+}
+
+impl RemoteChange {
+    /// A change from the wire: its data text decoded by its kind.
+    pub fn decode(record: loket_protocol::ChangeRecord) -> Self {
+        let body = match ChangeBody::decode(record.kind, record.data.get()) {
+            Ok(body) => Some(body),
+            Err(e) => {
+                tracing::warn!(kind = %record.kind, seq = record.server_seq, error = %e, "a server change does not decode");
+                None
+            }
+        };
+        Self {
+            server_seq: record.server_seq,
+            kind: record.kind,
+            entity_id: record.entity_id,
+            body,
+            hlc: record.hlc,
+            received_at: record.received_at,
+        }
+    }
+
+    /// A change carrying `body`.
+    pub fn of(server_seq: i64, entity_id: impl Into<String>, body: ChangeBody, received_at: impl Into<String>) -> Self {
+        Self {
+            server_seq,
+            kind: body.kind(),
+            entity_id: entity_id.into(),
+            body: Some(body),
+            hlc: None,
+            received_at: received_at.into(),
+        }
+    }
 }
 
 /// What applying a page did.
@@ -62,6 +97,7 @@ pub struct AidFlagRow {
     pub other_application_id: String,
     pub other_office_code: String,
     pub other_registration_number: Option<String>,
+    /// `nik` or `kk` ([`loket_protocol::FlagReason`]).
     pub reason: String,
 }
 
@@ -71,7 +107,7 @@ pub struct ConflictRow {
     pub server_seq: i64,
     pub application_id: String,
     pub op_id: Option<String>,
-    pub data: Value,
+    pub data: ConflictData,
     pub received_at: String,
 }
 
@@ -86,10 +122,6 @@ fn flag_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AidFlagRow> {
         other_registration_number: r.get(3)?,
         reason: r.get(4)?,
     })
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
 }
 
 impl Store {
@@ -195,7 +227,7 @@ impl Store {
         &mut self,
         application_id: &str,
         conflict_op_ids: &[String],
-        fields: &serde_json::Map<String, Value>,
+        fields: &ApplicantFields,
         actor: &crate::Actor,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
@@ -213,7 +245,7 @@ impl Store {
                     })?;
             if !fields.is_empty() {
                 let hlc = w.tick().to_string();
-                set_fields(&w.tx, application_id, Some(fields), version + 1, Some(&hlc))?;
+                set_fields(&w.tx, application_id, fields, version + 1, Some(&hlc))?;
             }
             for id in conflict_op_ids {
                 w.tx.prepare_cached(
@@ -222,14 +254,14 @@ impl Store {
                 .execute(params![id, application_id])?;
             }
             w.record(crate::writer::Change {
-                entity: "application",
                 entity_id: application_id,
                 action: "resolve",
                 audit: serde_json::json!({ "resolves": conflict_op_ids, "fields": fields }),
-                op: "application.resolve",
-                payload: serde_json::json!({
-                    "application_id": application_id, "resolves": conflict_op_ids, "fields": fields,
-                    "actor": actor.username,
+                body: OpBody::Resolve(ResolvePayload {
+                    application_id: application_id.to_string(),
+                    resolves: conflict_op_ids.to_vec(),
+                    fields: fields.clone(),
+                    actor: actor.username.clone(),
                 }),
                 base_version: Some(version),
             })?;
@@ -295,7 +327,7 @@ impl Store {
                 server_seq: r.get(0)?,
                 application_id: r.get(1)?,
                 op_id: r.get(2)?,
-                data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                data: serde_json::from_str(&data).unwrap_or_default(),
                 received_at: r.get(4)?,
             })
         })?;
@@ -304,17 +336,7 @@ impl Store {
 }
 
 /// Insert or update a staff record from another device; `false` when skipped.
-fn staff_upsert(
-    tx: &Transaction<'_>,
-    f: &Value,
-    id: Option<&str>,
-    hlc: Option<&str>,
-) -> Result<bool, StoreError> {
-    let (Some(id), Some(status), Some(name), Some(jabatan), Some(unit)) =
-        (id, str_of(f, "status"), str_of(f, "full_name"), str_of(f, "jabatan"), str_of(f, "unit_code"))
-    else {
-        return Ok(false);
-    };
+fn staff_upsert(tx: &Transaction<'_>, id: &str, f: &StaffFields, hlc: Option<&str>) -> Result<bool, StoreError> {
     let n = match tx
         .prepare_cached(
             "INSERT INTO staff (id, status, employee_number, full_name, golongan, jabatan, unit_code, active, updated_hlc)
@@ -327,13 +349,13 @@ fn staff_upsert(
         )?
         .execute(params![
             id,
-            status,
-            str_of(f, "employee_number"),
-            name,
-            str_of(f, "golongan"),
-            jabatan,
-            unit,
-            f.get("active").and_then(Value::as_bool).unwrap_or(true),
+            f.status,
+            f.employee_number,
+            f.full_name,
+            f.golongan,
+            f.jabatan,
+            f.unit_code,
+            f.active,
             hlc.unwrap_or_default()
         ]) {
         Ok(n) => n,
@@ -355,213 +377,153 @@ fn registration_number_of(tx: &Transaction<'_>, id: &str) -> Result<Option<Optio
 
 /// Apply one change; `false` when it was skipped.
 fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError> {
-    let d = c.data.json();
-    match c.kind.as_str() {
-        "application" => match &c.data {
-            ChangeData::Application(a) => remote_application::insert(tx, a),
-            ChangeData::Json(v) => match RemoteApplication::deserialize(v) {
-                Ok(a) => remote_application::insert(tx, &a),
-                Err(_) => Ok(false),
-            },
-        },
-        "event" => {
-            let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
-            let (Some(to), Some(version)) =
-                (str_of(d, "status").or_else(|| str_of(d, "to")), d.get("version").and_then(Value::as_i64))
-            else {
-                return Ok(false);
-            };
-            let hlc = c.hlc.clone().unwrap_or_default();
-            let Some(number_before) = registration_number_of(tx, app_id)? else { return Ok(false) };
-            // The server's number wins: two devices that submitted the same draft offline each
-            // numbered it; the server kept one (regression: seed 75 kept both).
-            let number = str_of(d, "registration_number").map(str::to_string).or(number_before.clone());
-            tx.prepare_cached(
-                "UPDATE application SET status = ?2, version = ?3, updated_hlc = ?4, registration_number = ?5
-                 WHERE id = ?1",
-            )?
-            .execute(params![app_id, to, version, hlc, number])?;
-            if number != number_before {
-                search::index(tx, app_id)?;
-            }
-            if let Some(event_id) = str_of(d, "event_id") {
-                tx.prepare_cached(
-                    "INSERT INTO workflow_event (id, application_id, action, from_status, to_status, actor, hlc, note)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
-                )?
-                .execute(params![
-                    event_id,
-                    app_id,
-                    str_of(d, "action").unwrap_or_default(),
-                    str_of(d, "from").unwrap_or_default(),
-                    to,
-                    str_of(d, "actor").unwrap_or_default(),
-                    hlc,
-                    str_of(d, "note").unwrap_or_default(),
-                ])?;
-            }
-            Ok(true)
-        }
+    let hlc = c.hlc.as_deref();
+    match &c.body {
+        None => Ok(false),
+        Some(ChangeBody::Application(a)) => remote_application::insert(tx, a),
+        Some(ChangeBody::Event(e)) => apply_event(tx, e, hlc.unwrap_or_default()),
         // The server's state after refusing an operation or keeping it as a conflict: the
         // device's optimistic change gives way to it.
-        "state" => {
-            let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
-            let (Some(status), Some(version)) =
-                (str_of(d, "status"), d.get("version").and_then(Value::as_i64))
-            else {
-                return Ok(false);
-            };
-            let Some(number_before) = registration_number_of(tx, app_id)? else { return Ok(false) };
-            // Authoritative, number included (none while the server holds a draft).
-            let number = str_of(d, "registration_number").map(str::to_string);
-            tx.prepare_cached(
-                "UPDATE application SET status = ?2, version = ?3, registration_number = ?4 WHERE id = ?1",
-            )?
-            .execute(params![app_id, status, version, number])?;
-            if number != number_before {
-                search::index(tx, app_id)?;
-            }
-            set_fields(tx, app_id, d.get("fields").and_then(Value::as_object), version, c.hlc.as_deref())
-        }
-        "edit" => {
-            let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
-            let (Some(fields), Some(version)) =
-                (d.get("fields").and_then(Value::as_object), d.get("version").and_then(Value::as_i64))
-            else {
-                return Ok(false);
-            };
-            set_fields(tx, app_id, Some(fields), version, c.hlc.as_deref())
-        }
-        "resolved" => {
-            let app_id = str_of(d, "application_id").unwrap_or(&c.entity_id);
-            for id in
-                d.get("resolves").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
-            {
-                tx.prepare_cached("UPDATE sync_conflict SET resolved = 1 WHERE op_id = ?1")?.execute([id])?;
-            }
-            match d.get("version").and_then(Value::as_i64) {
-                Some(version) => set_fields(
-                    tx,
-                    app_id,
-                    d.get("fields").and_then(Value::as_object),
-                    version,
-                    c.hlc.as_deref(),
-                ),
-                None => Ok(true),
-            }
-        }
-        "conflict" => {
+        Some(ChangeBody::State(s)) => apply_state(tx, s, hlc),
+        Some(ChangeBody::Edit(e)) => set_fields(tx, &e.application_id, &e.fields, e.version, hlc),
+        Some(ChangeBody::Resolved(r)) => apply_resolved(tx, r, hlc),
+        Some(ChangeBody::Conflict(d)) => {
             tx.prepare_cached(
                 "INSERT INTO sync_conflict (server_seq, application_id, op_id, data, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (server_seq) DO NOTHING",
             )?
             .execute(params![
                 c.server_seq,
-                str_of(d, "application_id").unwrap_or(&c.entity_id),
-                str_of(d, "op_id"),
-                d.to_string(),
+                d.application_id,
+                d.op_id,
+                serde_json::to_string(d).unwrap_or_default(),
                 c.received_at
             ])?;
             Ok(true)
         }
-        "flag" => {
-            let (Some(app), Some(other)) = (str_of(d, "application_id"), str_of(d, "other_application_id"))
-            else {
-                return Ok(false);
-            };
+        Some(ChangeBody::Flag(f)) => apply_flag(tx, f, c.server_seq),
+        Some(ChangeBody::User(u)) => apply_user(tx, u),
+        Some(ChangeBody::Record(op)) => apply_record(tx, op, c),
+    }
+}
+
+fn apply_event(tx: &Transaction<'_>, e: &EventData, hlc: &str) -> Result<bool, StoreError> {
+    let app_id = &e.step.application_id;
+    let Some(number_before) = registration_number_of(tx, app_id)? else { return Ok(false) };
+    // The server's number wins: two devices that submitted the same draft offline each
+    // numbered it; the server kept one (regression: seed 75 kept both).
+    let number = e.step.registration_number.clone().or(number_before.clone());
+    tx.prepare_cached(
+        "UPDATE application SET status = ?2, version = ?3, updated_hlc = ?4, registration_number = ?5
+         WHERE id = ?1",
+    )?
+    .execute(params![app_id, e.status.as_str(), e.version, hlc, number])?;
+    if number != number_before {
+        search::index(tx, app_id)?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO workflow_event (id, application_id, action, from_status, to_status, actor, hlc, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![
+        e.step.event_id,
+        app_id,
+        e.step.action.as_str(),
+        e.step.from.as_str(),
+        e.status.as_str(),
+        e.step.actor,
+        hlc,
+        e.step.note,
+    ])?;
+    Ok(true)
+}
+
+fn apply_state(tx: &Transaction<'_>, s: &StateData, hlc: Option<&str>) -> Result<bool, StoreError> {
+    let Some(number_before) = registration_number_of(tx, &s.application_id)? else { return Ok(false) };
+    // Authoritative, number included (none while the server holds a draft).
+    tx.prepare_cached("UPDATE application SET status = ?2, version = ?3, registration_number = ?4 WHERE id = ?1")?
+        .execute(params![s.application_id, s.status.as_str(), s.version, s.registration_number])?;
+    if s.registration_number != number_before {
+        search::index(tx, &s.application_id)?;
+    }
+    set_fields(tx, &s.application_id, &s.fields, s.version, hlc)
+}
+
+fn apply_resolved(tx: &Transaction<'_>, r: &ResolvedData, hlc: Option<&str>) -> Result<bool, StoreError> {
+    for id in &r.resolves {
+        tx.prepare_cached("UPDATE sync_conflict SET resolved = 1 WHERE op_id = ?1")?.execute([id])?;
+    }
+    set_fields(tx, &r.application_id, &r.fields, r.version, hlc)
+}
+
+fn apply_flag(tx: &Transaction<'_>, f: &FlagData, server_seq: i64) -> Result<bool, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO aid_flag (application_id, other_application_id, other_office_code,
+         other_registration_number, reason, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![
+        f.application_id,
+        f.other_application_id,
+        f.other_office_code,
+        f.other_registration_number,
+        f.reason.as_str(),
+        server_seq
+    ])?;
+    Ok(true)
+}
+
+fn apply_user(tx: &Transaction<'_>, u: &UserRecord) -> Result<bool, StoreError> {
+    let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+    tx.prepare_cached(
+        "INSERT INTO office_user (username, id, full_name, roles, password_hash, active)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (username) DO UPDATE SET id = excluded.id, full_name = excluded.full_name,
+           roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active",
+    )?
+    .execute(params![u.username, u.id, u.full_name, roles.join(","), u.password_hash, u.active])?;
+    Ok(true)
+}
+
+/// An operation of another device, relayed by the server as it accepted it.
+fn apply_record(tx: &Transaction<'_>, op: &OpBody, c: &RemoteChange) -> Result<bool, StoreError> {
+    let hlc = c.hlc.as_deref();
+    match op {
+        OpBody::Document(DocumentPayload { application_id, code, received }) => {
             tx.prepare_cached(
-                "INSERT INTO aid_flag (application_id, other_application_id, other_office_code,
-                 other_registration_number, reason, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT DO NOTHING",
+                "UPDATE application_document SET received = ?3 WHERE application_id = ?1 AND code = ?2",
             )?
-            .execute(params![
-                app,
-                other,
-                str_of(d, "other_office_code").unwrap_or_default(),
-                str_of(d, "other_registration_number"),
-                str_of(d, "reason").unwrap_or_default(),
-                c.server_seq
-            ])?;
+            .execute(params![application_id, code, received])?;
             Ok(true)
         }
-        "user" => {
-            let (Some(username), Some(id)) = (str_of(d, "username"), str_of(d, "id")) else {
-                return Ok(false);
-            };
-            let roles: Vec<&str> = d
-                .get("roles")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
+        // Staff records kept by another device of the office. The server forwards them in its
+        // order; the last update to arrive wins. A second record with a NIP/NI PPPK the device
+        // already holds is skipped (and logged), never blocks the page.
+        OpBody::StaffCreate(p) => staff_upsert(tx, &p.id, &p.fields, hlc),
+        OpBody::StaffUpdate(p) => staff_upsert(tx, &p.id, &p.fields, hlc),
+        // An attachment registered on another device: metadata now, content on demand.
+        OpBody::Attach(AttachPayload { application_id, sha256, size, media_type, file_name, document_code }) => {
             tx.prepare_cached(
-                "INSERT INTO office_user (username, id, full_name, roles, password_hash, active)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (username) DO UPDATE SET id = excluded.id, full_name = excluded.full_name,
-                   roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active",
+                "INSERT INTO attachment (sha256, size, media_type, created_at, uploaded, present)
+                 VALUES (?1, ?2, ?3, ?4, 1, 0) ON CONFLICT (sha256) DO NOTHING",
             )?
-            .execute(params![
-                username,
-                id,
-                str_of(d, "full_name").unwrap_or_default(),
-                roles.join(","),
-                str_of(d, "password_hash").unwrap_or_default(),
-                d.get("active").and_then(Value::as_bool).unwrap_or(true)
-            ])?;
+            .execute(params![sha256, size, media_type, c.received_at])?;
+            tx.prepare_cached(
+                "INSERT INTO application_attachment (application_id, sha256, document_code, file_name, added_hlc)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (application_id, sha256) DO NOTHING",
+            )?
+            .execute(params![application_id, sha256, document_code, file_name, hlc.unwrap_or_default()])?;
             Ok(true)
         }
-        "record" => match (str_of(d, "op"), d.get("payload")) {
-            (Some("application.document"), Some(p)) => {
-                let (Some(app), Some(code)) = (str_of(p, "application_id"), str_of(p, "code")) else {
-                    return Ok(false);
-                };
-                let received = p.get("received").and_then(Value::as_bool).unwrap_or(false);
-                tx.prepare_cached(
-                    "UPDATE application_document SET received = ?3 WHERE application_id = ?1 AND code = ?2",
-                )?
-                .execute(params![app, code, received])?;
-                Ok(true)
-            }
-            // Staff records kept by another device of the office. The server forwards them in
-            // its order; the last update to arrive wins. A second record with a NIP/NI PPPK the
-            // device already holds is skipped (and logged), never blocks the page.
-            (Some("staff.create"), Some(p)) => staff_upsert(tx, p, str_of(p, "id"), c.hlc.as_deref()),
-            (Some("staff.update"), Some(p)) => match p.get("fields") {
-                Some(fields) => staff_upsert(tx, fields, str_of(p, "id"), c.hlc.as_deref()),
-                None => Ok(false),
-            },
-            // An attachment registered on another device: metadata now, content on demand.
-            (Some("application.attach"), Some(p)) => {
-                let (Some(app), Some(sha)) = (str_of(p, "application_id"), str_of(p, "sha256")) else {
-                    return Ok(false);
-                };
-                tx.prepare_cached(
-                    "INSERT INTO attachment (sha256, size, media_type, created_at, uploaded, present)
-                     VALUES (?1, ?2, ?3, ?4, 1, 0) ON CONFLICT (sha256) DO NOTHING",
-                )?
-                .execute(params![
-                    sha,
-                    p.get("size").and_then(Value::as_i64).unwrap_or(0),
-                    str_of(p, "media_type").unwrap_or("application/pdf"),
-                    c.received_at
-                ])?;
-                tx.prepare_cached(
-                    "INSERT INTO application_attachment (application_id, sha256, document_code, file_name, added_hlc)
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (application_id, sha256) DO NOTHING",
-                )?
-                .execute(params![
-                    app,
-                    sha,
-                    str_of(p, "document_code").unwrap_or_default(),
-                    str_of(p, "file_name").unwrap_or_default(),
-                    c.hlc.clone().unwrap_or_default()
-                ])?;
-                Ok(true)
-            }
-            // Staff, user and holiday records travel too; this version keeps documents and
-            // attachments.
-            _ => Ok(false),
-        },
-        _ => Ok(false),
+        // Users and holidays travel too; this version takes users from the server's own `user`
+        // records and does not yet apply relayed holidays.
+        OpBody::Register(_)
+        | OpBody::Transition(_)
+        | OpBody::Edit(_)
+        | OpBody::Resolve(_)
+        | OpBody::UserCreate(_)
+        | OpBody::UserDeactivate(_)
+        | OpBody::HolidaySet(_) => Ok(false),
     }
 }
 
@@ -570,18 +532,12 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
 fn set_fields(
     tx: &Transaction<'_>,
     app_id: &str,
-    fields: Option<&serde_json::Map<String, Value>>,
+    fields: &ApplicantFields,
     version: i64,
     hlc: Option<&str>,
 ) -> Result<bool, StoreError> {
-    let empty = serde_json::Map::new();
-    let fields = fields.unwrap_or(&empty);
-    let field = |k: &str| fields.get(k).map(|v| v.as_str().map(str::to_string));
-    let name = field("applicant_name").flatten();
-    let address = field("applicant_address").flatten();
-    let village = field("village_code").flatten();
-    let (phone_set, phone) = match field("applicant_phone") {
-        Some(p) => (true, p),
+    let (phone_set, phone) = match &fields.applicant_phone {
+        Some(p) => (true, p.as_deref()),
         None => (false, None),
     };
     let n = tx
@@ -592,12 +548,21 @@ fn set_fields(
              applicant_phone = CASE WHEN ?5 THEN ?6 ELSE applicant_phone END,
              version = ?7, updated_hlc = coalesce(?8, updated_hlc) WHERE id = ?1",
         )?
-        .execute(params![app_id, name, address, village, phone_set, phone, version, hlc])?;
+        .execute(params![
+            app_id,
+            fields.applicant_name,
+            fields.applicant_address,
+            fields.village_code,
+            phone_set,
+            phone,
+            version,
+            hlc
+        ])?;
     if n == 0 {
         return Ok(false);
     }
     // Of these fields only the name is searched (see `Store::edit_applicant`).
-    if name.is_some() {
+    if fields.applicant_name.is_some() {
         search::index(tx, app_id)?;
     }
     Ok(true)

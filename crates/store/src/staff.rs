@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use loket_domain::staff::{ValidStaff, ValidUser};
 use loket_domain::workflow::Role;
+use loket_protocol::{OpBody, StaffCreatePayload, StaffFields, StaffUpdatePayload, UserCreatePayload, UserDeactivatePayload};
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::json;
 use uuid::Uuid;
@@ -81,18 +82,12 @@ impl Store {
                 .prepare_cached("INSERT INTO staff (id, status, employee_number, full_name, golongan, jabatan, unit_code, active, updated_hlc)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![id, s.status.as_str(), s.employee_number, s.full_name, s.golongan, s.jabatan, s.unit_code, s.active, hlc])
                 .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate("NIP/NI PPPK") } else { e.into() })?;
-            let record = json!({
-                "id": id, "status": s.status.as_str(), "employee_number": s.employee_number,
-                "full_name": s.full_name, "golongan": s.golongan, "jabatan": s.jabatan,
-                "unit_code": s.unit_code, "active": s.active,
-            });
+            let fields = staff_fields(s);
             w.record(Change {
-                entity: "staff",
                 entity_id: &id,
                 action: "create",
-                audit: record.clone(),
-                op: "staff.create",
-                payload: record,
+                audit: json!({ "id": id, "fields": fields }),
+                body: OpBody::StaffCreate(StaffCreatePayload { id: id.clone(), fields }),
                 base_version: None,
             })?;
             Ok(())
@@ -126,20 +121,15 @@ impl Store {
             let hlc = w.tick().to_string();
             w.tx.prepare_cached("UPDATE staff SET status = ?2, employee_number = ?3, full_name = ?4, golongan = ?5, jabatan = ?6,
                      unit_code = ?7, active = ?8, updated_hlc = ?9, version = version + 1 WHERE id = ?1")?.execute(params![id, s.status.as_str(), s.employee_number, s.full_name, s.golongan, s.jabatan, s.unit_code, s.active, hlc])?;
-            let new = json!({
-                "status": s.status.as_str(), "employee_number": s.employee_number, "full_name": s.full_name,
-                "golongan": s.golongan, "jabatan": s.jabatan, "unit_code": s.unit_code, "active": s.active,
-            });
+            let new = staff_fields(s);
             w.record(Change {
-                entity: "staff",
                 entity_id: id,
                 action: "update",
                 audit: json!({ "before": {
                     "status": old.status, "employee_number": old.employee_number, "full_name": old.full_name,
                     "golongan": old.golongan, "jabatan": old.jabatan, "unit_code": old.unit_code, "active": old.active,
                 }, "after": new }),
-                op: "staff.update",
-                payload: json!({ "id": id, "fields": new }),
+                body: OpBody::StaffUpdate(StaffUpdatePayload { id: id.to_string(), fields: new }),
                 base_version: Some(base_version),
             })?;
             // Deactivating a staff member deactivates their accounts.
@@ -152,12 +142,10 @@ impl Store {
                 for (user_id, version) in users {
                     w.tx.prepare_cached("UPDATE user_account SET active = 0, version = version + 1, updated_hlc = ?2 WHERE id = ?1")?.execute(params![user_id, hlc])?;
                     w.record(Change {
-                        entity: "user",
                         entity_id: &user_id,
                         action: "deactivate",
                         audit: json!({ "reason": "staff_inactive", "staff_id": id }),
-                        op: "user.deactivate",
-                        payload: json!({ "id": user_id }),
+                        body: OpBody::UserDeactivate(UserDeactivatePayload { id: user_id.clone() }),
                         base_version: Some(version),
                     })?;
                 }
@@ -210,14 +198,17 @@ impl Store {
                     e.into()
                 }
             })?;
-            let record = json!({ "id": id, "staff_id": staff_id, "username": u.username, "roles": roles });
+            let record = UserCreatePayload {
+                id: id.clone(),
+                staff_id: staff_id.to_string(),
+                username: u.username.clone(),
+                roles: u.roles.iter().copied().collect(),
+            };
             w.record(Change {
-                entity: "user",
                 entity_id: &id,
                 action: "create",
-                audit: record.clone(),
-                op: "user.create",
-                payload: record,
+                audit: serde_json::to_value(&record).unwrap_or_default(),
+                body: OpBody::UserCreate(record),
                 base_version: None,
             })?;
             Ok(())
@@ -241,5 +232,18 @@ impl Store {
         )?;
         let rows = stmt.query_map([staff_id], user_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A valid staff record as the sync payloads carry it.
+fn staff_fields(s: &ValidStaff) -> StaffFields {
+    StaffFields {
+        status: s.status.as_str().to_string(),
+        employee_number: s.employee_number.clone(),
+        full_name: s.full_name.clone(),
+        golongan: s.golongan.map(str::to_string),
+        jabatan: s.jabatan.clone(),
+        unit_code: s.unit_code.clone(),
+        active: s.active,
     }
 }

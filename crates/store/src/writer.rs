@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use loket_domain::hlc::{Hlc, HlcTimestamp};
 use loket_domain::workflow::Role;
+use loket_protocol::OpBody;
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
 use uuid::Uuid;
@@ -32,15 +33,13 @@ impl Actor {
 
 /// One change to record: the audit entry and the outbox operation it produces.
 pub(crate) struct Change<'a> {
-    pub entity: &'static str,
     pub entity_id: &'a str,
     /// Audit action name (`register`, `transition`, `edit`, ...).
     pub action: &'static str,
     /// What changed, for the audit log.
     pub audit: Value,
-    /// Sync operation name (`application.register`, ...) and its payload.
-    pub op: &'static str,
-    pub payload: Value,
+    /// The sync operation, typed; its kind names the operation and the entity.
+    pub body: OpBody,
     /// For edits: the version the edit was made on.
     pub base_version: Option<i64>,
 }
@@ -64,13 +63,14 @@ impl Writer<'_> {
     pub fn record(&mut self, change: Change<'_>) -> Result<HlcTimestamp, StoreError> {
         let hlc = self.tick();
         let hlc_text = hlc.to_string();
+        let kind = change.body.kind();
         audit::append(
             &self.tx,
             &audit::NewEntry {
                 hlc: &hlc_text,
                 actor: &self.actor.username,
                 device: &self.device,
-                entity: change.entity,
+                entity: kind.entity().as_str(),
                 entity_id: change.entity_id,
                 action: change.action,
                 change: &change.audit.to_string(),
@@ -85,10 +85,10 @@ impl Writer<'_> {
             .execute(params![
                 seq,
                 Uuid::now_v7().to_string(),
-                change.entity,
+                kind.entity().as_str(),
                 change.entity_id,
-                change.op,
-                change.payload.to_string(),
+                kind.as_str(),
+                change.body.encode(),
                 change.base_version,
                 hlc_text,
             ])?;

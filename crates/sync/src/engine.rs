@@ -11,7 +11,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
-use loket_protocol::{OpStatus, Operation, RawPayload};
+use loket_protocol::{OpKind, OpStatus, Operation, RawPayload};
 use loket_store::{OutboxOp, RemoteChange, SettledState, Settlement, Store, StoreError};
 
 use crate::{Client, Credential, SyncError};
@@ -80,16 +80,18 @@ pub struct Engine {
 }
 
 /// An outbox operation as sent: its stored payload goes out as it is, after a check that it is
-/// JSON (a malformed one is quarantined instead of refusing the whole batch).
+/// JSON and of a kind this protocol knows (anything else is quarantined instead of refusing the
+/// whole batch).
 fn wire_op(op: &OutboxOp) -> Result<Operation<RawPayload>, String> {
+    let kind = OpKind::parse(&op.op).ok_or_else(|| format!("unknown operation kind {:?}", op.op))?;
     let payload = serde_json::value::RawValue::from_string(op.payload.clone())
         .map_err(|e| format!("payload is not JSON: {e}"))?;
     Ok(Operation {
         op_id: op.op_id.clone(),
         seq: op.seq,
-        entity: op.entity.clone(),
+        entity: kind.entity(),
         entity_id: op.entity_id.clone(),
-        op: op.op.clone(),
+        op: kind,
         payload,
         base_version: op.base_version,
         hlc: op.hlc.clone(),
@@ -393,7 +395,7 @@ impl Engine {
             // Parsed on a thread of its own while the previous page is being applied.
             let changes = page.changes;
             let parsed = tokio::task::spawn_blocking(move || {
-                changes.into_iter().map(remote_change).collect::<Vec<RemoteChange>>()
+                changes.into_iter().map(RemoteChange::decode).collect::<Vec<RemoteChange>>()
             });
             if let Some((pulled, task)) = applying.take() {
                 if let Err(e) = applied(task, pulled, report, progress).await {
@@ -424,19 +426,6 @@ impl Engine {
             applied(task, pulled, report, progress).await?;
         }
         result
-    }
-}
-
-/// A pulled change as the store applies it (data that is not JSON becomes `null`: the store
-/// skips it, as it skips any change it cannot use).
-fn remote_change(c: loket_protocol::ChangeRecord<RawPayload>) -> RemoteChange {
-    RemoteChange {
-        data: loket_store::ChangeData::parse(&c.kind, c.data.get()),
-        server_seq: c.server_seq,
-        kind: c.kind,
-        entity_id: c.entity_id,
-        hlc: c.hlc,
-        received_at: c.received_at,
     }
 }
 

@@ -19,7 +19,7 @@ export const commands = {
 	setDocumentReceived: (input: DocumentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("set_document_received", { input })),
 	golongan: () => typedError<GolonganDto, ErrorDto>(__TAURI_INVOKE("golongan")),
 	listStaff: () => typedError<StaffDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_staff")),
-	addStaff: (input: StaffInput) => typedError<StaffDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_staff", { input })),
+	addStaff: (input: StaffInput_Deserialize) => typedError<StaffDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_staff", { input })),
 	services: () => typedError<ServiceDto[], ErrorDto>(__TAURI_INVOKE("services")),
 	listApplications: () => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_applications")),
 	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
@@ -37,6 +37,9 @@ export const commands = {
 };
 
 /* Types */
+/**  What a user does to an application. */
+export type Action = "submit" | "start_review" | "approve" | "reject" | "return" | "resubmit" | "complete" | "cancel";
+
 /**  A duplicate-aid flag, for the clerk and the supervisor. */
 export type AidFlagDto = AidFlagDto_Serialize | AidFlagDto_Deserialize;
 
@@ -46,8 +49,7 @@ export type AidFlagDto_Deserialize = {
 	/**  "Kec. Cikeusik, Kabupaten Pandeglang". */
 	other_office_label: string,
 	other_registration_number?: string | null,
-	/**  `nik` or `kk`. */
-	reason: string,
+	reason: FlagReason,
 };
 
 /**  A duplicate-aid flag, for the clerk and the supervisor. */
@@ -56,9 +58,11 @@ export type AidFlagDto_Serialize = {
 	/**  "Kec. Cikeusik, Kabupaten Pandeglang". */
 	other_office_label: string,
 	other_registration_number: string | null,
-	/**  `nik` or `kk`. */
-	reason: string,
+	reason: FlagReason,
 };
+
+/**  Bansos or hibah. */
+export type AidKind = "bansos" | "hibah";
 
 /**  Where the app keeps its data, for the "about" panel and support calls. */
 export type AppInfoDto = AppInfoDto_Serialize | AppInfoDto_Deserialize;
@@ -81,6 +85,9 @@ export type AppInfoDto_Serialize = {
 	default_server_url: string | null,
 };
 
+/**  An applicant field devices may edit. */
+export type ApplicantField = "applicant_name" | "applicant_address" | "applicant_phone" | "village_code";
+
 /**  A stored application (permit or aid), as listed and printed. */
 export type ApplicationDto = ApplicationDto_Serialize | ApplicationDto_Deserialize;
 
@@ -89,11 +96,10 @@ export type ApplicationDto_Deserialize = {
 	id: string,
 	/**  `None` while a draft. */
 	registration_number?: string | null,
-	/**  `permit`, `bansos` or `hibah`. */
-	kind: string,
+	kind: ApplicationKind,
 	service_code: string,
 	service_name: string,
-	status: string,
+	status: Status,
 	applicant_nik?: string | null,
 	applicant_name: string,
 	applicant_address: string,
@@ -112,9 +118,9 @@ export type ApplicationDto_Deserialize = {
 	/**  Conflicts the server kept on this application, not yet resolved. */
 	open_conflicts: number,
 	/**  What each open conflict is about, for the supervisor. */
-	conflicts: string[],
-	/**  Workflow actions the current user may take now (`start_review`, `approve`, ...). */
-	actions: string[],
+	conflicts: ConflictDto_Deserialize[],
+	/**  Workflow actions the current user may take now. */
+	actions: Action[],
 	/**  Scanned documents attached to the application. */
 	attachments: AttachmentDto[],
 	/**  Fee or levy in rupiah (permits; 0 for aid). */
@@ -137,11 +143,10 @@ export type ApplicationDto_Serialize = {
 	id: string,
 	/**  `None` while a draft. */
 	registration_number: string | null,
-	/**  `permit`, `bansos` or `hibah`. */
-	kind: string,
+	kind: ApplicationKind,
 	service_code: string,
 	service_name: string,
-	status: string,
+	status: Status,
 	applicant_nik: string | null,
 	applicant_name: string,
 	applicant_address: string,
@@ -160,9 +165,9 @@ export type ApplicationDto_Serialize = {
 	/**  Conflicts the server kept on this application, not yet resolved. */
 	open_conflicts: number,
 	/**  What each open conflict is about, for the supervisor. */
-	conflicts: string[],
-	/**  Workflow actions the current user may take now (`start_review`, `approve`, ...). */
-	actions: string[],
+	conflicts: ConflictDto_Serialize[],
+	/**  Workflow actions the current user may take now. */
+	actions: Action[],
 	/**  Scanned documents attached to the application. */
 	attachments: AttachmentDto[],
 	/**  Fee or levy in rupiah (permits; 0 for aid). */
@@ -179,6 +184,12 @@ export type ApplicationDto_Serialize = {
 	/**  When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits). */
 	due_date: string | null,
 };
+
+/**
+ *  What an application is: a PATEN permit or letter, individual aid (bansos) or an
+ *  organisation's grant (hibah). One number space and one workflow for all three.
+ */
+export type ApplicationKind = "permit" | "bansos" | "hibah";
 
 /**  The content of an attachment, for viewing. */
 export type AttachmentContentDto = {
@@ -235,35 +246,46 @@ export type ChecklistDto = {
 	received: boolean,
 };
 
+/**  What an open conflict is about, for the supervisor (the UI puts it in words). */
+export type ConflictDto = ConflictDto_Serialize | ConflictDto_Deserialize;
+
+/**  What an open conflict is about, for the supervisor (the UI puts it in words). */
+export type ConflictDto_Deserialize = 
+/**  Applicant fields changed on two devices at once. */
+{ about: "fields"; fields: FieldConflictDto_Deserialize[] } | 
+/**  A workflow step from another device that found the application already moved on. */
+{ about: "step"; action?: Action | null; server_status?: Status | null };
+
+/**  What an open conflict is about, for the supervisor (the UI puts it in words). */
+export type ConflictDto_Serialize = 
+/**  Applicant fields changed on two devices at once. */
+{ about: "fields"; fields: FieldConflictDto_Serialize[] } | 
+/**  A workflow step from another device that found the application already moved on. */
+{ about: "step"; action: Action | null; server_status: Status | null };
+
 /**  The state of the link with the provincial server. */
 export type ConnectionDto = ConnectionDto_Serialize | ConnectionDto_Deserialize;
 
 /**  The state of the link with the provincial server. */
 export type ConnectionDto_Deserialize = {
-	/**  `not_enrolled`, `online`, `offline`, `revoked` or `upgrade_required`. */
-	status: string,
+	status: ConnectionState,
 	server_url?: string | null,
-	/**  For the clerk, in Bahasa Indonesia. */
-	message: string,
 };
 
 /**  The state of the link with the provincial server. */
 export type ConnectionDto_Serialize = {
-	/**  `not_enrolled`, `online`, `offline`, `revoked` or `upgrade_required`. */
-	status: string,
+	status: ConnectionState,
 	server_url: string | null,
-	/**  For the clerk, in Bahasa Indonesia. */
-	message: string,
 };
+
+/**  How the link with the provincial server is. */
+export type ConnectionState = "not_enrolled" | "online" | "offline" | "revoked" | "upgrade_required";
 
 /**  A workflow step on an application. */
 export type DecisionInput = {
 	application_id: string,
-	/**
-	 *  `submit` (a complete draft), `start_review`, `approve`, `reject`, `return`, `resubmit`,
-	 *  `complete`, `cancel`.
-	 */
-	action: string,
+	/**  `submit` takes a draft whose checklist is complete. */
+	action: Action,
 	/**  Required to reject or return. */
 	note: string,
 };
@@ -281,6 +303,15 @@ export type DocumentInput = {
 	received: boolean,
 };
 
+/**  Employment status. */
+export type EmploymentStatus = 
+/**  Pegawai Negeri Sipil: has a NIP and a golongan/ruang I/a … IV/e. */
+"pns" | 
+/**  Pegawai Pemerintah dengan Perjanjian Kerja: has an NI PPPK and a golongan I … XVII. */
+"pppk" | 
+/**  Honorary or contract staff outside ASN: no employee number, no golongan. */
+"non_asn";
+
 /**  Enrolling this device with the provincial server. */
 export type EnrollInput = {
 	server_url: string,
@@ -295,6 +326,32 @@ export type ErrorDto = {
 	issues: FieldIssueDto[],
 };
 
+/**
+ *  One field edited at the same time on two devices: what the server holds and what the other
+ *  device sent.
+ */
+export type FieldConflictDto = FieldConflictDto_Serialize | FieldConflictDto_Deserialize;
+
+/**
+ *  One field edited at the same time on two devices: what the server holds and what the other
+ *  device sent.
+ */
+export type FieldConflictDto_Deserialize = {
+	field: ApplicantField,
+	server?: string | null,
+	device?: string | null,
+};
+
+/**
+ *  One field edited at the same time on two devices: what the server holds and what the other
+ *  device sent.
+ */
+export type FieldConflictDto_Serialize = {
+	field: ApplicantField,
+	server: string | null,
+	device: string | null,
+};
+
 /**  One finding about one form field. */
 export type FieldIssueDto = {
 	field: string,
@@ -302,6 +359,16 @@ export type FieldIssueDto = {
 	message: string,
 	severity: SeverityDto,
 };
+
+/**
+ *  Why two bansos applications in different kecamatan were flagged as one household's
+ *  (the same programme and period).
+ */
+export type FlagReason = 
+/**  The same applicant NIK. */
+"nik" | 
+/**  The same family card (KK). */
+"kk";
 
 /**  The golongan a staff member of each status may have, in rank order. */
 export type GolonganDto = {
@@ -338,6 +405,13 @@ export type KecamatanDto = {
 	name: string,
 	regency: string,
 };
+
+/**  Whose values a supervisor keeps when settling conflicts. */
+export type Keep = 
+/**  What the server holds. */
+"server" | 
+/**  The other device's values. */
+"device";
 
 /**  Offline login with an office user's password (checked against the synced hash). */
 export type LoginInput = {
@@ -397,7 +471,7 @@ export type ProgrammeDto = {
 	code: string,
 	name: string,
 	/**  `bansos` or `hibah`. */
-	kind: string,
+	kind: AidKind,
 	period: string,
 };
 
@@ -411,19 +485,24 @@ export type RegionDto = {
 /**  A supervisor settles the open conflicts of an application. */
 export type ResolveInput = {
 	application_id: string,
-	/**  `server`: keep what the server holds; `device`: take the other device's values. */
-	keep: string,
+	keep: Keep,
 };
+
+/**  Roles of a user account. */
+export type Role = 
+/**  Petugas loket. */
+"clerk" | 
+/**  Kasi, sekcam or camat. */
+"supervisor" | 
+/**  Provincial or office IT. */
+"admin";
 
 /**  A PATEN service of the counter, for the permit form. */
 export type ServiceDto = {
 	code: string,
 	name: string,
-	/**
-	 *  Which details the form asks for: `building`, `business`, `advertising`, `certificate`
-	 *  or `business_domicile`.
-	 */
-	kind: string,
+	/**  Which details the form asks for. */
+	kind: ServiceKind,
 	/**  Required documents, in checklist order. */
 	documents: DocumentDto[],
 	/**  The fee or levy rule in words ("Gratis", "Rp 10.000 per m²", ...). */
@@ -431,6 +510,9 @@ export type ServiceDto = {
 	/**  Service-time standard in working days. */
 	sla_days: number,
 };
+
+/**  What kind of details a service's application carries. */
+export type ServiceKind = "building" | "business" | "advertising" | "certificate" | "business_domicile";
 
 /**  Who is at the counter. */
 export type SessionDto = SessionDto_Serialize | SessionDto_Deserialize;
@@ -441,8 +523,7 @@ export type SessionDto_Deserialize = {
 	login_required: boolean,
 	username?: string | null,
 	full_name?: string | null,
-	/**  `clerk`, `supervisor`, `admin`. */
-	roles: string[],
+	roles: Role[],
 };
 
 /**  Who is at the counter. */
@@ -451,8 +532,7 @@ export type SessionDto_Serialize = {
 	login_required: boolean,
 	username: string | null,
 	full_name: string | null,
-	/**  `clerk`, `supervisor`, `admin`. */
-	roles: string[],
+	roles: Role[],
 };
 
 /**  Severity of a field issue. */
@@ -464,8 +544,7 @@ export type StaffDto = StaffDto_Serialize | StaffDto_Deserialize;
 /**  A staff member (ASN record) of the office. */
 export type StaffDto_Deserialize = {
 	id: string,
-	/**  `pns`, `pppk` or `non_asn`. */
-	status: string,
+	status: EmploymentStatus,
 	/**  NIP (PNS) or NI PPPK; none for non-ASN staff. */
 	employee_number?: string | null,
 	full_name: string,
@@ -479,8 +558,7 @@ export type StaffDto_Deserialize = {
 /**  A staff member (ASN record) of the office. */
 export type StaffDto_Serialize = {
 	id: string,
-	/**  `pns`, `pppk` or `non_asn`. */
-	status: string,
+	status: EmploymentStatus,
 	/**  NIP (PNS) or NI PPPK; none for non-ASN staff. */
 	employee_number: string | null,
 	full_name: string,
@@ -492,9 +570,12 @@ export type StaffDto_Serialize = {
 };
 
 /**  The staff form. */
-export type StaffInput = {
-	/**  `pns`, `pppk` or `non_asn`. */
-	status: string,
+export type StaffInput = StaffInput_Serialize | StaffInput_Deserialize;
+
+/**  The staff form. */
+export type StaffInput_Deserialize = {
+	/**  Checked by the domain (an empty choice is a field error, not a decoding failure). */
+	status?: EmploymentStatus | null,
 	employee_number: string,
 	full_name: string,
 	golongan: string,
@@ -503,13 +584,30 @@ export type StaffInput = {
 	unit_code: string,
 };
 
+/**  The staff form. */
+export type StaffInput_Serialize = {
+	/**  Checked by the domain (an empty choice is a field error, not a decoding failure). */
+	status: EmploymentStatus | null,
+	employee_number: string,
+	full_name: string,
+	golongan: string,
+	jabatan: string,
+	/**  Kecamatan code of the unit; empty for the office's own kecamatan. */
+	unit_code: string,
+};
+
+/**  Where an application is in its life. */
+export type Status = "draft" | "submitted" | "in_review" | "approved" | "rejected" | "returned" | "completed" | "cancelled";
+
+/**  What the background sync is doing. */
+export type SyncState = "not_enrolled" | "idle" | "syncing" | "offline" | "revoked" | "upgrade_required" | "failed";
+
 /**  What the background sync is doing, for the status bar. */
 export type SyncStatusDto = SyncStatusDto_Serialize | SyncStatusDto_Deserialize;
 
 /**  What the background sync is doing, for the status bar. */
 export type SyncStatusDto_Deserialize = {
-	/**  `not_enrolled`, `idle`, `syncing`, `offline`, `revoked`, `upgrade_required`, `failed`. */
-	state: string,
+	state: SyncState,
 	/**  Operations not yet sent to the server. */
 	pending: number,
 	/**  RFC 3339 time of the last complete sync. */
@@ -522,14 +620,11 @@ export type SyncStatusDto_Deserialize = {
 	/**  True when the device clock is more than five minutes off the server's. */
 	clock_warning: boolean,
 	clock_offset_seconds?: number | null,
-	/**  For the clerk, in Bahasa Indonesia. */
-	message: string,
 };
 
 /**  What the background sync is doing, for the status bar. */
 export type SyncStatusDto_Serialize = {
-	/**  `not_enrolled`, `idle`, `syncing`, `offline`, `revoked`, `upgrade_required`, `failed`. */
-	state: string,
+	state: SyncState,
 	/**  Operations not yet sent to the server. */
 	pending: number,
 	/**  RFC 3339 time of the last complete sync. */
@@ -542,8 +637,6 @@ export type SyncStatusDto_Serialize = {
 	/**  True when the device clock is more than five minutes off the server's. */
 	clock_warning: boolean,
 	clock_offset_seconds: number | null,
-	/**  For the clerk, in Bahasa Indonesia. */
-	message: string,
 };
 
 /* Tauri Specta runtime */

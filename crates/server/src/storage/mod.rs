@@ -2,16 +2,22 @@
 //!
 //! SQLite (embedded, zero set-up) and PostgreSQL implement the same trait and pass the same
 //! conformance suite (`conformance.rs`). What to do with an operation is decided once, by the
-//! pure function [`crate::rules::decide`]; a backend only loads the context it asks for and
-//! executes the writes it returns, in one transaction per operation.
+//! pure planner [`crate::rules::Batch`]; a backend only loads what a batch needs and executes
+//! the writes planned for it, in one transaction per push.
 
+pub(crate) mod blob;
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod postgres;
 pub mod sqlite;
 
+pub use blob::MAX_BLOB_BYTES;
+pub use loket_protocol::BlobStatus;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loket_protocol::{ChangeRecord, OpResult, Operation, RawPayload};
+use loket_domain::workflow::{ApplicationKind, Status};
+use loket_protocol::{ApplicantFields, ChangeRecord, OpResult, Operation, RawPayload};
 use thiserror::Error;
 
 /// The server schema, written once in SQL both backends accept; the PostgreSQL backend only
@@ -21,9 +27,6 @@ use thiserror::Error;
 pub(crate) const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_2_blobs.sql")];
 /// The schema version this build creates and understands.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
-
-/// Largest attachment a device may upload (the desktop's own limit).
-pub const MAX_BLOB_BYTES: i64 = 10 * 1024 * 1024;
 
 /// Why a storage call failed. Callers branch on the variant.
 #[derive(Debug, Error)]
@@ -56,55 +59,49 @@ pub enum StorageError {
     Backend(String),
 }
 
-/// How far an attachment upload is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BlobStatus {
-    pub size: i64,
-    pub received: i64,
-    pub complete: bool,
+/// The columns of an application both backends read for the rules.
+pub(crate) const APP_COLUMNS: &str =
+    "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number, data";
+
+/// A row of [`APP_COLUMNS`], as read by either backend.
+pub(crate) struct AppColumns<'a> {
+    pub id: String,
+    pub office_code: String,
+    pub kind: &'a str,
+    pub status: &'a str,
+    pub version: i64,
+    pub service_code: String,
+    pub period: Option<String>,
+    pub applicant_nik: Option<String>,
+    pub kk: Option<String>,
+    pub registration_number: Option<String>,
+    pub data: &'a str,
 }
 
-/// Checks shared by both backends before a chunk is stored.
-pub(crate) fn check_chunk(
-    current: Option<BlobStatus>,
-    size: i64,
-    offset: i64,
-    len: usize,
-) -> Result<Option<BlobStatus>, StorageError> {
-    if !(1..=MAX_BLOB_BYTES).contains(&size) {
-        return Err(StorageError::BlobInvalid("size out of range"));
-    }
-    let received = current.map_or(0, |c| c.received);
-    if let Some(c) = current {
-        if c.size != size {
-            return Err(StorageError::BlobInvalid("size differs from the started upload"));
-        }
-        if c.complete {
-            return Ok(Some(c));
-        }
-    }
-    if offset != received {
-        return Err(StorageError::BlobOffset { received });
-    }
-    if len == 0 || offset + len as i64 > size {
-        return Err(StorageError::BlobInvalid("chunk outside the declared size"));
-    }
-    Ok(None)
+/// The rules' view of a stored application (an unknown kind or status is corrupt data).
+pub(crate) fn app_state(c: AppColumns<'_>) -> Result<crate::rules::AppState, String> {
+    Ok(crate::rules::AppState {
+        kind: ApplicationKind::parse(c.kind).ok_or_else(|| format!("application kind {:?}", c.kind))?,
+        status: Status::parse(c.status).ok_or_else(|| format!("application status {:?}", c.status))?,
+        fields: ApplicantFields::of_record(c.data).map_err(|e| format!("application data: {e}"))?,
+        id: c.id,
+        office_code: c.office_code,
+        version: c.version,
+        service_code: c.service_code,
+        period: c.period,
+        applicant_nik: c.applicant_nik,
+        kk: c.kk,
+        registration_number: c.registration_number,
+    })
 }
 
-/// Encodes the data of writes as JSON text, once per shared value: a registration's row and its
-/// change hold the same payload (one `Arc`), which is then encoded once, not twice.
-#[derive(Default)]
-pub(crate) struct JsonText {
-    encoded: std::collections::HashMap<usize, (std::sync::Arc<serde_json::Value>, String)>,
-}
-
-impl JsonText {
-    pub(crate) fn of(&mut self, value: &std::sync::Arc<serde_json::Value>) -> &str {
-        let key = std::sync::Arc::as_ptr(value) as usize;
-        // The `Arc` is kept with its text, so the address cannot be reused by another value.
-        &self.encoded.entry(key).or_insert_with(|| (value.clone(), value.to_string())).1
+/// A stored registration with edited `fields` merged in.
+pub(crate) fn merge_fields(data: &str, fields: &ApplicantFields) -> String {
+    let mut data: serde_json::Value = serde_json::from_str(data).unwrap_or(serde_json::Value::Null);
+    if let (Some(obj), Ok(serde_json::Value::Object(fields))) = (data.as_object_mut(), serde_json::to_value(fields)) {
+        obj.extend(fields);
     }
+    data.to_string()
 }
 
 /// Stored JSON text as a raw payload (`null` if the text is not JSON: a device skips it).
@@ -113,14 +110,9 @@ pub(crate) fn raw_json(text: String) -> RawPayload {
         .unwrap_or_else(|_| serde_json::value::RawValue::from_string("null".into()).expect("null is JSON"))
 }
 
-/// Whether the assembled chunks hash to `sha256` (lower-case hex).
-pub(crate) fn blob_matches(sha256: &str, chunks: &[Vec<u8>]) -> bool {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for c in chunks {
-        h.update(c);
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>() == sha256
+/// A stored change kind (one this build does not know is corrupt data).
+pub(crate) fn change_kind(kind: &str) -> Result<loket_protocol::ChangeKind, StorageError> {
+    loket_protocol::ChangeKind::parse(kind).ok_or_else(|| StorageError::Backend(format!("change kind {kind:?}")))
 }
 
 impl From<rusqlite::Error> for StorageError {

@@ -11,14 +11,14 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use loket_domain::workflow::Role;
-use loket_protocol::{ChangeRecord, OpResult, Operation, RawPayload};
+use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, RawPayload};
 use serde_json::Value;
 use tokio_postgres::{NoTls, Row, Transaction};
 
-use super::{Device, Durability, NewDevice, Office, Storage, StorageError, User};
-use crate::rules::{self, AppState, Context, Write};
+use super::{blob, Device, Durability, NewDevice, Office, Storage, StorageError, User, APP_COLUMNS};
+use crate::rules::{self, AppState, Batch, Loaded, Write};
 
 /// The one schema file, with SQLite's identity column spelled the PostgreSQL way.
 fn schema(sql: &str) -> String {
@@ -47,13 +47,13 @@ fn lock_key(parts: &[&str]) -> i64 {
 
 /// The advisory lock keys a push needs, sorted and unique, so every push takes its locks in
 /// the same global order.
-fn push_lock_keys(device: &Device, ops: &[Operation]) -> Vec<i64> {
+fn push_lock_keys(device: &Device, batch: &rules::BatchNeeds<'_>) -> Vec<i64> {
     let mut keys = vec![lock_key(&["device", &device.id])];
-    for need in ops.iter().map(rules::needs) {
-        if let Some(id) = &need.application_id {
-            keys.push(lock_key(&["application", id]));
-        }
-        if let Some(k) = &need.duplicates_of {
+    for id in &batch.application_ids {
+        keys.push(lock_key(&["application", id]));
+    }
+    for (_, k) in &batch.duplicate_keys {
+        {
             if let Some(nik) = &k.nik {
                 keys.push(lock_key(&["aid.nik", &k.programme, &k.period, nik]));
             }
@@ -160,8 +160,8 @@ fn device_row(r: &Row) -> Device {
     }
 }
 
-fn app_row(r: &Row) -> AppState {
-    AppState {
+fn app_row(r: &Row) -> Result<AppState, StorageError> {
+    super::app_state(super::AppColumns {
         id: r.get(0),
         office_code: r.get(1),
         kind: r.get(2),
@@ -172,22 +172,21 @@ fn app_row(r: &Row) -> AppState {
         applicant_nik: r.get(7),
         kk: r.get(8),
         registration_number: r.get(9),
-        fields: rules::editable_fields(&serde_json::from_str(r.get::<_, &str>(10)).unwrap_or(Value::Null)),
-    }
+        data: r.get(10),
+    })
+    .map_err(StorageError::Backend)
 }
 
 const USER_COLUMNS: &str = "id, office_code, username, full_name, roles, password_hash, active";
 const DEVICE_COLUMNS: &str =
     "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
-const APP_COLUMNS: &str =
-    "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number, data";
 
 async fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
-    let data = crate::sync::user_record(u).to_string();
+    let data = crate::sync::user_change(u);
     tx.execute(
-        "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, 'user', $2, $3, NULL, $4)",
-        &[&u.office_code, &u.id, &data, &now],
+        "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, $2, $3, $4, NULL, $5)",
+        &[&u.office_code, &ChangeKind::User.as_str(), &u.id, &data, &now],
     )
     .await?;
     Ok(())
@@ -218,22 +217,13 @@ fn sql_duplicates() -> String {
     )
 }
 
-/// Apply a whole push in a handful of round trips: read everything the batch needs at once,
-/// decide each operation in order against an in-memory overlay of what the earlier ones wrote,
-/// then send all writes pipelined, in order. Same results as one `apply_op` after another.
-async fn apply_batch(
+/// Load what a batch needs in four queries run at once: stored results, applications, actors,
+/// and the duplicate-aid candidates of every key.
+async fn load(
     tx: &deadpool_postgres::Transaction<'_>,
     device: &Device,
-    ops: &[Operation],
-    now: &str,
-) -> Result<Vec<OpResult>, StorageError> {
-    use std::collections::HashMap;
-
-    let needs: Vec<rules::Needs> = ops.iter().map(rules::needs).collect();
-    let op_ids: Vec<&str> = ops.iter().map(|o| o.op_id.as_str()).collect();
-    let seqs: Vec<i64> = ops.iter().map(|o| o.seq).collect();
-    let app_ids: Vec<&str> = needs.iter().filter_map(|n| n.application_id.as_deref()).collect();
-    let actors: Vec<&str> = needs.iter().filter_map(|n| n.actor.as_deref()).collect();
+    needs: &rules::BatchNeeds<'_>,
+) -> Result<Loaded, StorageError> {
     let s_prev = tx
         .prepare_cached(
             "SELECT op_id, seq, result FROM op_log WHERE op_id = ANY($1)
@@ -248,96 +238,62 @@ async fn apply_batch(
         )
         .await?;
     let s_dup = tx.prepare_cached(&sql_duplicates()).await?;
-    let keyed: Vec<(usize, &rules::DuplicateKey)> =
-        needs.iter().enumerate().filter_map(|(i, n)| n.duplicates_of.as_ref().map(|k| (i, k))).collect();
-    let programmes: Vec<&str> = keyed.iter().map(|(_, k)| k.programme.as_str()).collect();
-    let periods: Vec<&str> = keyed.iter().map(|(_, k)| k.period.as_str()).collect();
-    let niks: Vec<Option<&str>> = keyed.iter().map(|(_, k)| k.nik.as_deref()).collect();
-    let kks: Vec<Option<&str>> = keyed.iter().map(|(_, k)| k.kk.as_deref()).collect();
+    let keys = &needs.duplicate_keys;
+    let programmes: Vec<&str> = keys.iter().map(|(_, k)| k.programme.as_str()).collect();
+    let periods: Vec<&str> = keys.iter().map(|(_, k)| k.period.as_str()).collect();
+    let niks: Vec<Option<&str>> = keys.iter().map(|(_, k)| k.nik.as_deref()).collect();
+    let kks: Vec<Option<&str>> = keys.iter().map(|(_, k)| k.kk.as_deref()).collect();
     let (prev_rows, app_rows, actor_rows, dup_found) = tokio::try_join!(
-        async { tx.query(&s_prev, &[&op_ids, &device.id, &seqs]).await },
-        async { tx.query(&s_apps, &[&app_ids]).await },
-        async { tx.query(&s_actors, &[&actors]).await },
+        async { tx.query(&s_prev, &[&needs.op_ids, &device.id, &needs.seqs]).await },
+        async { tx.query(&s_apps, &[&needs.application_ids]).await },
+        async { tx.query(&s_actors, &[&needs.actors]).await },
         async {
-            if keyed.is_empty() {
+            if keys.is_empty() {
                 return Ok(vec![]);
             }
             tx.query(&s_dup, &[&programmes, &periods, &niks, &kks, &device.office_code]).await
         },
     )?;
-    let mut dup_rows: Vec<Vec<AppState>> = vec![Vec::new(); ops.len()];
+    let mut loaded = Loaded::default();
     for r in &dup_found {
         let n: i64 = r.get(11);
-        if let Some((i, _)) = usize::try_from(n - 1).ok().and_then(|k| keyed.get(k)) {
-            dup_rows[*i].push(app_row(r));
+        if let Some((i, _)) = usize::try_from(n - 1).ok().and_then(|k| keys.get(k)) {
+            loaded.duplicates.entry(*i).or_default().push(app_row(r)?);
         }
     }
-    let mut by_op_id: HashMap<String, OpResult> = HashMap::new();
-    let mut by_seq: HashMap<i64, OpResult> = HashMap::new();
     for r in &prev_rows {
         let result: OpResult = serde_json::from_str(r.get::<_, &str>(2))
             .map_err(|e| StorageError::Backend(format!("op_log: {e}")))?;
-        by_op_id.insert(r.get(0), result.clone());
-        by_seq.insert(r.get(1), result);
+        loaded.previous_by_op_id.insert(r.get(0), result.clone());
+        loaded.previous_by_seq.insert(r.get(1), result);
     }
-    let mut apps: HashMap<String, AppState> = app_rows
-        .iter()
-        .map(|r| {
-            let a = app_row(r);
-            (a.id.clone(), a)
-        })
-        .collect();
-    let actors: HashMap<String, (String, Vec<Role>)> = actor_rows
-        .iter()
-        .map(|r| {
-            let roles: String = r.get(2);
-            (r.get(0), (r.get(1), roles.split(',').filter_map(Role::parse).collect()))
-        })
-        .collect();
+    for r in &app_rows {
+        let a = app_row(r)?;
+        loaded.apps.insert(a.id.clone(), a);
+    }
+    for r in &actor_rows {
+        let roles: String = r.get(2);
+        loaded.actors.insert(r.get(0), (r.get(1), roles.split(',').filter_map(Role::parse).collect()));
+    }
+    Ok(loaded)
+}
 
-    let mut results = Vec::with_capacity(ops.len());
-    let mut planned: Vec<(&Operation, Write)> = Vec::new();
-    let mut logs: Vec<(&Operation, String)> = Vec::new();
-    for ((op, need), duplicates) in ops.iter().zip(&needs).zip(dup_rows) {
-        if let Some(previous) = by_op_id.get(&op.op_id).or_else(|| by_seq.get(&op.seq)) {
-            results.push(previous.clone());
-            continue;
-        }
-        let ctx = Context {
-            device_office: device.office_code.clone(),
-            app: need.application_id.as_ref().and_then(|id| apps.get(id).cloned()),
-            actor: need.actor.as_ref().and_then(|a| actors.get(a).cloned()),
-            duplicates,
-        };
-        let decision = rules::decide(op, &ctx);
-        for w in &decision.writes {
-            match w {
-                Write::InsertApplication { app, .. } => {
-                    apps.insert(app.id.clone(), app.clone());
-                }
-                Write::SetStatus { id, status, version, registration_number } => {
-                    if let Some(a) = apps.get_mut(id) {
-                        a.status = status.clone();
-                        a.version = *version;
-                        a.registration_number = registration_number.clone();
-                    }
-                }
-                Write::SetFields { id, version, fields } => {
-                    if let Some(a) = apps.get_mut(id) {
-                        a.version = *version;
-                        a.fields.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
-                    }
-                }
-                _ => {}
-            }
-        }
-        let result = decision.result(op);
-        by_op_id.insert(op.op_id.clone(), result.clone());
-        by_seq.insert(op.seq, result.clone());
-        logs.push((op, serde_json::to_string(&result).unwrap_or_default()));
-        planned.extend(decision.writes.into_iter().map(|w| (op, w)));
-        results.push(result);
-    }
+/// Apply a whole push in a handful of round trips: load everything the batch needs at once,
+/// plan it ([`rules::Batch::plan`]), then send all writes pipelined, in order.
+async fn apply_batch(
+    tx: &deadpool_postgres::Transaction<'_>,
+    device: &Device,
+    batch: &Batch<'_>,
+    now: &str,
+) -> Result<Vec<OpResult>, StorageError> {
+    let loaded = load(tx, device, &batch.needs()).await?;
+    let steps = batch.plan(&device.office_code, loaded);
+    let results: Vec<OpResult> = steps.iter().map(|s| s.result.clone()).collect();
+    let fresh: Vec<&rules::Step<'_>> = steps.iter().filter(|s| s.fresh).collect();
+    let planned: Vec<(&Operation, &Write)> =
+        fresh.iter().flat_map(|s| s.writes.iter().map(move |w| (s.op, w))).collect();
+    let logs: Vec<(&Operation, String)> =
+        fresh.iter().map(|s| (s.op, serde_json::to_string(&s.result).unwrap_or_default())).collect();
     // Prepare every statement first, so the writes below go out in order, pipelined.
     for sql in WRITE_SQL.iter().chain(&[SQL_OP_LOG_ROWS, SQL_CHANGE_ROWS, SQL_INSERT_APPLICATIONS]) {
         tx.prepare_cached(sql).await?;
@@ -350,8 +306,7 @@ async fn apply_batch(
         planned.iter().partition(|(_, w)| matches!(w, Write::Change { .. }));
     let (inserts, rows): (Vec<_>, Vec<_>) =
         rows.into_iter().partition(|(_, w)| matches!(w, Write::InsertApplication { .. }));
-    let mut text = super::JsonText::default();
-    let new_apps = NewApplications::from_writes(inserts.iter().map(|(_, w)| w), &mut text);
+    let new_apps = NewApplications::from_writes(inserts.iter().map(|(_, w)| *w));
     let mut writes: Vec<PendingWrite<'_>> = Vec::new();
     if !new_apps.id.is_empty() {
         writes.push(Box::pin(new_apps.insert(tx, now)));
@@ -372,7 +327,7 @@ async fn apply_batch(
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
             Ok(())
         }));
-        let rows = ChangeRows::from_writes(changes.into_iter().map(|(op, w)| (*op, w)), &mut text);
+        let rows = ChangeRows::from_writes(changes.into_iter());
         writes.push(Box::pin(rows.insert(tx, now)));
     }
     futures::future::try_join_all(writes).await?;
@@ -399,22 +354,19 @@ struct ChangeRows<'a> {
     office: Vec<&'a str>,
     kind: Vec<&'a str>,
     entity_id: Vec<&'a str>,
-    data: Vec<String>,
+    data: Vec<&'a str>,
     hlc: Vec<&'a str>,
 }
 
 impl<'a> ChangeRows<'a> {
-    fn from_writes(
-        writes: impl Iterator<Item = (&'a Operation, &'a Write)>,
-        text: &mut super::JsonText,
-    ) -> Self {
+    fn from_writes(writes: impl Iterator<Item = (&'a Operation, &'a Write)>) -> Self {
         let mut rows = Self::default();
         for (op, w) in writes {
             if let Write::Change { office, kind, entity_id, data } = w {
                 rows.office.push(office);
-                rows.kind.push(kind);
+                rows.kind.push(kind.as_str());
                 rows.entity_id.push(entity_id);
-                rows.data.push(text.of(data).to_string());
+                rows.data.push(data);
                 rows.hlc.push(&op.hlc);
             }
         }
@@ -440,25 +392,25 @@ struct NewApplications<'a> {
     nik: Vec<Option<&'a str>>,
     kk: Vec<Option<&'a str>>,
     number: Vec<Option<&'a str>>,
-    data: Vec<String>,
+    data: Vec<&'a str>,
     version: Vec<i64>,
 }
 
 impl<'a> NewApplications<'a> {
-    fn from_writes(writes: impl Iterator<Item = &'a Write>, text: &mut super::JsonText) -> Self {
+    fn from_writes(writes: impl Iterator<Item = &'a Write>) -> Self {
         let mut rows = Self::default();
         for w in writes {
             if let Write::InsertApplication { app, data } = w {
                 rows.id.push(&app.id);
                 rows.office.push(&app.office_code);
-                rows.kind.push(&app.kind);
+                rows.kind.push(app.kind.as_str());
                 rows.service.push(&app.service_code);
                 rows.period.push(app.period.as_deref());
-                rows.status.push(&app.status);
+                rows.status.push(app.status.as_str());
                 rows.nik.push(app.applicant_nik.as_deref());
                 rows.kk.push(app.kk.as_deref());
                 rows.number.push(app.registration_number.as_deref());
-                rows.data.push(text.of(data).to_string());
+                rows.data.push(data);
                 rows.version.push(app.version);
             }
         }
@@ -497,7 +449,8 @@ async fn push_batch(
     isolate: bool,
 ) -> Result<Vec<OpResult>, StorageError> {
     let mut tx = c.transaction().await?;
-    let keys = push_lock_keys(device, ops);
+    let batch = Batch::decode(ops);
+    let keys = push_lock_keys(device, &batch.needs());
     if keys.len() > MAX_PUSH_LOCKS {
         // A large batch (an office's first upload) would fill PostgreSQL's shared lock table
         // with per-key locks: it takes the whole push space for itself instead.
@@ -511,14 +464,15 @@ async fn push_batch(
         // Savepoints roll back the locks taken inside them: take the change-log lock up front.
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
     } else {
-        let results = apply_batch(&tx, device, ops, now).await?;
+        let results = apply_batch(&tx, device, &batch, now).await?;
         tx.commit().await?;
         return Ok(results);
     }
     let mut results = Vec::with_capacity(ops.len());
     for op in ops {
         let sp = tx.transaction().await?;
-        match apply_batch(&sp, device, std::slice::from_ref(op), now).await.map(|mut r| r.remove(0)) {
+        let one = Batch::decode(std::slice::from_ref(op));
+        match apply_batch(&sp, device, &one, now).await.map(|mut r| r.remove(0)) {
             Ok(result) => {
                 sp.commit().await?;
                 results.push(result);
@@ -560,26 +514,22 @@ async fn execute(
     match w {
         // A batch writes these as multi-row statements; alone, they are a batch of one.
         Write::InsertApplication { .. } => {
-            NewApplications::from_writes(std::iter::once(w), &mut super::JsonText::default())
-                .insert(tx, now)
-                .await?;
+            NewApplications::from_writes(std::iter::once(w)).insert(tx, now).await?;
         }
         Write::SetStatus { id, status, version, registration_number } => {
             let stmt = tx.prepare_cached(SQL_SET_STATUS).await?;
-            tx.execute(&stmt, &[id, status, version, registration_number, &now]).await?;
+            tx.execute(&stmt, &[id, &status.as_str(), version, registration_number, &now]).await?;
         }
         Write::SetFields { id, fields, version } => {
-            let fields = Value::Object(fields.clone()).to_string();
+            let fields = serde_json::to_string(fields).unwrap_or_default();
             let stmt = tx.prepare_cached(SQL_SET_FIELDS).await?;
             tx.execute(&stmt, &[id, &fields, version, &now]).await?;
         }
         Write::Change { .. } => {
-            ChangeRows::from_writes(std::iter::once((op, w)), &mut super::JsonText::default())
-                .insert(tx, now)
-                .await?;
+            ChangeRows::from_writes(std::iter::once((op, w))).insert(tx, now).await?;
         }
         Write::Flag { application_id, other_application_id, reason } => {
-            let reason = reason.to_string();
+            let reason = reason.as_str();
             let stmt = tx.prepare_cached(SQL_FLAG).await?;
             tx.execute(&stmt, &[application_id, other_application_id, &reason, &now]).await?;
         }
@@ -590,7 +540,7 @@ async fn execute(
             }
         }
         Write::Conflict { application_id, data } => {
-            let data = data.to_string();
+            let data: &str = data;
             let stmt = tx.prepare_cached(SQL_CONFLICT).await?;
             tx.execute(&stmt, &[&op.op_id, application_id, &data, &now]).await?;
         }
@@ -846,17 +796,16 @@ impl Storage for PostgresStorage {
         let mut changes: Vec<ChangeRecord<RawPayload>> = rows
             .iter()
             .map(|r| {
-                let data: String = r.get(3);
-                ChangeRecord {
+                Ok(ChangeRecord {
                     server_seq: r.get(0),
-                    kind: r.get(1),
+                    kind: super::change_kind(r.get(1))?,
                     entity_id: r.get(2),
-                    data: super::raw_json(data),
+                    data: super::raw_json(r.get(3)),
                     hlc: r.get(4),
                     received_at: r.get(5),
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_, StorageError>>()?;
         let more = changes.len() > limit as usize;
         changes.truncate(limit as usize);
         Ok((changes, more))
@@ -902,22 +851,9 @@ impl Storage for PostgresStorage {
         })
     }
 
-    async fn blob_status(
-        &self,
-        office_code: &str,
-        sha256: &str,
-    ) -> Result<Option<super::BlobStatus>, StorageError> {
+    async fn blob_status(&self, office_code: &str, sha256: &str) -> Result<Option<BlobStatus>, StorageError> {
         let c = self.pool.get().await?;
-        Ok(c.query_opt(
-            "SELECT size, received, complete FROM blob WHERE office_code = $1 AND sha256 = $2",
-            &[&office_code, &sha256],
-        )
-        .await?
-        .map(|r| super::BlobStatus {
-            size: r.get(0),
-            received: r.get(1),
-            complete: r.get::<_, i64>(2) == 1,
-        }))
+        blob_status(&c, office_code, sha256).await
     }
 
     async fn blob_append(
@@ -928,84 +864,49 @@ impl Storage for PostgresStorage {
         offset: i64,
         bytes: Vec<u8>,
         now: DateTime<Utc>,
-    ) -> Result<super::BlobStatus, StorageError> {
+    ) -> Result<BlobStatus, StorageError> {
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(&["blob", office_code, sha256])]).await?;
-        let current = tx
-            .query_opt(
-                "SELECT size, received, complete FROM blob WHERE office_code = $1 AND sha256 = $2",
-                &[&office_code, &sha256],
-            )
-            .await?
-            .map(|r| super::BlobStatus {
-                size: r.get(0),
-                received: r.get(1),
-                complete: r.get::<_, i64>(2) == 1,
-            });
-        if let Some(done) = super::check_chunk(current, size, offset, bytes.len())? {
-            return Ok(done);
+        let current = blob_status(&tx, office_code, sha256).await?;
+        let (create, received, last) = match blob::check(current, size, offset, bytes.len())? {
+            blob::Chunk::Done(done) => return Ok(done),
+            blob::Chunk::Store { create, received, last } => (create, received, last),
+        };
+        if create {
+            tx.execute(blob::SQL_CREATE, &[&office_code, &sha256, &size, &ts(now)]).await?;
         }
-        if current.is_none() {
-            tx.execute(
-                "INSERT INTO blob (office_code, sha256, size, received, complete, created_at) VALUES ($1, $2, $3, 0, 0, $4)",
-                &[&office_code, &sha256, &size, &ts(now)],
-            )
-            .await?;
+        tx.execute(blob::SQL_CHUNK, &[&office_code, &sha256, &offset, &bytes]).await?;
+        if last && !blob::matches(sha256, &chunks(&tx, office_code, sha256).await?) {
+            tx.execute(blob::SQL_DROP_CHUNKS, &[&office_code, &sha256]).await?;
+            tx.execute(blob::SQL_SET, &[&office_code, &sha256, &0_i64, &0_i64]).await?;
+            tx.commit().await?;
+            return Err(StorageError::BlobMismatch);
         }
-        tx.execute(
-            "INSERT INTO blob_chunk (office_code, sha256, offset_bytes, data) VALUES ($1, $2, $3, $4)",
-            &[&office_code, &sha256, &offset, &bytes],
-        )
-        .await?;
-        let received = offset + bytes.len() as i64;
-        let mut complete = false;
-        if received == size {
-            let chunks: Vec<Vec<u8>> = tx
-                .query(
-                    "SELECT data FROM blob_chunk WHERE office_code = $1 AND sha256 = $2 ORDER BY offset_bytes",
-                    &[&office_code, &sha256],
-                )
-                .await?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            if !super::blob_matches(sha256, &chunks) {
-                tx.execute(
-                    "DELETE FROM blob_chunk WHERE office_code = $1 AND sha256 = $2",
-                    &[&office_code, &sha256],
-                )
-                .await?;
-                tx.execute(
-                    "UPDATE blob SET received = 0 WHERE office_code = $1 AND sha256 = $2",
-                    &[&office_code, &sha256],
-                )
-                .await?;
-                tx.commit().await?;
-                return Err(StorageError::BlobMismatch);
-            }
-            complete = true;
-        }
-        tx.execute(
-            "UPDATE blob SET received = $3, complete = $4 WHERE office_code = $1 AND sha256 = $2",
-            &[&office_code, &sha256, &received, &i64::from(complete)],
-        )
-        .await?;
+        tx.execute(blob::SQL_SET, &[&office_code, &sha256, &received, &i64::from(last)]).await?;
         tx.commit().await?;
-        Ok(super::BlobStatus { size, received, complete })
+        Ok(BlobStatus { size, received, complete: last })
     }
 
     async fn blob_read(&self, office_code: &str, sha256: &str) -> Result<Option<Vec<u8>>, StorageError> {
         let c = self.pool.get().await?;
-        if !matches!(self.blob_status(office_code, sha256).await?, Some(s) if s.complete) {
+        if !matches!(blob_status(&c, office_code, sha256).await?, Some(s) if s.complete) {
             return Ok(None);
         }
-        let rows = c
-            .query(
-                "SELECT data FROM blob_chunk WHERE office_code = $1 AND sha256 = $2 ORDER BY offset_bytes",
-                &[&office_code, &sha256],
-            )
-            .await?;
-        Ok(Some(rows.iter().flat_map(|r| r.get::<_, Vec<u8>>(0)).collect()))
+        Ok(Some(chunks(&c, office_code, sha256).await?.concat()))
     }
+}
+
+async fn blob_status(
+    c: &impl GenericClient,
+    office_code: &str,
+    sha256: &str,
+) -> Result<Option<BlobStatus>, StorageError> {
+    Ok(c.query_opt(blob::SQL_STATUS, &[&office_code, &sha256])
+        .await?
+        .map(|r| blob::status(r.get(0), r.get(1), r.get(2))))
+}
+
+async fn chunks(c: &impl GenericClient, office_code: &str, sha256: &str) -> Result<Vec<Vec<u8>>, StorageError> {
+    Ok(c.query(blob::SQL_CHUNKS, &[&office_code, &sha256]).await?.iter().map(|r| r.get(0)).collect())
 }

@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loket_domain::workflow::Role;
-use loket_protocol::{ChangeRecord, OpResult, Operation, RawPayload};
+use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, RawPayload};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
 
-use super::{Device, Durability, JsonText, NewDevice, Office, Storage, StorageError, User};
-use crate::rules::{self, AppState, Context, Write};
+use super::{blob, Device, Durability, NewDevice, Office, Storage, StorageError, User, APP_COLUMNS};
+use crate::rules::{self, AppState, Batch, Loaded, Write};
 
 use super::SCHEMA_VERSION;
 
@@ -105,112 +105,110 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
 
 const DEVICE_COLUMNS: &str =
     "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
-const APP_COLUMNS: &str =
-    "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number, data";
 
 fn app_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppState> {
-    Ok(AppState {
+    super::app_state(super::AppColumns {
         id: r.get(0)?,
         office_code: r.get(1)?,
-        kind: r.get(2)?,
-        status: r.get(3)?,
+        kind: r.get_ref(2)?.as_str()?,
+        status: r.get_ref(3)?.as_str()?,
         version: r.get(4)?,
         service_code: r.get(5)?,
         period: r.get(6)?,
         applicant_nik: r.get(7)?,
         kk: r.get(8)?,
         registration_number: r.get(9)?,
-        fields: rules::editable_fields(
-            &serde_json::from_str(&r.get::<_, String>(10)?).unwrap_or(Value::Null),
-        ),
+        data: r.get_ref(10)?.as_str()?,
     })
+    .map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, e.into()))
 }
 
 fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageError> {
-    let data = crate::sync::user_record(u);
+    let data = crate::sync::user_change(u);
     tx.prepare_cached(
-        "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES (?1, 'user', ?2, ?3, NULL, ?4)",
+        "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES (?1, ?2, ?3, ?4, NULL, ?5)",
     )?
-    .execute(params![u.office_code, u.id, data.to_string(), now])?;
+    .execute(params![u.office_code, ChangeKind::User.as_str(), u.id, data, now])?;
     Ok(())
 }
 
-/// Apply one operation inside `tx`; returns its result.
-fn apply_op(tx: &Connection, device: &Device, op: &Operation, now: &str) -> Result<OpResult, StorageError> {
-    let previous: Option<String> = tx
-        .prepare_cached(
-            "SELECT result FROM op_log WHERE op_id = ?1 UNION ALL SELECT result FROM op_log WHERE device_id = ?2 AND seq = ?3 LIMIT 1",
-        )?
-        .query_row(params![op.op_id, device.id, op.seq], |r| r.get(0))
-        .optional()?;
-    if let Some(previous) = previous {
-        return serde_json::from_str(&previous).map_err(|e| StorageError::Backend(format!("op_log: {e}")));
+/// Load what a batch needs: stored results, applications, actors, duplicate-aid candidates.
+fn load(tx: &Connection, device: &Device, batch: &Batch<'_>) -> Result<Loaded, StorageError> {
+    let needs = batch.needs();
+    let mut loaded = Loaded::default();
+    let mut previous = tx.prepare_cached(
+        "SELECT result FROM op_log WHERE op_id = ?1 UNION ALL SELECT result FROM op_log WHERE device_id = ?2 AND seq = ?3 LIMIT 1",
+    )?;
+    for op in batch.ops() {
+        let found: Option<String> =
+            previous.query_row(params![op.op_id, device.id, op.seq], |r| r.get(0)).optional()?;
+        if let Some(text) = found {
+            let result: OpResult =
+                serde_json::from_str(&text).map_err(|e| StorageError::Backend(format!("op_log: {e}")))?;
+            loaded.previous_by_op_id.insert(op.op_id.clone(), result);
+        }
     }
-    let needs = rules::needs(op);
-    let mut ctx = Context { device_office: device.office_code.clone(), ..Context::default() };
-    if let Some(id) = &needs.application_id {
-        ctx.app = tx
-            .prepare_cached(&format!("SELECT {APP_COLUMNS} FROM application WHERE id = ?1"))?
-            .query_row([id], app_row)
-            .optional()?;
+    let mut app = tx.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM application WHERE id = ?1"))?;
+    for id in &needs.application_ids {
+        if let Some(a) = app.query_row([id], app_row).optional()? {
+            loaded.apps.insert(a.id.clone(), a);
+        }
     }
-    if let Some(actor) = &needs.actor {
-        ctx.actor = tx
-            .prepare_cached("SELECT office_code, roles FROM app_user WHERE username = ?1 AND active")?
-            .query_row([actor], |r| {
+    let mut actor = tx.prepare_cached("SELECT office_code, roles FROM app_user WHERE username = ?1 AND active")?;
+    for username in &needs.actors {
+        let found = actor
+            .query_row([username], |r| {
                 let roles: String = r.get(1)?;
                 Ok((r.get::<_, String>(0)?, roles.split(',').filter_map(Role::parse).collect()))
             })
             .optional()?;
+        if let Some(found) = found {
+            loaded.actors.insert(username.to_string(), found);
+        }
     }
-    if let Some(key) = &needs.duplicates_of {
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT {APP_COLUMNS} FROM application WHERE service_code = ?1 AND period = ?2 AND applicant_nik = ?4
-                 AND kind = 'bansos' AND office_code <> ?3
-             UNION
-             SELECT {APP_COLUMNS} FROM application WHERE service_code = ?1 AND period = ?2 AND kk = ?5
-                 AND kind = 'bansos' AND office_code <> ?3"
-        ))?;
-        ctx.duplicates = stmt
+    let mut duplicates = tx.prepare_cached(&format!(
+        "SELECT {APP_COLUMNS} FROM application WHERE service_code = ?1 AND period = ?2 AND applicant_nik = ?4
+             AND kind = 'bansos' AND office_code <> ?3
+         UNION
+         SELECT {APP_COLUMNS} FROM application WHERE service_code = ?1 AND period = ?2 AND kk = ?5
+             AND kind = 'bansos' AND office_code <> ?3"
+    ))?;
+    for (i, key) in &needs.duplicate_keys {
+        let found = duplicates
             .query_map(params![key.programme, key.period, device.office_code, key.nik, key.kk], app_row)?
             .collect::<Result<_, _>>()?;
+        loaded.duplicates.insert(*i, found);
     }
-    let decision = rules::decide(op, &ctx);
-    let mut text = JsonText::default();
-    for w in &decision.writes {
-        execute(tx, w, op, now, &mut text)?;
+    Ok(loaded)
+}
+
+/// Plan a batch and execute it inside `tx`; returns each operation's result.
+fn apply_batch(tx: &Connection, device: &Device, ops: &[Operation], now: &str) -> Result<Vec<OpResult>, StorageError> {
+    let batch = Batch::decode(ops);
+    let loaded = load(tx, device, &batch)?;
+    let mut results = Vec::with_capacity(ops.len());
+    for step in batch.plan(&device.office_code, loaded) {
+        if step.fresh {
+            for w in &step.writes {
+                execute(tx, w, step.op, now)?;
+            }
+            log_result(tx, device, step.op, &step.result, now)?;
+        }
+        results.push(step.result);
     }
-    log_result(tx, device, op, decision.result(op), now)
+    Ok(results)
 }
 
 /// Record an operation's final result, so that a re-send gets the same answer.
-fn log_result(
-    tx: &Connection,
-    device: &Device,
-    op: &Operation,
-    result: OpResult,
-    now: &str,
-) -> Result<OpResult, StorageError> {
+fn log_result(tx: &Connection, device: &Device, op: &Operation, result: &OpResult, now: &str) -> Result<(), StorageError> {
     tx.prepare_cached(
         "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![
-        op.op_id,
-        device.id,
-        op.seq,
-        serde_json::to_string(&result).unwrap_or_default(),
-        now
-    ])?;
-    Ok(result)
+    .execute(params![op.op_id, device.id, op.seq, serde_json::to_string(result).unwrap_or_default(), now])?;
+    Ok(())
 }
 
-fn execute(
-    tx: &Connection,
-    w: &Write,
-    op: &Operation,
-    now: &str,
-    text: &mut JsonText,
-) -> Result<(), StorageError> {
+fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), StorageError> {
     match w {
         Write::InsertApplication { app, data } => {
             tx.prepare_cached(
@@ -221,14 +219,14 @@ fn execute(
             .execute(params![
                 app.id,
                 app.office_code,
-                app.kind,
+                app.kind.as_str(),
                 app.service_code,
                 app.period,
-                app.status,
+                app.status.as_str(),
                 app.applicant_nik,
                 app.kk,
                 app.registration_number,
-                text.of(data),
+                &**data,
                 app.version,
                 now
             ])?;
@@ -237,35 +235,29 @@ fn execute(
             tx.prepare_cached(
                 "UPDATE application SET status = ?2, version = ?3, registration_number = ?4, updated_at = ?5 WHERE id = ?1",
             )?
-            .execute(params![id, status, version, registration_number, now])?;
+            .execute(params![id, status.as_str(), version, registration_number, now])?;
         }
         Write::SetFields { id, fields, version } => {
             let data: String = tx
                 .prepare_cached("SELECT data FROM application WHERE id = ?1")?
                 .query_row([id], |r| r.get(0))?;
-            let mut data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
-            if let Some(obj) = data.as_object_mut() {
-                for (k, v) in fields {
-                    obj.insert(k.clone(), v.clone());
-                }
-            }
             tx.prepare_cached(
                 "UPDATE application SET data = ?2, version = ?3, updated_at = ?4 WHERE id = ?1",
             )?
-            .execute(params![id, data.to_string(), version, now])?;
+            .execute(params![id, super::merge_fields(&data, fields), version, now])?;
         }
         Write::Change { office, kind, entity_id, data } => {
             tx.prepare_cached(
                 "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![office, kind, entity_id, text.of(data), op.hlc, now])?;
+            .execute(params![office, kind.as_str(), entity_id, &**data, op.hlc, now])?;
         }
         Write::Flag { application_id, other_application_id, reason } => {
             tx.prepare_cached(
                 "INSERT INTO aid_flag (application_id, other_application_id, reason, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT DO NOTHING",
             )?
-            .execute(params![application_id, other_application_id, reason, now])?;
+            .execute(params![application_id, other_application_id, reason.as_str(), now])?;
         }
         Write::ResolveConflicts { application_id, ids } => {
             for id in ids {
@@ -279,14 +271,15 @@ fn execute(
             tx.prepare_cached(
                 "INSERT INTO conflict (id, application_id, data, created_at) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![op.op_id, application_id, text.of(data), now])?;
+            .execute(params![op.op_id, application_id, &**data, now])?;
         }
     }
     Ok(())
 }
 
-/// Apply a push in one transaction; with `per_op`, each operation in its own savepoint, so one
-/// that breaks a constraint is rejected alone (without, such an error fails the whole batch).
+/// Apply a push in one transaction; with `per_op`, each operation in its own savepoint, planned
+/// alone against what the earlier ones committed, so one that breaks a constraint is rejected
+/// alone (without, such an error fails the whole batch).
 fn push_batch(
     c: &mut Connection,
     device: &Device,
@@ -294,22 +287,25 @@ fn push_batch(
     now: &str,
     per_op: bool,
 ) -> Result<Vec<OpResult>, StorageError> {
-    let mut results = Vec::with_capacity(ops.len());
     let mut tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if !per_op {
+        let results = apply_batch(&tx, device, ops, now)?;
+        tx.commit()?;
+        return Ok(results);
+    }
+    let mut results = Vec::with_capacity(ops.len());
     for op in ops {
-        if !per_op {
-            results.push(apply_op(&tx, device, op, now)?);
-            continue;
-        }
         let sp = tx.savepoint()?;
-        match apply_op(&sp, device, op, now) {
-            Ok(result) => {
+        match apply_batch(&sp, device, std::slice::from_ref(op), now) {
+            Ok(mut result) => {
                 sp.commit()?;
-                results.push(result);
+                results.append(&mut result);
             }
             Err(StorageError::Constraint(_)) => {
                 drop(sp);
-                results.push(log_result(&tx, device, op, rules::constraint_rejection(op), now)?);
+                let result = rules::constraint_rejection(op);
+                log_result(&tx, device, op, &result, now)?;
+                results.push(result);
             }
             Err(e) => return Err(e),
         }
@@ -577,7 +573,16 @@ impl Storage for SqliteStorage {
                     let data: String = r.get(3)?;
                     Ok(ChangeRecord {
                         server_seq: r.get(0)?,
-                        kind: r.get(1)?,
+                        kind: {
+                            let kind = r.get_ref(1)?.as_str()?;
+                            ChangeKind::parse(kind).ok_or_else(|| {
+                                rusqlite::Error::FromSqlConversionFailure(
+                                    1,
+                                    rusqlite::types::Type::Text,
+                                    format!("change kind {kind:?}").into(),
+                                )
+                            })?
+                        },
                         entity_id: r.get(2)?,
                         data: super::raw_json(data),
                         hlc: r.get(4)?,
@@ -607,7 +612,6 @@ impl Storage for SqliteStorage {
     async fn office_snapshot(&self, office_code: &str) -> Result<super::OfficeSnapshot, StorageError> {
         let office = office_code.to_string();
         self.run(move |c| {
-            let sql = |q: &str| q.replace("$1", "?1");
             let applications = c
                 .prepare(&sql(super::SQL_SNAPSHOT_APPS))?
                 .query_map([&office], |r| {
@@ -633,11 +637,7 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn blob_status(
-        &self,
-        office_code: &str,
-        sha256: &str,
-    ) -> Result<Option<super::BlobStatus>, StorageError> {
+    async fn blob_status(&self, office_code: &str, sha256: &str) -> Result<Option<BlobStatus>, StorageError> {
         let (office, sha) = (office_code.to_string(), sha256.to_string());
         self.run(move |c| blob_status(c, &office, &sha)).await
     }
@@ -650,45 +650,27 @@ impl Storage for SqliteStorage {
         offset: i64,
         bytes: Vec<u8>,
         now: DateTime<Utc>,
-    ) -> Result<super::BlobStatus, StorageError> {
+    ) -> Result<BlobStatus, StorageError> {
         let (office, sha) = (office_code.to_string(), sha256.to_string());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let current = blob_status(&tx, &office, &sha)?;
-            if let Some(done) = super::check_chunk(current, size, offset, bytes.len())? {
-                return Ok(done);
+            let (create, received, last) = match blob::check(blob_status(&tx, &office, &sha)?, size, offset, bytes.len())? {
+                blob::Chunk::Done(done) => return Ok(done),
+                blob::Chunk::Store { create, received, last } => (create, received, last),
+            };
+            if create {
+                tx.execute(&sql(blob::SQL_CREATE), params![office, sha, size, now.to_rfc3339()])?;
             }
-            if current.is_none() {
-                tx.execute(
-                    "INSERT INTO blob (office_code, sha256, size, received, complete, created_at) VALUES (?1, ?2, ?3, 0, 0, ?4)",
-                    params![office, sha, size, now.to_rfc3339()],
-                )?;
+            tx.execute(&sql(blob::SQL_CHUNK), params![office, sha, offset, bytes])?;
+            if last && !blob::matches(&sha, &chunks(&tx, &office, &sha)?) {
+                tx.execute(&sql(blob::SQL_DROP_CHUNKS), params![office, sha])?;
+                tx.execute(&sql(blob::SQL_SET), params![office, sha, 0, 0])?;
+                tx.commit()?;
+                return Err(StorageError::BlobMismatch);
             }
-            tx.execute(
-                "INSERT INTO blob_chunk (office_code, sha256, offset_bytes, data) VALUES (?1, ?2, ?3, ?4)",
-                params![office, sha, offset, bytes],
-            )?;
-            let received = offset + bytes.len() as i64;
-            let mut complete = false;
-            if received == size {
-                let chunks: Vec<Vec<u8>> = tx
-                    .prepare("SELECT data FROM blob_chunk WHERE office_code = ?1 AND sha256 = ?2 ORDER BY offset_bytes")?
-                    .query_map(params![office, sha], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                if !super::blob_matches(&sha, &chunks) {
-                    tx.execute("DELETE FROM blob_chunk WHERE office_code = ?1 AND sha256 = ?2", params![office, sha])?;
-                    tx.execute("UPDATE blob SET received = 0 WHERE office_code = ?1 AND sha256 = ?2", params![office, sha])?;
-                    tx.commit()?;
-                    return Err(StorageError::BlobMismatch);
-                }
-                complete = true;
-            }
-            tx.execute(
-                "UPDATE blob SET received = ?3, complete = ?4 WHERE office_code = ?1 AND sha256 = ?2",
-                params![office, sha, received, i64::from(complete)],
-            )?;
+            tx.execute(&sql(blob::SQL_SET), params![office, sha, received, i64::from(last)])?;
             tx.commit()?;
-            Ok(super::BlobStatus { size, received, complete })
+            Ok(BlobStatus { size, received, complete: last })
         })
         .await
     }
@@ -699,23 +681,25 @@ impl Storage for SqliteStorage {
             if !matches!(blob_status(c, &office, &sha)?, Some(s) if s.complete) {
                 return Ok(None);
             }
-            let chunks: Vec<Vec<u8>> = c
-                .prepare("SELECT data FROM blob_chunk WHERE office_code = ?1 AND sha256 = ?2 ORDER BY offset_bytes")?
-                .query_map(params![office, sha], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            Ok(Some(chunks.concat()))
+            Ok(Some(chunks(c, &office, &sha)?.concat()))
         })
         .await
     }
 }
 
-fn blob_status(c: &Connection, office: &str, sha: &str) -> Result<Option<super::BlobStatus>, StorageError> {
-    Ok(c.query_row(
-        "SELECT size, received, complete FROM blob WHERE office_code = ?1 AND sha256 = ?2",
-        params![office, sha],
-        |r| {
-            Ok(super::BlobStatus { size: r.get(0)?, received: r.get(1)?, complete: r.get::<_, i64>(2)? == 1 })
-        },
-    )
-    .optional()?)
+/// Shared SQL (`$n` parameters) as SQLite reads it (`?n`).
+fn sql(q: &str) -> String {
+    q.replace('$', "?")
+}
+
+fn blob_status(c: &Connection, office: &str, sha: &str) -> Result<Option<BlobStatus>, StorageError> {
+    Ok(c.prepare_cached(&sql(blob::SQL_STATUS))?
+        .query_row(params![office, sha], |r| Ok(blob::status(r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?)
+}
+
+fn chunks(c: &Connection, office: &str, sha: &str) -> Result<Vec<Vec<u8>>, StorageError> {
+    Ok(c.prepare_cached(&sql(blob::SQL_CHUNKS))?
+        .query_map(params![office, sha], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
 }

@@ -1,0 +1,290 @@
+//! How stored records are shown: DTOs from store rows, plus the few words the Rust side still
+//! writes (region labels, fee rules). Status, action, role and sync-state labels are the UI's
+//! (`ui/src/lib/labels.ts`): the DTOs carry the enums.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use loket_domain::issue::{FieldIssue, Severity};
+use loket_domain::region::{catalogue, Level, Region};
+use loket_domain::sla::{sla_state, HolidayCalendar};
+use loket_domain::workflow::{self, Action, ApplicationKind};
+use loket_domain::{aid, service};
+use loket_store::{Actor, ApplicationRow, ConflictRow, Store};
+
+use crate::dto::*;
+use crate::AppError;
+
+/// List rows as the UI shows them to `actor` (the holiday calendar read once for all).
+pub(crate) fn application_rows(
+    store: &Store,
+    actor: &Actor,
+    rows: Vec<ApplicationRow>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ApplicationDto>, AppError> {
+    let calendar = store.holiday_calendar()?;
+    let today = (now + chrono::Duration::hours(7)).date_naive();
+    Ok(rows.into_iter().map(|row| application(row, actor, today, &calendar)).collect())
+}
+
+fn application(row: ApplicationRow, actor: &Actor, today: chrono::NaiveDate, calendar: &HolidayCalendar) -> ApplicationDto {
+    let ApplicationRow { application: a, checklist, attachments, flags, conflicts, history } = row;
+    let documents: Vec<ChecklistDto> = if a.kind == ApplicationKind::Permit {
+        checklist.into_iter().map(|c| ChecklistDto { code: c.code, name: c.name, received: c.received }).collect()
+    } else {
+        Vec::new()
+    };
+    // A draft permit is submitted once its checklist is complete (the store refuses otherwise).
+    let documents_complete = documents.iter().all(|d| d.received);
+    let actions = Action::ALL
+        .into_iter()
+        .filter(|act| {
+            (*act != Action::Submit || documents_complete)
+                && workflow::transition(a.status, *act, &actor.roles, "-").is_ok()
+        })
+        .collect();
+    let permit_service = (a.kind == ApplicationKind::Permit).then(|| service::service(&a.service_code)).flatten();
+    let service_name = match a.kind {
+        ApplicationKind::Permit => permit_service.map(|s| s.name),
+        ApplicationKind::Bansos | ApplicationKind::Hibah => aid::programme(&a.service_code).map(|p| p.name),
+    }
+    .unwrap_or(&a.service_code)
+    .to_string();
+    // Only a running clock has a due date.
+    let due_date = permit_service
+        .filter(|_| a.status.sla_running())
+        .and_then(|s| sla_state(&history, s.sla_days, today, calendar).due_date)
+        .map(|d| d.to_string());
+    let amount_proposed = (a.kind == ApplicationKind::Hibah)
+        .then(|| a.details.get("amount_proposed").and_then(serde_json::Value::as_f64))
+        .flatten();
+    ApplicationDto {
+        village_label: village_label(&a.village_code),
+        service_name,
+        id: a.id,
+        registration_number: a.registration_number,
+        kind: a.kind,
+        service_code: a.service_code,
+        status: a.status,
+        applicant_nik: a.applicant_nik,
+        applicant_name: a.applicant_name,
+        applicant_address: a.applicant_address,
+        organization_name: a.organization_name,
+        village_code: a.village_code,
+        created_at: a.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        version: u32::try_from(a.version).unwrap_or(u32::MAX),
+        aid_flags: flags.into_iter().filter_map(aid_flag).collect(),
+        open_conflicts: u32::try_from(conflicts.len()).unwrap_or(u32::MAX),
+        conflicts: conflicts.iter().map(conflict).collect(),
+        actions,
+        attachments: attachments
+            .into_iter()
+            .map(|x| AttachmentDto {
+                sha256: x.sha256,
+                file_name: x.file_name,
+                media_type: x.media_type,
+                size: u32::try_from(x.size).unwrap_or(u32::MAX),
+            })
+            .collect(),
+        fee: u32::try_from(a.fee).unwrap_or(u32::MAX),
+        amount_proposed,
+        period: a.period,
+        documents,
+        due_date,
+    }
+}
+
+fn aid_flag(f: loket_store::AidFlagRow) -> Option<AidFlagDto> {
+    Some(AidFlagDto {
+        reason: FlagReason::parse(&f.reason)?,
+        other_office_label: catalogue()
+            .get(&f.other_office_code)
+            .map(|r| {
+                let k = kecamatan(r);
+                format!("Kec. {}, {}", k.name, k.regency)
+            })
+            .unwrap_or_else(|| f.other_office_code.clone()),
+        other_office_code: f.other_office_code,
+        other_registration_number: f.other_registration_number,
+    })
+}
+
+/// What an open conflict is about.
+fn conflict(c: &ConflictRow) -> ConflictDto {
+    let d = &c.data;
+    let Some(fields) = &d.fields else {
+        return ConflictDto::Step { action: d.action, server_status: d.server_status };
+    };
+    let server = d.server_fields.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    let mut pair = |field, device: Option<Option<&String>>, server: Option<Option<&String>>| {
+        if let Some(device) = device {
+            out.push(FieldConflictDto {
+                field,
+                server: server.flatten().cloned(),
+                device: device.cloned(),
+            });
+        }
+    };
+    pair(ApplicantField::ApplicantName, fields.applicant_name.as_ref().map(Some), Some(server.applicant_name.as_ref()));
+    pair(
+        ApplicantField::ApplicantAddress,
+        fields.applicant_address.as_ref().map(Some),
+        Some(server.applicant_address.as_ref()),
+    );
+    pair(
+        ApplicantField::ApplicantPhone,
+        fields.applicant_phone.as_ref().map(Option::as_ref),
+        server.applicant_phone.as_ref().map(Option::as_ref),
+    );
+    pair(ApplicantField::VillageCode, fields.village_code.as_ref().map(Some), Some(server.village_code.as_ref()));
+    ConflictDto::Fields { fields: out }
+}
+
+pub(crate) fn sync_status(s: &loket_sync::worker::SyncStatus) -> SyncStatusDto {
+    use loket_sync::worker::SyncState as S;
+    let clamp = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
+    SyncStatusDto {
+        state: match s.state {
+            S::NotEnrolled => SyncState::NotEnrolled,
+            S::Idle => SyncState::Idle,
+            S::Syncing => SyncState::Syncing,
+            S::Offline => SyncState::Offline,
+            S::Revoked => SyncState::Revoked,
+            S::UpgradeRequired => SyncState::UpgradeRequired,
+            S::Failed => SyncState::Failed,
+        },
+        pending: clamp(s.pending),
+        last_success: s.last_success.clone(),
+        pushed: s.progress.map(|p| clamp(p.pushed as i64)),
+        pulled: s.progress.map(|p| clamp(p.pulled as i64)),
+        attention: clamp(s.attention),
+        clock_warning: s.clock_warning(),
+        clock_offset_seconds: s.clock_offset_seconds.map(clamp),
+    }
+}
+
+pub(crate) fn kecamatan(r: &Region) -> KecamatanDto {
+    let regency = r.parent_code().and_then(|c| catalogue().get(c)).map(|p| p.name).unwrap_or_default();
+    KecamatanDto { code: r.code.to_string(), name: r.name.to_string(), regency: regency.to_string() }
+}
+
+pub(crate) fn village_name(r: &Region) -> String {
+    let prefix = if r.level == Level::UrbanVillage { "Kelurahan" } else { "Desa" };
+    format!("{prefix} {}", r.name)
+}
+
+fn village_label(code: &str) -> String {
+    let c = catalogue();
+    let Some(village) = c.get(code) else { return code.to_string() };
+    let kec = village.parent_code().and_then(|k| c.get(k));
+    let regency = kec.and_then(|k| k.parent_code()).and_then(|r| c.get(r));
+    match (kec, regency) {
+        (Some(k), Some(r)) => format!("{}, Kec. {}, {}", village_name(village), k.name, r.name),
+        _ => village_name(village),
+    }
+}
+
+pub(crate) fn staff(s: loket_store::StaffRow) -> StaffDto {
+    StaffDto {
+        id: s.id,
+        status: EmploymentStatus::parse(&s.status).unwrap_or(EmploymentStatus::NonAsn),
+        employee_number: s.employee_number,
+        full_name: s.full_name,
+        golongan: s.golongan,
+        jabatan: s.jabatan,
+        unit_code: s.unit_code,
+        active: s.active,
+    }
+}
+
+/// A fee rule in words, rupiah grouped with dots as printed in Indonesia.
+pub(crate) fn fee_rule(fee: service::Fee) -> String {
+    match fee {
+        service::Fee::Free => "Gratis".to_string(),
+        service::Fee::Fixed(x) => format!("Rp {}", rupiah(x)),
+        service::Fee::PerSquareMetre(x) => format!("Rp {} per m²", rupiah(x)),
+        service::Fee::PerSquareMetreMonth(x) => format!("Rp {} per m² per bulan", rupiah(x)),
+    }
+}
+
+pub(crate) fn rupiah(x: u64) -> String {
+    let digits = x.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub(crate) fn issues(issues: &[FieldIssue]) -> Vec<FieldIssueDto> {
+    issues
+        .iter()
+        .map(|i| FieldIssueDto {
+            field: i.field.to_string(),
+            code: i.code.to_string(),
+            message: i.message.clone(),
+            severity: match i.severity {
+                Severity::Error => SeverityDto::Error,
+                Severity::Warning => SeverityDto::Warning,
+            },
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use loket_domain::workflow::Status;
+    use loket_protocol::{ApplicantFields, ConflictData};
+
+    use super::*;
+
+    fn row(data: ConflictData) -> ConflictRow {
+        ConflictRow { server_seq: 1, application_id: "a".into(), op_id: Some("o".into()), data, received_at: "t".into() }
+    }
+
+    #[test]
+    fn a_field_conflict_pairs_each_edited_field_with_the_servers_value() {
+        let c = conflict(&row(ConflictData {
+            fields: Some(ApplicantFields {
+                applicant_name: Some("Siti A.".into()),
+                applicant_phone: Some(None),
+                ..Default::default()
+            }),
+            server_fields: Some(ApplicantFields {
+                applicant_name: Some("Siti Aminah".into()),
+                applicant_phone: Some(Some("0812".into())),
+                ..Default::default()
+            }),
+            ..ConflictData::default()
+        }));
+        assert_eq!(
+            c,
+            ConflictDto::Fields {
+                fields: vec![
+                    FieldConflictDto {
+                        field: ApplicantField::ApplicantName,
+                        server: Some("Siti Aminah".into()),
+                        device: Some("Siti A.".into()),
+                    },
+                    FieldConflictDto {
+                        field: ApplicantField::ApplicantPhone,
+                        server: Some("0812".into()),
+                        device: None,
+                    },
+                ]
+            }
+        );
+    }
+
+    #[test]
+    fn a_step_conflict_names_the_action_and_the_servers_status() {
+        let c = conflict(&row(ConflictData {
+            action: Some(Action::Approve),
+            server_status: Some(Status::Rejected),
+            ..ConflictData::default()
+        }));
+        assert_eq!(c, ConflictDto::Step { action: Some(Action::Approve), server_status: Some(Status::Rejected) });
+    }
+}

@@ -1,0 +1,102 @@
+//! The link with the provincial server: enrollment, the connection check, the background sync
+//! and its status.
+
+use loket_domain::region::{catalogue, Level};
+
+use crate::dto::{AppInfoDto, ConnectionDto, ConnectionState, EnrollInput, OfficeDto, SyncStatusDto};
+use crate::{present, AppError, Loket};
+
+impl Loket {
+    /// The background sync task: the shell spawns the returned future on its tokio runtime once.
+    /// Later calls return a future that does nothing.
+    pub fn sync_task(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let poke = self.indexer.as_ref().map(crate::indexer::Indexer::poker);
+        let (handle, task) = loket_sync::worker::start(
+            self.store.clone(),
+            loket_sync::worker::WorkerConfig::default(),
+            env!("CARGO_PKG_VERSION").to_string(),
+            move || {
+                if let Some(poke) = &poke {
+                    poke();
+                }
+            },
+        );
+        let first = self.sync.set(handle).is_ok();
+        async move {
+            if first {
+                task.await
+            }
+        }
+    }
+
+    /// Ask the background task to sync now (after a local change, or the user asked).
+    pub fn sync_now(&self) {
+        if let Some(h) = self.sync.get() {
+            h.wake();
+        }
+    }
+
+    /// What the background sync is doing, for the status bar.
+    pub fn sync_status(&self) -> Result<SyncStatusDto, AppError> {
+        let status = match self.sync.get() {
+            Some(h) => h.status(),
+            None => {
+                let s = self.store();
+                loket_sync::worker::SyncStatus {
+                    pending: s.pending_count()?,
+                    attention: s.attention_count()?,
+                    ..Default::default()
+                }
+            }
+        };
+        Ok(present::sync_status(&status))
+    }
+
+    /// Version, data directory and schema, for the about panel.
+    pub fn info(&self) -> Result<AppInfoDto, AppError> {
+        Ok(AppInfoDto {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            data_dir: self.data_dir.display().to_string(),
+            schema_version: self.store().schema_version()?,
+            default_server_url: self.default_server_url.clone(),
+        })
+    }
+
+    /// Enroll this device with the provincial server using a one-time code from IT. The office
+    /// and the device code then come from the server.
+    pub async fn enroll(&self, input: EnrollInput) -> Result<OfficeDto, AppError> {
+        let client = loket_sync::Client::new(&input.server_url)?;
+        let device_name = format!("Loket {}", env!("CARGO_PKG_VERSION"));
+        let e = client.enroll(input.code.trim(), &device_name, env!("CARGO_PKG_VERSION")).await?;
+        if catalogue().get(&e.office_code).is_none_or(|r| r.level != Level::District) {
+            return Err(AppError::UnknownKecamatan(e.office_code));
+        }
+        let enrollment = loket_store::Enrollment {
+            server_url: client.base_url().to_string(),
+            device_id: e.device_id,
+            token: e.token,
+            office_code: e.office_code,
+        };
+        self.store().save_enrollment(&enrollment, &e.device_code)?;
+        tracing::info!(office = %enrollment.office_code, device = %e.device_code, "device enrolled");
+        self.sync_now();
+        self.office()?.ok_or(AppError::OfficeNotConfigured)
+    }
+
+    /// Check the link with the provincial server.
+    pub async fn connection(&self) -> Result<ConnectionDto, AppError> {
+        let Some(e) = self.store().enrollment()? else {
+            return Ok(ConnectionDto { status: ConnectionState::NotEnrolled, server_url: None });
+        };
+        let client = loket_sync::Client::new(&e.server_url)?;
+        let cred = loket_sync::Credential { token: e.token.clone(), office_code: e.office_code.clone() };
+        let status = match client.check(&cred).await.map_err(AppError::from) {
+            Ok(()) => ConnectionState::Online,
+            Err(AppError::ServerUnreachable) => ConnectionState::Offline,
+            Err(AppError::DeviceRevoked) => ConnectionState::Revoked,
+            Err(AppError::UpgradeRequired) => ConnectionState::UpgradeRequired,
+            Err(e) => return Err(e),
+        };
+        Ok(ConnectionDto { status, server_url: Some(e.server_url) })
+    }
+}

@@ -1,0 +1,400 @@
+//! One payload type per operation kind, and [`OpBody`], an operation's payload decoded by its
+//! kind. The desktop's store writes these, the server's rules decide on them, and devices apply
+//! them when the server relays them: the same types on every side.
+
+use loket_domain::workflow::{Action, ApplicationKind, Role, Status};
+use serde::{Deserialize, Serialize};
+
+use crate::kinds::OpKind;
+use crate::raw::{present, RawJson};
+
+/// `application.register`: a new application, whole. Also the data of an `application`
+/// change: the server relays the registration it accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisterPayload {
+    pub id: String,
+    /// `None` for a draft.
+    #[serde(default)]
+    pub registration_number: Option<String>,
+    pub kind: ApplicationKind,
+    pub service_code: String,
+    /// Aid programme period (`2026`, `2026-S1`); `None` for permits.
+    #[serde(default)]
+    pub period: Option<String>,
+    pub status: Status,
+    #[serde(default)]
+    pub applicant_nik: Option<String>,
+    #[serde(default)]
+    pub applicant_name: String,
+    #[serde(default)]
+    pub applicant_address: String,
+    #[serde(default)]
+    pub applicant_phone: Option<String>,
+    #[serde(default)]
+    pub organization_name: Option<String>,
+    #[serde(default)]
+    pub kk: Option<String>,
+    #[serde(default)]
+    pub village_code: String,
+    /// Dotted kecamatan code of the registering office.
+    pub office_code: String,
+    /// Kind-specific fields, carried as they were written.
+    #[serde(default)]
+    pub details: RawJson,
+    #[serde(default)]
+    pub fee: i64,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub created_hlc: String,
+    #[serde(default)]
+    pub checklist: Vec<ChecklistEntry>,
+    #[serde(default)]
+    pub household: Vec<HouseholdMember>,
+}
+
+/// A required document and whether the counter received it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistEntry {
+    pub code: String,
+    #[serde(default)]
+    pub received: bool,
+}
+
+/// A member of a bansos applicant's household.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdMember {
+    pub nik: String,
+    #[serde(default)]
+    pub full_name: String,
+    #[serde(default)]
+    pub relationship: String,
+}
+
+/// The applicant fields devices may edit, each only when set. `applicant_phone: Some(None)`
+/// clears the phone number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applicant_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applicant_address: Option<String>,
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub applicant_phone: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village_code: Option<String>,
+}
+
+impl ApplicantFields {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Take every field `other` sets.
+    pub fn merge(&mut self, other: &ApplicantFields) {
+        if other.applicant_name.is_some() {
+            self.applicant_name.clone_from(&other.applicant_name);
+        }
+        if other.applicant_address.is_some() {
+            self.applicant_address.clone_from(&other.applicant_address);
+        }
+        if other.applicant_phone.is_some() {
+            self.applicant_phone.clone_from(&other.applicant_phone);
+        }
+        if other.village_code.is_some() {
+            self.village_code.clone_from(&other.village_code);
+        }
+    }
+
+    /// The editable fields of a stored registration (its other fields are ignored).
+    pub fn of_record(record: &str) -> Result<Self, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Record {
+            #[serde(default)]
+            applicant_name: Option<String>,
+            #[serde(default)]
+            applicant_address: Option<String>,
+            #[serde(default, deserialize_with = "present")]
+            applicant_phone: Option<Option<String>>,
+            #[serde(default)]
+            village_code: Option<String>,
+        }
+        let r: Record = serde_json::from_str(record)?;
+        Ok(Self {
+            applicant_name: r.applicant_name,
+            applicant_address: r.applicant_address,
+            applicant_phone: r.applicant_phone,
+            village_code: r.village_code,
+        })
+    }
+}
+
+/// `application.transition`: a workflow step taken on the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransitionPayload {
+    pub event_id: String,
+    pub application_id: String,
+    pub action: Action,
+    pub from: Status,
+    pub to: Status,
+    #[serde(default)]
+    pub note: String,
+    /// The number the device assigned (or had) when it took the step.
+    #[serde(default)]
+    pub registration_number: Option<String>,
+    #[serde(default)]
+    pub hlc: String,
+    /// Username of the user who took the step.
+    pub actor: String,
+}
+
+/// `application.edit`: applicant fields changed on the operation's base version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditPayload {
+    pub application_id: String,
+    pub fields: ApplicantFields,
+}
+
+/// `application.resolve`: a supervisor settles conflicts, keeping the server's values (no
+/// fields) or taking others (made on the operation's base version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvePayload {
+    pub application_id: String,
+    /// Ids of the operations whose conflicts this settles.
+    pub resolves: Vec<String>,
+    #[serde(default)]
+    pub fields: ApplicantFields,
+    pub actor: String,
+}
+
+/// `application.document`: a checklist document marked received or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentPayload {
+    pub application_id: String,
+    pub code: String,
+    pub received: bool,
+}
+
+/// `application.attach`: a scanned document's metadata (the content is uploaded apart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachPayload {
+    pub application_id: String,
+    /// Lower-case hex SHA-256 of the content.
+    pub sha256: String,
+    pub size: i64,
+    pub media_type: String,
+    #[serde(default)]
+    pub file_name: String,
+    #[serde(default)]
+    pub document_code: String,
+}
+
+/// The fields of an ASN staff record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffFields {
+    /// `pns`, `pppk`, `non_asn`.
+    pub status: String,
+    #[serde(default)]
+    pub employee_number: Option<String>,
+    pub full_name: String,
+    #[serde(default)]
+    pub golongan: Option<String>,
+    pub jabatan: String,
+    pub unit_code: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `staff.create`: a new staff record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCreatePayload {
+    pub id: String,
+    #[serde(flatten)]
+    pub fields: StaffFields,
+}
+
+/// `staff.update`: a staff record's new fields, made on the operation's base version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffUpdatePayload {
+    pub id: String,
+    pub fields: StaffFields,
+}
+
+/// `user.create`: an account for a staff member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCreatePayload {
+    pub id: String,
+    pub staff_id: String,
+    pub username: String,
+    pub roles: Vec<Role>,
+}
+
+/// `user.deactivate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDeactivatePayload {
+    pub id: String,
+}
+
+/// `holiday.set`: a day off for service-time standards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidayPayload {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub name: String,
+}
+
+/// An operation's payload decoded by its kind: one variant per [`OpKind`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpBody {
+    Register(Box<RegisterPayload>),
+    Transition(TransitionPayload),
+    Edit(EditPayload),
+    Resolve(ResolvePayload),
+    Document(DocumentPayload),
+    Attach(AttachPayload),
+    StaffCreate(StaffCreatePayload),
+    StaffUpdate(StaffUpdatePayload),
+    UserCreate(UserCreatePayload),
+    UserDeactivate(UserDeactivatePayload),
+    HolidaySet(HolidayPayload),
+}
+
+impl OpBody {
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Self::Register(_) => OpKind::ApplicationRegister,
+            Self::Transition(_) => OpKind::ApplicationTransition,
+            Self::Edit(_) => OpKind::ApplicationEdit,
+            Self::Resolve(_) => OpKind::ApplicationResolve,
+            Self::Document(_) => OpKind::ApplicationDocument,
+            Self::Attach(_) => OpKind::ApplicationAttach,
+            Self::StaffCreate(_) => OpKind::StaffCreate,
+            Self::StaffUpdate(_) => OpKind::StaffUpdate,
+            Self::UserCreate(_) => OpKind::UserCreate,
+            Self::UserDeactivate(_) => OpKind::UserDeactivate,
+            Self::HolidaySet(_) => OpKind::HolidaySet,
+        }
+    }
+
+    /// Decode the payload text of an operation of `kind`.
+    pub fn decode(kind: OpKind, payload: &str) -> Result<Self, serde_json::Error> {
+        use serde_json::from_str as de;
+        Ok(match kind {
+            OpKind::ApplicationRegister => Self::Register(de(payload)?),
+            OpKind::ApplicationTransition => Self::Transition(de(payload)?),
+            OpKind::ApplicationEdit => Self::Edit(de(payload)?),
+            OpKind::ApplicationResolve => Self::Resolve(de(payload)?),
+            OpKind::ApplicationDocument => Self::Document(de(payload)?),
+            OpKind::ApplicationAttach => Self::Attach(de(payload)?),
+            OpKind::StaffCreate => Self::StaffCreate(de(payload)?),
+            OpKind::StaffUpdate => Self::StaffUpdate(de(payload)?),
+            OpKind::UserCreate => Self::UserCreate(de(payload)?),
+            OpKind::UserDeactivate => Self::UserDeactivate(de(payload)?),
+            OpKind::HolidaySet => Self::HolidaySet(de(payload)?),
+        })
+    }
+
+    /// The payload as JSON text.
+    pub fn encode(&self) -> String {
+        let text = match self {
+            Self::Register(p) => serde_json::to_string(p),
+            Self::Transition(p) => serde_json::to_string(p),
+            Self::Edit(p) => serde_json::to_string(p),
+            Self::Resolve(p) => serde_json::to_string(p),
+            Self::Document(p) => serde_json::to_string(p),
+            Self::Attach(p) => serde_json::to_string(p),
+            Self::StaffCreate(p) => serde_json::to_string(p),
+            Self::StaffUpdate(p) => serde_json::to_string(p),
+            Self::UserCreate(p) => serde_json::to_string(p),
+            Self::UserDeactivate(p) => serde_json::to_string(p),
+            Self::HolidaySet(p) => serde_json::to_string(p),
+        };
+        text.expect("plain data always encodes")
+    }
+
+    /// The application an application operation is about (`None` for staff, users, holidays).
+    pub fn application_id(&self) -> Option<&str> {
+        match self {
+            Self::Register(p) => Some(&p.id),
+            Self::Transition(p) => Some(&p.application_id),
+            Self::Edit(p) => Some(&p.application_id),
+            Self::Resolve(p) => Some(&p.application_id),
+            Self::Document(p) => Some(&p.application_id),
+            Self::Attach(p) => Some(&p.application_id),
+            _ => None,
+        }
+    }
+}
+
+/// A relayed operation, as a `record` change carries it: `{"op": …, "payload": …}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordData<P = RawJson> {
+    pub op: OpKind,
+    pub payload: P,
+}
+
+impl RecordData {
+    pub fn of(body: &OpBody) -> Self {
+        Self { op: body.kind(), payload: RawJson::from_string(body.encode()).expect("encoded JSON") }
+    }
+
+    /// The relayed operation's payload, decoded by its kind.
+    pub fn body(&self) -> Result<OpBody, serde_json::Error> {
+        OpBody::decode(self.op, self.payload.get())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applicant_fields_tell_absent_from_cleared() {
+        let f: ApplicantFields = serde_json::from_str(r#"{"applicant_phone":null}"#).unwrap();
+        assert_eq!(f.applicant_phone, Some(None));
+        assert_eq!(serde_json::to_string(&f).unwrap(), r#"{"applicant_phone":null}"#);
+        let none: ApplicantFields = serde_json::from_str("{}").unwrap();
+        assert!(none.is_empty());
+        assert_eq!(serde_json::to_string(&none).unwrap(), "{}");
+        assert!(serde_json::from_str::<ApplicantFields>(r#"{"status":"approved"}"#).is_err());
+        assert!(serde_json::from_str::<ApplicantFields>(r#"{"applicant_name":{"x":1}}"#).is_err());
+    }
+
+    #[test]
+    fn editable_fields_of_a_record_ignore_the_rest() {
+        let f = ApplicantFields::of_record(r#"{"id":"a","applicant_name":"Siti","applicant_phone":null}"#).unwrap();
+        assert_eq!(f.applicant_name.as_deref(), Some("Siti"));
+        assert_eq!(f.applicant_phone, Some(None));
+        assert_eq!(f.village_code, None);
+        let mut merged = f.clone();
+        merged.merge(&ApplicantFields { village_code: Some("36.01.01.2001".into()), ..Default::default() });
+        assert_eq!(merged.applicant_name.as_deref(), Some("Siti"));
+        assert_eq!(merged.village_code.as_deref(), Some("36.01.01.2001"));
+    }
+
+    #[test]
+    fn a_body_decodes_by_its_kind_and_encodes_back() {
+        let text = r#"{"application_id":"a","code":"KTP","received":true}"#;
+        let body = OpBody::decode(OpKind::ApplicationDocument, text).unwrap();
+        assert_eq!(body.kind(), OpKind::ApplicationDocument);
+        assert_eq!(body.application_id(), Some("a"));
+        assert_eq!(body.encode(), text);
+        assert!(OpBody::decode(OpKind::ApplicationEdit, text).is_err(), "a document is not an edit");
+        let record = RecordData::of(&body);
+        let json = serde_json::to_string(&record).unwrap();
+        assert_eq!(json, format!(r#"{{"op":"application.document","payload":{text}}}"#));
+        assert_eq!(serde_json::from_str::<RecordData>(&json).unwrap().body().unwrap(), body);
+    }
+
+    #[test]
+    fn staff_create_is_flat_on_the_wire() {
+        let text = r#"{"id":"s1","status":"pns","employee_number":"198503302010012001","full_name":"A","golongan":"III/a","jabatan":"Kasi","unit_code":"36.01.01","active":true}"#;
+        let body = OpBody::decode(OpKind::StaffCreate, text).unwrap();
+        assert_eq!(body.encode(), text);
+    }
+}

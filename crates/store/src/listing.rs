@@ -1,0 +1,143 @@
+//! Applications with everything a list row shows — checklist, attachments, duplicate-aid
+//! flags, open conflicts and the workflow history the service-time standard is counted from —
+//! read in one query (each related table as a JSON array of the row), instead of five queries
+//! per row.
+
+use chrono::NaiveDate;
+use loket_domain::workflow::Status;
+use rusqlite::Row;
+use serde::de::DeserializeOwned;
+
+use crate::application::{from_row, COLUMNS};
+use crate::{AidFlagRow, Application, AttachmentRow, ChecklistRow, ConflictRow, Store, StoreError};
+
+/// One application and what its row shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationRow {
+    pub application: Application,
+    /// Permits' documents checklist, in order.
+    pub checklist: Vec<ChecklistRow>,
+    pub attachments: Vec<AttachmentRow>,
+    pub flags: Vec<AidFlagRow>,
+    /// Unresolved conflicts, oldest first.
+    pub conflicts: Vec<ConflictRow>,
+    /// Workflow history for the service-time standard: (day in WIB, status reached), oldest
+    /// first.
+    pub history: Vec<(NaiveDate, Status)>,
+}
+
+/// The related rows of application `a`, as JSON arrays (one per table).
+const RELATED: &str = "
+    (SELECT json_group_array(json_array(code, name, received) ORDER BY rowid)
+       FROM application_document WHERE application_id = a.id),
+    (SELECT json_group_array(json_array(t.sha256, t.size, t.media_type, l.file_name, l.document_code) ORDER BY l.added_hlc)
+       FROM application_attachment l JOIN attachment t ON t.sha256 = l.sha256 WHERE l.application_id = a.id),
+    (SELECT json_group_array(json_array(other_application_id, other_office_code, other_registration_number, reason)
+            ORDER BY server_seq)
+       FROM aid_flag WHERE application_id = a.id),
+    (SELECT json_group_array(json_array(server_seq, op_id, data, received_at) ORDER BY server_seq)
+       FROM sync_conflict WHERE application_id = a.id AND resolved = 0),
+    (SELECT json_group_array(json_array(hlc, to_status) ORDER BY hlc)
+       FROM workflow_event WHERE application_id = a.id)";
+
+/// The day in WIB of an HLC timestamp (`wall-ms-counter-device`).
+pub(crate) fn wib_day(hlc: &str) -> Option<NaiveDate> {
+    let ms: i64 = hlc.split('-').next()?.parse().ok()?;
+    let wib = chrono::DateTime::from_timestamp_millis(ms)? + chrono::Duration::hours(7);
+    Some(wib.date_naive())
+}
+
+fn related<T: DeserializeOwned>(r: &Row<'_>, column: usize) -> rusqlite::Result<Vec<T>> {
+    let text = r.get_ref(column)?.as_str()?;
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+fn application_row(r: &Row<'_>) -> rusqlite::Result<ApplicationRow> {
+    let application = from_row(r)?;
+    let n = COLUMNS.split(',').count();
+    let id = application.id.clone();
+    let checklist = related::<(String, String, i64)>(r, n)?
+        .into_iter()
+        .map(|(code, name, received)| ChecklistRow { code, name, received: received != 0 })
+        .collect();
+    let attachments = related::<(String, i64, String, String, String)>(r, n + 1)?
+        .into_iter()
+        .map(|(sha256, size, media_type, file_name, document_code)| AttachmentRow {
+            sha256,
+            size,
+            media_type,
+            file_name,
+            document_code,
+        })
+        .collect();
+    let flags = related::<(String, String, Option<String>, String)>(r, n + 2)?
+        .into_iter()
+        .map(|(other_application_id, other_office_code, other_registration_number, reason)| AidFlagRow {
+            application_id: id.clone(),
+            other_application_id,
+            other_office_code,
+            other_registration_number,
+            reason,
+        })
+        .collect();
+    let conflicts = related::<(i64, Option<String>, String, String)>(r, n + 3)?
+        .into_iter()
+        .map(|(server_seq, op_id, data, received_at)| ConflictRow {
+            server_seq,
+            application_id: id.clone(),
+            op_id,
+            data: serde_json::from_str(&data).unwrap_or_default(),
+            received_at,
+        })
+        .collect();
+    let history = related::<(String, String)>(r, n + 4)?
+        .into_iter()
+        .filter_map(|(hlc, to)| Some((wib_day(&hlc)?, Status::parse(&to)?)))
+        .collect();
+    Ok(ApplicationRow { application, checklist, attachments, flags, conflicts, history })
+}
+
+impl Store {
+    /// The most recent applications first, at most `limit`, with what their rows show.
+    pub fn newest_application_rows(&self, limit: u32) -> Result<Vec<ApplicationRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, {RELATED} FROM application a ORDER BY a.rowid DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], application_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The applications `ids`, in that order (unknown ids are left out), with what their rows
+    /// show.
+    pub fn application_rows(&self, ids: &[String]) -> Result<Vec<ApplicationRow>, StoreError> {
+        let ids = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, {RELATED} FROM json_each(?1) AS p JOIN application a ON a.id = p.value
+             ORDER BY p.key"
+        ))?;
+        let rows = stmt.query_map([ids], application_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Applications matching `query` (see [`Store::search_applications`]), with what their
+    /// rows show.
+    pub fn search_application_rows(&self, query: &str, limit: u32) -> Result<Vec<ApplicationRow>, StoreError> {
+        let ids: Vec<String> = self.search_applications(query, limit)?.into_iter().map(|a| a.id).collect();
+        self.application_rows(&ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wib_days_come_from_the_hlc_wall_time() {
+        // 2026-11-30T17:30:00Z is 1 December in WIB.
+        let ms = chrono::DateTime::parse_from_rfc3339("2026-11-30T17:30:00Z").unwrap().timestamp_millis();
+        assert_eq!(wib_day(&format!("{ms:016}-00000-K7QX")), NaiveDate::from_ymd_opt(2026, 12, 1));
+        assert_eq!(wib_day("garbage"), None);
+    }
+}
