@@ -443,7 +443,10 @@ async fn hibah_for_an_organisation_with_a_warning_confirmed() -> Result<()> {
         app.quit().await?;
         let store = loket_store::Store::open_in_dir(app.data_dir())?;
         let apps = store.list_applications(10)?;
-        ensure!(apps.len() == 1 && apps[0].kind == "hibah", "stored {apps:?}");
+        ensure!(
+            apps.len() == 1 && apps[0].kind == loket_domain::workflow::ApplicationKind::Hibah,
+            "stored {apps:?}"
+        );
         ensure!(apps[0].details["legal_basis"] == "SK 12/2019", "details {}", apps[0].details);
         Ok(())
     })

@@ -330,7 +330,7 @@ async fn run_seed(seed: u64, backend: Backend) {
         for c in s.open_conflicts().unwrap() {
             let Some(op_id) = c.op_id.clone() else { continue };
             let take_device = rng.chance(50);
-            let fields = match (take_device, c.data.get("fields").and_then(|f| f.as_object())) {
+            let fields = match (take_device, &c.data.values.fields) {
                 (true, Some(f)) => f.clone(),
                 _ => Default::default(),
             };

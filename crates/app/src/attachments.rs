@@ -45,7 +45,9 @@ impl Loket {
         }
         let bytes = self.store().attachment_bytes(sha256)?;
         Ok(AttachmentContentDto {
-            media_type: loket_store::sniff_media_type(&bytes).unwrap_or("application/octet-stream").to_string(),
+            media_type: loket_store::sniff_media_type(&bytes)
+                .unwrap_or("application/octet-stream")
+                .to_string(),
             content_base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
         })
     }

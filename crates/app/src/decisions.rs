@@ -19,7 +19,13 @@ impl Loket {
     /// offers `submit`, which numbers it.
     pub fn set_document_received(&self, input: DocumentInput) -> Result<ApplicationDto, AppError> {
         self.change(|store, actor| {
-            Ok(store.set_document_received(&input.application_id, &input.code, input.received, actor, Utc::now())?)
+            Ok(store.set_document_received(
+                &input.application_id,
+                &input.code,
+                input.received,
+                actor,
+                Utc::now(),
+            )?)
         })
     }
 
@@ -32,7 +38,7 @@ impl Loket {
             let mut fields = ApplicantFields::default();
             if input.keep == Keep::Device {
                 for c in &open {
-                    if let Some(f) = &c.data.fields {
+                    if let Some(f) = &c.data.values.fields {
                         fields.merge(f);
                     }
                 }
@@ -66,7 +72,8 @@ mod tests {
         let nobody = LoginInput { username: "siapa".into(), password: "rahasia-panjang".into() };
         assert_eq!(loket.login(nobody).unwrap_err().code(), "login_failed");
 
-        let s = loket.login(LoginInput { username: "kasi".into(), password: "rahasia-panjang".into() }).unwrap();
+        let s =
+            loket.login(LoginInput { username: "kasi".into(), password: "rahasia-panjang".into() }).unwrap();
         assert_eq!((s.login_required, s.username.as_deref()), (false, Some("kasi")));
         assert_eq!(s.roles, [Role::Clerk, Role::Supervisor]);
         let listed = &loket.list_applications().unwrap()[0];
@@ -77,7 +84,10 @@ mod tests {
         assert_eq!(step(Action::StartReview, "").unwrap().status, Status::InReview);
         assert_eq!(step(Action::Reject, "").unwrap_err().code(), "workflow", "a rejection needs a reason");
         let approved = step(Action::Approve, "").unwrap();
-        assert_eq!((approved.status, approved.actions.as_slice()), (Status::Approved, &[Action::Complete][..]));
+        assert_eq!(
+            (approved.status, approved.actions.as_slice()),
+            (Status::Approved, &[Action::Complete][..])
+        );
 
         loket.logout().unwrap();
         assert_eq!(step(Action::Complete, "").unwrap_err().code(), "login_required");

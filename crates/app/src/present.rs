@@ -25,10 +25,18 @@ pub(crate) fn application_rows(
     Ok(rows.into_iter().map(|row| application(row, actor, today, &calendar)).collect())
 }
 
-fn application(row: ApplicationRow, actor: &Actor, today: chrono::NaiveDate, calendar: &HolidayCalendar) -> ApplicationDto {
+fn application(
+    row: ApplicationRow,
+    actor: &Actor,
+    today: chrono::NaiveDate,
+    calendar: &HolidayCalendar,
+) -> ApplicationDto {
     let ApplicationRow { application: a, checklist, attachments, flags, conflicts, history } = row;
     let documents: Vec<ChecklistDto> = if a.kind == ApplicationKind::Permit {
-        checklist.into_iter().map(|c| ChecklistDto { code: c.code, name: c.name, received: c.received }).collect()
+        checklist
+            .into_iter()
+            .map(|c| ChecklistDto { code: c.code, name: c.name, received: c.received })
+            .collect()
     } else {
         Vec::new()
     };
@@ -41,7 +49,8 @@ fn application(row: ApplicationRow, actor: &Actor, today: chrono::NaiveDate, cal
                 && workflow::transition(a.status, *act, &actor.roles, "-").is_ok()
         })
         .collect();
-    let permit_service = (a.kind == ApplicationKind::Permit).then(|| service::service(&a.service_code)).flatten();
+    let permit_service =
+        (a.kind == ApplicationKind::Permit).then(|| service::service(&a.service_code)).flatten();
     let service_name = match a.kind {
         ApplicationKind::Permit => permit_service.map(|s| s.name),
         ApplicationKind::Bansos | ApplicationKind::Hibah => aid::programme(&a.service_code).map(|p| p.name),
@@ -110,21 +119,21 @@ fn aid_flag(f: loket_store::AidFlagRow) -> Option<AidFlagDto> {
 /// What an open conflict is about.
 fn conflict(c: &ConflictRow) -> ConflictDto {
     let d = &c.data;
-    let Some(fields) = &d.fields else {
-        return ConflictDto::Step { action: d.action, server_status: d.server_status };
+    let Some(fields) = &d.values.fields else {
+        return ConflictDto::Step { action: d.step.action, server_status: d.step.server_status };
     };
-    let server = d.server_fields.clone().unwrap_or_default();
+    let server = d.values.server_fields.clone().unwrap_or_default();
     let mut out = Vec::new();
     let mut pair = |field, device: Option<Option<&String>>, server: Option<Option<&String>>| {
         if let Some(device) = device {
-            out.push(FieldConflictDto {
-                field,
-                server: server.flatten().cloned(),
-                device: device.cloned(),
-            });
+            out.push(FieldConflictDto { field, server: server.flatten().cloned(), device: device.cloned() });
         }
     };
-    pair(ApplicantField::ApplicantName, fields.applicant_name.as_ref().map(Some), Some(server.applicant_name.as_ref()));
+    pair(
+        ApplicantField::ApplicantName,
+        fields.applicant_name.as_ref().map(Some),
+        Some(server.applicant_name.as_ref()),
+    );
     pair(
         ApplicantField::ApplicantAddress,
         fields.applicant_address.as_ref().map(Some),
@@ -135,7 +144,11 @@ fn conflict(c: &ConflictRow) -> ConflictDto {
         fields.applicant_phone.as_ref().map(Option::as_ref),
         server.applicant_phone.as_ref().map(Option::as_ref),
     );
-    pair(ApplicantField::VillageCode, fields.village_code.as_ref().map(Some), Some(server.village_code.as_ref()));
+    pair(
+        ApplicantField::VillageCode,
+        fields.village_code.as_ref().map(Some),
+        Some(server.village_code.as_ref()),
+    );
     ConflictDto::Fields { fields: out }
 }
 
@@ -236,27 +249,36 @@ pub(crate) fn issues(issues: &[FieldIssue]) -> Vec<FieldIssueDto> {
 #[cfg(test)]
 mod tests {
     use loket_domain::workflow::Status;
-    use loket_protocol::{ApplicantFields, ConflictData};
+    use loket_protocol::{ApplicantFields, ConflictData, StepConflict, ValuesConflict};
 
     use super::*;
 
     fn row(data: ConflictData) -> ConflictRow {
-        ConflictRow { server_seq: 1, application_id: "a".into(), op_id: Some("o".into()), data, received_at: "t".into() }
+        ConflictRow {
+            server_seq: 1,
+            application_id: "a".into(),
+            op_id: Some("o".into()),
+            data,
+            received_at: "t".into(),
+        }
     }
 
     #[test]
     fn a_field_conflict_pairs_each_edited_field_with_the_servers_value() {
         let c = conflict(&row(ConflictData {
-            fields: Some(ApplicantFields {
-                applicant_name: Some("Siti A.".into()),
-                applicant_phone: Some(None),
-                ..Default::default()
-            }),
-            server_fields: Some(ApplicantFields {
-                applicant_name: Some("Siti Aminah".into()),
-                applicant_phone: Some(Some("0812".into())),
-                ..Default::default()
-            }),
+            values: ValuesConflict {
+                fields: Some(ApplicantFields {
+                    applicant_name: Some("Siti A.".into()),
+                    applicant_phone: Some(None),
+                    ..Default::default()
+                }),
+                server_fields: Some(ApplicantFields {
+                    applicant_name: Some("Siti Aminah".into()),
+                    applicant_phone: Some(Some("0812".into())),
+                    ..Default::default()
+                }),
+                ..ValuesConflict::default()
+            },
             ..ConflictData::default()
         }));
         assert_eq!(
@@ -281,10 +303,16 @@ mod tests {
     #[test]
     fn a_step_conflict_names_the_action_and_the_servers_status() {
         let c = conflict(&row(ConflictData {
-            action: Some(Action::Approve),
-            server_status: Some(Status::Rejected),
+            step: StepConflict {
+                action: Some(Action::Approve),
+                server_status: Some(Status::Rejected),
+                ..StepConflict::default()
+            },
             ..ConflictData::default()
         }));
-        assert_eq!(c, ConflictDto::Step { action: Some(Action::Approve), server_status: Some(Status::Rejected) });
+        assert_eq!(
+            c,
+            ConflictDto::Step { action: Some(Action::Approve), server_status: Some(Status::Rejected) }
+        );
     }
 }

@@ -2,10 +2,10 @@
 //! stored unless every check passes and every warning was confirmed.
 
 use chrono::Utc;
-use loket_domain::aid::{self, BansosDraft, HibahDraft, MemberDraft};
+use loket_domain::aid::{self, BansosDraft, HibahDraft, MemberDraft, ValidBansos, ValidHibah};
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::issue::FieldIssue;
-use loket_domain::permit::{self, PermitDetails, PermitDraft};
+use loket_domain::permit::{self, PermitDetails, PermitDraft, ValidPermit};
 use loket_domain::service::{self, ServiceKind};
 use loket_store::{Actor, Application, Store};
 
@@ -16,13 +16,7 @@ impl Loket {
     /// Register a bansos application.
     pub fn register_bansos(&self, input: BansosInput) -> Result<ApplicationDto, AppError> {
         let draft = BansosDraft {
-            applicant: ApplicantDraft {
-                nik: input.nik,
-                full_name: input.full_name,
-                address: input.address,
-                village_code: input.village_code,
-                phone: input.phone,
-            },
+            applicant: applicant(input.nik, input.full_name, input.address, input.village_code, input.phone),
             kk: input.kk,
             household: input
                 .household
@@ -33,12 +27,7 @@ impl Loket {
             category_code: input.category_code,
             programme_code: input.programme_code,
         };
-        self.register(
-            aid::validate_bansos(&draft),
-            |v| &v.warnings,
-            input.confirm_warnings,
-            |store, v, actor| store.register_bansos(v, actor, Utc::now()),
-        )
+        self.register(aid::validate_bansos(&draft), input.confirm_warnings)
     }
 
     /// Register a permit application. Submitted with its registration number when every
@@ -72,23 +61,12 @@ impl Loket {
             Some(ServiceKind::Certificate) | None => PermitDetails::Certificate { purpose: input.purpose },
         };
         let draft = PermitDraft {
-            applicant: ApplicantDraft {
-                nik: input.nik,
-                full_name: input.full_name,
-                address: input.address,
-                village_code: input.village_code,
-                phone: input.phone,
-            },
+            applicant: applicant(input.nik, input.full_name, input.address, input.village_code, input.phone),
             service_code: input.service_code,
             details,
             documents_received: input.documents_received,
         };
-        self.register(
-            permit::validate_permit(&draft),
-            |v| &v.warnings,
-            input.confirm_warnings,
-            |store, v, actor| store.register_permit(v, v.documents_complete(), actor, Utc::now()),
-        )
+        self.register(permit::validate_permit(&draft), input.confirm_warnings)
     }
 
     /// Register a hibah application of an organisation: submitted, with its registration number.
@@ -110,39 +88,73 @@ impl Loket {
             rab_total: whole_rupiah(input.rab_total),
             programme_code: input.programme_code,
         };
-        self.register(
-            aid::validate_hibah(&draft),
-            |v| &v.warnings,
-            input.confirm_warnings,
-            |store, v, actor| store.register_hibah(v, actor, Utc::now()),
-        )
+        self.register(aid::validate_hibah(&draft), input.confirm_warnings)
     }
 
     /// What every registration shares after building its draft: refuse errors, ask for the
     /// warnings to be confirmed, save as the acting user, then index and sync soon.
-    fn register<V>(
+    fn register<V: Registration>(
         &self,
         validated: Result<V, Vec<FieldIssue>>,
-        warnings: impl Fn(&V) -> &[FieldIssue],
         confirmed: bool,
-        save: impl FnOnce(&mut Store, &V, &Actor) -> Result<Application, loket_store::StoreError>,
     ) -> Result<ApplicationDto, AppError> {
         let valid = validated.map_err(|issues| AppError::Validation {
             issues: present::issues(&issues),
             needs_confirmation: false,
         })?;
-        if !warnings(&valid).is_empty() && !confirmed {
+        if !valid.warnings().is_empty() && !confirmed {
             return Err(AppError::Validation {
-                issues: present::issues(warnings(&valid)),
+                issues: present::issues(valid.warnings()),
                 needs_confirmation: true,
             });
         }
-        let dto = self.change(|store, actor| Ok(save(store, &valid, actor)?))?;
+        let dto = self.change(|store, actor| Ok(valid.save(store, actor)?))?;
         if let Some(indexer) = &self.indexer {
             indexer.poke();
         }
         Ok(dto)
     }
+}
+
+/// A validated application, ready to be saved.
+trait Registration {
+    /// Unusual values the clerk must confirm.
+    fn warnings(&self) -> &[FieldIssue];
+    fn save(&self, store: &mut Store, actor: &Actor) -> Result<Application, loket_store::StoreError>;
+}
+
+/// `Valid => |store, valid, actor| how it is saved;` for each kind of application.
+macro_rules! registrations {
+    ($($valid:ty => |$store:ident, $v:ident, $actor:ident| $save:expr;)+) => {$(
+        impl Registration for $valid {
+            fn warnings(&self) -> &[FieldIssue] {
+                &self.warnings
+            }
+
+            fn save(&self, $store: &mut Store, $actor: &Actor) -> Result<Application, loket_store::StoreError> {
+                let $v = self;
+                $save
+            }
+        }
+    )+};
+}
+
+registrations! {
+    ValidBansos => |store, v, actor| store.register_bansos(v, actor, Utc::now());
+    ValidHibah => |store, v, actor| store.register_hibah(v, actor, Utc::now());
+    // A permit is submitted (and numbered) when every required document was received.
+    ValidPermit => |store, v, actor| store.register_permit(v, v.documents_complete(), actor, Utc::now());
+}
+
+/// The person at the counter, as the forms send it.
+fn applicant(
+    nik: String,
+    full_name: String,
+    address: String,
+    village_code: String,
+    phone: String,
+) -> ApplicantDraft {
+    ApplicantDraft { nik, full_name, address, village_code, phone }
 }
 
 /// A rupiah amount from the UI (a JSON number). Negative, fractional or non-finite amounts
@@ -212,7 +224,11 @@ mod tests {
         let draft = loket.register_permit(permit("SKTM", &["ktp", "kk"])).unwrap();
         assert!(!draft.actions.contains(&Action::Submit), "{:?}", draft.actions);
         let submit = |id: &str| {
-            loket.decide(DecisionInput { application_id: id.into(), action: Action::Submit, note: String::new() })
+            loket.decide(DecisionInput {
+                application_id: id.into(),
+                action: Action::Submit,
+                note: String::new(),
+            })
         };
         assert_eq!(submit(&draft.id).unwrap_err().code(), "documents_incomplete");
         let mut now = draft.clone();
@@ -274,25 +290,18 @@ mod tests {
         assert!(loket.list_applications().unwrap().is_empty(), "nothing stored");
     }
 
+    /// A hibah form as the window sends it over IPC.
     fn hibah() -> HibahInput {
-        HibahInput {
-            organization_name: "Yayasan Nurul Huda".into(),
-            legal_basis: "AHU-0012345.AH.01.04.Tahun 2019".into(),
-            npwp: "01.234.567.8-901.000".into(),
-            address: "Jl. Masjid No. 1".into(),
-            village_code: "36.01.01.2001".into(),
-            bank_name: "Bank BJB".into(),
-            account_number: "0012345678".into(),
-            account_holder: "Yayasan Nurul Huda".into(),
-            chair_nik: "3601011205700001".into(),
-            chair_name: "H. Mahmud".into(),
-            secretary_nik: "3601011208800002".into(),
-            secretary_name: "Rahmat".into(),
-            amount_proposed: 50_000_000.0,
-            rab_total: 75_000_000.0,
-            programme_code: "HIBAH-IBADAH".into(),
-            confirm_warnings: false,
-        }
+        serde_json::from_value(serde_json::json!({
+            "organization_name": "Yayasan Nurul Huda", "legal_basis": "AHU-0012345.AH.01.04.Tahun 2019",
+            "npwp": "01.234.567.8-901.000", "address": "Jl. Masjid No. 1", "village_code": "36.01.01.2001",
+            "bank_name": "Bank BJB", "account_number": "0012345678", "account_holder": "Yayasan Nurul Huda",
+            "chair_nik": "3601011205700001", "chair_name": "H. Mahmud",
+            "secretary_nik": "3601011208800002", "secretary_name": "Rahmat",
+            "amount_proposed": 50_000_000.0, "rab_total": 75_000_000.0, "programme_code": "HIBAH-IBADAH",
+            "confirm_warnings": false,
+        }))
+        .unwrap()
     }
 
     #[test]

@@ -29,7 +29,12 @@ pub(crate) fn bansos(nik: &str) -> BansosInput {
 }
 
 /// A user of the office as a pull delivers it.
-pub(crate) fn synced_user(loket: &Loket, username: &str, roles: &[loket_domain::workflow::Role], password: &str) {
+pub(crate) fn synced_user(
+    loket: &Loket,
+    username: &str,
+    roles: &[loket_domain::workflow::Role],
+    password: &str,
+) {
     use argon2::password_hash::{PasswordHasher, SaltString};
     let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
     let hash = argon2::Argon2::default().hash_password(password.as_bytes(), &salt).unwrap().to_string();

@@ -26,7 +26,8 @@ pub enum ApplicationKind {
 }
 
 impl ApplicationKind {
-    pub const ALL: [ApplicationKind; 3] = [ApplicationKind::Permit, ApplicationKind::Bansos, ApplicationKind::Hibah];
+    pub const ALL: [ApplicationKind; 3] =
+        [ApplicationKind::Permit, ApplicationKind::Bansos, ApplicationKind::Hibah];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -6,7 +6,8 @@ use loket_domain::workflow::{Action, Role, Status};
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::ChangeKind;
-use crate::payload::{ApplicantFields, OpBody, RecordData, RegisterPayload, TransitionPayload};
+use crate::payload::{ApplicantFields, RegisterPayload, Relayed, TransitionPayload};
+use crate::typed_bodies;
 
 /// `event`: a workflow step as the server accepted it. Devices take status, version and
 /// registration number from here, so every device ends on the server's state.
@@ -28,7 +29,6 @@ pub struct StateData {
     pub status: Status,
     pub version: i64,
     /// Authoritative: `None` while the server holds a draft.
-    #[serde(default)]
     pub registration_number: Option<String>,
     #[serde(default)]
     pub fields: ApplicantFields,
@@ -50,33 +50,41 @@ pub struct ResolvedData {
     #[serde(default)]
     pub fields: ApplicantFields,
     pub version: i64,
-    #[serde(default)]
     pub actor: Option<String>,
 }
 
-/// `conflict`: an operation the server kept for a person to settle. A workflow step that found
-/// the application in another status carries `action`, `from`, `server_status` and the step;
-/// field values made on a version the server had moved past carry the fields and versions.
+/// `conflict`: an operation the server kept for a person to settle: either a workflow step
+/// that found the application in another status ([`StepConflict`]), or field values made on a
+/// version the server had moved past ([`ValuesConflict`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConflictData {
     pub application_id: String,
     /// The losing operation: the conflict's id.
     pub op_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(flatten)]
+    pub step: StepConflict,
+    #[serde(flatten)]
+    pub values: ValuesConflict,
+}
+
+/// A workflow step that found the application in another status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StepConflict {
     pub action: Option<Action>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Status>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_status: Option<Status>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The step as the device took it.
     pub payload: Option<TransitionPayload>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+}
+
+/// Field values made on a version the server had moved past, and the server's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ValuesConflict {
     pub fields: Option<ApplicantFields>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_version: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_version: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_fields: Option<ApplicantFields>,
 }
 
@@ -87,10 +95,8 @@ pub struct FlagData {
     pub application_id: String,
     pub other_application_id: String,
     pub other_office_code: String,
-    #[serde(default)]
     pub other_registration_number: Option<String>,
     pub programme: String,
-    #[serde(default)]
     pub period: Option<String>,
     pub reason: FlagReason,
 }
@@ -113,66 +119,12 @@ fn yes() -> bool {
     true
 }
 
-/// A change's data decoded by its kind: one variant per [`ChangeKind`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChangeBody {
-    Application(Box<RegisterPayload>),
-    Event(EventData),
-    State(StateData),
-    Edit(EditData),
-    Resolved(ResolvedData),
-    Conflict(ConflictData),
-    Flag(FlagData),
-    User(UserRecord),
-    /// A relayed operation, decoded by its own kind.
-    Record(OpBody),
-}
-
-impl ChangeBody {
-    pub fn kind(&self) -> ChangeKind {
-        match self {
-            Self::Application(_) => ChangeKind::Application,
-            Self::Event(_) => ChangeKind::Event,
-            Self::State(_) => ChangeKind::State,
-            Self::Edit(_) => ChangeKind::Edit,
-            Self::Resolved(_) => ChangeKind::Resolved,
-            Self::Conflict(_) => ChangeKind::Conflict,
-            Self::Flag(_) => ChangeKind::Flag,
-            Self::User(_) => ChangeKind::User,
-            Self::Record(_) => ChangeKind::Record,
-        }
-    }
-
-    /// Decode the data text of a change of `kind`.
-    pub fn decode(kind: ChangeKind, data: &str) -> Result<Self, serde_json::Error> {
-        use serde_json::from_str as de;
-        Ok(match kind {
-            ChangeKind::Application => Self::Application(de(data)?),
-            ChangeKind::Event => Self::Event(de(data)?),
-            ChangeKind::State => Self::State(de(data)?),
-            ChangeKind::Edit => Self::Edit(de(data)?),
-            ChangeKind::Resolved => Self::Resolved(de(data)?),
-            ChangeKind::Conflict => Self::Conflict(de(data)?),
-            ChangeKind::Flag => Self::Flag(de(data)?),
-            ChangeKind::User => Self::User(de(data)?),
-            ChangeKind::Record => Self::Record(de::<RecordData>(data)?.body()?),
-        })
-    }
-
-    /// The data as JSON text.
-    pub fn encode(&self) -> String {
-        let text = match self {
-            Self::Application(d) => serde_json::to_string(d),
-            Self::Event(d) => serde_json::to_string(d),
-            Self::State(d) => serde_json::to_string(d),
-            Self::Edit(d) => serde_json::to_string(d),
-            Self::Resolved(d) => serde_json::to_string(d),
-            Self::Conflict(d) => serde_json::to_string(d),
-            Self::Flag(d) => serde_json::to_string(d),
-            Self::User(d) => serde_json::to_string(d),
-            Self::Record(body) => serde_json::to_string(&RecordData::of(body)),
-        };
-        text.expect("plain data always encodes")
+typed_bodies! {
+    /// A change's data decoded by its kind: one variant per [`ChangeKind`].
+    pub enum ChangeBody by ChangeKind {
+        Application(Box<RegisterPayload>) = Application, Event(EventData) = Event, State(StateData) = State,
+        Edit(EditData) = Edit, Resolved(ResolvedData) = Resolved, Conflict(Box<ConflictData>) = Conflict,
+        Flag(FlagData) = Flag, User(UserRecord) = User, Record(Relayed) = Record,
     }
 }
 
@@ -202,17 +154,25 @@ mod tests {
         let c = ConflictData {
             application_id: "a".into(),
             op_id: "o".into(),
-            fields: Some(ApplicantFields { applicant_name: Some("X".into()), ..Default::default() }),
-            base_version: Some(2),
-            server_version: Some(3),
-            server_fields: Some(ApplicantFields::default()),
-            ..ConflictData::default()
+            step: StepConflict::default(),
+            values: ValuesConflict {
+                fields: Some(ApplicantFields { applicant_name: Some("X".into()), ..Default::default() }),
+                base_version: Some(2),
+                server_version: Some(3),
+                server_fields: Some(ApplicantFields::default()),
+            },
         };
-        let text = ChangeBody::Conflict(c.clone()).encode();
+        let text = ChangeBody::Conflict(Box::new(c.clone())).encode();
         assert_eq!(
             text,
-            r#"{"application_id":"a","op_id":"o","fields":{"applicant_name":"X"},"base_version":2,"server_version":3,"server_fields":{}}"#
+            r#"{"application_id":"a","op_id":"o","action":null,"from":null,"server_status":null,"payload":null,"fields":{"applicant_name":"X"},"base_version":2,"server_version":3,"server_fields":{}}"#
         );
-        assert_eq!(ChangeBody::decode(ChangeKind::Conflict, &text).unwrap(), ChangeBody::Conflict(c));
+        // As protocol 1 devices stored them: only what the conflict is about.
+        let stored = r#"{"application_id":"a","op_id":"o","fields":{"applicant_name":"X"},"base_version":2,"server_version":3,"server_fields":{}}"#;
+        assert_eq!(serde_json::from_str::<ConflictData>(stored).unwrap(), c);
+        assert_eq!(
+            ChangeBody::decode(ChangeKind::Conflict, &text).unwrap(),
+            ChangeBody::Conflict(Box::new(c))
+        );
     }
 }

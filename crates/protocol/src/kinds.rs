@@ -8,11 +8,11 @@ use std::fmt;
 /// A string-named enum: the variant list with each wire name, `ALL`, `as_str`, `parse`,
 /// `Display`, and serde as the wire name (an unknown name is an error naming the known ones).
 macro_rules! wire_names {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)+ }) => {
+    ($(#[$meta:meta])* pub enum $name:ident { $($variant:ident = $wire:literal,)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
-            $($(#[$vmeta])* $variant,)+
+            $(#[doc = concat!("`", $wire, "`")] $variant,)+
         }
 
         impl $name {
@@ -59,52 +59,37 @@ macro_rules! wire_names {
 wire_names! {
     /// What a device asks the server to do (`Operation::op`).
     pub enum OpKind {
-        ApplicationRegister = "application.register",
-        ApplicationTransition = "application.transition",
-        ApplicationEdit = "application.edit",
-        ApplicationResolve = "application.resolve",
-        ApplicationDocument = "application.document",
-        ApplicationAttach = "application.attach",
-        StaffCreate = "staff.create",
-        StaffUpdate = "staff.update",
-        UserCreate = "user.create",
-        UserDeactivate = "user.deactivate",
-        HolidaySet = "holiday.set",
+        ApplicationRegister = "application.register", ApplicationTransition = "application.transition",
+        ApplicationEdit = "application.edit", ApplicationResolve = "application.resolve",
+        ApplicationDocument = "application.document", ApplicationAttach = "application.attach",
+        StaffCreate = "staff.create", StaffUpdate = "staff.update",
+        UserCreate = "user.create", UserDeactivate = "user.deactivate", HolidaySet = "holiday.set",
     }
 }
 
 wire_names! {
-    /// What a change of the server's feed carries (`ChangeRecord::kind`).
+    /// What a change of the server's feed carries (`ChangeRecord::kind`):
+    /// - `application`: a registration, as the server accepted it;
+    /// - `event`: a workflow step, with the server's status and version;
+    /// - `state`: the server's state of an application after it refused or out-voted an
+    ///   operation;
+    /// - `edit`: applicant fields edited on a base version;
+    /// - `resolved`: a supervisor settled conflicts;
+    /// - `conflict`: an operation kept as a conflict for a person to settle;
+    /// - `flag`: a duplicate-aid flag across kecamatan;
+    /// - `user`: a user of the office (for offline login);
+    /// - `record`: an operation relayed as it was accepted (documents, attachments, staff,
+    ///   users, holidays).
     pub enum ChangeKind {
-        /// A registration, as the server accepted it.
-        Application = "application",
-        /// A workflow step, with the server's status and version.
-        Event = "event",
-        /// The server's state of an application after it refused or out-voted an operation.
-        State = "state",
-        /// Applicant fields edited on a base version.
-        Edit = "edit",
-        /// A supervisor settled conflicts.
-        Resolved = "resolved",
-        /// An operation kept as a conflict for a person to settle.
-        Conflict = "conflict",
-        /// A duplicate-aid flag across kecamatan.
-        Flag = "flag",
-        /// A user of the office (for offline login).
-        User = "user",
-        /// An operation relayed as it was accepted (documents, attachments, staff, users,
-        /// holidays).
-        Record = "record",
+        Application = "application", Event = "event", State = "state", Edit = "edit", Resolved = "resolved",
+        Conflict = "conflict", Flag = "flag", User = "user", Record = "record",
     }
 }
 
 wire_names! {
     /// What an operation is about (`Operation::entity`).
     pub enum Entity {
-        Application = "application",
-        Staff = "staff",
-        User = "user",
-        Holiday = "holiday",
+        Application = "application", Staff = "staff", User = "user", Holiday = "holiday",
     }
 }
 

@@ -18,19 +18,21 @@
 //! the one type of that kind ([`OpBody`]); a change's `kind` is a [`ChangeKind`] and its data
 //! decodes into [`ChangeBody`]. The wire names are written once, in `kinds.rs`.
 
+mod bodies;
 mod change;
 mod kinds;
 mod payload;
 mod raw;
 
 pub use change::{
-    ChangeBody, ConflictData, EditData, EventData, FlagData, FlagReason, ResolvedData, StateData, UserRecord,
+    ChangeBody, ConflictData, EditData, EventData, FlagData, FlagReason, ResolvedData, StateData,
+    StepConflict, UserRecord, ValuesConflict,
 };
 pub use kinds::{ChangeKind, Entity, OpKind};
 pub use payload::{
-    ApplicantFields, AttachPayload, ChecklistEntry, DocumentPayload, EditPayload, HolidayPayload, HouseholdMember,
-    OpBody, RecordData, RegisterPayload, ResolvePayload, StaffCreatePayload, StaffFields, StaffUpdatePayload,
-    TransitionPayload, UserCreatePayload, UserDeactivatePayload,
+    ApplicantFields, AttachPayload, ChecklistEntry, DocumentPayload, EditPayload, HolidayPayload,
+    HouseholdMember, OpBody, RecordData, RegisterPayload, Relayed, ResolvePayload, StaffCreatePayload,
+    StaffFields, StaffUpdatePayload, TransitionPayload, UserCreatePayload, UserDeactivatePayload,
 };
 pub use raw::RawJson;
 
@@ -120,7 +122,13 @@ pub type RawPayload = Box<serde_json::value::RawValue>;
 
 impl Operation<RawPayload> {
     /// An operation carrying `body` (its kind and entity follow from the body).
-    pub fn new(op_id: impl Into<String>, seq: i64, entity_id: impl Into<String>, body: &OpBody, hlc: impl Into<String>) -> Self {
+    pub fn new(
+        op_id: impl Into<String>,
+        seq: i64,
+        entity_id: impl Into<String>,
+        body: &OpBody,
+        hlc: impl Into<String>,
+    ) -> Self {
         let op = body.kind();
         Self {
             op_id: op_id.into(),
@@ -250,9 +258,13 @@ mod tests {
 
     #[test]
     fn a_payload_is_kept_as_received() {
-        let text = r#"{"op_id":"a","seq":1,"entity":"application","entity_id":"b","op":"application.document","payload":{"code":"KTP","application_id":"b","received":true},"hlc":"h"}"#;
+        let text = r#"{"op_id":"a","seq":1,"entity":"application","entity_id":"b","op":"application.document","payload":{"code":"KTP","application_id":"b","received":true},"base_version":null,"hlc":"h"}"#;
         let raw: Operation = serde_json::from_str(text).unwrap();
-        assert_eq!(raw.payload.get(), r#"{"code":"KTP","application_id":"b","received":true}"#, "kept as received");
+        assert_eq!(
+            raw.payload.get(),
+            r#"{"code":"KTP","application_id":"b","received":true}"#,
+            "kept as received"
+        );
         assert_eq!(serde_json::to_string(&raw).unwrap(), text);
     }
 

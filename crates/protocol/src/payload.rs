@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::kinds::OpKind;
 use crate::raw::{present, RawJson};
+use crate::typed_bodies;
 
 /// `application.register`: a new application, whole. Also the data of an `application`
 /// change: the server relays the registration it accepted.
@@ -14,25 +15,19 @@ use crate::raw::{present, RawJson};
 pub struct RegisterPayload {
     pub id: String,
     /// `None` for a draft.
-    #[serde(default)]
     pub registration_number: Option<String>,
     pub kind: ApplicationKind,
     pub service_code: String,
     /// Aid programme period (`2026`, `2026-S1`); `None` for permits.
-    #[serde(default)]
     pub period: Option<String>,
     pub status: Status,
-    #[serde(default)]
     pub applicant_nik: Option<String>,
     #[serde(default)]
     pub applicant_name: String,
     #[serde(default)]
     pub applicant_address: String,
-    #[serde(default)]
     pub applicant_phone: Option<String>,
-    #[serde(default)]
     pub organization_name: Option<String>,
-    #[serde(default)]
     pub kk: Option<String>,
     #[serde(default)]
     pub village_code: String,
@@ -141,7 +136,6 @@ pub struct TransitionPayload {
     #[serde(default)]
     pub note: String,
     /// The number the device assigned (or had) when it took the step.
-    #[serde(default)]
     pub registration_number: Option<String>,
     #[serde(default)]
     pub hlc: String,
@@ -195,10 +189,8 @@ pub struct AttachPayload {
 pub struct StaffFields {
     /// `pns`, `pppk`, `non_asn`.
     pub status: String,
-    #[serde(default)]
     pub employee_number: Option<String>,
     pub full_name: String,
-    #[serde(default)]
     pub golongan: Option<String>,
     pub jabatan: String,
     pub unit_code: String,
@@ -248,75 +240,19 @@ pub struct HolidayPayload {
     pub name: String,
 }
 
-/// An operation's payload decoded by its kind: one variant per [`OpKind`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum OpBody {
-    Register(Box<RegisterPayload>),
-    Transition(TransitionPayload),
-    Edit(EditPayload),
-    Resolve(ResolvePayload),
-    Document(DocumentPayload),
-    Attach(AttachPayload),
-    StaffCreate(StaffCreatePayload),
-    StaffUpdate(StaffUpdatePayload),
-    UserCreate(UserCreatePayload),
-    UserDeactivate(UserDeactivatePayload),
-    HolidaySet(HolidayPayload),
+typed_bodies! {
+    /// An operation's payload decoded by its kind: one variant per [`OpKind`].
+    pub enum OpBody by OpKind {
+        Register(Box<RegisterPayload>) = ApplicationRegister, Transition(TransitionPayload) = ApplicationTransition,
+        Edit(EditPayload) = ApplicationEdit, Resolve(ResolvePayload) = ApplicationResolve,
+        Document(DocumentPayload) = ApplicationDocument, Attach(AttachPayload) = ApplicationAttach,
+        StaffCreate(StaffCreatePayload) = StaffCreate, StaffUpdate(StaffUpdatePayload) = StaffUpdate,
+        UserCreate(UserCreatePayload) = UserCreate, UserDeactivate(UserDeactivatePayload) = UserDeactivate,
+        HolidaySet(HolidayPayload) = HolidaySet,
+    }
 }
 
 impl OpBody {
-    pub fn kind(&self) -> OpKind {
-        match self {
-            Self::Register(_) => OpKind::ApplicationRegister,
-            Self::Transition(_) => OpKind::ApplicationTransition,
-            Self::Edit(_) => OpKind::ApplicationEdit,
-            Self::Resolve(_) => OpKind::ApplicationResolve,
-            Self::Document(_) => OpKind::ApplicationDocument,
-            Self::Attach(_) => OpKind::ApplicationAttach,
-            Self::StaffCreate(_) => OpKind::StaffCreate,
-            Self::StaffUpdate(_) => OpKind::StaffUpdate,
-            Self::UserCreate(_) => OpKind::UserCreate,
-            Self::UserDeactivate(_) => OpKind::UserDeactivate,
-            Self::HolidaySet(_) => OpKind::HolidaySet,
-        }
-    }
-
-    /// Decode the payload text of an operation of `kind`.
-    pub fn decode(kind: OpKind, payload: &str) -> Result<Self, serde_json::Error> {
-        use serde_json::from_str as de;
-        Ok(match kind {
-            OpKind::ApplicationRegister => Self::Register(de(payload)?),
-            OpKind::ApplicationTransition => Self::Transition(de(payload)?),
-            OpKind::ApplicationEdit => Self::Edit(de(payload)?),
-            OpKind::ApplicationResolve => Self::Resolve(de(payload)?),
-            OpKind::ApplicationDocument => Self::Document(de(payload)?),
-            OpKind::ApplicationAttach => Self::Attach(de(payload)?),
-            OpKind::StaffCreate => Self::StaffCreate(de(payload)?),
-            OpKind::StaffUpdate => Self::StaffUpdate(de(payload)?),
-            OpKind::UserCreate => Self::UserCreate(de(payload)?),
-            OpKind::UserDeactivate => Self::UserDeactivate(de(payload)?),
-            OpKind::HolidaySet => Self::HolidaySet(de(payload)?),
-        })
-    }
-
-    /// The payload as JSON text.
-    pub fn encode(&self) -> String {
-        let text = match self {
-            Self::Register(p) => serde_json::to_string(p),
-            Self::Transition(p) => serde_json::to_string(p),
-            Self::Edit(p) => serde_json::to_string(p),
-            Self::Resolve(p) => serde_json::to_string(p),
-            Self::Document(p) => serde_json::to_string(p),
-            Self::Attach(p) => serde_json::to_string(p),
-            Self::StaffCreate(p) => serde_json::to_string(p),
-            Self::StaffUpdate(p) => serde_json::to_string(p),
-            Self::UserCreate(p) => serde_json::to_string(p),
-            Self::UserDeactivate(p) => serde_json::to_string(p),
-            Self::HolidaySet(p) => serde_json::to_string(p),
-        };
-        text.expect("plain data always encodes")
-    }
-
     /// The application an application operation is about (`None` for staff, users, holidays).
     pub fn application_id(&self) -> Option<&str> {
         match self {
@@ -340,12 +276,30 @@ pub struct RecordData<P = RawJson> {
 
 impl RecordData {
     pub fn of(body: &OpBody) -> Self {
-        Self { op: body.kind(), payload: RawJson::from_string(body.encode()).expect("encoded JSON") }
+        Self { op: body.kind(), payload: RawJson::encode(body) }
     }
 
     /// The relayed operation's payload, decoded by its kind.
     pub fn body(&self) -> Result<OpBody, serde_json::Error> {
         OpBody::decode(self.op, self.payload.get())
+    }
+}
+
+/// An operation relayed by the server (a `record` change): `{"op": …, "payload": …}` on the
+/// wire, its payload decoded by its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relayed(pub OpBody);
+
+impl Serialize for Relayed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        RecordData::of(&self.0).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Relayed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let record = RecordData::deserialize(d)?;
+        record.body().map(Self).map_err(serde::de::Error::custom)
     }
 }
 
@@ -367,7 +321,8 @@ mod tests {
 
     #[test]
     fn editable_fields_of_a_record_ignore_the_rest() {
-        let f = ApplicantFields::of_record(r#"{"id":"a","applicant_name":"Siti","applicant_phone":null}"#).unwrap();
+        let f = ApplicantFields::of_record(r#"{"id":"a","applicant_name":"Siti","applicant_phone":null}"#)
+            .unwrap();
         assert_eq!(f.applicant_name.as_deref(), Some("Siti"));
         assert_eq!(f.applicant_phone, Some(None));
         assert_eq!(f.village_code, None);

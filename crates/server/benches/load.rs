@@ -31,13 +31,7 @@ fn op(office: &str, office_idx: usize, seq: i64) -> Operation {
     let n = office_idx * 10_000 + seq as usize;
     let nik =
         format!("{}{:02}{:02}90{:04}", office.replace('.', ""), 1 + n % 28, 1 + (n / 28) % 12, 1 + n % 9999);
-    Operation {
-        op_id: uuid::Uuid::now_v7().to_string(),
-        seq,
-        entity: "application".into(),
-        entity_id: id.clone(),
-        op: "application.register".into(),
-        payload: json!({
+    let payload = json!({
             "id": id, "kind": "bansos", "status": "submitted", "office_code": office, "service_code": "PKH",
             "period": "2026", "applicant_nik": nik, "kk": format!("{}150110{:04}", office.replace('.', ""), 1 + n % 9999),
             "applicant_name": "Siti Nurhaliza binti Abdullah", "applicant_address": "Kp. Cibadak RT 03/01 No. 17, dekat masjid",
@@ -51,10 +45,14 @@ fn op(office: &str, office_idx: usize, seq: i64) -> Operation {
             ],
             "created_at": "2026-11-28T03:00:00.000000Z", "created_hlc": format!("{:016}-00000-AAAA", seq), "fee": 0,
             "checklist": [], "organization_name": null, "period_note": "x".repeat(200),
-        }),
-        base_version: None,
-        hlc: format!("{:016}-00000-AAAA", seq),
-    }
+    });
+    loket_server::storage::conformance::operation(
+        seq,
+        loket_protocol::OpKind::ApplicationRegister,
+        &id,
+        payload,
+        None,
+    )
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -101,7 +99,7 @@ async fn main() {
         let code = admin::issue_enrollment_code(storage.as_ref(), office, 1).await.unwrap();
         let e: EnrollResponse = http
             .post(format!("{base}/api/v1/enroll"))
-            .header("x-loket-protocol", "1")
+            .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
             .json(&json!({ "code": code, "device_name": "bench", "app_version": "bench" }))
             .send()
             .await
@@ -144,7 +142,7 @@ async fn main() {
                 let t = Instant::now();
                 let r = http
                     .post(format!("{base}/api/v1/offices/{office}/push"))
-                    .header("x-loket-protocol", "1")
+                    .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
                     .bearer_auth(&device.token)
                     .json(&json!({ "ops": ops, "pending": 0, "app_version": "bench" }))
                     .send()
@@ -164,7 +162,7 @@ async fn main() {
                     let t = Instant::now();
                     let r = http
                         .get(format!("{base}/api/v1/offices/{office}/changes?after={after}&limit=500"))
-                        .header("x-loket-protocol", "1")
+                        .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
                         .bearer_auth(&device.token)
                         .send()
                         .await;

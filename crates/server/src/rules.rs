@@ -15,9 +15,9 @@ use std::sync::Arc;
 
 use loket_domain::workflow::{self, Action, ApplicationKind, Role, Status};
 use loket_protocol::{
-    ApplicantFields, ChangeBody, ChangeKind, ConflictData, EditData, EditPayload, EventData, FlagData, FlagReason,
-    OpBody, OpKind, OpResult, OpStatus, Operation, RegisterPayload, ResolvePayload, ResolvedData, StateData,
-    TransitionPayload,
+    ApplicantFields, ChangeBody, ChangeKind, ConflictData, EditData, EditPayload, EventData, FlagData,
+    FlagReason, OpBody, OpKind, OpResult, OpStatus, Operation, RegisterPayload, Relayed, ResolvePayload,
+    ResolvedData, StateData, StepConflict, TransitionPayload, ValuesConflict,
 };
 
 /// JSON text shared by the writes that hold the same value (a registration's row and its
@@ -139,7 +139,12 @@ pub enum Write {
 
 impl Write {
     fn change(office: &str, entity_id: &str, body: &ChangeBody) -> Self {
-        Self::Change { office: office.into(), kind: body.kind(), entity_id: entity_id.into(), data: json(body) }
+        Self::Change {
+            office: office.into(),
+            kind: body.kind(),
+            entity_id: entity_id.into(),
+            data: json(body),
+        }
     }
 }
 
@@ -162,7 +167,7 @@ impl Decision {
     }
 
     fn conflict(code: &'static str, message: String, app: &AppState, data: ConflictData) -> Self {
-        let data = json(&ChangeBody::Conflict(data));
+        let data = json(&ChangeBody::Conflict(Box::new(data)));
         Self {
             status: OpStatus::Conflict,
             code: Some(code),
@@ -230,9 +235,10 @@ pub fn needs(op: &Operation, body: &Decoded) -> Needs {
                 kk: p.kk.clone(),
             }),
         },
-        Ok(OpBody::Transition(TransitionPayload { actor, .. }) | OpBody::Resolve(ResolvePayload { actor, .. })) => {
-            Needs { actor: Some(actor.clone()), ..on_application() }
-        }
+        Ok(
+            OpBody::Transition(TransitionPayload { actor, .. })
+            | OpBody::Resolve(ResolvePayload { actor, .. }),
+        ) => Needs { actor: Some(actor.clone()), ..on_application() },
         Ok(OpBody::Edit(_) | OpBody::Document(_) | OpBody::Attach(_)) => on_application(),
         Ok(_) => Needs::default(),
         // Refused, with the application's state when it is about one.
@@ -252,7 +258,9 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
         Ok(body) => body,
         Err(why) => {
             return match (&ctx.app, op.op) {
-                (Some(app), kind) if kind != OpKind::ApplicationRegister && app.office_code == ctx.device_office => {
+                (Some(app), kind)
+                    if kind != OpKind::ApplicationRegister && app.office_code == ctx.device_office =>
+                {
                     rejected_on(app, "invalid_payload", why.clone())
                 }
                 _ => Decision::rejected("invalid_payload", why.clone()),
@@ -281,7 +289,7 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
 
 /// Accepted and relayed to the office's devices as it is.
 fn relay(office: &str, entity_id: &str, body: &OpBody) -> Decision {
-    Decision::accepted(vec![Write::change(office, entity_id, &ChangeBody::Record(body.clone()))])
+    Decision::accepted(vec![Write::change(office, entity_id, &ChangeBody::Record(Relayed(body.clone())))])
 }
 
 fn register(p: &RegisterPayload, ctx: &Context) -> Decision {
@@ -336,7 +344,8 @@ fn register(p: &RegisterPayload, ctx: &Context) -> Decision {
         },
     ];
     if app.kind == ApplicationKind::Bansos && is_active(app.status) {
-        for other in ctx.duplicates.iter().filter(|o| o.office_code != app.office_code && is_active(o.status)) {
+        for other in ctx.duplicates.iter().filter(|o| o.office_code != app.office_code && is_active(o.status))
+        {
             let reason = if app.applicant_nik.is_some() && other.applicant_nik == app.applicant_nik {
                 FlagReason::Nik
             } else {
@@ -399,11 +408,13 @@ fn transition(op: &Operation, p: &TransitionPayload, ctx: &Context) -> Decision 
             ConflictData {
                 application_id: app.id.clone(),
                 op_id: op.op_id.clone(),
-                action: Some(action),
-                from: Some(p.from),
-                server_status: Some(current),
-                payload: Some(p.clone()),
-                ..ConflictData::default()
+                step: StepConflict {
+                    action: Some(action),
+                    from: Some(p.from),
+                    server_status: Some(current),
+                    payload: Some(p.clone()),
+                },
+                values: ValuesConflict::default(),
             },
         );
     }
@@ -444,11 +455,13 @@ fn stale_fields(op: &Operation, app: &AppState, fields: &ApplicantFields, what: 
         ConflictData {
             application_id: app.id.clone(),
             op_id: op.op_id.clone(),
-            fields: Some(fields.clone()),
-            base_version: op.base_version,
-            server_version: Some(app.version),
-            server_fields: Some(app.fields.clone()),
-            ..ConflictData::default()
+            step: StepConflict::default(),
+            values: ValuesConflict {
+                fields: Some(fields.clone()),
+                base_version: op.base_version,
+                server_version: Some(app.version),
+                server_fields: Some(app.fields.clone()),
+            },
         },
     )
 }
@@ -465,7 +478,8 @@ fn edit(op: &Operation, p: &EditPayload, ctx: &Context) -> Decision {
         return stale_fields(op, app, &p.fields, "edited");
     }
     let version = app.version + 1;
-    let data = ChangeBody::Edit(EditData { application_id: app.id.clone(), fields: p.fields.clone(), version });
+    let data =
+        ChangeBody::Edit(EditData { application_id: app.id.clone(), fields: p.fields.clone(), version });
     Decision::accepted(vec![
         Write::SetFields { id: app.id.clone(), fields: p.fields.clone(), version },
         Write::change(&app.office_code, &app.id, &data),
@@ -481,7 +495,13 @@ fn resolve(op: &Operation, p: &ResolvePayload, ctx: &Context) -> Decision {
     };
     match &ctx.actor {
         Some((office, roles)) if *office == ctx.device_office && roles.contains(&Role::Supervisor) => {}
-        _ => return rejected_on(app, "role_not_allowed", "only a supervisor of this office resolves conflicts"),
+        _ => {
+            return rejected_on(
+                app,
+                "role_not_allowed",
+                "only a supervisor of this office resolves conflicts",
+            )
+        }
     }
     if p.resolves.is_empty() {
         return rejected_on(app, "invalid_payload", "resolve names the conflicts it settles");

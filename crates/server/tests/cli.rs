@@ -66,7 +66,7 @@ async fn it_admin_workflow_and_serving() {
     let http = reqwest::Client::new();
     let enrolled: Value = http
         .post(format!("{base}/api/v1/enroll"))
-        .header("x-loket-protocol", "1")
+        .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
         .json(&json!({ "code": code, "device_name": "Laptop loket", "app_version": "0.1.0" }))
         .send()
         .await
@@ -80,7 +80,7 @@ async fn it_admin_workflow_and_serving() {
     let op = loket_server::storage::conformance::register_op(1, "app-1", "36.01.01", nik, "3601011501100003");
     let r = http
         .post(format!("{base}/api/v1/offices/36.01.01/push"))
-        .header("x-loket-protocol", "1")
+        .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
         .bearer_auth(&token)
         .json(&json!({ "ops": [op], "pending": 3, "app_version": "0.1.1" }))
         .send()
@@ -94,7 +94,7 @@ async fn it_admin_workflow_and_serving() {
     cli(&db, &["device", "revoke", &device_id], None);
     let r = http
         .get(format!("{base}/api/v1/offices/36.01.01/changes"))
-        .header("x-loket-protocol", "1")
+        .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
         .bearer_auth(&token)
         .send()
         .await

@@ -26,7 +26,11 @@ async fn rejected_alone(s: &dyn Storage, refuse_b: impl std::future::Future<Outp
         [(OpStatus::Accepted, None), (OpStatus::Rejected, Some("constraint")), (OpStatus::Accepted, None)]
     );
     let (page, _) = s.pull("36.01.01", 0, 100).await.unwrap();
-    let ids: Vec<_> = page.iter().filter(|c| c.kind == "application").map(|c| c.entity_id.as_str()).collect();
+    let ids: Vec<_> = page
+        .iter()
+        .filter(|c| c.kind == loket_protocol::ChangeKind::Application)
+        .map(|c| c.entity_id.as_str())
+        .collect();
     assert_eq!(ids, ["a", "c"]);
     // A re-send gets the same answers (the rejection was logged with the others).
     assert_eq!(s.push(&d, ops, Utc::now()).await.unwrap(), results);

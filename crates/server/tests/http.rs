@@ -186,16 +186,16 @@ async fn decisions_need_a_supervisor(backend: &str) {
         .await
         .unwrap();
     let reg = conformance::register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003");
-    let decide = loket_protocol::Operation {
-        op_id: uuid::Uuid::now_v7().to_string(),
-        seq: 2,
-        entity: "application".into(),
-        entity_id: "x".into(),
-        op: "application.transition".into(),
-        payload: json!({ "action": "start_review", "from": "submitted", "actor": "ani", "note": "" }),
-        base_version: Some(1),
-        hlc: "0000000000000002-00000-AAAA".into(),
-    };
+    let decide = conformance::operation(
+        2,
+        loket_protocol::OpKind::ApplicationTransition,
+        "x",
+        json!({
+            "event_id": "e1", "application_id": "x", "action": "start_review", "from": "submitted",
+            "to": "in_review", "actor": "ani", "note": "",
+        }),
+        Some(1),
+    );
     let r: PushResponse = s.push(&d, "36.01.01", &[reg, decide]).await.json().await.unwrap();
     assert_eq!(r.results[0].status, OpStatus::Accepted);
     assert_eq!(
@@ -259,6 +259,22 @@ async fn malformed_and_oversized_payloads_store_nothing(backend: &str) {
         error_code(send("{\"ops\": 5}".into(), "application/json").await.unwrap()).await,
         (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body".into())
     );
+    // A kind this protocol does not know: the push is refused as a whole (the device splits
+    // it until the one operation is alone, and quarantines it).
+    let mut unknown = serde_json::to_value(conformance::register_op(
+        1,
+        "x",
+        "36.01.01",
+        "3601011205900001",
+        "3601011501100003",
+    ))
+    .unwrap();
+    unknown["op"] = json!("application.teleport");
+    let r = send(json!({ "ops": [unknown] }).to_string(), "application/json").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_body");
+    assert!(body["message"].as_str().unwrap().contains("application.teleport"), "{body}");
     assert_eq!(
         error_code(send("{}".into(), "text/plain").await.unwrap()).await,
         (StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type".into())
@@ -287,18 +303,21 @@ async fn malformed_and_oversized_payloads_store_nothing(backend: &str) {
 
 async fn old_protocol_gets_426(backend: &str) {
     let s = start(backend, ApiConfig::default()).await;
-    let r = s
-        .http
-        .post(s.url("/api/v1/enroll"))
-        .header(PROTOCOL_HEADER, "0")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::UPGRADE_REQUIRED);
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["code"], "upgrade_required");
-    assert_eq!(body["min_version"], loket_protocol::MIN_PROTOCOL_VERSION);
+    // Protocol 1 carried kinds as free strings: a device that old must update first.
+    for old in ["0", "1"] {
+        let r = s
+            .http
+            .post(s.url("/api/v1/enroll"))
+            .header(PROTOCOL_HEADER, old)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UPGRADE_REQUIRED, "protocol {old}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "upgrade_required");
+        assert_eq!(body["min_version"], loket_protocol::MIN_PROTOCOL_VERSION);
+    }
     let r = s.http.post(s.url("/api/v1/enroll")).json(&json!({})).send().await.unwrap();
     assert_eq!(error_code(r).await, (StatusCode::BAD_REQUEST, "protocol_required".into()));
 }

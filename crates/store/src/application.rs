@@ -5,13 +5,13 @@ use loket_domain::aid::{ValidBansos, ValidHibah};
 use loket_domain::applicant::Applicant;
 use loket_domain::permit::{PermitDetails, ValidPermit};
 use loket_domain::registration::RegistrationNumber;
-use loket_domain::workflow::{self, Action, Status};
-use rusqlite::{params, OptionalExtension, Row};
 use loket_domain::workflow::ApplicationKind;
+use loket_domain::workflow::{self, Action, Status};
 use loket_protocol::{
-    ApplicantFields, ChecklistEntry, DocumentPayload, EditPayload, HouseholdMember, OpBody, RawJson, RegisterPayload,
-    TransitionPayload,
+    ApplicantFields, ChecklistEntry, DocumentPayload, EditPayload, HouseholdMember, OpBody, RawJson,
+    RegisterPayload, TransitionPayload,
 };
+use rusqlite::{params, OptionalExtension, Row};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -212,11 +212,19 @@ fn insert(w: &mut Writer<'_>, a: NewApplication<'_>) -> Result<String, StoreErro
         fee: a.fee,
         created_at,
         created_hlc: created,
-        checklist: a.checklist.iter().map(|(c, _, r)| ChecklistEntry { code: c.to_string(), received: *r }).collect(),
+        checklist: a
+            .checklist
+            .iter()
+            .map(|(c, _, r)| ChecklistEntry { code: c.to_string(), received: *r })
+            .collect(),
         household: a
             .household
             .iter()
-            .map(|(n, f, r)| HouseholdMember { nik: n.to_string(), full_name: f.to_string(), relationship: r.to_string() })
+            .map(|(n, f, r)| HouseholdMember {
+                nik: n.to_string(),
+                full_name: f.to_string(),
+                relationship: r.to_string(),
+            })
             .collect(),
     };
     w.record(Change {

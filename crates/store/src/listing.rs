@@ -40,6 +40,11 @@ const RELATED: &str = "
     (SELECT json_group_array(json_array(hlc, to_status) ORDER BY hlc)
        FROM workflow_event WHERE application_id = a.id)";
 
+/// The application's columns, qualified (`json_each` has an `id` column of its own).
+static A_COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    COLUMNS.split(',').map(|c| format!("a.{}", c.trim())).collect::<Vec<_>>().join(", ")
+});
+
 /// The day in WIB of an HLC timestamp (`wall-ms-counter-device`).
 pub(crate) fn wib_day(hlc: &str) -> Option<NaiveDate> {
     let ms: i64 = hlc.split('-').next()?.parse().ok()?;
@@ -49,9 +54,8 @@ pub(crate) fn wib_day(hlc: &str) -> Option<NaiveDate> {
 
 fn related<T: DeserializeOwned>(r: &Row<'_>, column: usize) -> rusqlite::Result<Vec<T>> {
     let text = r.get_ref(column)?.as_str()?;
-    serde_json::from_str(text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
-    })
+    serde_json::from_str(text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into()))
 }
 
 fn application_row(r: &Row<'_>) -> rusqlite::Result<ApplicationRow> {
@@ -103,7 +107,8 @@ impl Store {
     /// The most recent applications first, at most `limit`, with what their rows show.
     pub fn newest_application_rows(&self, limit: u32) -> Result<Vec<ApplicationRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS}, {RELATED} FROM application a ORDER BY a.rowid DESC LIMIT ?1"
+            "SELECT {}, {RELATED} FROM application a ORDER BY a.rowid DESC LIMIT ?1",
+            *A_COLUMNS
         ))?;
         let rows = stmt.query_map([limit], application_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -114,8 +119,9 @@ impl Store {
     pub fn application_rows(&self, ids: &[String]) -> Result<Vec<ApplicationRow>, StoreError> {
         let ids = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS}, {RELATED} FROM json_each(?1) AS p JOIN application a ON a.id = p.value
-             ORDER BY p.key"
+            "SELECT {}, {RELATED} FROM json_each(?1) AS p JOIN application a ON a.id = p.value
+             ORDER BY p.key",
+            *A_COLUMNS
         ))?;
         let rows = stmt.query_map([ids], application_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -123,7 +129,11 @@ impl Store {
 
     /// Applications matching `query` (see [`Store::search_applications`]), with what their
     /// rows show.
-    pub fn search_application_rows(&self, query: &str, limit: u32) -> Result<Vec<ApplicationRow>, StoreError> {
+    pub fn search_application_rows(
+        &self,
+        query: &str,
+        limit: u32,
+    ) -> Result<Vec<ApplicationRow>, StoreError> {
         let ids: Vec<String> = self.search_applications(query, limit)?.into_iter().map(|a| a.id).collect();
         self.application_rows(&ids)
     }

@@ -95,11 +95,12 @@ mod tests {
         {
             let conn = database_at(&path, 3);
             conn.execute_batch(
-                "INSERT INTO application (id, registration_number, kind, service_code, period, status,
+                &format!(
+                    "INSERT INTO application (id, registration_number, kind, service_code, period, status,
                      applicant_nik, applicant_name, applicant_address, kk, village_code, office_code, details,
                      created_at, created_hlc, updated_hlc)
                  VALUES ('a1', '360101-K7QX-000001', 'bansos', 'PKH', '2026', 'submitted', '3601011501900001',
-                     'Siti Aminah', 'Kp. Cibadak', '3601011501100003', '36.01.01.2001', '36.01.01', '{}',
+                     'Siti Aminah', 'Kp. Cibadak', '3601011501100003', '36.01.01.2001', '36.01.01', '{{}}',
                      '2026-01-05T01:00:00.000000Z', 'h1', 'h1');
                  INSERT INTO application_search (rowid, registration_number, nik, name, organization_name)
                      VALUES (1, '360101-K7QX-000001', '3601011501900001', 'Siti Aminah', '');
@@ -107,8 +108,10 @@ mod tests {
                                                      ('a1', 1, '3601014203120003', 'Fatimah', 'anak');
                  INSERT INTO workflow_event VALUES ('e1', 'a1', 'submit', 'draft', 'submitted', 'petugas', 'h1', '');
                  INSERT INTO outbox (seq, op_id, entity, entity_id, op, payload, hlc)
-                     VALUES (1, 'o1', 'application', 'a1', 'application.register', '{}', 'h1');
+                     VALUES (1, 'o1', 'application', 'a1', '{register}', '{{}}', 'h1');
                  INSERT INTO counter VALUES ('registration', 1), ('outbox', 1);",
+                    register = loket_protocol::OpKind::ApplicationRegister,
+                ),
             )
             .unwrap();
         }
@@ -141,11 +144,12 @@ mod tests {
         {
             let conn = database_at(&path, 4);
             conn.execute_batch(
-                "INSERT INTO application (rowid, id, registration_number, kind, service_code, period, status,
+                &format!(
+                    "INSERT INTO application (rowid, id, registration_number, kind, service_code, period, status,
                      applicant_nik, applicant_name, applicant_address, kk, village_code, office_code, details,
                      created_at, created_hlc, updated_hlc, version)
                  VALUES (7, 'a1', '360101-K7QX-000001', 'bansos', 'PKH', '2026', 'approved', '3601011501900001',
-                     'Siti Aminah', 'Kp. Cibadak', '3601011501100003', '36.01.01.2001', '36.01.01', '{\"x\":1}',
+                     'Siti Aminah', 'Kp. Cibadak', '3601011501100003', '36.01.01.2001', '36.01.01', '{{\"x\":1}}',
                      '2026-01-05T01:00:00.000000Z', 'h1', 'h2', 3);
                  INSERT INTO application_search (rowid, registration_number, nik, name, organization_name)
                      VALUES (7, '360101-K7QX-000001', '3601011501900001', 'Siti Aminah', '');
@@ -153,8 +157,10 @@ mod tests {
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value;
                  INSERT INTO household_member VALUES ('a1', 0, '3601015508150002', 'Aisyah', 'anak');
                  INSERT INTO outbox (seq, op_id, entity, entity_id, op, payload, hlc, state, attempts)
-                     VALUES (1, 'o1', 'application', 'a1', 'application.register', '{}', 'h1', 'acked', 1),
-                            (2, 'o2', 'application', 'a1', 'application.decide', '{}', 'h2', 'pending', 0);",
+                     VALUES (1, 'o1', 'application', 'a1', '{register}', '{{}}', 'h1', 'acked', 1),
+                            (2, 'o2', 'application', 'a1', 'application.decide', '{{}}', 'h2', 'pending', 0);",
+                    register = loket_protocol::OpKind::ApplicationRegister,
+                ),
             )
             .unwrap();
         }

@@ -58,6 +58,19 @@ pub struct Settlement {
     pub error: Option<String>,
 }
 
+impl OutboxOp {
+    /// The operation's kind, if this build knows it.
+    pub fn kind(&self) -> Option<loket_protocol::OpKind> {
+        loket_protocol::OpKind::parse(&self.op)
+    }
+
+    /// The payload decoded by its kind.
+    pub fn body(&self) -> Result<loket_protocol::OpBody, String> {
+        let kind = self.kind().ok_or_else(|| format!("unknown operation kind {:?}", self.op))?;
+        loket_protocol::OpBody::decode(kind, &self.payload).map_err(|e| e.to_string())
+    }
+}
+
 const OUTBOX_COLUMNS: &str =
     "seq, op_id, entity, entity_id, op, payload, base_version, hlc, state, attempts, last_error";
 

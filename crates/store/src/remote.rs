@@ -11,11 +11,11 @@
 
 use chrono::{DateTime, Utc};
 use loket_domain::hlc::{Hlc, HlcTimestamp};
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use loket_protocol::{
-    ApplicantFields, AttachPayload, ChangeBody, ChangeKind, ConflictData, DocumentPayload, EventData, FlagData, OpBody,
-    ResolvePayload, ResolvedData, StaffFields, StateData, UserRecord,
+    ApplicantFields, AttachPayload, ChangeBody, ChangeKind, ConflictData, DocumentPayload, EventData,
+    FlagData, OpBody, Relayed, ResolvePayload, ResolvedData, StaffFields, StateData, UserRecord,
 };
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::remote_application;
 use crate::{audit, search, Store, StoreError};
@@ -58,7 +58,12 @@ impl RemoteChange {
     }
 
     /// A change carrying `body`.
-    pub fn of(server_seq: i64, entity_id: impl Into<String>, body: ChangeBody, received_at: impl Into<String>) -> Self {
+    pub fn of(
+        server_seq: i64,
+        entity_id: impl Into<String>,
+        body: ChangeBody,
+        received_at: impl Into<String>,
+    ) -> Self {
         Self {
             server_seq,
             kind: body.kind(),
@@ -336,7 +341,12 @@ impl Store {
 }
 
 /// Insert or update a staff record from another device; `false` when skipped.
-fn staff_upsert(tx: &Transaction<'_>, id: &str, f: &StaffFields, hlc: Option<&str>) -> Result<bool, StoreError> {
+fn staff_upsert(
+    tx: &Transaction<'_>,
+    id: &str,
+    f: &StaffFields,
+    hlc: Option<&str>,
+) -> Result<bool, StoreError> {
     let n = match tx
         .prepare_cached(
             "INSERT INTO staff (id, status, employee_number, full_name, golongan, jabatan, unit_code, active, updated_hlc)
@@ -403,7 +413,7 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
         }
         Some(ChangeBody::Flag(f)) => apply_flag(tx, f, c.server_seq),
         Some(ChangeBody::User(u)) => apply_user(tx, u),
-        Some(ChangeBody::Record(op)) => apply_record(tx, op, c),
+        Some(ChangeBody::Record(Relayed(op))) => apply_record(tx, op, c),
     }
 }
 
@@ -441,8 +451,10 @@ fn apply_event(tx: &Transaction<'_>, e: &EventData, hlc: &str) -> Result<bool, S
 fn apply_state(tx: &Transaction<'_>, s: &StateData, hlc: Option<&str>) -> Result<bool, StoreError> {
     let Some(number_before) = registration_number_of(tx, &s.application_id)? else { return Ok(false) };
     // Authoritative, number included (none while the server holds a draft).
-    tx.prepare_cached("UPDATE application SET status = ?2, version = ?3, registration_number = ?4 WHERE id = ?1")?
-        .execute(params![s.application_id, s.status.as_str(), s.version, s.registration_number])?;
+    tx.prepare_cached(
+        "UPDATE application SET status = ?2, version = ?3, registration_number = ?4 WHERE id = ?1",
+    )?
+    .execute(params![s.application_id, s.status.as_str(), s.version, s.registration_number])?;
     if s.registration_number != number_before {
         search::index(tx, &s.application_id)?;
     }
@@ -502,7 +514,14 @@ fn apply_record(tx: &Transaction<'_>, op: &OpBody, c: &RemoteChange) -> Result<b
         OpBody::StaffCreate(p) => staff_upsert(tx, &p.id, &p.fields, hlc),
         OpBody::StaffUpdate(p) => staff_upsert(tx, &p.id, &p.fields, hlc),
         // An attachment registered on another device: metadata now, content on demand.
-        OpBody::Attach(AttachPayload { application_id, sha256, size, media_type, file_name, document_code }) => {
+        OpBody::Attach(AttachPayload {
+            application_id,
+            sha256,
+            size,
+            media_type,
+            file_name,
+            document_code,
+        }) => {
             tx.prepare_cached(
                 "INSERT INTO attachment (sha256, size, media_type, created_at, uploaded, present)
                  VALUES (?1, ?2, ?3, ?4, 1, 0) ON CONFLICT (sha256) DO NOTHING",

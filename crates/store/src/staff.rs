@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use loket_domain::staff::{ValidStaff, ValidUser};
 use loket_domain::workflow::Role;
-use loket_protocol::{OpBody, StaffCreatePayload, StaffFields, StaffUpdatePayload, UserCreatePayload, UserDeactivatePayload};
+use loket_protocol::{
+    OpBody, StaffCreatePayload, StaffFields, StaffUpdatePayload, UserCreatePayload, UserDeactivatePayload,
+};
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::json;
 use uuid::Uuid;

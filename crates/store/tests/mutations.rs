@@ -96,7 +96,7 @@ fn edits_need_the_current_version() {
     assert_eq!(counts(&s), before);
     // The outbox operation carries the base version and only the changed field.
     let ops = s.pending_ops(100).unwrap();
-    let op = ops.iter().find(|o| o.op == "application.edit").unwrap();
+    let op = ops.iter().find(|o| o.kind() == Some(loket_protocol::OpKind::ApplicationEdit)).unwrap();
     assert_eq!(op.base_version, Some(1));
     assert_eq!(
         op.payload,

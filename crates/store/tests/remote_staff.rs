@@ -24,13 +24,12 @@ fn forwarded(s: &loket_store::Store, first_seq: i64) -> Vec<RemoteChange> {
         .unwrap()
         .into_iter()
         .enumerate()
-        .map(|(i, op)| RemoteChange {
-            server_seq: first_seq + i as i64,
-            kind: "record".into(),
-            entity_id: op.entity_id.clone(),
-            data: serde_json::json!({ "op": op.op, "payload": serde_json::from_str::<serde_json::Value>(&op.payload).unwrap() }).into(),
-            hlc: Some(op.hlc.clone()),
-            received_at: "2026-11-28T08:00:00Z".into(),
+        .map(|(i, op)| {
+            let body = loket_protocol::ChangeBody::Record(loket_protocol::Relayed(op.body().unwrap()));
+            RemoteChange {
+                hlc: Some(op.hlc.clone()),
+                ..RemoteChange::of(first_seq + i as i64, &op.entity_id, body, "2026-11-28T08:00:00Z")
+            }
         })
         .collect()
 }

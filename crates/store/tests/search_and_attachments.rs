@@ -86,13 +86,15 @@ fn pulled_applications_are_found_by_the_next_search() {
         .unwrap()
         .into_iter()
         .enumerate()
-        .map(|(i, op)| loket_store::RemoteChange {
-            server_seq: 1 + i as i64,
-            kind: "application".into(),
-            entity_id: op.entity_id.clone(),
-            data: serde_json::from_str::<serde_json::Value>(&op.payload).unwrap().into(),
-            hlc: Some(op.hlc.clone()),
-            received_at: "2026-11-28T08:00:00Z".into(),
+        .map(|(i, op)| {
+            let loket_protocol::OpBody::Register(p) = op.body().unwrap() else {
+                panic!("not a registration")
+            };
+            let body = loket_protocol::ChangeBody::Application(p);
+            loket_store::RemoteChange {
+                hlc: Some(op.hlc.clone()),
+                ..loket_store::RemoteChange::of(1 + i as i64, &op.entity_id, body, "2026-11-28T08:00:00Z")
+            }
         })
         .collect();
     let (_dir_b, mut b) = store();

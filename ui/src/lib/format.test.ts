@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatDateTime, formatRupiah, groupNik, maskNik, statusLabel } from "./format";
+import { formatDate, formatDateTime, formatRupiah, groupNik, maskNik } from "./format";
 
 describe("formatDateTime", () => {
   it.each([
@@ -38,12 +38,5 @@ describe("NIK display", () => {
   it("masks the middle eight digits", () => {
     expect(maskNik("3601011205900001")).toBe("3601 **** **** 0001");
     expect(maskNik("123")).toBe("****");
-  });
-});
-
-describe("statusLabel", () => {
-  it("translates known statuses and passes unknown ones through", () => {
-    expect(statusLabel("submitted")).toBe("Diajukan");
-    expect(statusLabel("mystery")).toBe("mystery");
   });
 });

@@ -42,18 +42,3 @@ export function maskNik(nik: string): string {
   if (!/^\d{16}$/.test(digits)) return "****";
   return `${digits.slice(0, 4)} **** **** ${digits.slice(12)}`;
 }
-
-const STATUS_LABELS: Record<string, string> = {
-  draft: "Draf",
-  submitted: "Diajukan",
-  in_review: "Diperiksa",
-  approved: "Disetujui",
-  rejected: "Ditolak",
-  returned: "Dikembalikan",
-  completed: "Selesai",
-  cancelled: "Dibatalkan",
-};
-
-export function statusLabel(status: string): string {
-  return STATUS_LABELS[status] ?? status;
-}

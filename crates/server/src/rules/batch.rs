@@ -95,7 +95,8 @@ impl<'a> Batch<'a> {
     pub fn plan(&self, device_office: &str, mut loaded: Loaded) -> Vec<Step<'a>> {
         let mut steps = Vec::with_capacity(self.ops.len());
         for (i, ((op, body), need)) in self.ops.iter().zip(&self.bodies).zip(&self.needs).enumerate() {
-            let previous = loaded.previous_by_op_id.get(&op.op_id).or_else(|| loaded.previous_by_seq.get(&op.seq));
+            let previous =
+                loaded.previous_by_op_id.get(&op.op_id).or_else(|| loaded.previous_by_seq.get(&op.seq));
             if let Some(previous) = previous {
                 steps.push(Step { op, result: previous.clone(), writes: vec![], fresh: false });
                 continue;
@@ -138,6 +139,9 @@ fn overlay(apps: &mut HashMap<String, AppState>, w: &Write) {
                 a.fields.merge(fields);
             }
         }
-        Write::Change { .. } | Write::Flag { .. } | Write::Conflict { .. } | Write::ResolveConflicts { .. } => {}
+        Write::Change { .. }
+        | Write::Flag { .. }
+        | Write::Conflict { .. }
+        | Write::ResolveConflicts { .. } => {}
     }
 }

@@ -6,14 +6,15 @@ use super::*;
 
 const NIK: &str = "3601011205900001";
 
-fn op(kind: &str, entity_id: &str, payload: Value, base_version: Option<i64>) -> Operation {
+/// An operation of `kind` carrying `payload` as the device's JSON text.
+fn op(kind: OpKind, entity_id: &str, payload: Value, base_version: Option<i64>) -> Operation {
     Operation {
         op_id: format!("op-{kind}-{entity_id}"),
         seq: 1,
-        entity: "application".into(),
+        entity: kind.entity(),
         entity_id: entity_id.into(),
-        op: kind.into(),
-        payload,
+        op: kind,
+        payload: serde_json::value::RawValue::from_string(payload.to_string()).unwrap(),
         base_version,
         hlc: "0000000000000001-00000-AAAA".into(),
     }
@@ -30,8 +31,8 @@ fn app(id: &str, office: &str, status: &str) -> AppState {
     AppState {
         id: id.into(),
         office_code: office.into(),
-        kind: "bansos".into(),
-        status: status.into(),
+        kind: ApplicationKind::Bansos,
+        status: Status::parse(status).unwrap(),
         version: 3,
         service_code: "PKH".into(),
         period: Some("2026".into()),
@@ -52,12 +53,14 @@ fn verdict(d: &Decision) -> (OpStatus, Option<&'static str>) {
 
 #[test]
 fn register_is_accepted_and_published_to_the_office() {
-    let d =
-        decide(&op("application.register", "a1", register_payload("a1", "36.01.01"), None), &ctx("36.01.01"));
+    let d = decide(
+        &op(OpKind::ApplicationRegister, "a1", register_payload("a1", "36.01.01"), None),
+        &ctx("36.01.01"),
+    );
     assert_eq!(verdict(&d), (OpStatus::Accepted, None));
     assert!(matches!(&d.writes[0], Write::InsertApplication { app, .. } if app.office_code == "36.01.01"));
     assert!(
-        matches!(&d.writes[1], Write::Change { kind: "application", office, .. } if office == "36.01.01")
+        matches!(&d.writes[1], Write::Change { kind: ChangeKind::Application, office, .. } if office == "36.01.01")
     );
 }
 
@@ -88,7 +91,7 @@ fn register_refusals() {
         ),
     ];
     for (code, payload, c) in cases {
-        let d = decide(&op("application.register", "a1", payload, None), &c);
+        let d = decide(&op(OpKind::ApplicationRegister, "a1", payload, None), &c);
         assert_eq!(verdict(&d), (OpStatus::Rejected, Some(code)), "{code}");
         assert!(d.writes.is_empty());
     }
@@ -100,18 +103,22 @@ fn duplicate_aid_in_another_kecamatan_flags_both() {
         duplicates: vec![app("b9", "36.01.02", "in_review"), app("c1", "36.01.01", "submitted")],
         ..ctx("36.01.01")
     };
-    let d = decide(&op("application.register", "a1", register_payload("a1", "36.01.01"), None), &c);
+    let d = decide(&op(OpKind::ApplicationRegister, "a1", register_payload("a1", "36.01.01"), None), &c);
     assert_eq!(d.status, OpStatus::Accepted);
     let flags: Vec<_> = d.writes.iter().filter(|w| matches!(w, Write::Flag { .. })).collect();
     assert_eq!(
         flags,
-        [&Write::Flag { application_id: "a1".into(), other_application_id: "b9".into(), reason: "nik" }]
+        [&Write::Flag {
+            application_id: "a1".into(),
+            other_application_id: "b9".into(),
+            reason: FlagReason::Nik
+        }]
     );
     let offices: Vec<_> = d
         .writes
         .iter()
         .filter_map(|w| match w {
-            Write::Change { kind: "flag", office, .. } => Some(office.as_str()),
+            Write::Change { kind: ChangeKind::Flag, office, .. } => Some(office.as_str()),
             _ => None,
         })
         .collect();
@@ -124,15 +131,18 @@ fn inactive_duplicates_are_ignored() {
         duplicates: vec![app("b9", "36.01.02", "rejected"), app("b8", "36.01.02", "cancelled")],
         ..ctx("36.01.01")
     };
-    let d = decide(&op("application.register", "a1", register_payload("a1", "36.01.01"), None), &c);
+    let d = decide(&op(OpKind::ApplicationRegister, "a1", register_payload("a1", "36.01.01"), None), &c);
     assert!(!d.writes.iter().any(|w| matches!(w, Write::Flag { .. })));
 }
 
 fn transition_op(action: &str, from: &str, actor: &str) -> Operation {
     op(
-        "application.transition",
+        OpKind::ApplicationTransition,
         "a1",
-        json!({ "action": action, "from": from, "note": "catatan", "actor": actor }),
+        json!({
+            "event_id": "e1", "application_id": "a1", "action": action, "from": from, "to": "approved",
+            "note": "catatan", "actor": actor,
+        }),
         Some(3),
     )
 }
@@ -153,7 +163,7 @@ fn decisions_need_a_supervisor_of_the_office() {
     let kasi = Context { actor: Some(("36.01.01".into(), vec![Role::Supervisor])), ..base };
     let d = decide(&transition_op("approve", "in_review", "kasi"), &kasi);
     assert_eq!(d.status, OpStatus::Accepted);
-    assert!(matches!(&d.writes[0], Write::SetStatus { status, version: 4, .. } if status == "approved"));
+    assert!(matches!(&d.writes[0], Write::SetStatus { status: Status::Approved, version: 4, .. }));
 }
 
 #[test]
@@ -166,7 +176,7 @@ fn concurrent_decisions_first_wins_second_is_a_conflict() {
     let d = decide(&transition_op("reject", "in_review", "camat"), &kasi);
     assert_eq!(verdict(&d), (OpStatus::Conflict, Some("status_changed")));
     assert!(d.writes.iter().any(|w| matches!(w, Write::Conflict { .. })));
-    assert!(d.writes.iter().any(|w| matches!(w, Write::Change { kind: "conflict", .. })));
+    assert!(d.writes.iter().any(|w| matches!(w, Write::Change { kind: ChangeKind::Conflict, .. })));
 }
 
 #[test]
@@ -174,8 +184,18 @@ fn cross_office_operations_are_forbidden() {
     let c = Context { app: Some(app("a1", "36.01.02", "submitted")), ..ctx("36.01.01") };
     for o in [
         transition_op("cancel", "submitted", "x"),
-        op("application.edit", "a1", json!({"fields": {"applicant_name": "X"}}), Some(3)),
-        op("application.attach", "a1", json!({}), None),
+        op(
+            OpKind::ApplicationEdit,
+            "a1",
+            json!({"application_id": "a1", "fields": {"applicant_name": "X"}}),
+            Some(3),
+        ),
+        op(
+            OpKind::ApplicationAttach,
+            "a1",
+            json!({"application_id": "a1", "sha256": "ab", "size": 1, "media_type": "application/pdf"}),
+            None,
+        ),
     ] {
         assert_eq!(verdict(&decide(&o, &c)), (OpStatus::Rejected, Some("forbidden_office")), "{}", o.op);
     }
@@ -184,26 +204,59 @@ fn cross_office_operations_are_forbidden() {
 #[test]
 fn edits_on_a_stale_version_are_conflicts_kept_on_both_sides() {
     let c = Context { app: Some(app("a1", "36.01.01", "submitted")), ..ctx("36.01.01") };
-    let fields = json!({"fields": {"applicant_address": "Kp. Baru"}});
-    let ok = decide(&op("application.edit", "a1", fields.clone(), Some(3)), &c);
+    let fields = json!({"application_id": "a1", "fields": {"applicant_address": "Kp. Baru"}});
+    let ok = decide(&op(OpKind::ApplicationEdit, "a1", fields.clone(), Some(3)), &c);
     assert_eq!(ok.status, OpStatus::Accepted);
-    let stale = decide(&op("application.edit", "a1", fields, Some(2)), &c);
+    let stale = decide(&op(OpKind::ApplicationEdit, "a1", fields, Some(2)), &c);
     assert_eq!(verdict(&stale), (OpStatus::Conflict, Some("stale_base_version")));
-    let bad = decide(&op("application.edit", "a1", json!({"fields": {"status": "approved"}}), Some(3)), &c);
+    let bad = decide(
+        &op(
+            OpKind::ApplicationEdit,
+            "a1",
+            json!({"application_id": "a1", "fields": {"status": "approved"}}),
+            Some(3),
+        ),
+        &c,
+    );
     assert_eq!(verdict(&bad), (OpStatus::Rejected, Some("invalid_payload")));
+    assert!(
+        bad.writes.iter().any(|w| matches!(w, Write::Change { kind: ChangeKind::State, .. })),
+        "the device's optimistic edit gives way"
+    );
 }
 
 #[test]
-fn unknown_operations_are_rejected_not_fatal() {
-    let d = decide(&op("application.teleport", "a1", json!({}), None), &ctx("36.01.01"));
-    assert_eq!(verdict(&d).0, OpStatus::Rejected);
-    let d = decide(&op("weather.report", "x", json!({}), None), &ctx("36.01.01"));
-    assert_eq!(verdict(&d), (OpStatus::Rejected, Some("unknown_op")));
+fn payloads_that_do_not_fit_their_kind_are_rejected_alone() {
+    let c = Context { app: Some(app("a1", "36.01.01", "submitted")), ..ctx("36.01.01") };
+    let cases = [
+        op(
+            OpKind::ApplicationEdit,
+            "a1",
+            json!({"application_id": "a1", "fields": {"applicant_name": {"x": 1}}}),
+            Some(3),
+        ),
+        op(OpKind::ApplicationEdit, "a1", json!([1, 2]), Some(3)),
+        op(OpKind::ApplicationDocument, "a1", json!({"application_id": "a1"}), None),
+        op(OpKind::HolidaySet, "2026-03-20", json!({"day": 20260320}), None),
+        op(OpKind::ApplicationRegister, "a1", json!({"id": "a1", "kind": "loan"}), None),
+        // A payload about another application than the operation's entity.
+        op(
+            OpKind::ApplicationEdit,
+            "a1",
+            json!({"application_id": "a2", "fields": {"applicant_name": "X"}}),
+            Some(3),
+        ),
+    ];
+    for o in cases {
+        let d = decide(&o, &c);
+        assert_eq!(verdict(&d), (OpStatus::Rejected, Some("invalid_payload")), "{} {}", o.op, o.payload);
+        assert!(d.writes.iter().all(|w| matches!(w, Write::Change { kind: ChangeKind::State, .. })));
+    }
 }
 
 fn resolve_op(fields: Value, base_version: i64, actor: &str) -> Operation {
     op(
-        "application.resolve",
+        OpKind::ApplicationResolve,
         "a1",
         json!({ "application_id": "a1", "resolves": ["op-lost"], "fields": fields, "actor": actor }),
         Some(base_version),
@@ -219,13 +272,18 @@ fn only_a_supervisor_resolves_and_both_sides_hear_of_it() {
     };
     let d = decide(&resolve_op(json!({}), 3, "ani"), &with_actor(vec![Role::Clerk]));
     assert_eq!(verdict(&d), (OpStatus::Rejected, Some("role_not_allowed")));
-    assert!(d.writes.iter().any(|w| matches!(w, Write::Change { kind: "state", .. })), "device reverts");
+    assert!(
+        d.writes.iter().any(|w| matches!(w, Write::Change { kind: ChangeKind::State, .. })),
+        "device reverts"
+    );
 
     // Keep the server's value: nothing changes but the conflict is closed and published.
     let d = decide(&resolve_op(json!({}), 3, "kasi"), &with_actor(vec![Role::Supervisor]));
     assert_eq!(verdict(&d), (OpStatus::Accepted, None));
     assert!(matches!(&d.writes[0], Write::ResolveConflicts { ids, .. } if ids == &["op-lost".to_string()]));
-    assert!(matches!(&d.writes[1], Write::Change { kind: "resolved", data, .. } if data["version"] == 3));
+    assert!(
+        matches!(&d.writes[1], Write::Change { kind: ChangeKind::Resolved, data, .. } if data.contains(r#""version":3"#))
+    );
 
     // Take the device's value: an edit of the current version.
     let d = decide(

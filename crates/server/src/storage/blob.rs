@@ -37,7 +37,12 @@ pub(crate) enum Chunk {
 
 /// Check a chunk of `len` bytes at `offset` of an attachment of `size` bytes against the
 /// upload so far.
-pub(crate) fn check(current: Option<BlobStatus>, size: i64, offset: i64, len: usize) -> Result<Chunk, StorageError> {
+pub(crate) fn check(
+    current: Option<BlobStatus>,
+    size: i64,
+    offset: i64,
+    len: usize,
+) -> Result<Chunk, StorageError> {
     if !(1..=MAX_BLOB_BYTES).contains(&size) {
         return Err(StorageError::BlobInvalid("size out of range"));
     }
@@ -78,7 +83,10 @@ mod tests {
     fn chunks_continue_where_the_upload_is() {
         assert_eq!(check(None, 10, 0, 4).unwrap(), Chunk::Store { create: true, received: 4, last: false });
         let at4 = status(10, 4, 0);
-        assert_eq!(check(Some(at4), 10, 4, 6).unwrap(), Chunk::Store { create: false, received: 10, last: true });
+        assert_eq!(
+            check(Some(at4), 10, 4, 6).unwrap(),
+            Chunk::Store { create: false, received: 10, last: true }
+        );
         assert!(matches!(check(Some(at4), 10, 0, 4), Err(StorageError::BlobOffset { received: 4 })));
         assert!(matches!(check(Some(at4), 11, 4, 4), Err(StorageError::BlobInvalid(_))));
         assert!(matches!(check(None, 10, 0, 11), Err(StorageError::BlobInvalid(_))));

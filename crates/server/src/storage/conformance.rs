@@ -4,8 +4,8 @@
 //! SQLite and against PostgreSQL, so the two backends cannot drift apart.
 
 use chrono::{Duration, Utc};
-use loket_protocol::{ChangeRecord, OpStatus, Operation};
-use serde_json::json;
+use loket_protocol::{ChangeKind, ChangeRecord, OpKind, OpStatus, Operation};
+use serde_json::{json, Value};
 
 use super::{NewDevice, Storage, StorageError, User};
 use crate::auth;
@@ -31,7 +31,7 @@ async fn pull(
     office: &str,
     after: i64,
     limit: u32,
-) -> Result<(Vec<ChangeRecord>, bool), StorageError> {
+) -> Result<(Vec<ChangeRecord<Value>>, bool), StorageError> {
     let (page, more) = s.pull(office, after, limit).await?;
     let parsed = page
         .into_iter()
@@ -85,21 +85,40 @@ pub async fn device(s: &dyn Storage, office_code: &str) -> super::Device {
     s.enroll_device(&hash, &new, Utc::now()).await.unwrap()
 }
 
-pub fn register_op(seq: i64, id: &str, office: &str, nik: &str, kk: &str) -> Operation {
+/// An operation of `kind` whose payload is `payload`, as a device sends it.
+pub fn operation(
+    seq: i64,
+    kind: OpKind,
+    entity_id: &str,
+    payload: Value,
+    base_version: Option<i64>,
+) -> Operation {
     Operation {
         op_id: uuid::Uuid::now_v7().to_string(),
         seq,
-        entity: "application".into(),
-        entity_id: id.into(),
-        op: "application.register".into(),
-        payload: json!({
-            "id": id, "kind": "bansos", "status": "submitted", "office_code": office, "service_code": "PKH",
-            "period": "2026", "applicant_nik": nik, "kk": kk, "applicant_name": "Warga",
-            "registration_number": format!("{}-AAAA-{seq:06}", office.replace('.', "")),
-        }),
-        base_version: None,
+        entity: kind.entity(),
+        entity_id: entity_id.into(),
+        op: kind,
+        payload: serde_json::value::RawValue::from_string(payload.to_string()).expect("JSON"),
+        base_version,
         hlc: format!("{:016}-00000-AAAA", seq),
     }
+}
+
+/// Change the payload of `op`.
+pub fn edit_payload(op: &mut Operation, f: impl FnOnce(&mut Value)) {
+    let mut v: Value = serde_json::from_str(op.payload.get()).expect("JSON");
+    f(&mut v);
+    op.payload = serde_json::value::RawValue::from_string(v.to_string()).expect("JSON");
+}
+
+pub fn register_op(seq: i64, id: &str, office: &str, nik: &str, kk: &str) -> Operation {
+    let payload = json!({
+        "id": id, "kind": "bansos", "status": "submitted", "office_code": office, "service_code": "PKH",
+        "period": "2026", "applicant_nik": nik, "kk": kk, "applicant_name": "Warga",
+        "registration_number": format!("{}-AAAA-{seq:06}", office.replace('.', "")),
+    });
+    operation(seq, OpKind::ApplicationRegister, id, payload, None)
 }
 
 async fn enrollment(s: &dyn Storage) {
@@ -160,10 +179,9 @@ async fn idempotent_push(s: &dyn Storage) {
     assert_eq!(s.push(&d, vec![again], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
     assert_eq!(s.count_applications(None).await.unwrap(), 5);
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
-    assert_eq!(changes.iter().filter(|c| c.kind == "application").count(), 5);
+    assert_eq!(changes.iter().filter(|c| c.kind == ChangeKind::Application).count(), 5);
     // A bad operation is rejected and does not block the next one.
-    let mut bad = register_op(6, "app-6", "36.01.01", "123", "3601011501100003");
-    bad.payload["applicant_nik"] = json!("123");
+    let bad = register_op(6, "app-6", "36.01.01", "123", "3601011501100003");
     let good = register_op(7, "app-7", "36.01.01", "3601011205900077", "3601011501100003");
     let r = s.push(&d, vec![bad, good], Utc::now()).await.unwrap();
     assert_eq!((r[0].status, r[1].status), (OpStatus::Rejected, OpStatus::Accepted));
@@ -213,7 +231,13 @@ async fn duplicate_aid(s: &dyn Storage) {
         .unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted);
     let flags = |office: &'static str| async move {
-        pull(s, office, 0, 100).await.unwrap().0.into_iter().filter(|c| c.kind == "flag").collect::<Vec<_>>()
+        pull(s, office, 0, 100)
+            .await
+            .unwrap()
+            .0
+            .into_iter()
+            .filter(|c| c.kind == ChangeKind::Flag)
+            .collect::<Vec<_>>()
     };
     let fa = flags("36.01.01").await;
     let fb = flags("36.01.02").await;
@@ -250,16 +274,13 @@ async fn user(s: &dyn Storage, office_code: &str, username: &str, roles: &[&str]
 }
 
 fn transition_op(seq: i64, id: &str, action: &str, from: &str, actor: &str) -> Operation {
-    Operation {
-        op_id: uuid::Uuid::now_v7().to_string(),
-        seq,
-        entity: "application".into(),
-        entity_id: id.into(),
-        op: "application.transition".into(),
-        payload: json!({ "action": action, "from": from, "note": "catatan", "actor": actor }),
-        base_version: Some(1),
-        hlc: format!("{:016}-00000-AAAA", 100 + seq),
-    }
+    let payload = json!({
+        "event_id": uuid::Uuid::now_v7().to_string(), "application_id": id, "action": action, "from": from,
+        "to": from, "note": "catatan", "actor": actor,
+    });
+    let mut op = operation(seq, OpKind::ApplicationTransition, id, payload, Some(1));
+    op.hlc = format!("{:016}-00000-AAAA", 100 + seq);
+    op
 }
 
 async fn transitions_and_roles(s: &dyn Storage) {
@@ -288,9 +309,9 @@ async fn transitions_and_roles(s: &dyn Storage) {
     assert_eq!(r1[0].status, OpStatus::Accepted);
     assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
-    assert_eq!(changes.iter().filter(|c| c.kind == "event").count(), 2);
+    assert_eq!(changes.iter().filter(|c| c.kind == ChangeKind::Event).count(), 2);
     assert_eq!(
-        changes.iter().filter(|c| c.kind == "conflict").count(),
+        changes.iter().filter(|c| c.kind == ChangeKind::Conflict).count(),
         1,
         "the losing decision is kept and shown"
     );
@@ -308,15 +329,17 @@ async fn one_number_per_draft(s: &dyn Storage) {
     user(s, "36.01.01", "ani", &["clerk"]).await;
     user(s, "36.01.01", "kasi", &["supervisor"]).await;
     let mut draft = register_op(1, "p", "36.01.01", "3601011205900001", "3601011501100003");
-    draft.payload["kind"] = json!("permit");
-    draft.payload["service_code"] = json!("SKTM");
-    draft.payload["status"] = json!("draft");
-    draft.payload["registration_number"] = json!(null);
+    edit_payload(&mut draft, |p| {
+        p["kind"] = json!("permit");
+        p["service_code"] = json!("SKTM");
+        p["status"] = json!("draft");
+        p["registration_number"] = json!(null);
+    });
     let r = s.push(&a, vec![draft], Utc::now()).await.unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted, "{:?}", r[0]);
     let submit = |seq, number: &str| {
         let mut op = transition_op(seq, "p", "submit", "draft", "ani");
-        op.payload["registration_number"] = json!(number);
+        edit_payload(&mut op, |p| p["registration_number"] = json!(number));
         op
     };
     let first = s.push(&a, vec![submit(2, "360101-AAAA-000001")], Utc::now()).await.unwrap();
@@ -325,12 +348,12 @@ async fn one_number_per_draft(s: &dyn Storage) {
     assert_eq!((second[0].status, second[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
     // Device B, not yet aware, starts the review with its own number in the payload.
     let mut review = transition_op(2, "p", "start_review", "submitted", "kasi");
-    review.payload["registration_number"] = json!("360101-BBBB-000001");
+    edit_payload(&mut review, |p| p["registration_number"] = json!("360101-BBBB-000001"));
     assert_eq!(s.push(&b, vec![review], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     let numbers: Vec<_> = changes
         .iter()
-        .filter(|c| c.kind == "event" || c.kind == "state")
+        .filter(|c| c.kind == ChangeKind::Event || c.kind == ChangeKind::State)
         .map(|c| c.data["registration_number"].as_str().unwrap_or("-").to_string())
         .collect();
     assert!(!numbers.is_empty());
@@ -345,24 +368,20 @@ async fn edit_conflicts(s: &dyn Storage) {
     s.push(&a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], Utc::now())
         .await
         .unwrap();
-    let edit = |seq: i64, address: &str| Operation {
-        op_id: uuid::Uuid::now_v7().to_string(),
-        seq,
-        entity: "application".into(),
-        entity_id: "x".into(),
-        op: "application.edit".into(),
-        payload: json!({ "application_id": "x", "fields": { "applicant_address": address } }),
-        base_version: Some(1),
-        hlc: format!("{:016}-00000-AAAA", 200 + seq),
+    let edit = |seq: i64, address: &str| {
+        let payload = json!({ "application_id": "x", "fields": { "applicant_address": address } });
+        let mut op = operation(seq, OpKind::ApplicationEdit, "x", payload, Some(1));
+        op.hlc = format!("{:016}-00000-AAAA", 200 + seq);
+        op
     };
     let r1 = s.push(&a, vec![edit(2, "Kp. Satu")], Utc::now()).await.unwrap();
     let r2 = s.push(&a2, vec![edit(1, "Kp. Dua")], Utc::now()).await.unwrap();
     assert_eq!(r1[0].status, OpStatus::Accepted);
     assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("stale_base_version")));
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
-    let conflict = changes.iter().find(|c| c.kind == "conflict").expect("conflict published");
+    let conflict = changes.iter().find(|c| c.kind == ChangeKind::Conflict).expect("conflict published");
     assert_eq!(conflict.data["fields"]["applicant_address"], "Kp. Dua", "both values are kept");
-    let edit_change = changes.iter().find(|c| c.kind == "edit").unwrap();
+    let edit_change = changes.iter().find(|c| c.kind == ChangeKind::Edit).unwrap();
     assert_eq!(edit_change.data["fields"]["applicant_address"], "Kp. Satu");
 }
 
@@ -388,7 +407,7 @@ async fn users_sync_to_their_office(s: &dyn Storage) {
     ));
     let (a, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     assert_eq!(a.len(), 1);
-    assert_eq!(a[0].kind, "user");
+    assert_eq!(a[0].kind, ChangeKind::User);
     assert!(a[0].data["password_hash"].as_str().unwrap().starts_with("$argon2id$"));
     assert!(pull(s, "36.01.02", 0, 100).await.unwrap().0.is_empty());
     s.set_password("ani", &auth::hash_password("kata-sandi-baru"), Utc::now()).await.unwrap();
@@ -443,7 +462,7 @@ async fn concurrent_pushes(s: &dyn Storage) {
     for (i, office) in offices.iter().enumerate() {
         let (changes, more) = pull(s, office, 0, 1000).await.unwrap();
         assert!(!more);
-        let flags: Vec<_> = changes.iter().filter(|c| c.kind == "flag").collect();
+        let flags: Vec<_> = changes.iter().filter(|c| c.kind == ChangeKind::Flag).collect();
         assert_eq!(
             flags.len(),
             offices.len() - 1,
@@ -452,7 +471,7 @@ async fn concurrent_pushes(s: &dyn Storage) {
         let mut seqs: Vec<i64> = changes.iter().map(|c| c.server_seq).collect();
         seqs.dedup();
         assert_eq!(seqs.len(), changes.len(), "no change twice");
-        assert_eq!(changes.iter().filter(|c| c.kind == "application").count(), regular(i) + 1);
+        assert_eq!(changes.iter().filter(|c| c.kind == ChangeKind::Application).count(), regular(i) + 1);
     }
 
     // Five devices of one office decide on the same application at once: one wins.

@@ -98,7 +98,9 @@ pub(crate) fn app_state(c: AppColumns<'_>) -> Result<crate::rules::AppState, Str
 /// A stored registration with edited `fields` merged in.
 pub(crate) fn merge_fields(data: &str, fields: &ApplicantFields) -> String {
     let mut data: serde_json::Value = serde_json::from_str(data).unwrap_or(serde_json::Value::Null);
-    if let (Some(obj), Ok(serde_json::Value::Object(fields))) = (data.as_object_mut(), serde_json::to_value(fields)) {
+    if let (Some(obj), Ok(serde_json::Value::Object(fields))) =
+        (data.as_object_mut(), serde_json::to_value(fields))
+    {
         obj.extend(fields);
     }
     data.to_string()
@@ -112,7 +114,8 @@ pub(crate) fn raw_json(text: String) -> RawPayload {
 
 /// A stored change kind (one this build does not know is corrupt data).
 pub(crate) fn change_kind(kind: &str) -> Result<loket_protocol::ChangeKind, StorageError> {
-    loket_protocol::ChangeKind::parse(kind).ok_or_else(|| StorageError::Backend(format!("change kind {kind:?}")))
+    loket_protocol::ChangeKind::parse(kind)
+        .ok_or_else(|| StorageError::Backend(format!("change kind {kind:?}")))
 }
 
 impl From<rusqlite::Error> for StorageError {

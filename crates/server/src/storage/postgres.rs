@@ -907,6 +907,10 @@ async fn blob_status(
         .map(|r| blob::status(r.get(0), r.get(1), r.get(2))))
 }
 
-async fn chunks(c: &impl GenericClient, office_code: &str, sha256: &str) -> Result<Vec<Vec<u8>>, StorageError> {
+async fn chunks(
+    c: &impl GenericClient,
+    office_code: &str,
+    sha256: &str,
+) -> Result<Vec<Vec<u8>>, StorageError> {
     Ok(c.query(blob::SQL_CHUNKS, &[&office_code, &sha256]).await?.iter().map(|r| r.get(0)).collect())
 }

@@ -154,7 +154,8 @@ fn load(tx: &Connection, device: &Device, batch: &Batch<'_>) -> Result<Loaded, S
             loaded.apps.insert(a.id.clone(), a);
         }
     }
-    let mut actor = tx.prepare_cached("SELECT office_code, roles FROM app_user WHERE username = ?1 AND active")?;
+    let mut actor =
+        tx.prepare_cached("SELECT office_code, roles FROM app_user WHERE username = ?1 AND active")?;
     for username in &needs.actors {
         let found = actor
             .query_row([username], |r| {
@@ -183,7 +184,12 @@ fn load(tx: &Connection, device: &Device, batch: &Batch<'_>) -> Result<Loaded, S
 }
 
 /// Plan a batch and execute it inside `tx`; returns each operation's result.
-fn apply_batch(tx: &Connection, device: &Device, ops: &[Operation], now: &str) -> Result<Vec<OpResult>, StorageError> {
+fn apply_batch(
+    tx: &Connection,
+    device: &Device,
+    ops: &[Operation],
+    now: &str,
+) -> Result<Vec<OpResult>, StorageError> {
     let batch = Batch::decode(ops);
     let loaded = load(tx, device, &batch)?;
     let mut results = Vec::with_capacity(ops.len());
@@ -200,11 +206,23 @@ fn apply_batch(tx: &Connection, device: &Device, ops: &[Operation], now: &str) -
 }
 
 /// Record an operation's final result, so that a re-send gets the same answer.
-fn log_result(tx: &Connection, device: &Device, op: &Operation, result: &OpResult, now: &str) -> Result<(), StorageError> {
+fn log_result(
+    tx: &Connection,
+    device: &Device,
+    op: &Operation,
+    result: &OpResult,
+    now: &str,
+) -> Result<(), StorageError> {
     tx.prepare_cached(
         "INSERT INTO op_log (op_id, device_id, seq, result, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![op.op_id, device.id, op.seq, serde_json::to_string(result).unwrap_or_default(), now])?;
+    .execute(params![
+        op.op_id,
+        device.id,
+        op.seq,
+        serde_json::to_string(result).unwrap_or_default(),
+        now
+    ])?;
     Ok(())
 }
 
@@ -654,10 +672,11 @@ impl Storage for SqliteStorage {
         let (office, sha) = (office_code.to_string(), sha256.to_string());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (create, received, last) = match blob::check(blob_status(&tx, &office, &sha)?, size, offset, bytes.len())? {
-                blob::Chunk::Done(done) => return Ok(done),
-                blob::Chunk::Store { create, received, last } => (create, received, last),
-            };
+            let (create, received, last) =
+                match blob::check(blob_status(&tx, &office, &sha)?, size, offset, bytes.len())? {
+                    blob::Chunk::Done(done) => return Ok(done),
+                    blob::Chunk::Store { create, received, last } => (create, received, last),
+                };
             if create {
                 tx.execute(&sql(blob::SQL_CREATE), params![office, sha, size, now.to_rfc3339()])?;
             }

@@ -98,6 +98,12 @@ pub const SKTM_DOCS: &[&str] = &["ktp", "kk", "pengantar_rt", "pengantar_desa"];
 pub fn assert_consistent(store: &Store) {
     let conn = store.raw_connection();
     let q = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let ops = |kind: loket_protocol::OpKind, and: &str| -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM outbox WHERE op = ?1 {and}"), [kind.as_str()], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
     assert_eq!(
         store.audit_len().unwrap(),
         store.outbox_len().unwrap(),
@@ -105,7 +111,7 @@ pub fn assert_consistent(store: &Store) {
     );
     assert_eq!(
         q("SELECT count(*) FROM application"),
-        q("SELECT count(*) FROM outbox WHERE op = 'application.register'"),
+        ops(loket_protocol::OpKind::ApplicationRegister, ""),
         "one register operation per application"
     );
     assert_eq!(
@@ -116,8 +122,11 @@ pub fn assert_consistent(store: &Store) {
     );
     assert_eq!(
         q("SELECT count(*) FROM workflow_event"),
-        q("SELECT count(*) FROM outbox WHERE op = 'application.transition'")
-            + q("SELECT count(*) FROM outbox WHERE op = 'application.register' AND json_extract(payload, '$.status') = 'submitted'"),
+        ops(loket_protocol::OpKind::ApplicationTransition, "")
+            + ops(
+                loket_protocol::OpKind::ApplicationRegister,
+                "AND json_extract(payload, '$.status') = 'submitted'"
+            ),
         "every workflow event was queued"
     );
     assert_eq!(

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { ID } from "./labels";
+
+describe("labels", () => {
+  it("puts a sync state in words", () => {
+    const base = {
+      pending: 0,
+      last_success: null,
+      pushed: null,
+      pulled: null,
+      attention: 0,
+      clock_warning: false,
+      clock_offset_seconds: null,
+    };
+    expect(ID.sync({ ...base, state: "idle" })).toBe("Semua data sudah tersinkron.");
+    expect(ID.sync({ ...base, state: "idle", pending: 3 })).toBe("3 perubahan menunggu dikirim.");
+    expect(ID.sync({ ...base, state: "offline", pending: 2 })).toContain("2 perubahan aman");
+  });
+
+  it("puts a conflict in words", () => {
+    expect(
+      ID.conflict({
+        about: "fields",
+        fields: [{ field: "applicant_address", server: "Kp. Satu", device: "Kp. Dua" }],
+      }),
+    ).toBe('Perubahan bersamaan — Alamat: server "Kp. Satu", perangkat lain "Kp. Dua"');
+    expect(ID.conflict({ about: "step", action: "approve", server_status: "rejected" })).toBe(
+      'Keputusan "setujui" dari perangkat lain tidak berlaku: permohonan sudah ditolak di server',
+    );
+  });
+
+  it("names a flag's reason and the other kecamatan", () => {
+    expect(
+      ID.flag({
+        other_office_code: "36.01.02",
+        other_office_label: "Kec. Cimanggu, Kabupaten Pandeglang",
+        other_registration_number: "360102-AAAA-000001",
+        reason: "kk",
+      }),
+    ).toBe("KK sama dengan permohonan di Kec. Cimanggu, Kabupaten Pandeglang (360102-AAAA-000001)");
+  });
+
+  it("labels every status and action", () => {
+    expect(Object.values(ID.status).every((l) => l.length > 0)).toBe(true);
+    expect(ID.action.start_review).toBe("Mulai periksa");
+  });
+});
