@@ -330,10 +330,7 @@ async fn run_seed(seed: u64, backend: Backend) {
         for c in s.open_conflicts().unwrap() {
             let Some(op_id) = c.op_id.clone() else { continue };
             let take_device = rng.chance(50);
-            let fields = match (take_device, &c.data.values.fields) {
-                (true, Some(f)) => f.clone(),
-                _ => Default::default(),
-            };
+            let fields = if take_device { c.data.values.fields.clone() } else { Default::default() };
             s.resolve_conflicts(&c.application_id, &[op_id], &fields, &d.actor, Utc::now()).unwrap();
             resolved += 1;
         }

@@ -38,9 +38,7 @@ impl Loket {
             let mut fields = ApplicantFields::default();
             if input.keep == Keep::Device {
                 for c in &open {
-                    if let Some(f) = &c.data.values.fields {
-                        fields.merge(f);
-                    }
+                    fields.merge(&c.data.values.fields);
                 }
             }
             store.resolve_conflicts(&input.application_id, &ids, &fields, actor, Utc::now())?;

@@ -4,6 +4,7 @@ pub use loket_domain::aid::{AidKind, FlagReason};
 pub use loket_domain::service::ServiceKind;
 pub use loket_domain::staff::EmploymentStatus;
 pub use loket_domain::workflow::{Action, ApplicationKind, Role, Status};
+pub use loket_sync::worker::SyncState;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -356,19 +357,6 @@ pub enum ConnectionState {
 pub struct ConnectionDto {
     pub status: ConnectionState,
     pub server_url: Option<String>,
-}
-
-/// What the background sync is doing.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncState {
-    NotEnrolled,
-    Idle,
-    Syncing,
-    Offline,
-    Revoked,
-    UpgradeRequired,
-    Failed,
 }
 
 /// What the background sync is doing, for the status bar.

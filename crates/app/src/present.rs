@@ -119,10 +119,10 @@ fn aid_flag(f: loket_store::AidFlagRow) -> Option<AidFlagDto> {
 /// What an open conflict is about.
 fn conflict(c: &ConflictRow) -> ConflictDto {
     let d = &c.data;
-    let Some(fields) = &d.values.fields else {
+    if d.values.fields.is_empty() {
         return ConflictDto::Step { action: d.step.action, server_status: d.step.server_status };
-    };
-    let server = d.values.server_fields.clone().unwrap_or_default();
+    }
+    let (fields, server) = (&d.values.fields, &d.values.server_fields);
     let mut out = Vec::new();
     let mut pair = |field, device: Option<Option<&String>>, server: Option<Option<&String>>| {
         if let Some(device) = device {
@@ -153,18 +153,9 @@ fn conflict(c: &ConflictRow) -> ConflictDto {
 }
 
 pub(crate) fn sync_status(s: &loket_sync::worker::SyncStatus) -> SyncStatusDto {
-    use loket_sync::worker::SyncState as S;
     let clamp = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
     SyncStatusDto {
-        state: match s.state {
-            S::NotEnrolled => SyncState::NotEnrolled,
-            S::Idle => SyncState::Idle,
-            S::Syncing => SyncState::Syncing,
-            S::Offline => SyncState::Offline,
-            S::Revoked => SyncState::Revoked,
-            S::UpgradeRequired => SyncState::UpgradeRequired,
-            S::Failed => SyncState::Failed,
-        },
+        state: s.state,
         pending: clamp(s.pending),
         last_success: s.last_success.clone(),
         pushed: s.progress.map(|p| clamp(p.pushed as i64)),
@@ -267,16 +258,16 @@ mod tests {
     fn a_field_conflict_pairs_each_edited_field_with_the_servers_value() {
         let c = conflict(&row(ConflictData {
             values: ValuesConflict {
-                fields: Some(ApplicantFields {
+                fields: ApplicantFields {
                     applicant_name: Some("Siti A.".into()),
                     applicant_phone: Some(None),
                     ..Default::default()
-                }),
-                server_fields: Some(ApplicantFields {
+                },
+                server_fields: ApplicantFields {
                     applicant_name: Some("Siti Aminah".into()),
                     applicant_phone: Some(Some("0812".into())),
                     ..Default::default()
-                }),
+                },
                 ..ValuesConflict::default()
             },
             ..ConflictData::default()

@@ -33,40 +33,40 @@ impl Loket {
     /// Register a permit application. Submitted with its registration number when every
     /// required document was received; otherwise kept as a draft (no number yet).
     pub fn register_permit(&self, input: PermitInput) -> Result<ApplicationDto, AppError> {
-        let kind = service::service(input.service_code.trim()).map(|s| s.kind);
-        let details = match kind {
-            Some(ServiceKind::Building) => PermitDetails::Building {
-                location: input.location,
-                land_area_m2: input.land_area_m2,
-                building_area_m2: input.building_area_m2,
-                building_use: input.building_use,
-            },
-            Some(ServiceKind::Business) => PermitDetails::Business {
-                business_name: input.business_name,
-                business_type: input.business_type,
-                capital: whole_rupiah(input.capital),
-                location: input.location,
-            },
-            Some(ServiceKind::Advertising) => PermitDetails::Advertising {
-                advertising_text: input.advertising_text,
-                area_m2: input.area_m2,
-                location: input.location,
-                months: input.months,
-            },
-            Some(ServiceKind::BusinessDomicile) => PermitDetails::BusinessDomicile {
-                business_name: input.business_name,
-                business_type: input.business_type,
-                location: input.location,
-            },
-            Some(ServiceKind::Certificate) | None => PermitDetails::Certificate { purpose: input.purpose },
+        use {PermitDetails as D, ServiceKind as K};
+        let PermitInput {
+            nik,
+            full_name,
+            address,
+            village_code,
+            phone,
+            service_code,
+            location,
+            land_area_m2,
+            building_area_m2,
+            building_use,
+            business_name,
+            business_type,
+            capital,
+            advertising_text,
+            area_m2,
+            months,
+            purpose,
+            documents_received,
+            confirm_warnings,
+        } = input;
+        let capital = whole_rupiah(capital);
+        // The details the service's kind asks for; the form's other fields are ignored.
+        let details = match service::service(service_code.trim()).map(|s| s.kind) {
+            Some(K::Building) => D::Building { location, land_area_m2, building_area_m2, building_use },
+            Some(K::Business) => D::Business { business_name, business_type, capital, location },
+            Some(K::Advertising) => D::Advertising { advertising_text, area_m2, location, months },
+            Some(K::BusinessDomicile) => D::BusinessDomicile { business_name, business_type, location },
+            Some(K::Certificate) | None => D::Certificate { purpose },
         };
-        let draft = PermitDraft {
-            applicant: applicant(input.nik, input.full_name, input.address, input.village_code, input.phone),
-            service_code: input.service_code,
-            details,
-            documents_received: input.documents_received,
-        };
-        self.register(permit::validate_permit(&draft), input.confirm_warnings)
+        let applicant = applicant(nik, full_name, address, village_code, phone);
+        let draft = PermitDraft { applicant, service_code, details, documents_received };
+        self.register(permit::validate_permit(&draft), confirm_warnings)
     }
 
     /// Register a hibah application of an organisation: submitted, with its registration number.

@@ -69,7 +69,6 @@ pub struct ConflictData {
 
 /// A workflow step that found the application in another status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 pub struct StepConflict {
     pub action: Option<Action>,
     pub from: Option<Status>,
@@ -78,14 +77,15 @@ pub struct StepConflict {
     pub payload: Option<TransitionPayload>,
 }
 
-/// Field values made on a version the server had moved past, and the server's.
+/// Field values made on a version the server had moved past, and the server's (empty when
+/// the conflict is about a step).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ValuesConflict {
-    pub fields: Option<ApplicantFields>,
+    pub fields: ApplicantFields,
     pub base_version: Option<i64>,
-    pub server_version: Option<i64>,
-    pub server_fields: Option<ApplicantFields>,
+    pub server_version: i64,
+    pub server_fields: ApplicantFields,
 }
 
 /// `flag`: an active bansos application of the same NIK or KK, programme and period in
@@ -94,9 +94,11 @@ pub struct ValuesConflict {
 pub struct FlagData {
     pub application_id: String,
     pub other_application_id: String,
-    pub other_office_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_registration_number: Option<String>,
+    pub other_office_code: String,
     pub programme: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
     pub reason: FlagReason,
 }
@@ -156,10 +158,10 @@ mod tests {
             op_id: "o".into(),
             step: StepConflict::default(),
             values: ValuesConflict {
-                fields: Some(ApplicantFields { applicant_name: Some("X".into()), ..Default::default() }),
+                fields: ApplicantFields { applicant_name: Some("X".into()), ..Default::default() },
                 base_version: Some(2),
-                server_version: Some(3),
-                server_fields: Some(ApplicantFields::default()),
+                server_version: 3,
+                server_fields: ApplicantFields::default(),
             },
         };
         let text = ChangeBody::Conflict(Box::new(c.clone())).encode();

@@ -14,34 +14,34 @@ use crate::typed_bodies;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisterPayload {
     pub id: String,
+    /// Dotted kecamatan code of the registering office.
+    pub office_code: String,
+    pub kind: ApplicationKind,
+    pub status: Status,
     /// `None` for a draft.
     pub registration_number: Option<String>,
-    pub kind: ApplicationKind,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub created_hlc: String,
     pub service_code: String,
     /// Aid programme period (`2026`, `2026-S1`); `None` for permits.
     pub period: Option<String>,
-    pub status: Status,
+    #[serde(default)]
+    pub fee: i64,
     pub applicant_nik: Option<String>,
+    pub kk: Option<String>,
     #[serde(default)]
     pub applicant_name: String,
     #[serde(default)]
     pub applicant_address: String,
     pub applicant_phone: Option<String>,
-    pub organization_name: Option<String>,
-    pub kk: Option<String>,
     #[serde(default)]
     pub village_code: String,
-    /// Dotted kecamatan code of the registering office.
-    pub office_code: String,
+    pub organization_name: Option<String>,
     /// Kind-specific fields, carried as they were written.
     #[serde(default)]
     pub details: RawJson,
-    #[serde(default)]
-    pub fee: i64,
-    #[serde(default)]
-    pub created_at: String,
-    #[serde(default)]
-    pub created_hlc: String,
     #[serde(default)]
     pub checklist: Vec<ChecklistEntry>,
     #[serde(default)]
@@ -187,13 +187,16 @@ pub struct AttachPayload {
 /// The fields of an ASN staff record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffFields {
+    pub full_name: String,
     /// `pns`, `pppk`, `non_asn`.
     pub status: String,
-    pub employee_number: Option<String>,
-    pub full_name: String,
-    pub golongan: Option<String>,
     pub jabatan: String,
+    /// NIP (PNS) or NI PPPK; none for non-ASN staff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employee_number: Option<String>,
     pub unit_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub golongan: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
 }
@@ -348,7 +351,7 @@ mod tests {
 
     #[test]
     fn staff_create_is_flat_on_the_wire() {
-        let text = r#"{"id":"s1","status":"pns","employee_number":"198503302010012001","full_name":"A","golongan":"III/a","jabatan":"Kasi","unit_code":"36.01.01","active":true}"#;
+        let text = r#"{"id":"s1","full_name":"A","status":"pns","jabatan":"Kasi","employee_number":"198503302010012001","unit_code":"36.01.01","golongan":"III/a","active":true}"#;
         let body = OpBody::decode(OpKind::StaffCreate, text).unwrap();
         assert_eq!(body.encode(), text);
     }

@@ -457,10 +457,10 @@ fn stale_fields(op: &Operation, app: &AppState, fields: &ApplicantFields, what: 
             op_id: op.op_id.clone(),
             step: StepConflict::default(),
             values: ValuesConflict {
-                fields: Some(fields.clone()),
+                fields: fields.clone(),
                 base_version: op.base_version,
-                server_version: Some(app.version),
-                server_fields: Some(app.fields.clone()),
+                server_version: app.version,
+                server_fields: app.fields.clone(),
             },
         },
     )

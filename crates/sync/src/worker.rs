@@ -19,7 +19,9 @@ use crate::{Client, Credential, SyncError};
 pub const CLOCK_SKEW_WARNING_SECONDS: i64 = 5 * 60;
 
 /// What the sync is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum SyncState {
     /// Not enrolled with a server: working offline only.
     NotEnrolled,

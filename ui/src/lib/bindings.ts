@@ -599,8 +599,20 @@ export type StaffInput_Serialize = {
 /**  Where an application is in its life. */
 export type Status = "draft" | "submitted" | "in_review" | "approved" | "rejected" | "returned" | "completed" | "cancelled";
 
-/**  What the background sync is doing. */
-export type SyncState = "not_enrolled" | "idle" | "syncing" | "offline" | "revoked" | "upgrade_required" | "failed";
+/**  What the sync is doing. */
+export type SyncState = 
+/**  Not enrolled with a server: working offline only. */
+"not_enrolled" | 
+/**  Synced; waiting for the next change or interval. */
+"idle" | "syncing" | 
+/**  The server cannot be reached; retrying with backoff. */
+"offline" | 
+/**  The server revoked this device. */
+"revoked" | 
+/**  The server needs a newer app. */
+"upgrade_required" | 
+/**  Something else failed; retrying with backoff. */
+"failed";
 
 /**  What the background sync is doing, for the status bar. */
 export type SyncStatusDto = SyncStatusDto_Serialize | SyncStatusDto_Deserialize;

@@ -63,35 +63,54 @@ pub enum StorageError {
 pub(crate) const APP_COLUMNS: &str =
     "id, office_code, kind, status, version, service_code, period, applicant_nik, kk, registration_number, data";
 
-/// A row of [`APP_COLUMNS`], as read by either backend.
-pub(crate) struct AppColumns<'a> {
-    pub id: String,
-    pub office_code: String,
-    pub kind: &'a str,
-    pub status: &'a str,
-    pub version: i64,
-    pub service_code: String,
-    pub period: Option<String>,
-    pub applicant_nik: Option<String>,
-    pub kk: Option<String>,
-    pub registration_number: Option<String>,
-    pub data: &'a str,
+/// A row of either backend, read column by column.
+pub(crate) trait Columns {
+    fn text(&self, i: usize) -> Result<&str, StorageError>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StorageError>;
+    fn int(&self, i: usize) -> Result<i64, StorageError>;
 }
 
-/// The rules' view of a stored application (an unknown kind or status is corrupt data).
-pub(crate) fn app_state(c: AppColumns<'_>) -> Result<crate::rules::AppState, String> {
+/// `Columns` for a backend's row type: how it reads text, and its getter.
+macro_rules! columns {
+    ($row:ty, $get:ident, |$r:ident, $i:ident| $text:expr) => {
+        impl Columns for $row {
+            fn text(&self, $i: usize) -> Result<&str, StorageError> {
+                let $r = self;
+                $text
+            }
+            fn opt_text(&self, i: usize) -> Result<Option<String>, StorageError> {
+                Ok(self.$get(i)?)
+            }
+            fn int(&self, i: usize) -> Result<i64, StorageError> {
+                Ok(self.$get(i)?)
+            }
+        }
+    };
+}
+
+columns!(rusqlite::Row<'_>, get, |r, i| r
+    .get_ref(i)?
+    .as_str()
+    .map_err(|e| StorageError::Backend(e.to_string())));
+columns!(tokio_postgres::Row, try_get, |r, i| Ok(r.try_get(i)?));
+
+/// The rules' view of a stored application, from a row of [`APP_COLUMNS`] (an unknown kind or
+/// status is corrupt data).
+pub(crate) fn app_state(r: &impl Columns) -> Result<crate::rules::AppState, StorageError> {
+    let corrupt = |what: &str, value: &str| StorageError::Backend(format!("application {what} {value:?}"));
+    let (kind, status) = (r.text(2)?, r.text(3)?);
     Ok(crate::rules::AppState {
-        kind: ApplicationKind::parse(c.kind).ok_or_else(|| format!("application kind {:?}", c.kind))?,
-        status: Status::parse(c.status).ok_or_else(|| format!("application status {:?}", c.status))?,
-        fields: ApplicantFields::of_record(c.data).map_err(|e| format!("application data: {e}"))?,
-        id: c.id,
-        office_code: c.office_code,
-        version: c.version,
-        service_code: c.service_code,
-        period: c.period,
-        applicant_nik: c.applicant_nik,
-        kk: c.kk,
-        registration_number: c.registration_number,
+        id: r.text(0)?.to_string(),
+        office_code: r.text(1)?.to_string(),
+        kind: ApplicationKind::parse(kind).ok_or_else(|| corrupt("kind", kind))?,
+        status: Status::parse(status).ok_or_else(|| corrupt("status", status))?,
+        version: r.int(4)?,
+        service_code: r.text(5)?.to_string(),
+        period: r.opt_text(6)?,
+        applicant_nik: r.opt_text(7)?,
+        kk: r.opt_text(8)?,
+        registration_number: r.opt_text(9)?,
+        fields: ApplicantFields::of_record(r.text(10)?).map_err(|e| corrupt("data", &e.to_string()))?,
     })
 }
 

@@ -161,20 +161,7 @@ fn device_row(r: &Row) -> Device {
 }
 
 fn app_row(r: &Row) -> Result<AppState, StorageError> {
-    super::app_state(super::AppColumns {
-        id: r.get(0),
-        office_code: r.get(1),
-        kind: r.get(2),
-        status: r.get(3),
-        version: r.get(4),
-        service_code: r.get(5),
-        period: r.get(6),
-        applicant_nik: r.get(7),
-        kk: r.get(8),
-        registration_number: r.get(9),
-        data: r.get(10),
-    })
-    .map_err(StorageError::Backend)
+    super::app_state(r)
 }
 
 const USER_COLUMNS: &str = "id, office_code, username, full_name, roles, password_hash, active";

@@ -107,20 +107,8 @@ const DEVICE_COLUMNS: &str =
     "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
 
 fn app_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppState> {
-    super::app_state(super::AppColumns {
-        id: r.get(0)?,
-        office_code: r.get(1)?,
-        kind: r.get_ref(2)?.as_str()?,
-        status: r.get_ref(3)?.as_str()?,
-        version: r.get(4)?,
-        service_code: r.get(5)?,
-        period: r.get(6)?,
-        applicant_nik: r.get(7)?,
-        kk: r.get(8)?,
-        registration_number: r.get(9)?,
-        data: r.get_ref(10)?.as_str()?,
-    })
-    .map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, e.into()))
+    super::app_state(r)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, e.into()))
 }
 
 fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageError> {
