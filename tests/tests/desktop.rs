@@ -438,7 +438,7 @@ async fn hibah_for_an_organisation_with_a_warning_confirmed() -> Result<()> {
         app.fill("#staff-name", "Ahmad Fauzi").await?;
         app.fill("#staff-jabatan", "Kepala Seksi Pelayanan").await?;
         app.click("#staff-submit").await?;
-        app.find_text("#staff-error", "kasi, sekcam, camat, atau admin").await?;
+        app.find_text("#staff-form-error", "kasi, sekcam, camat, atau admin").await?;
 
         app.quit().await?;
         let store = loket_store::Store::open_in_dir(app.data_dir())?;

@@ -97,16 +97,12 @@ async fn main() {
     let mut devices = Vec::new();
     for office in &offices {
         let code = admin::issue_enrollment_code(storage.as_ref(), office, 1).await.unwrap();
-        let e: EnrollResponse = http
+        let enroll = json!({ "code": code, "device_name": "bench", "app_version": "bench" });
+        let answer = http
             .post(format!("{base}/api/v1/enroll"))
             .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
-            .json(&json!({ "code": code, "device_name": "bench", "app_version": "bench" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .json(&enroll);
+        let e: EnrollResponse = answer.send().await.unwrap().json().await.unwrap();
         devices.push(e);
     }
     let sample = serde_json::to_vec(&op(&offices[0], 0, 1).payload).unwrap().len();

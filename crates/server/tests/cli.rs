@@ -64,25 +64,22 @@ async fn it_admin_workflow_and_serving() {
         .to_string();
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
-    let enrolled: Value = http
-        .post(format!("{base}/api/v1/enroll"))
-        .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
-        .json(&json!({ "code": code, "device_name": "Laptop loket", "app_version": "0.1.0" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // Every API request names the protocol it speaks.
+    let api = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{base}/api/v1/{path}"))
+            .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
+    };
+    let enroll = json!({ "code": code, "device_name": "Laptop loket", "app_version": "0.1.0" });
+    let enrolled = api(reqwest::Method::POST, "enroll").json(&enroll).send().await.unwrap();
+    let enrolled: Value = enrolled.json().await.unwrap();
     let token = enrolled["token"].as_str().unwrap().to_string();
     let device_id = enrolled["device_id"].as_str().unwrap().to_string();
     let nik = "3601014107880004";
     let op = loket_server::storage::conformance::register_op(1, "app-1", "36.01.01", nik, "3601011501100003");
-    let r = http
-        .post(format!("{base}/api/v1/offices/36.01.01/push"))
-        .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
+    let push = json!({ "ops": [op], "pending": 3, "app_version": "0.1.1" });
+    let r = api(reqwest::Method::POST, "offices/36.01.01/push")
         .bearer_auth(&token)
-        .json(&json!({ "ops": [op], "pending": 3, "app_version": "0.1.1" }))
+        .json(&push)
         .send()
         .await
         .unwrap();
@@ -92,13 +89,7 @@ async fn it_admin_workflow_and_serving() {
     assert!(list.contains(&device_id) && list.contains("36.01.01") && list.contains("0.1.1"), "{list}");
     assert!(list.lines().any(|l| l.contains(&device_id) && l.contains(" 3 ")), "pending count shown: {list}");
     cli(&db, &["device", "revoke", &device_id], None);
-    let r = http
-        .get(format!("{base}/api/v1/offices/36.01.01/changes"))
-        .header(loket_protocol::PROTOCOL_HEADER, loket_protocol::PROTOCOL_VERSION.to_string())
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = api(reqwest::Method::GET, "offices/36.01.01/changes").bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 401);
 
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();

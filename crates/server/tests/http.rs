@@ -229,15 +229,8 @@ async fn same_batch_three_times_is_one_set_of_rows(backend: &str) {
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[1], answers[2]);
     assert_eq!(s.storage.count_applications(None).await.unwrap(), 20);
-    let pulled: PullResponse = s
-        .get("/api/v1/offices/36.01.01/changes?after=0")
-        .bearer_auth(&d.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pull = s.get("/api/v1/offices/36.01.01/changes?after=0").bearer_auth(&d.token);
+    let pulled: PullResponse = pull.send().await.unwrap().json().await.unwrap();
     assert_eq!(pulled.changes.len(), 20);
     assert_eq!(pulled.next, pulled.changes.last().unwrap().server_seq);
     let devices = s.storage.list_devices().await.unwrap();

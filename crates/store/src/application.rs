@@ -153,45 +153,8 @@ fn insert(w: &mut Writer<'_>, a: NewApplication<'_>) -> Result<String, StoreErro
     let office = office_code(w)?;
     let id = Uuid::now_v7().to_string();
     let created_at = w.now.trunc_subsecs(6).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let created = w.tick().to_string();
     let status = if a.submit { Status::Submitted } else { Status::Draft };
     let number = if a.submit { Some(assign_number(w, &office)?) } else { None };
-    w.tx.prepare_cached(&format!("INSERT INTO application ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)"))?.execute(params![
-            id,
-            number,
-            a.kind.as_str(),
-            a.service_code,
-            a.period,
-            status.as_str(),
-            a.applicant_nik,
-            a.applicant_name,
-            a.applicant_address,
-            a.applicant_phone,
-            a.organization_name,
-            a.kk,
-            a.village_code,
-            office,
-            a.details.to_string(),
-            a.fee,
-            created_at,
-            created,
-        ])?;
-    for (code, name, received) in &a.checklist {
-        w.tx.prepare_cached(
-            "INSERT INTO application_document (application_id, code, name, received) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![id, code, name, received])?;
-    }
-    for (i, (nik, name, rel)) in a.household.iter().enumerate() {
-        w.tx.prepare_cached(
-            "INSERT INTO household_member (application_id, position, nik, full_name, relationship)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![id, i as i64, nik, name, rel])?;
-    }
-    if a.submit {
-        insert_event(w, &id, Action::Submit, Status::Draft, Status::Submitted, "", &created)?;
-    }
     // Indexed for search by the next search's catch-up (search.rs), not here.
     let record = RegisterPayload {
         id: id.clone(),
@@ -211,7 +174,7 @@ fn insert(w: &mut Writer<'_>, a: NewApplication<'_>) -> Result<String, StoreErro
         details: RawJson::encode(&a.details),
         fee: a.fee,
         created_at,
-        created_hlc: created,
+        created_hlc: w.tick().to_string(),
         checklist: a
             .checklist
             .iter()
@@ -227,6 +190,11 @@ fn insert(w: &mut Writer<'_>, a: NewApplication<'_>) -> Result<String, StoreErro
             })
             .collect(),
     };
+    // One way to write a registration's rows, here and for pulled ones.
+    crate::registration_rows::insert(&w.tx, &record)?;
+    if a.submit {
+        insert_event(w, &id, Action::Submit, Status::Draft, Status::Submitted, "", &record.created_hlc)?;
+    }
     w.record(Change {
         entity_id: &id,
         action: "register",

@@ -17,7 +17,7 @@ use loket_protocol::{
 };
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
-use crate::remote_application;
+use crate::registration_rows;
 use crate::{audit, search, Store, StoreError};
 
 /// Setting key of the pull checkpoint (the last server sequence applied).
@@ -390,7 +390,7 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
     let hlc = c.hlc.as_deref();
     match &c.body {
         None => Ok(false),
-        Some(ChangeBody::Application(a)) => remote_application::insert(tx, a),
+        Some(ChangeBody::Application(a)) => registration_rows::insert(tx, a),
         Some(ChangeBody::Event(e)) => apply_event(tx, e, hlc.unwrap_or_default()),
         // The server's state after refusing an operation or keeping it as a conflict: the
         // device's optimistic change gives way to it.

@@ -20,6 +20,17 @@ pub(crate) const SQL_DROP_CHUNKS: &str = "DELETE FROM blob_chunk WHERE office_co
 pub(crate) const SQL_SET: &str =
     "UPDATE blob SET received = $3, complete = $4 WHERE office_code = $1 AND sha256 = $2";
 
+/// A chunk of an office's attachment upload: `bytes` at `offset` of an attachment of `size`
+/// bytes named by the SHA-256 of its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobChunk {
+    pub office_code: String,
+    pub sha256: String,
+    pub size: i64,
+    pub offset: i64,
+    pub bytes: Vec<u8>,
+}
+
 /// A row of [`SQL_STATUS`].
 pub(crate) fn status(size: i64, received: i64, complete: i64) -> BlobStatus {
     BlobStatus { size, received, complete: complete == 1 }
@@ -35,14 +46,9 @@ pub(crate) enum Chunk {
     Store { create: bool, received: i64, last: bool },
 }
 
-/// Check a chunk of `len` bytes at `offset` of an attachment of `size` bytes against the
-/// upload so far.
-pub(crate) fn check(
-    current: Option<BlobStatus>,
-    size: i64,
-    offset: i64,
-    len: usize,
-) -> Result<Chunk, StorageError> {
+/// Check a chunk against the upload so far.
+pub(crate) fn check(current: Option<BlobStatus>, chunk: &BlobChunk) -> Result<Chunk, StorageError> {
+    let (size, offset, len) = (chunk.size, chunk.offset, chunk.bytes.len());
     if !(1..=MAX_BLOB_BYTES).contains(&size) {
         return Err(StorageError::BlobInvalid("size out of range"));
     }
@@ -79,19 +85,26 @@ pub(crate) fn matches(sha256: &str, chunks: &[Vec<u8>]) -> bool {
 mod tests {
     use super::*;
 
+    fn at(size: i64, offset: i64, len: usize) -> BlobChunk {
+        BlobChunk { office_code: "36.01.01".into(), sha256: "ab".into(), size, offset, bytes: vec![0; len] }
+    }
+
     #[test]
     fn chunks_continue_where_the_upload_is() {
-        assert_eq!(check(None, 10, 0, 4).unwrap(), Chunk::Store { create: true, received: 4, last: false });
+        assert_eq!(
+            check(None, &at(10, 0, 4)).unwrap(),
+            Chunk::Store { create: true, received: 4, last: false }
+        );
         let at4 = status(10, 4, 0);
         assert_eq!(
-            check(Some(at4), 10, 4, 6).unwrap(),
+            check(Some(at4), &at(10, 4, 6)).unwrap(),
             Chunk::Store { create: false, received: 10, last: true }
         );
-        assert!(matches!(check(Some(at4), 10, 0, 4), Err(StorageError::BlobOffset { received: 4 })));
-        assert!(matches!(check(Some(at4), 11, 4, 4), Err(StorageError::BlobInvalid(_))));
-        assert!(matches!(check(None, 10, 0, 11), Err(StorageError::BlobInvalid(_))));
-        assert!(matches!(check(None, MAX_BLOB_BYTES + 1, 0, 1), Err(StorageError::BlobInvalid(_))));
+        assert!(matches!(check(Some(at4), &at(10, 0, 4)), Err(StorageError::BlobOffset { received: 4 })));
+        assert!(matches!(check(Some(at4), &at(11, 4, 4)), Err(StorageError::BlobInvalid(_))));
+        assert!(matches!(check(None, &at(10, 0, 11)), Err(StorageError::BlobInvalid(_))));
+        assert!(matches!(check(None, &at(MAX_BLOB_BYTES + 1, 0, 1)), Err(StorageError::BlobInvalid(_))));
         let done = status(10, 10, 1);
-        assert_eq!(check(Some(done), 10, 0, 4).unwrap(), Chunk::Done(done));
+        assert_eq!(check(Some(done), &at(10, 0, 4)).unwrap(), Chunk::Done(done));
     }
 }

@@ -496,6 +496,10 @@ async fn concurrent_pushes(s: &dyn Storage) {
     assert_eq!(results.iter().filter(|r| r.status == OpStatus::Conflict).count(), 4, "{results:?}");
 }
 
+fn chunk(office: &str, sha256: &str, size: i64, offset: i64, bytes: Vec<u8>) -> super::BlobChunk {
+    super::BlobChunk { office_code: office.into(), sha256: sha256.into(), size, offset, bytes }
+}
+
 /// Chunked, resumable attachment upload: in order only, resumable at `received`, complete only
 /// when the content hashes to its name, readable only by its office.
 async fn attachment_upload(s: &dyn Storage) {
@@ -505,28 +509,35 @@ async fn attachment_upload(s: &dyn Storage) {
     let size = content.len() as i64;
     let now = Utc::now();
     assert_eq!(s.blob_status("36.01.01", &sha).await.unwrap(), None);
-    let st = s.blob_append("36.01.01", &sha, size, 0, content[..100_000].to_vec(), now).await.unwrap();
+    let st = s.blob_append(chunk("36.01.01", &sha, size, 0, content[..100_000].to_vec()), now).await.unwrap();
     assert_eq!((st.received, st.complete), (100_000, false));
     // A chunk that skips ahead, or repeats, is refused with where to continue.
     for offset in [200_000, 0] {
-        match s.blob_append("36.01.01", &sha, size, offset, content[..10].to_vec(), now).await {
+        match s.blob_append(chunk("36.01.01", &sha, size, offset, content[..10].to_vec()), now).await {
             Err(StorageError::BlobOffset { received }) => assert_eq!(received, 100_000),
             other => panic!("expected BlobOffset, got {other:?}"),
         }
     }
     assert_eq!(s.blob_read("36.01.01", &sha).await.unwrap(), None, "incomplete is not readable");
-    s.blob_append("36.01.01", &sha, size, 100_000, content[100_000..200_000].to_vec(), now).await.unwrap();
-    let st = s.blob_append("36.01.01", &sha, size, 200_000, content[200_000..].to_vec(), now).await.unwrap();
+    s.blob_append(chunk("36.01.01", &sha, size, 100_000, content[100_000..200_000].to_vec()), now)
+        .await
+        .unwrap();
+    let st = s
+        .blob_append(chunk("36.01.01", &sha, size, 200_000, content[200_000..].to_vec()), now)
+        .await
+        .unwrap();
     assert!(st.complete);
     assert_eq!(s.blob_read("36.01.01", &sha).await.unwrap().as_deref(), Some(&content[..]));
     assert_eq!(s.blob_read("36.01.02", &sha).await.unwrap(), None, "another office cannot read it");
     // Re-sending the last chunk of a complete upload is harmless.
-    let again =
-        s.blob_append("36.01.01", &sha, size, 200_000, content[200_000..].to_vec(), now).await.unwrap();
+    let again = s
+        .blob_append(chunk("36.01.01", &sha, size, 200_000, content[200_000..].to_vec()), now)
+        .await
+        .unwrap();
     assert!(again.complete);
     // Content that does not hash to its name is thrown away and the upload starts over.
     let fake = "0".repeat(64);
-    match s.blob_append("36.01.01", &fake, 3, 0, vec![1, 2, 3], now).await {
+    match s.blob_append(chunk("36.01.01", &fake, 3, 0, vec![1, 2, 3]), now).await {
         Err(StorageError::BlobMismatch) => {}
         other => panic!("expected BlobMismatch, got {other:?}"),
     }
@@ -535,7 +546,7 @@ async fn attachment_upload(s: &dyn Storage) {
         Some((0, false))
     );
     assert!(matches!(
-        s.blob_append("36.01.01", &sha, 20 * 1024 * 1024, 0, vec![1], now).await,
+        s.blob_append(chunk("36.01.01", &sha, 20 * 1024 * 1024, 0, vec![1]), now).await,
         Err(StorageError::BlobInvalid(_))
     ));
 }

@@ -11,7 +11,7 @@ pub mod conformance;
 pub mod postgres;
 pub mod sqlite;
 
-pub use blob::MAX_BLOB_BYTES;
+pub use blob::{BlobChunk, MAX_BLOB_BYTES};
 pub use loket_protocol::BlobStatus;
 
 use async_trait::async_trait;
@@ -277,15 +277,7 @@ pub trait Storage: Send + Sync + 'static {
     async fn blob_status(&self, office_code: &str, sha256: &str) -> Result<Option<BlobStatus>, StorageError>;
     /// Store the chunk at `offset` of an attachment of `size` bytes, durably. The chunk must
     /// continue where the upload is; the last one completes it if the content hashes right.
-    async fn blob_append(
-        &self,
-        office_code: &str,
-        sha256: &str,
-        size: i64,
-        offset: i64,
-        bytes: Vec<u8>,
-        now: DateTime<Utc>,
-    ) -> Result<BlobStatus, StorageError>;
+    async fn blob_append(&self, chunk: BlobChunk, now: DateTime<Utc>) -> Result<BlobStatus, StorageError>;
     /// The content of a complete attachment of the office.
     async fn blob_read(&self, office_code: &str, sha256: &str) -> Result<Option<Vec<u8>>, StorageError>;
 }

@@ -845,25 +845,22 @@ impl Storage for PostgresStorage {
 
     async fn blob_append(
         &self,
-        office_code: &str,
-        sha256: &str,
-        size: i64,
-        offset: i64,
-        bytes: Vec<u8>,
+        chunk: blob::BlobChunk,
         now: DateTime<Utc>,
     ) -> Result<BlobStatus, StorageError> {
+        let (office_code, sha256, size) = (chunk.office_code.as_str(), chunk.sha256.as_str(), chunk.size);
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(&["blob", office_code, sha256])]).await?;
         let current = blob_status(&tx, office_code, sha256).await?;
-        let (create, received, last) = match blob::check(current, size, offset, bytes.len())? {
+        let (create, received, last) = match blob::check(current, &chunk)? {
             blob::Chunk::Done(done) => return Ok(done),
             blob::Chunk::Store { create, received, last } => (create, received, last),
         };
         if create {
             tx.execute(blob::SQL_CREATE, &[&office_code, &sha256, &size, &ts(now)]).await?;
         }
-        tx.execute(blob::SQL_CHUNK, &[&office_code, &sha256, &offset, &bytes]).await?;
+        tx.execute(blob::SQL_CHUNK, &[&office_code, &sha256, &chunk.offset, &chunk.bytes]).await?;
         if last && !blob::matches(sha256, &chunks(&tx, office_code, sha256).await?) {
             tx.execute(blob::SQL_DROP_CHUNKS, &[&office_code, &sha256]).await?;
             tx.execute(blob::SQL_SET, &[&office_code, &sha256, &0_i64, &0_i64]).await?;

@@ -650,26 +650,22 @@ impl Storage for SqliteStorage {
 
     async fn blob_append(
         &self,
-        office_code: &str,
-        sha256: &str,
-        size: i64,
-        offset: i64,
-        bytes: Vec<u8>,
+        chunk: blob::BlobChunk,
         now: DateTime<Utc>,
     ) -> Result<BlobStatus, StorageError> {
-        let (office, sha) = (office_code.to_string(), sha256.to_string());
         self.run(move |c| {
+            let size = chunk.size;
+            let (office, sha) = (&chunk.office_code, &chunk.sha256);
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (create, received, last) =
-                match blob::check(blob_status(&tx, &office, &sha)?, size, offset, bytes.len())? {
-                    blob::Chunk::Done(done) => return Ok(done),
-                    blob::Chunk::Store { create, received, last } => (create, received, last),
-                };
+            let (create, received, last) = match blob::check(blob_status(&tx, office, sha)?, &chunk)? {
+                blob::Chunk::Done(done) => return Ok(done),
+                blob::Chunk::Store { create, received, last } => (create, received, last),
+            };
             if create {
                 tx.execute(&sql(blob::SQL_CREATE), params![office, sha, size, now.to_rfc3339()])?;
             }
-            tx.execute(&sql(blob::SQL_CHUNK), params![office, sha, offset, bytes])?;
-            if last && !blob::matches(&sha, &chunks(&tx, &office, &sha)?) {
+            tx.execute(&sql(blob::SQL_CHUNK), params![office, sha, chunk.offset, chunk.bytes])?;
+            if last && !blob::matches(sha, &chunks(&tx, office, sha)?) {
                 tx.execute(&sql(blob::SQL_DROP_CHUNKS), params![office, sha])?;
                 tx.execute(&sql(blob::SQL_SET), params![office, sha, 0, 0])?;
                 tx.commit()?;

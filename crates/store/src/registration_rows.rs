@@ -1,5 +1,6 @@
-//! A registration as the server publishes it (`application` changes), inserted from its typed
-//! form ([`RegisterPayload`], the same type the registering device wrote).
+//! A registration's rows (the application, its checklist and household), written from its
+//! typed form ([`RegisterPayload`]): the device's own registrations and those the server
+//! publishes (`application` changes) take this one path.
 //!
 //! An initial pull is mostly these: parsed into `serde_json::Value` trees (a map per record
 //! and per household member) and walked key by key, they were the largest cost of a pull after
@@ -10,41 +11,40 @@
 use loket_protocol::RegisterPayload;
 use rusqlite::{params, Transaction};
 
-use crate::application::COLUMNS;
 use crate::StoreError;
 
-/// The local registration's columns; an application already here is left as it is.
-static INSERT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "INSERT INTO application ({COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, 1)
-         ON CONFLICT (id) DO NOTHING"
-    )
-});
+/// The application's row, its columns in the order of [`RegisterPayload`]; an application
+/// already here is left as it is.
+const INSERT_SQL: &str = "INSERT INTO application (id, office_code, kind, status, registration_number,
+     created_at, created_hlc, service_code, period, fee, applicant_nik, kk, applicant_name, applicant_address,
+     applicant_phone, village_code, organization_name, details, updated_hlc, version)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?7, 1)
+     ON CONFLICT (id) DO NOTHING";
 
-/// An application registered on another device of the office (or this one's own echo).
+/// An application registered here, or on another device of the office (or this one's own echo
+/// of it, which finds it already here).
 pub(crate) fn insert(tx: &Transaction<'_>, a: &RegisterPayload) -> Result<bool, StoreError> {
     let id = a.id.as_str();
     // Already here (this device's own registration, or a page applied before): nothing to do.
-    let inserted = tx.prepare_cached(&INSERT_SQL)?.execute(params![
+    let inserted = tx.prepare_cached(INSERT_SQL)?.execute(params![
         id,
-        a.registration_number,
+        a.office_code,
         a.kind.as_str(),
+        a.status.as_str(),
+        a.registration_number,
+        a.created_at,
+        a.created_hlc,
         a.service_code,
         a.period,
-        a.status.as_str(),
+        a.fee,
         a.applicant_nik,
+        a.kk,
         a.applicant_name,
         a.applicant_address,
         a.applicant_phone,
-        a.organization_name,
-        a.kk,
         a.village_code,
-        a.office_code,
+        a.organization_name,
         a.details.get(),
-        a.fee,
-        a.created_at,
-        a.created_hlc,
     ])?;
     if inserted == 0 {
         return Ok(true);
