@@ -250,7 +250,8 @@ pub trait Storage: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<(), StorageError>;
 
-    /// Apply operations in order, one transaction each; idempotent by op id and (device, seq).
+    /// Apply a push: its operations in order, in one durable transaction; idempotent by op id and
+    /// (device, seq).
     async fn push(
         &self,
         device: &Device,
