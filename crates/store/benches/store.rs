@@ -7,6 +7,9 @@
 //!    each, with the same pragmas: the reference for the ratio.
 //! 3. Runs full-text searches (names, NIK prefixes, registration numbers) over the N rows, and
 //!    searches right after a registration (the search indexes that one row first).
+//! 4. Reads the list's 200 newest rows with everything they show (checklist, attachments,
+//!    flags, open conflicts, workflow history) in one query, and, for comparison, the way the
+//!    list read them before: the rows, then five queries per row.
 //!
 //! Prints latency percentiles; results are written up in BENCHMARKS.md.
 
@@ -226,11 +229,33 @@ fn main() {
     }
     let search_after = Stats::new(samples);
 
+    // 4. The list's rows: one query, against the rows plus five queries per row.
+    let mut one_query = Vec::with_capacity(200);
+    let mut per_row = Vec::with_capacity(200);
+    for _ in 0..200 {
+        let t = Instant::now();
+        let rows = store.newest_application_rows(200).expect("rows");
+        one_query.push(t.elapsed());
+        assert_eq!(rows.len(), 200);
+        let t = Instant::now();
+        for a in store.list_applications(200).expect("list") {
+            store.checklist(&a.id).expect("checklist");
+            store.attachments(&a.id).expect("attachments");
+            store.aid_flags(&a.id).expect("flags");
+            store.open_conflicts_of(&a.id).expect("conflicts");
+            store.workflow_events(&a.id).expect("events");
+        }
+        per_row.push(t.elapsed());
+    }
+    let (one_query, per_row) = (Stats::new(one_query), Stats::new(per_row));
+
     println!("{}", register.line("register (row+audit+outbox)"));
     println!("{}", raw.line("raw single-table insert"));
     println!("{}", search.line("fts search, limit 50"));
     println!("{}", search_after.line("search right after a registration"));
     println!("search index catch-up: {caught_up} rows in {catch_up:.2?}");
+    println!("{}", one_query.line("200 list rows, one query"));
+    println!("{}", per_row.line("200 list rows, 5 queries per row"));
     println!(
         "ratio register/raw: p50 {:.2}x, p99 {:.2}x, total {:.2}x",
         register.pct(0.5).as_secs_f64() / raw.pct(0.5).as_secs_f64(),
