@@ -245,6 +245,8 @@ pub struct ApplicationDto {
     pub documents: Vec<ChecklistDto>,
     /// When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits).
     pub due_date: Option<String>,
+    /// The NIK as receipts print it (`3601********0001`: the domain's one masking rule).
+    pub applicant_nik_masked: Option<String>,
 }
 
 /// A scanned document on an application.

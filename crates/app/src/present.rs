@@ -73,6 +73,7 @@ fn application(
         kind: a.kind,
         service_code: a.service_code,
         status: a.status,
+        applicant_nik_masked: a.applicant_nik.as_deref().map(loket_domain::nik::mask),
         applicant_nik: a.applicant_nik,
         applicant_name: a.applicant_name,
         applicant_address: a.applicant_address,

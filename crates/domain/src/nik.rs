@@ -65,14 +65,25 @@ impl Nik {
         &self.0
     }
 
-    /// Masked form for logs and messages: `3601**********01`.
+    /// Masked form for logs, messages and receipts: `3601********0001` ([`mask`]).
     pub fn masked(&self) -> String {
-        format!("{}{}{}", &self.0[..4], "*".repeat(10), &self.0[14..])
+        mask(&self.0)
     }
 
     /// The six-digit kecamatan code of issue.
     pub fn region_code(&self) -> &str {
         &self.0[..6]
+    }
+}
+
+/// The one way a NIK is shown where it must not be read whole — logs, messages, printed
+/// receipts: the province and regency (first four digits) and the last four of the serial,
+/// `3601********0001`. Anything that is not 16 digits is hidden whole.
+pub fn mask(nik: &str) -> String {
+    if nik.len() == 16 && nik.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}********{}", &nik[..4], &nik[12..])
+    } else {
+        "****".to_string()
     }
 }
 
@@ -218,7 +229,9 @@ mod tests {
     #[test]
     fn nik_never_prints_in_clear() {
         let nik = Nik::parse("3601011205900001").unwrap();
-        assert_eq!(format!("{nik}"), "3601**********01");
+        assert_eq!(format!("{nik}"), "3601********0001");
+        assert_eq!(mask("3601011205900001"), "3601********0001");
+        assert_eq!(mask("12345"), "****", "anything that is not a NIK is hidden whole");
         assert!(!format!("{nik:?}").contains("3601011205900001"));
         assert_eq!(nik.as_str(), "3601011205900001");
     }

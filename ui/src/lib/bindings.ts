@@ -136,6 +136,8 @@ export type ApplicationDto_Deserialize = {
 	documents: ChecklistDto[],
 	/**  When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits). */
 	due_date?: string | null,
+	/**  The NIK as receipts print it (`3601********0001`: the domain's one masking rule). */
+	applicant_nik_masked?: string | null,
 };
 
 /**  A stored application (permit or aid), as listed and printed. */
@@ -183,6 +185,8 @@ export type ApplicationDto_Serialize = {
 	documents: ChecklistDto[],
 	/**  When the service-time standard runs out (YYYY-MM-DD), while its clock runs (permits). */
 	due_date: string | null,
+	/**  The NIK as receipts print it (`3601********0001`: the domain's one masking rule). */
+	applicant_nik_masked: string | null,
 };
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatDateTime, formatRupiah, groupNik, maskNik } from "./format";
+import { formatDate, formatDateTime, formatRupiah, groupFours, groupNik } from "./format";
 
 describe("formatDateTime", () => {
   it.each([
@@ -36,7 +36,7 @@ describe("NIK display", () => {
     expect(groupNik(" 12 ")).toBe("12");
   });
   it("masks the middle eight digits", () => {
-    expect(maskNik("3601011205900001")).toBe("3601 **** **** 0001");
-    expect(maskNik("123")).toBe("****");
+    expect(groupFours("3601********0001")).toBe("3601 **** **** 0001");
+    expect(groupFours("****")).toBe("****");
   });
 });

@@ -36,9 +36,7 @@ export function groupNik(nik: string): string {
   return digits.replace(/(\d{4})(?=\d)/g, "$1 ");
 }
 
-/** Mask a NIK for printed receipts: "3601 **** **** 0001". */
-export function maskNik(nik: string): string {
-  const digits = nik.replace(/\s+/g, "");
-  if (!/^\d{16}$/.test(digits)) return "****";
-  return `${digits.slice(0, 4)} **** **** ${digits.slice(12)}`;
+/** Group an identifier in fours for reading ("3601********0001" → "3601 **** **** 0001"). */
+export function groupFours(value: string): string {
+  return value.replace(/(.{4})(?=.)/g, "$1 ");
 }

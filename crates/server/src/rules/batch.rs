@@ -145,3 +145,131 @@ fn overlay(apps: &mut HashMap<String, AppState>, w: &Write) {
         | Write::ResolveConflicts { .. } => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use loket_domain::workflow::{ApplicationKind, Role, Status};
+    use loket_protocol::{OpKind, OpStatus, Operation};
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn op(seq: i64, op_id: &str, kind: OpKind, payload: Value, base_version: Option<i64>) -> Operation {
+        Operation {
+            op_id: op_id.into(),
+            seq,
+            entity: kind.entity(),
+            entity_id: "a1".into(),
+            op: kind,
+            payload: serde_json::value::RawValue::from_string(payload.to_string()).unwrap(),
+            base_version,
+            hlc: format!("{seq:016}-00000-AAAA"),
+        }
+    }
+
+    fn register(seq: i64, op_id: &str) -> Operation {
+        let payload = json!({
+            "id": "a1", "office_code": "36.01.01", "kind": "permit", "status": "draft", "service_code": "SKTM",
+            "applicant_name": "Siti",
+        });
+        op(seq, op_id, OpKind::ApplicationRegister, payload, None)
+    }
+
+    fn submit(seq: i64) -> Operation {
+        let payload = json!({
+            "event_id": "e1", "application_id": "a1", "action": "submit", "from": "draft", "to": "submitted",
+            "registration_number": "360101-AAAA-000001", "actor": "ani",
+        });
+        op(seq, "op-submit", OpKind::ApplicationTransition, payload, Some(1))
+    }
+
+    fn edit(seq: i64, base: i64) -> Operation {
+        let payload = json!({ "application_id": "a1", "fields": { "applicant_name": "Siti Aminah" } });
+        op(seq, &format!("op-edit-{seq}"), OpKind::ApplicationEdit, payload, Some(base))
+    }
+
+    fn loaded() -> Loaded {
+        let mut l = Loaded::default();
+        l.actors.insert("ani".into(), ("36.01.01".into(), vec![Role::Clerk]));
+        l
+    }
+
+    fn statuses(steps: &[Step<'_>]) -> Vec<(OpStatus, Option<String>)> {
+        steps.iter().map(|s| (s.result.status, s.result.code.clone())).collect()
+    }
+
+    #[test]
+    fn each_operation_sees_what_the_earlier_ones_of_the_push_wrote() {
+        // Registered, submitted and edited in one push: the submission finds the draft the
+        // registration wrote, the edit finds version 2 the submission made.
+        let ops = [register(1, "op-reg"), submit(2), edit(3, 2)];
+        let batch = Batch::decode(&ops);
+        let needs = batch.needs();
+        assert_eq!(needs.application_ids, ["a1"], "each application loaded once");
+        assert_eq!(needs.actors, ["ani"]);
+        let steps = batch.plan("36.01.01", loaded());
+        assert_eq!(statuses(&steps), vec![(OpStatus::Accepted, None); 3]);
+        assert!(steps.iter().all(|s| s.fresh));
+        assert!(matches!(
+            &steps[1].writes[0],
+            Write::SetStatus { status: Status::Submitted, version: 2, registration_number: Some(_), .. }
+        ));
+        assert!(matches!(&steps[2].writes[0], Write::SetFields { version: 3, .. }));
+        // The same edit on a version the push already moved past is a conflict.
+        let ops = [register(1, "op-reg"), submit(2), edit(3, 1)];
+        let steps = Batch::decode(&ops).plan("36.01.01", loaded());
+        assert_eq!(steps[2].result.status, OpStatus::Conflict);
+    }
+
+    #[test]
+    fn an_operation_applied_before_or_repeated_in_the_push_gets_its_first_result() {
+        let first = register(1, "op-reg");
+        let mut l = loaded();
+        let stored = OpResult {
+            op_id: "op-reg".into(),
+            seq: 1,
+            status: OpStatus::Accepted,
+            code: None,
+            message: None,
+        };
+        l.previous_by_op_id.insert("op-reg".into(), stored.clone());
+        // The stored application, as the first push left it.
+        l.apps.insert(
+            "a1".into(),
+            AppState {
+                id: "a1".into(),
+                office_code: "36.01.01".into(),
+                kind: ApplicationKind::Permit,
+                status: Status::Draft,
+                version: 1,
+                service_code: "SKTM".into(),
+                period: None,
+                applicant_nik: None,
+                kk: None,
+                registration_number: None,
+                fields: Default::default(),
+            },
+        );
+        let ops = [first.clone(), submit(2), submit(2)];
+        let steps = Batch::decode(&ops).plan("36.01.01", l);
+        assert_eq!((steps[0].result.clone(), steps[0].fresh, steps[0].writes.len()), (stored, false, 0));
+        assert!(steps[1].fresh);
+        assert_eq!(steps[2].result, steps[1].result, "a re-send within the push");
+        assert!(!steps[2].fresh && steps[2].writes.is_empty());
+    }
+
+    #[test]
+    fn a_payload_that_does_not_decode_is_refused_alone() {
+        let bad = op(2, "op-bad", OpKind::ApplicationEdit, json!({ "fields": 5 }), Some(1));
+        let ops = [register(1, "op-reg"), bad, submit(3)];
+        let steps = Batch::decode(&ops).plan("36.01.01", loaded());
+        assert_eq!(
+            statuses(&steps),
+            [
+                (OpStatus::Accepted, None),
+                (OpStatus::Rejected, Some("invalid_payload".into())),
+                (OpStatus::Accepted, None)
+            ]
+        );
+    }
+}
