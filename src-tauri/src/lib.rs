@@ -40,6 +40,13 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             let server_url = std::env::var("LOKET_SERVER_URL").ok();
+            // HTTPS to the provincial server; `LOKET_CA_FILE` names the province's CA, and
+            // `LOKET_ALLOW_HTTP=1` allows plain http:// to other machines (development only).
+            let ca_file = std::env::var_os("LOKET_CA_FILE").map(std::path::PathBuf::from);
+            let allow_http = std::env::var("LOKET_ALLOW_HTTP").is_ok_and(|v| v == "1");
+            if let Err(e) = loket_app::configure_tls(&dir, ca_file, allow_http) {
+                tracing::error!(error = %e, "TLS settings not applied; trusting the platform's roots only");
+            }
             let core =
                 Loket::open(&dir).map(|l| Arc::new(l.with_default_server_url(server_url))).map_err(|e| {
                     tracing::error!(error = %e, dir = %dir.display(), "cannot open local store");

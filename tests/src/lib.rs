@@ -275,11 +275,23 @@ impl ServerProcess {
     /// [`ServerProcess::start`] with a given server binary (the benchmarks use the release one);
     /// `db` may also be a `postgres://` URL.
     pub fn start_binary(bin: &Path, db: &Path) -> Result<Self> {
+        Self::spawn(bin, db, None)
+    }
+
+    /// [`ServerProcess::start`] serving HTTPS with this certificate chain and key (PEM files);
+    /// its URL names 127.0.0.1, which the certificate must cover.
+    pub fn start_https(db: &Path, cert: &Path, key: &Path) -> Result<Self> {
+        Self::spawn(&Self::binary()?, db, Some((cert, key)))
+    }
+
+    fn spawn(bin: &Path, db: &Path, tls: Option<(&Path, &Path)>) -> Result<Self> {
         use std::io::BufRead;
-        let mut child = std::process::Command::new(bin)
-            .arg("--database")
-            .arg(db)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+        let mut command = std::process::Command::new(bin);
+        command.arg("--database").arg(db).args(["serve", "--listen", "127.0.0.1:0"]);
+        if let Some((cert, key)) = tls {
+            command.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
+        }
+        let mut child = command
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::piped())
@@ -289,7 +301,8 @@ impl ServerProcess {
         std::io::BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
         let addr =
             line.trim().strip_prefix("listening on ").with_context(|| format!("server said {line:?}"))?;
-        Ok(Self { url: format!("http://{addr}"), child, db: db.to_path_buf() })
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        Ok(Self { url: format!("{scheme}://{addr}"), child, db: db.to_path_buf() })
     }
 
     pub fn db(&self) -> &Path {

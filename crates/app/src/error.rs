@@ -20,8 +20,17 @@ pub enum AppError {
     SchemaTooNew,
     #[error("Gagal mengakses basis data lokal: {0}")]
     Storage(String),
-    #[error("Alamat server tidak valid. Contoh: http://server.bantenprov.go.id:8080")]
+    #[error("Alamat server tidak valid. Contoh: https://loket.bantenprov.go.id")]
     ServerUrl,
+    /// Plain `http://` to another machine would send everything in clear.
+    #[error(
+        "Alamat server harus memakai https://. Alamat http:// hanya boleh untuk server di komputer ini."
+    )]
+    InsecureServerUrl,
+    #[error("Sertifikat server provinsi tidak dipercaya. Hubungi TI provinsi: sertifikat mungkin kedaluwarsa, atau CA provinsi belum dipasang di perangkat ini.")]
+    ServerCertificate,
+    #[error("Berkas CA provinsi tidak dapat dipakai: {0}")]
+    CaFile(String),
     #[error("Server provinsi tidak dapat dihubungi. Periksa jaringan, lalu coba lagi.")]
     ServerUnreachable,
     #[error("Kode pendaftaran tidak dikenal. Periksa kembali kode dari TI provinsi.")]
@@ -71,6 +80,9 @@ impl AppError {
             Self::SchemaTooNew => "schema_too_new",
             Self::Storage(_) => "storage",
             Self::ServerUrl => "server_url",
+            Self::InsecureServerUrl => "insecure_server_url",
+            Self::ServerCertificate => "server_certificate",
+            Self::CaFile(_) => "ca_file",
             Self::ServerUnreachable => "server_unreachable",
             Self::EnrollmentCodeInvalid => "enrollment_code_invalid",
             Self::EnrollmentCodeSpent => "enrollment_code_spent",
@@ -118,6 +130,12 @@ impl From<loket_sync::SyncError> for AppError {
         use loket_sync::SyncError as S;
         match e {
             S::BadUrl(_) => Self::ServerUrl,
+            S::InsecureUrl(_) => Self::InsecureServerUrl,
+            S::Certificate(reason) => {
+                tracing::warn!(%reason, "server certificate refused");
+                Self::ServerCertificate
+            }
+            S::CaFile { path, message } => Self::CaFile(format!("{path}: {message}")),
             S::Unreachable(_) => Self::ServerUnreachable,
             S::Revoked | S::Unauthenticated => Self::DeviceRevoked,
             S::UpgradeRequired { .. } => Self::UpgradeRequired,

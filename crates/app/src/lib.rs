@@ -27,3 +27,4 @@ mod test_support;
 pub use dto::*;
 pub use error::{AppError, ErrorDto};
 pub use loket::Loket;
+pub use server_link::{configure_tls, CA_FILE_NAME};

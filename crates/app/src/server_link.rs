@@ -6,6 +6,30 @@ use loket_domain::region::{catalogue, Level};
 use crate::dto::{AppInfoDto, ConnectionDto, ConnectionState, EnrollInput, OfficeDto, SyncStatusDto};
 use crate::{present, AppError, Loket};
 
+/// The file in the data directory where IT may put the province's CA certificate (PEM).
+pub const CA_FILE_NAME: &str = "ca-provinsi.pem";
+
+/// How this process talks to the provincial server: HTTPS verified against the platform's
+/// roots, plus the province's CA from `ca_file` (or `ca-provinsi.pem` in the data directory);
+/// plain `http://` to other machines only when `allow_plain_http` (development).
+pub fn configure_tls(
+    data_dir: &std::path::Path,
+    ca_file: Option<std::path::PathBuf>,
+    allow_plain_http: bool,
+) -> Result<(), AppError> {
+    let mut policy = loket_sync::TlsPolicy { allow_plain_http, ..Default::default() };
+    let in_data_dir = data_dir.join(CA_FILE_NAME);
+    if let Some(path) = ca_file.or_else(|| in_data_dir.exists().then_some(in_data_dir)) {
+        policy = policy.with_ca_file(&path)?;
+        tracing::info!(ca = %path.display(), "trusting the provincial CA");
+    }
+    if allow_plain_http {
+        tracing::warn!("plain http:// to other machines is allowed (development only)");
+    }
+    policy.install();
+    Ok(())
+}
+
 impl Loket {
     /// The background sync task: the shell spawns the returned future on its tokio runtime once.
     /// Later calls return a future that does nothing.

@@ -34,11 +34,18 @@ pub struct ApiConfig {
     /// Enrollment and login attempts per client address per window.
     pub auth_rate_limit: u32,
     pub auth_rate_window: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (for rate limits).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { body_limit: 4 * 1024 * 1024, auth_rate_limit: 10, auth_rate_window: Duration::from_secs(60) }
+        Self {
+            body_limit: 4 * 1024 * 1024,
+            auth_rate_limit: 10,
+            auth_rate_window: Duration::from_secs(60),
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -46,6 +53,7 @@ impl Default for ApiConfig {
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     limiter: Arc<RateLimiter>,
+    trusted_proxies: Arc<[IpAddr]>,
 }
 
 /// Build the router.
@@ -53,6 +61,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
     let state = AppState {
         storage,
         limiter: Arc::new(RateLimiter::new(config.auth_rate_limit, config.auth_rate_window)),
+        trusted_proxies: config.trusted_proxies.into(),
     };
     let api = Router::new()
         .route("/enroll", post(enroll))
@@ -132,8 +141,33 @@ async fn negotiate_protocol(req: Request, next: Next) -> Result<Response, ApiErr
     }
 }
 
-fn client_ip(req_ext: &axum::http::Extensions) -> IpAddr {
-    req_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+/// The address rate limits key on: the peer's, or — when the peer is a trusted reverse proxy —
+/// the nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
+fn client_ip(s: &AppState, req: &Request) -> IpAddr {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    forwarded_client(peer, forwarded, &s.trusted_proxies)
+}
+
+/// See [`client_ip`]: hops are read from the right (the ones a trusted proxy appended), and an
+/// unreadable hop stops the walk at the last trusted address.
+pub fn forwarded_client(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 /// The device behind a bearer token, or 401.
@@ -155,7 +189,7 @@ async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<Device, ApiEr
 }
 
 async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollResponse>, ApiError> {
-    if !s.limiter.allow(client_ip(req.extensions()), "enroll") {
+    if !s.limiter.allow(client_ip(&s, &req), "enroll") {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -201,7 +235,7 @@ async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollRe
 }
 
 async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResponse>, ApiError> {
-    if !s.limiter.allow(client_ip(req.extensions()), "login") {
+    if !s.limiter.allow(client_ip(&s, &req), "login") {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -364,5 +398,28 @@ fn check_sha(sha256: &str) -> Result<(), ApiError> {
             "invalid_sha256",
             "attachment name must be a lower-case SHA-256",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    #[test]
+    fn the_client_behind_trusted_proxies() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let trusted = [ip("127.0.0.1"), ip("10.0.0.5")];
+        // Not from a proxy: the peer, whatever the header says.
+        assert_eq!(forwarded_client(ip("203.0.113.7"), Some("10.1.1.1"), &trusted), ip("203.0.113.7"));
+        // From a proxy: the nearest hop that is not a proxy.
+        assert_eq!(forwarded_client(ip("127.0.0.1"), Some("10.1.1.1"), &trusted), ip("10.1.1.1"));
+        assert_eq!(
+            forwarded_client(ip("127.0.0.1"), Some("1.2.3.4, 10.1.1.1, 10.0.0.5"), &trusted),
+            ip("10.1.1.1")
+        );
+        // No header, or garbage in it: the last trusted address.
+        assert_eq!(forwarded_client(ip("127.0.0.1"), None, &trusted), ip("127.0.0.1"));
+        assert_eq!(forwarded_client(ip("127.0.0.1"), Some("x, 10.0.0.5"), &trusted), ip("10.0.0.5"));
+        assert_eq!(forwarded_client(ip("127.0.0.1"), Some("10.1.1.1"), &[]), ip("127.0.0.1"));
     }
 }

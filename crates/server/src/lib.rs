@@ -5,6 +5,7 @@
 //!   conformance suite both pass.
 //! - [`rules`]: the pure decision function applied to every pushed operation.
 //! - [`admin`]: what IT does from the command line (offices, users, enrollment codes, devices).
+//! - [`tls`]: HTTPS terminated by the server (rustls).
 
 pub mod admin;
 pub mod api;
@@ -15,6 +16,7 @@ pub mod ratelimit;
 pub mod rules;
 pub mod storage;
 pub mod sync;
+pub mod tls;
 
 use std::sync::Arc;
 

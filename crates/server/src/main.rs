@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use loket_server::api::{self, ApiConfig};
-use loket_server::config::{Config, FileConfig};
+use loket_server::config::{Config, FileConfig, Flags};
 use loket_server::{admin, open_storage};
 
 /// mimalloc instead of glibc's malloc: a push allocates and frees millions of small JSON
@@ -36,6 +36,12 @@ enum Command {
         /// Address to listen on (port 0 picks a free port; the address is printed).
         #[arg(long, env = "LOKET_LISTEN")]
         listen: Option<String>,
+        /// PEM certificate chain: serve HTTPS (with --tls-key).
+        #[arg(long, env = "LOKET_TLS_CERT")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of the certificate.
+        #[arg(long, env = "LOKET_TLS_KEY")]
+        tls_key: Option<PathBuf>,
     },
     /// Manage offices.
     #[command(subcommand)]
@@ -125,11 +131,12 @@ async fn main() -> Result<()> {
         Some(path) => FileConfig::load(path)?,
         None => FileConfig::default(),
     };
-    let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
-        _ => None,
-    };
-    let config = Config::resolve(listen, cli.database.clone(), file);
+    let mut flags = Flags { database: cli.database.clone(), ..Flags::default() };
+    if let Command::Serve { listen, tls_cert, tls_key } = &cli.command {
+        flags =
+            Flags { listen: listen.clone(), tls_cert: tls_cert.clone(), tls_key: tls_key.clone(), ..flags };
+    }
+    let config = Config::resolve(flags, file)?;
     let storage = open_storage(&config.database).await.context("opening storage")?;
 
     match cli.command {
@@ -145,21 +152,43 @@ async fn main() -> Result<()> {
                     body_limit: config.body_limit_bytes,
                     auth_rate_limit: config.auth_rate_limit_per_minute,
                     auth_rate_window: Duration::from_secs(60),
+                    trusted_proxies: config.trusted_proxies.clone(),
                 },
             );
+            let tls = match &config.tls {
+                Some((cert, key)) => Some(loket_server::tls::load(cert, key)?),
+                None => None,
+            };
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("binding {}", config.listen))?;
-            println!("listening on {}", listener.local_addr()?);
-            // Answers go out at once: no Nagle delay on small JSON responses.
-            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-                if let Err(e) = tcp.set_nodelay(true) {
-                    tracing::debug!(error = %e, "TCP_NODELAY not set");
+            let addr = listener.local_addr()?;
+            if tls.is_none() && !addr.ip().is_loopback() && !config.allow_plain_http {
+                bail!(
+                    "refusing to serve plain HTTP on {addr}: give tls_cert and tls_key to serve HTTPS, or, \
+                     behind a reverse proxy that terminates TLS, set allow_plain_http = true and trusted_proxies"
+                );
+            }
+            println!("listening on {addr}");
+            let app = router.into_make_service_with_connect_info::<SocketAddr>();
+            match tls {
+                Some(tls) => {
+                    tracing::info!(%addr, "serving HTTPS");
+                    let listener = loket_server::tls::TlsListener::new(listener, tls)?;
+                    let listener = axum::serve::ListenerExt::tap_io(listener, |_| {});
+                    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
                 }
-            });
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
+                None => {
+                    tracing::info!(%addr, "serving plain HTTP");
+                    // Answers go out at once: no Nagle delay on small JSON responses.
+                    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                        if let Err(e) = tcp.set_nodelay(true) {
+                            tracing::debug!(error = %e, "TCP_NODELAY not set");
+                        }
+                    });
+                    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+                }
+            }
             tracing::info!("server stopped");
         }
         Command::Office(OfficeCmd::ImportBanten) => {

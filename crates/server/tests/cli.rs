@@ -136,3 +136,29 @@ fn bad_input_gets_clear_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("office 36.01.01 does not exist"));
 }
+
+/// `loket-server serve …` that must fail: its standard error.
+fn serve_refused(db: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("--database")
+        .arg(db)
+        .arg("serve")
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output();
+    let out = out.unwrap();
+    assert!(!out.status.success(), "serve {args:?} started");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Plain HTTP only on loopback (a reverse proxy on the same machine) unless the configuration
+/// says so; a certificate without its key is refused before anything listens.
+#[test]
+fn plain_http_on_the_network_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    let err = serve_refused(&db, &["--listen", "0.0.0.0:0"]);
+    assert!(err.contains("refusing to serve plain HTTP") && err.contains("tls_cert"), "{err}");
+    let err = serve_refused(&db, &["--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent/cert.pem"]);
+    assert!(err.contains("tls_cert and tls_key go together"), "{err}");
+}

@@ -341,6 +341,40 @@ async fn enrollment_is_rate_limited(backend: &str) {
     );
 }
 
+/// Behind a reverse proxy the peer is the proxy: rate limits key on the client the trusted
+/// proxy names in `X-Forwarded-For`, and a client's own `X-Forwarded-For` is not believed.
+#[tokio::test]
+async fn rate_limits_key_on_the_client_behind_a_trusted_proxy() {
+    let limited = |trusted_proxies| ApiConfig {
+        auth_rate_limit: 2,
+        auth_rate_window: Duration::from_secs(600),
+        trusted_proxies,
+        ..ApiConfig::default()
+    };
+    let body = json!({ "code": "AAAA-BBBB-CCCC", "device_name": "x", "app_version": "" });
+    let behind = start("sqlite", limited(vec!["127.0.0.1".parse().unwrap()])).await;
+    let from =
+        |client: &'static str| behind.post("/api/v1/enroll").header("x-forwarded-for", client).json(&body);
+    for _ in 0..2 {
+        assert_eq!(from("10.1.1.1").send().await.unwrap().status(), StatusCode::BAD_REQUEST);
+    }
+    assert_eq!(from("10.1.1.1").send().await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(from("10.1.1.2").send().await.unwrap().status(), StatusCode::BAD_REQUEST, "another office");
+    // A client that claims another address through the proxy is keyed on what the proxy saw.
+    assert_eq!(
+        from("10.9.9.9, 10.1.1.1").send().await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the rightmost hop is the one the proxy appended"
+    );
+    let direct = start("sqlite", limited(vec![])).await;
+    for (i, client) in ["10.1.1.1", "10.1.1.2", "10.1.1.3"].into_iter().enumerate() {
+        let r =
+            direct.post("/api/v1/enroll").header("x-forwarded-for", client).json(&body).send().await.unwrap();
+        let want = if i < 2 { StatusCode::BAD_REQUEST } else { StatusCode::TOO_MANY_REQUESTS };
+        assert_eq!(r.status(), want, "no trusted proxy: the header is ignored");
+    }
+}
+
 #[tokio::test]
 async fn login_checks_the_argon2_hash() {
     let s = start("sqlite", ApiConfig::default()).await;

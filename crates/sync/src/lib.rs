@@ -9,7 +9,10 @@
 //!   off with jitter when it is not, and publishes a status for the UI.
 
 pub mod engine;
+mod tls;
 pub mod worker;
+
+pub use tls::TlsPolicy;
 
 use std::time::Duration;
 
@@ -25,6 +28,16 @@ use thiserror::Error;
 pub enum SyncError {
     #[error("server address is not valid: {0}")]
     BadUrl(String),
+    /// Plain `http://` to another machine: everything would cross the network in clear.
+    #[error("plain http:// is only allowed to this machine: {0}")]
+    InsecureUrl(String),
+    /// The server's certificate is not trusted (not signed by a platform root or the provincial
+    /// CA, expired, or for another name).
+    #[error("server certificate is not trusted: {0}")]
+    Certificate(String),
+    /// The provincial CA file cannot be used.
+    #[error("CA file {path}: {message}")]
+    CaFile { path: String, message: String },
     #[error("server cannot be reached: {0}")]
     Unreachable(String),
     #[error("this device has been revoked")]
@@ -50,6 +63,7 @@ impl SyncError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Unreachable(_) | Self::Protocol(_) => true,
+            // A certificate is renewed or the CA installed by IT, not by waiting.
             Self::Refused { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
@@ -89,14 +103,27 @@ pub struct Credential {
 }
 
 impl Client {
+    /// A client under the process's TLS policy ([`TlsPolicy::install`]; by default: HTTPS
+    /// verified against the platform's roots, plain HTTP only to this machine).
     pub fn new(server_url: &str) -> Result<Self, SyncError> {
+        Self::with_policy(server_url, &TlsPolicy::current())
+    }
+
+    /// A client under `policy`.
+    pub fn with_policy(server_url: &str, policy: &TlsPolicy) -> Result<Self, SyncError> {
         let base = server_url.trim().trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
+        let url = reqwest::Url::parse(&base).map_err(|_| SyncError::BadUrl(server_url.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
             return Err(SyncError::BadUrl(server_url.to_string()));
         }
-        let http = reqwest::Client::builder()
+        if url.scheme() == "http" && !policy.allow_plain_http && !tls::is_loopback(&url) {
+            return Err(SyncError::InsecureUrl(base));
+        }
+        let builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(30));
+        let http = policy
+            .apply(builder, url.scheme() == "https")?
             .build()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         Ok(Self { base, http })
@@ -124,7 +151,7 @@ impl Client {
 
     /// A successful answer, or the request's failure as a [`SyncError`].
     async fn answer(r: reqwest::Result<reqwest::Response>) -> Result<reqwest::Response, SyncError> {
-        let r = r.map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let r = r.map_err(tls::request_error)?;
         if r.status().is_success() {
             Ok(r)
         } else {
