@@ -6,6 +6,7 @@
 //! embedded). When a test fails, a screenshot of the window is written to
 //! `tests/artifacts/<test>.png` before the app is closed.
 
+pub mod pki;
 mod process;
 pub mod proxy;
 
@@ -187,7 +188,20 @@ impl App {
 /// Run one E2E test body against a freshly launched app on an empty data directory.
 /// On failure a screenshot is saved; the app, driver and display are always stopped.
 pub async fn run(name: &str, body: impl AsyncFnOnce(&mut App) -> Result<()>) -> Result<()> {
+    run_with_files(name, &[], body).await
+}
+
+/// [`run`], with `files` (name, content) put in the data directory before the app starts (the
+/// province's CA certificate, say).
+pub async fn run_with_files(
+    name: &str,
+    files: &[(&str, Vec<u8>)],
+    body: impl AsyncFnOnce(&mut App) -> Result<()>,
+) -> Result<()> {
     let data = tempfile_dir(name)?;
+    for (file, content) in files {
+        std::fs::write(data.join(file), content)?;
+    }
     let mut app = App::launch(&data).await?;
     // A hung WebDriver call must fail the test, not the CI run.
     let outcome = match tokio::time::timeout(TEST_LIMIT, body(&mut app)).await {

@@ -134,8 +134,16 @@ async fn enrollment_with_the_server_and_revocation() -> Result<()> {
     let db = dir.path().join("server.sqlite3");
     ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
     let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
-    let server = ServerProcess::start(&db)?;
-    run("enrollment_with_the_server_and_revocation", async |app| {
+    // Over HTTPS, the laptop trusting the province's CA from its data directory.
+    let pki = loket_e2e::pki::make(&dir.path().join("pki"), "CA Provinsi Banten (uji)")?;
+    let server = ServerProcess::start_https(&db, &pki.cert, &pki.key)?;
+    let ca = vec![(loket_app::CA_FILE_NAME, std::fs::read(&pki.ca)?)];
+    loket_e2e::run_with_files("enrollment_with_the_server_and_revocation", &ca, async |app| {
+        // Plain http:// to another machine is refused before anything is sent.
+        app.fill("#server-url", "http://10.20.30.40:8080").await?;
+        app.fill("#enroll-code", &code).await?;
+        app.click("#enroll-submit").await?;
+        app.find_text("#enroll-error", "https://").await?;
         app.fill("#server-url", &server.url).await?;
         app.fill("#enroll-code", "AAAA-BBBB-CCCC").await?;
         app.click("#enroll-submit").await?;

@@ -3,40 +3,16 @@
 //! repository); the client trusts that CA through its policy, as an office laptop would trust the
 //! province's CA file.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use loket_e2e::ServerProcess;
+use loket_e2e::{pki, ServerProcess};
 use loket_sync::engine::Engine;
 use loket_sync::{Client, Credential, SyncError, TlsPolicy};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-
-/// A CA, and a server certificate for 127.0.0.1 and localhost signed by it; returns the CA's
-/// PEM path and the server's certificate and key paths.
-fn make_pki(dir: &Path, common_name: &str) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, common_name);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let server_key = KeyPair::generate().unwrap();
-    let mut server_params =
-        CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
-    server_params.distinguished_name.push(DnType::CommonName, "loket.test");
-    let server = server_params.signed_by(&server_key, &issuer).unwrap();
-    let ca_path = dir.join(format!("{common_name}.ca.pem"));
-    let (cert_path, key_path) = (dir.join("server.pem"), dir.join("server.key"));
-    std::fs::write(&ca_path, ca.pem()).unwrap();
-    std::fs::write(&cert_path, server.pem()).unwrap();
-    std::fs::write(&key_path, server_key.serialize_pem()).unwrap();
-    (ca_path, cert_path, key_path)
-}
 
 #[tokio::test]
 async fn a_device_syncs_over_https_trusting_only_the_provincial_ca() {
     let dir = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = make_pki(dir.path(), "CA Provinsi Banten (uji)");
+    let pki::TestPki { ca, cert, key } = pki::make(dir.path(), "CA Provinsi Banten (uji)").unwrap();
     let db = dir.path().join("server.sqlite3");
     ServerProcess::admin(&db, &["office", "add", "36.01.01"]).unwrap();
     let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"]).unwrap();
@@ -48,8 +24,8 @@ async fn a_device_syncs_over_https_trusting_only_the_provincial_ca() {
     let refused = untrusting.enroll(code.trim(), "Laptop", "0.1.0").await;
     assert!(matches!(refused, Err(SyncError::Certificate(_))), "{refused:?}");
     // A CA of someone else is no better.
-    let (other_ca, _, _) = make_pki(&dir.path().join("other").tap_mkdir(), "CA lain");
-    let wrong = TlsPolicy::default().with_ca_file(&other_ca).unwrap();
+    let other = pki::make(&dir.path().join("other"), "CA lain").unwrap();
+    let wrong = TlsPolicy::default().with_ca_file(&other.ca).unwrap();
     let refused =
         Client::with_policy(&server.url, &wrong).unwrap().enroll(code.trim(), "Laptop", "0.1.0").await;
     assert!(matches!(refused, Err(SyncError::Certificate(_))), "{refused:?}");
@@ -95,15 +71,4 @@ fn plain_http_to_another_machine_is_refused_before_anything_is_sent() {
     assert!(matches!(Client::new("http://10.20.30.40:8080"), Err(SyncError::InsecureUrl(_))));
     assert!(matches!(Client::new("http://loket.bantenprov.go.id"), Err(SyncError::InsecureUrl(_))));
     assert!(Client::new("http://127.0.0.1:8787").is_ok(), "this machine (make run)");
-}
-
-trait TapMkdir {
-    fn tap_mkdir(self) -> Self;
-}
-
-impl TapMkdir for std::path::PathBuf {
-    fn tap_mkdir(self) -> Self {
-        std::fs::create_dir_all(&self).unwrap();
-        self
-    }
 }
