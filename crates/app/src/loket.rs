@@ -69,7 +69,7 @@ impl Loket {
     /// The actor for a change: once the office's users are known, somebody must be logged in.
     pub(crate) fn acting(&self) -> Result<Actor, AppError> {
         let logged_in = self.user.lock().unwrap_or_else(|p| p.into_inner()).is_some();
-        if !logged_in && self.store().office_user_count()? > 0 {
+        if !logged_in && self.store().office_users_known()? {
             return Err(AppError::LoginRequired);
         }
         Ok(self.actor())

@@ -9,9 +9,9 @@ impl Loket {
     pub fn session(&self) -> Result<SessionDto, AppError> {
         let full_name = self.user.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let actor = self.actor();
-        let users = self.store().office_user_count()?;
+        let users_known = self.store().office_users_known()?;
         Ok(SessionDto {
-            login_required: users > 0 && full_name.is_none(),
+            login_required: users_known && full_name.is_none(),
             username: full_name.as_ref().map(|_| actor.username.clone()),
             full_name,
             roles: actor.roles.clone(),
@@ -43,5 +43,43 @@ impl Loket {
         *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = local_clerk();
         *self.user.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.session()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use loket_domain::workflow::Role;
+    use loket_protocol::{ChangeBody, UserRecord};
+
+    use crate::dto::LoginInput;
+    use crate::test_support::{configured, synced_user};
+
+    /// IT deactivates someone who left: the next sync drops them from this laptop's logins.
+    #[test]
+    fn a_user_deactivated_on_the_server_can_no_longer_log_in_here() {
+        let (_dir, loket) = configured();
+        synced_user(&loket, "kasi", &[Role::Supervisor], "rahasia-panjang");
+        let login =
+            || loket.login(LoginInput { username: "kasi".into(), password: "rahasia-panjang".into() });
+        login().unwrap();
+        loket.logout().unwrap();
+        let stored = loket.store().office_user("kasi").unwrap().unwrap();
+        let gone = UserRecord {
+            id: "kasi".into(),
+            username: "kasi".into(),
+            full_name: stored.full_name,
+            roles: stored.roles,
+            password_hash: stored.password_hash,
+            active: false,
+        };
+        let change = loket_store::RemoteChange::of(2, "kasi", ChangeBody::User(gone), "2026-12-01T00:00:00Z");
+        loket.store().apply_remote(&[change], 2, Utc::now()).unwrap();
+        assert_eq!(login().unwrap_err().code(), "login_failed");
+        assert_eq!(loket.store().office_user_count().unwrap(), 0);
+        // The laptop does not fall back to working without a login.
+        assert!(loket.session().unwrap().login_required);
+        let input = crate::test_support::bansos("3601011205900001");
+        assert_eq!(loket.register_bansos(input).unwrap_err().code(), "login_required");
     }
 }

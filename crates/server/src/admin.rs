@@ -5,7 +5,7 @@ use loket_domain::region::catalogue;
 use loket_domain::staff::{validate_user, UserDraft};
 
 use crate::auth;
-use crate::storage::{Device, Storage, StorageError, User};
+use crate::storage::{Device, Storage, StorageError, User, UserUpdate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -78,8 +78,19 @@ pub async fn reset_password(s: &dyn Storage, username: &str, password: &str) -> 
     if password.chars().count() < 10 {
         return Err(AdminError::WeakPassword);
     }
-    s.set_password(username, &auth::hash_password(password), Utc::now()).await?;
+    s.update_user(username, UserUpdate::Password(auth::hash_password(password)), Utc::now()).await?;
     Ok(())
+}
+
+/// Deactivate (someone who left) or reactivate a user. A deactivated user cannot log in,
+/// decisions in their name are refused, and the office's laptops drop them on their next sync.
+pub async fn set_active(s: &dyn Storage, username: &str, active: bool) -> Result<User, AdminError> {
+    Ok(s.update_user(username, UserUpdate::Active(active), Utc::now()).await?)
+}
+
+/// Users of an office (or of all), for IT.
+pub async fn users(s: &dyn Storage, office: Option<&str>) -> Result<Vec<User>, AdminError> {
+    Ok(s.list_users(office).await?)
 }
 
 /// Issue a one-time enrollment code for an office, valid for `hours`.

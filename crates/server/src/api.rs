@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth;
 use crate::error::{ApiError, ApiJson};
+use crate::lockout::{Lockout, LockoutPolicy};
 use crate::ratelimit::RateLimiter;
 use crate::storage::{Device, NewDevice, Storage, StorageError};
 
@@ -36,6 +37,8 @@ pub struct ApiConfig {
     pub auth_rate_window: Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the real client (for rate limits).
     pub trusted_proxies: Vec<IpAddr>,
+    /// When repeated failed logins lock a username or an address.
+    pub lockout: LockoutPolicy,
 }
 
 impl Default for ApiConfig {
@@ -45,6 +48,7 @@ impl Default for ApiConfig {
             auth_rate_limit: 10,
             auth_rate_window: Duration::from_secs(60),
             trusted_proxies: Vec::new(),
+            lockout: LockoutPolicy::default(),
         }
     }
 }
@@ -54,6 +58,7 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     limiter: Arc<RateLimiter>,
     trusted_proxies: Arc<[IpAddr]>,
+    lockout: Arc<Lockout>,
 }
 
 /// Build the router.
@@ -62,6 +67,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         storage,
         limiter: Arc::new(RateLimiter::new(config.auth_rate_limit, config.auth_rate_window)),
         trusted_proxies: config.trusted_proxies.into(),
+        lockout: Arc::new(Lockout::new(config.lockout)),
     };
     let api = Router::new()
         .route("/enroll", post(enroll))
@@ -234,8 +240,16 @@ async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollRe
     ))
 }
 
+/// A password hash of nobody's, checked when the username is unknown, so that an unknown user
+/// takes as long to refuse as a wrong password.
+static NOBODY: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| auth::hash_password(&auth::new_token()));
+
+/// Online login. Unknown users, deactivated users and wrong passwords get the same answer in the
+/// same time; repeated failures lock the username and the address for a while ([`Lockout`]).
 async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResponse>, ApiError> {
-    if !s.limiter.allow(client_ip(&s, &req), "login") {
+    let ip = client_ip(&s, &req);
+    if !s.limiter.allow(ip, "login") {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -243,9 +257,27 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResp
         ));
     }
     let ApiJson(body) = ApiJson::<LoginRequest>::from_request(req, &s).await?;
-    let user = s.storage.user_by_username(body.username.trim()).await?;
+    let username = body.username.trim();
+    if let Some(wait) = s.lockout.locked(username, ip, std::time::Instant::now()) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "login_locked",
+            "too many failed logins; try again later",
+        );
+        e.retry_after = Some(wait.as_secs().max(1));
+        return Err(e);
+    }
+    let user = s.storage.user_by_username(username).await?;
+    let ok = match &user {
+        Some(u) => auth::verify_password(&body.password, &u.password_hash) && u.active,
+        None => {
+            auth::verify_password(&body.password, &NOBODY);
+            false
+        }
+    };
     match user {
-        Some(u) if u.active && auth::verify_password(&body.password, &u.password_hash) => {
+        Some(u) if ok => {
+            s.lockout.succeeded(username);
             Ok(Json(LoginResponse {
                 username: u.username,
                 full_name: u.full_name,
@@ -253,7 +285,10 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResp
                 roles: u.roles,
             }))
         }
-        _ => Err(ApiError::unauthorized("invalid_credentials", "username or password is wrong")),
+        _ => {
+            s.lockout.failed(username, ip, std::time::Instant::now());
+            Err(ApiError::unauthorized("invalid_credentials", "username or password is wrong"))
+        }
     }
 }
 

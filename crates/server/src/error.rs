@@ -15,11 +15,17 @@ use crate::storage::StorageError;
 pub struct ApiError {
     pub status: StatusCode,
     pub body: Body,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, body: Body { code: code.into(), message: message.into(), min_version: None } }
+        Self {
+            status,
+            body: Body { code: code.into(), message: message.into(), min_version: None },
+            retry_after: None,
+        }
     }
 
     pub fn unauthorized(code: &str, message: &str) -> Self {
@@ -33,7 +39,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -12,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod lockout;
 pub mod ratelimit;
 pub mod rules;
 pub mod storage;

@@ -89,6 +89,23 @@ enum UserCmd {
         #[arg(long)]
         username: String,
     },
+    /// Users: office, username, roles, active or deactivated.
+    List {
+        /// Only this office's users.
+        #[arg(long)]
+        office: Option<String>,
+    },
+    /// Deactivate a user who left: no more logins, decisions in their name are refused, and the
+    /// office's laptops drop them on their next sync.
+    Deactivate {
+        #[arg(long)]
+        username: String,
+    },
+    /// Reactivate a deactivated user.
+    Reactivate {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,6 +170,7 @@ async fn main() -> Result<()> {
                     auth_rate_limit: config.auth_rate_limit_per_minute,
                     auth_rate_window: Duration::from_secs(60),
                     trusted_proxies: config.trusted_proxies.clone(),
+                    lockout: loket_server::lockout::LockoutPolicy::default(),
                 },
             );
             let tls = match &config.tls {
@@ -206,6 +224,22 @@ async fn main() -> Result<()> {
         Command::User(UserCmd::ResetPassword { username }) => {
             admin::reset_password(storage.as_ref(), &username, &read_password()?).await?;
             println!("password of {username} reset");
+        }
+        Command::User(UserCmd::List { office }) => {
+            println!("{:<9} {:<24} {:<28} {:<24} status", "office", "username", "full name", "roles");
+            for u in admin::users(storage.as_ref(), office.as_deref()).await? {
+                let status = if u.active { "active" } else { "deactivated" };
+                let roles = u.roles.join(",");
+                println!("{:<9} {:<24} {:<28} {roles:<24} {status}", u.office_code, u.username, u.full_name);
+            }
+        }
+        Command::User(UserCmd::Deactivate { username }) => {
+            admin::set_active(storage.as_ref(), &username, false).await?;
+            println!("user {username} deactivated");
+        }
+        Command::User(UserCmd::Reactivate { username }) => {
+            admin::set_active(storage.as_ref(), &username, true).await?;
+            println!("user {username} reactivated");
         }
         Command::EnrollCode { office, hours } => {
             println!("{}", admin::issue_enrollment_code(storage.as_ref(), &office, hours).await?);

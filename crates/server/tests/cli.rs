@@ -40,6 +40,13 @@ async fn it_admin_workflow_and_serving() {
         Some("rahasia-panjang"),
     );
     assert!(out.contains("user kasi (clerk,supervisor) created"), "{out}");
+    // Someone who left: deactivated, listed as such, and back again.
+    assert!(cli(&db, &["user", "deactivate", "--username", "kasi"], None).contains("deactivated"));
+    let users = cli(&db, &["user", "list", "--office", "36.01.01"], None);
+    assert!(users.lines().any(|l| l.contains("kasi") && l.ends_with("deactivated")), "{users}");
+    cli(&db, &["user", "reactivate", "--username", "kasi"], None);
+    let users = cli(&db, &["user", "list"], None);
+    assert!(users.lines().any(|l| l.contains("kasi") && l.ends_with(" active")), "{users}");
     let code = cli(&db, &["enroll-code", "--office", "36.01.01", "--hours", "2"], None).trim().to_string();
     assert_eq!(code.len(), 14, "{code}");
 

@@ -11,6 +11,7 @@ use loket_protocol::{
     EnrollResponse, OpStatus, PullResponse, PushResponse, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use loket_server::api::{router, ApiConfig};
+use loket_server::lockout::LockoutPolicy;
 use loket_server::storage::{conformance, Storage};
 use loket_server::{admin, auth};
 use reqwest::StatusCode;
@@ -378,17 +379,7 @@ async fn rate_limits_key_on_the_client_behind_a_trusted_proxy() {
 #[tokio::test]
 async fn login_checks_the_argon2_hash() {
     let s = start("sqlite", ApiConfig::default()).await;
-    admin::add_office(s.storage.as_ref(), "36.01.01").await.unwrap();
-    admin::add_user(
-        s.storage.as_ref(),
-        "36.01.01",
-        "kasi.pelayanan",
-        "Kasi Pelayanan",
-        &["supervisor".into()],
-        "rahasia-panjang",
-    )
-    .await
-    .unwrap();
+    supervisor(&s, "kasi.pelayanan").await;
     let ok = s
         .post("/api/v1/login")
         .json(&json!({ "username": "kasi.pelayanan", "password": "rahasia-panjang" }))
@@ -405,6 +396,106 @@ async fn login_checks_the_argon2_hash() {
         .await
         .unwrap();
     assert_eq!(error_code(bad).await, (StatusCode::UNAUTHORIZED, "invalid_credentials".into()));
+}
+
+/// A supervisor of 36.01.01 whose password is `rahasia-panjang`.
+async fn supervisor(s: &Server, username: &str) {
+    admin::add_office(s.storage.as_ref(), "36.01.01").await.unwrap();
+    admin::add_user(
+        s.storage.as_ref(),
+        "36.01.01",
+        username,
+        "Kasi",
+        &["supervisor".into()],
+        "rahasia-panjang",
+    )
+    .await
+    .unwrap();
+}
+
+/// An unknown username, a deactivated user and a wrong password get the same answer, in about
+/// the same time: the answer does not tell which accounts exist.
+#[tokio::test]
+async fn login_answers_do_not_tell_whether_a_user_exists() {
+    let lenient = LockoutPolicy { per_user: 1000, per_address: 1000, ..LockoutPolicy::default() };
+    let s =
+        start("sqlite", ApiConfig { auth_rate_limit: 1000, lockout: lenient, ..ApiConfig::default() }).await;
+    for name in ["kasi.pelayanan", "pensiun"] {
+        supervisor(&s, name).await;
+    }
+    admin::set_active(s.storage.as_ref(), "pensiun", false).await.unwrap();
+    let attempt = |username: &'static str, password: &'static str| {
+        let body = json!({ "username": username, "password": password });
+        let s = &s;
+        async move {
+            let t = std::time::Instant::now();
+            let r = s.post("/api/v1/login").json(&body).send().await.unwrap();
+            let answer = (r.status(), r.text().await.unwrap());
+            (answer, t.elapsed())
+        }
+    };
+    let (wrong, _) = attempt("kasi.pelayanan", "salah-sekali").await;
+    assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(attempt("tidak.ada", "salah-sekali").await.0, wrong, "unknown user");
+    assert_eq!(attempt("pensiun", "rahasia-panjang").await.0, wrong, "deactivated user, right password");
+    // Timing over many tries, interleaved: the medians are within a factor of two of each
+    // other (before, an unknown user was answered ~16 times faster).
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        known.push(attempt("kasi.pelayanan", "salah-sekali").await.1);
+        unknown.push(attempt("tidak.ada", "salah-sekali").await.1);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64()
+    };
+    let ratio = median(known) / median(unknown);
+    assert!((0.5..2.0).contains(&ratio), "known/unknown median time ratio {ratio:.2}");
+}
+
+/// Repeated failures lock the username (with `Retry-After`), even for the right password, and
+/// the lock lifts.
+#[tokio::test]
+async fn repeated_failed_logins_lock_the_user_for_a_while() {
+    let policy = LockoutPolicy {
+        per_user: 3,
+        per_address: 100,
+        base: Duration::from_millis(400),
+        cap: Duration::from_secs(2),
+    };
+    let s =
+        start("sqlite", ApiConfig { lockout: policy, auth_rate_limit: 1000, ..ApiConfig::default() }).await;
+    admin::add_office(s.storage.as_ref(), "36.01.01").await.unwrap();
+    admin::add_user(
+        s.storage.as_ref(),
+        "36.01.01",
+        "kasi",
+        "Kasi",
+        &["supervisor".into()],
+        "rahasia-panjang",
+    )
+    .await
+    .unwrap();
+    let login =
+        |password: &str| s.post("/api/v1/login").json(&json!({ "username": "kasi", "password": password }));
+    for _ in 0..3 {
+        assert_eq!(login("salah-sekali").send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = login("rahasia-panjang").send().await.unwrap();
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+    assert_eq!(error_code(locked).await.1, "login_locked");
+    // Lifts: poll (each poll while locked is refused without counting) until it answers.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = login("rahasia-panjang").send().await.unwrap();
+        if r.status() == StatusCode::OK {
+            break;
+        }
+        assert_eq!(error_code(r).await.1, "login_locked");
+        assert!(std::time::Instant::now() < deadline, "the lock did not lift");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]

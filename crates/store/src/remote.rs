@@ -302,6 +302,15 @@ impl Store {
             .query_row([], |r| r.get(0))?)
     }
 
+    /// Whether the server has told this device of any user of the office (active or not): from
+    /// then on somebody must log in, even when every user has since been deactivated.
+    pub fn office_users_known(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM office_user)")?
+            .query_row([], |r| r.get(0))?)
+    }
+
     /// Every conflict this device knows: (losing operation id, resolved).
     pub fn all_conflicts(&self) -> Result<Vec<(String, bool)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

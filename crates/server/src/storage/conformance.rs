@@ -410,12 +410,31 @@ async fn users_sync_to_their_office(s: &dyn Storage) {
     assert_eq!(a[0].kind, ChangeKind::User);
     assert!(a[0].data["password_hash"].as_str().unwrap().starts_with("$argon2id$"));
     assert!(pull(s, "36.01.02", 0, 100).await.unwrap().0.is_empty());
-    s.set_password("ani", &auth::hash_password("kata-sandi-baru"), Utc::now()).await.unwrap();
+    s.update_user("ani", super::UserUpdate::Password(auth::hash_password("kata-sandi-baru")), Utc::now())
+        .await
+        .unwrap();
     let (a, _) = pull(s, "36.01.01", a[0].server_seq, 100).await.unwrap();
     assert_eq!(a.len(), 1, "a reset password syncs again");
     let u = s.user_by_username("ani").await.unwrap().unwrap();
     assert!(auth::verify_password("kata-sandi-baru", &u.password_hash));
-    assert!(matches!(s.set_password("nobody", "x", Utc::now()).await, Err(StorageError::NotFound(_))));
+    assert!(matches!(
+        s.update_user("nobody", super::UserUpdate::Active(false), Utc::now()).await,
+        Err(StorageError::NotFound(_))
+    ));
+    // Deactivated: the office's devices hear of it; the password stays; reactivation is heard too.
+    let after = a[0].server_seq;
+    let gone = s.update_user("ani", super::UserUpdate::Active(false), Utc::now()).await.unwrap();
+    assert!(!gone.active && auth::verify_password("kata-sandi-baru", &gone.password_hash));
+    let (changes, _) = pull(s, "36.01.01", after, 100).await.unwrap();
+    assert_eq!(
+        changes.last().map(|c| (c.kind, c.data["active"].clone())),
+        Some((ChangeKind::User, json!(false)))
+    );
+    user(s, "36.01.02", "budi", &["supervisor"]).await;
+    let names = |users: Vec<User>| users.into_iter().map(|u| (u.username, u.active)).collect::<Vec<_>>();
+    assert_eq!(names(s.list_users(Some("36.01.01")).await.unwrap()), [("ani".to_string(), false)]);
+    assert_eq!(names(s.list_users(None).await.unwrap()).len(), 2);
+    assert!(s.update_user("ani", super::UserUpdate::Active(true), Utc::now()).await.unwrap().active);
 }
 
 async fn durability(s: &dyn Storage) {

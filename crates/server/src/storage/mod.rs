@@ -181,6 +181,33 @@ pub struct User {
     pub active: bool,
 }
 
+/// What [`Storage::update_user`] changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserUpdate {
+    /// A new argon2id PHC string.
+    Password(String),
+    Active(bool),
+}
+
+impl UserUpdate {
+    /// The two columns' new values (`None`: unchanged), for [`SQL_UPDATE_USER`].
+    pub(crate) fn columns(&self) -> (Option<&str>, Option<bool>) {
+        match self {
+            Self::Password(hash) => (Some(hash), None),
+            Self::Active(active) => (None, Some(*active)),
+        }
+    }
+}
+
+/// Shared by both backends for [`Storage::update_user`].
+pub(crate) const SQL_UPDATE_USER: &str =
+    "UPDATE app_user SET password_hash = coalesce($2, password_hash), active = coalesce($3, active),
+     updated_at = $4 WHERE username = $1";
+/// Shared by both backends for [`Storage::list_users`].
+pub(crate) const SQL_LIST_USERS: &str =
+    "SELECT id, office_code, username, full_name, roles, password_hash, active FROM app_user
+     WHERE CAST($1 AS TEXT) IS NULL OR office_code = $1 ORDER BY office_code, username";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDevice {
     pub id: String,
@@ -224,7 +251,16 @@ pub trait Storage: Send + Sync + 'static {
     /// Create a user; its record (with the hash) is queued for the office's devices.
     async fn create_user(&self, user: &User, now: DateTime<Utc>) -> Result<(), StorageError>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StorageError>;
-    async fn set_password(&self, username: &str, hash: &str, now: DateTime<Utc>) -> Result<(), StorageError>;
+    /// Change a user's password hash or whether the user is active; the new record is queued
+    /// for the office's devices (a deactivated user disappears from their logins).
+    async fn update_user(
+        &self,
+        username: &str,
+        update: UserUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<User, StorageError>;
+    /// Users, by office then username (all offices when `None`).
+    async fn list_users(&self, office_code: Option<&str>) -> Result<Vec<User>, StorageError>;
 
     async fn create_enrollment_code(
         &self,

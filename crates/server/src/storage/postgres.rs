@@ -17,7 +17,9 @@ use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, 
 use serde_json::Value;
 use tokio_postgres::{NoTls, Row, Transaction};
 
-use super::{blob, Device, Durability, NewDevice, Office, Storage, StorageError, User, APP_COLUMNS};
+use super::{
+    blob, Device, Durability, NewDevice, Office, Storage, StorageError, User, UserUpdate, APP_COLUMNS,
+};
 use crate::rules::{self, AppState, Batch, Loaded, Write};
 
 /// The one schema file, with SQLite's identity column spelled the PostgreSQL way.
@@ -605,25 +607,26 @@ impl Storage for PostgresStorage {
         Ok(row.map(|r| user_row(&r)))
     }
 
-    async fn set_password(&self, username: &str, hash: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
+    async fn update_user(&self, name: &str, u: UserUpdate, at: DateTime<Utc>) -> Result<User, StorageError> {
+        let (username, now) = (name, ts(at));
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
-        let now = ts(now);
-        let n = tx
-            .execute(
-                "UPDATE app_user SET password_hash = $2, updated_at = $3 WHERE username = $1",
-                &[&username, &hash, &now],
-            )
-            .await?;
-        if n == 0 {
+        let (hash, active) = u.columns();
+        if tx.execute(super::SQL_UPDATE_USER, &[&username, &hash, &active, &now]).await? == 0 {
             return Err(StorageError::NotFound("user"));
         }
         let row = tx
             .query_one(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"), &[&username])
             .await?;
-        user_change(&tx, &user_row(&row), &now).await?;
+        let user = user_row(&row);
+        user_change(&tx, &user, &now).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(user)
+    }
+
+    async fn list_users(&self, office_code: Option<&str>) -> Result<Vec<User>, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_LIST_USERS, &[&office_code]).await?;
+        Ok(rows.iter().map(user_row).collect())
     }
 
     async fn create_enrollment_code(

@@ -14,7 +14,9 @@ use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
 
-use super::{blob, Device, Durability, NewDevice, Office, Storage, StorageError, User, APP_COLUMNS};
+use super::{
+    blob, Device, Durability, NewDevice, Office, Storage, StorageError, User, UserUpdate, APP_COLUMNS,
+};
 use crate::rules::{self, AppState, Batch, Loaded, Write};
 
 use super::SCHEMA_VERSION;
@@ -393,16 +395,13 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn set_password(&self, username: &str, hash: &str, now: DateTime<Utc>) -> Result<(), StorageError> {
-        let (username, hash) = (username.to_string(), hash.to_string());
+    async fn update_user(&self, name: &str, u: UserUpdate, at: DateTime<Utc>) -> Result<User, StorageError> {
+        let username = name.to_string();
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let now = ts(now);
-            let n = tx.execute(
-                "UPDATE app_user SET password_hash = ?2, updated_at = ?3 WHERE username = ?1",
-                params![username, hash, now],
-            )?;
-            if n == 0 {
+            let now = ts(at);
+            let (hash, active) = u.columns();
+            if tx.execute(&sql(super::SQL_UPDATE_USER), params![username, hash, active, now])? == 0 {
                 return Err(StorageError::NotFound("user"));
             }
             let u = tx.query_row(
@@ -412,7 +411,17 @@ impl Storage for SqliteStorage {
             )?;
             user_change(&tx, &u, &now)?;
             tx.commit()?;
-            Ok(())
+            Ok(u)
+        })
+        .await
+    }
+
+    async fn list_users(&self, office_code: Option<&str>) -> Result<Vec<User>, StorageError> {
+        let office = office_code.map(str::to_string);
+        self.run(move |c| {
+            Ok(c.prepare_cached(&sql(super::SQL_LIST_USERS))?
+                .query_map([office], user_row)?
+                .collect::<Result<_, _>>()?)
         })
         .await
     }
