@@ -147,21 +147,42 @@ pub async fn sync_status(core: State<'_, Core>) -> Result<SyncStatusDto, ErrorDt
     call(core, |l| l.sync_status()).await
 }
 
-#[tauri::command]
-#[specta::specta]
-pub async fn sync_now(core: State<'_, Core>) -> Result<(), ErrorDto> {
-    call(core, |l| {
-        l.sync_now();
-        Ok(())
-    })
-    .await
+/// Commands that only tell the façade something: each calls the method of its name.
+macro_rules! notice_commands {
+    ($($(#[doc = $doc:literal])* $name:ident),+) => {$(
+        $(#[doc = $doc])*
+        #[tauri::command]
+        #[specta::specta]
+        pub async fn $name(core: State<'_, Core>) -> Result<(), ErrorDto> {
+            call(core, |l| {
+                l.$name();
+                Ok(())
+            })
+            .await
+        }
+    )+};
 }
 
-#[tauri::command]
-#[specta::specta]
-pub async fn session(core: State<'_, Core>) -> Result<SessionDto, ErrorDto> {
-    call(core, |l| l.session()).await
+notice_commands!(
+    /// Sync now (after a change, or the user asked).
+    sync_now,
+    /// The user typed or clicked: the idle clock starts again.
+    keep_alive
+);
+
+/// The session commands that take nothing and answer the session: each calls the façade
+/// method of its name.
+macro_rules! session_commands {
+    ($($name:ident),+) => {$(
+        #[tauri::command]
+        #[specta::specta]
+        pub async fn $name(core: State<'_, Core>) -> Result<SessionDto, ErrorDto> {
+            call(core, |l| l.$name()).await
+        }
+    )+};
 }
+
+session_commands!(session, logout, lock);
 
 #[tauri::command]
 #[specta::specta]
@@ -171,8 +192,8 @@ pub async fn login(core: State<'_, Core>, input: LoginInput) -> Result<SessionDt
 
 #[tauri::command]
 #[specta::specta]
-pub async fn logout(core: State<'_, Core>) -> Result<SessionDto, ErrorDto> {
-    call(core, |l| l.logout()).await
+pub async fn unlock(core: State<'_, Core>, input: UnlockInput) -> Result<SessionDto, ErrorDto> {
+    call(core, move |l| l.unlock(input)).await
 }
 
 #[tauri::command]

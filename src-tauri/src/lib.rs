@@ -47,11 +47,18 @@ pub fn run() {
             if let Err(e) = loket_app::configure_tls(&dir, ca_file, allow_http) {
                 tracing::error!(error = %e, "TLS settings not applied; trusting the platform's roots only");
             }
-            let core =
-                Loket::open(&dir).map(|l| Arc::new(l.with_default_server_url(server_url))).map_err(|e| {
-                    tracing::error!(error = %e, dir = %dir.display(), "cannot open local store");
-                    ErrorDto::from(e)
-                });
+            // The session locks after this long without activity (default ten minutes).
+            let idle = std::env::var("LOKET_IDLE_LOCK_SECONDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .map_or(loket_app::DEFAULT_IDLE_LOCK, std::time::Duration::from_secs);
+            let open = |dir: &std::path::Path| {
+                Loket::open(dir).map(|l| Arc::new(l.with_default_server_url(server_url).with_idle_lock(idle)))
+            };
+            let core = open(&dir).map_err(|e| {
+                tracing::error!(error = %e, dir = %dir.display(), "cannot open local store");
+                ErrorDto::from(e)
+            });
             if let Ok(loket) = &core {
                 // The background sync: pushes the outbox and pulls the office's changes
                 // whenever the server is reachable.

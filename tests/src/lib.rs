@@ -326,7 +326,77 @@ impl ServerProcess {
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
+        // A test may have stopped it (SIGSTOP): a stopped process does not act on SIGTERM.
+        let _ = std::process::Command::new("kill").args(["-CONT", &self.child.id().to_string()]).status();
         let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
+    }
+}
+
+/// A desa of Kecamatan Sumur, where the tests' applicants live.
+pub const VILLAGE: &str = "36.01.01.2001";
+
+/// Fill the bansos form with a valid application of `nik` and `name` (not submitted).
+pub async fn fill_bansos(app: &App, nik: &str, name: &str) -> Result<()> {
+    let typed = [
+        ("#nik", nik),
+        ("#full-name", name),
+        ("#address", "Kp. Cibadak RT 03/01"),
+        ("#kk", "3601011501100003"),
+    ];
+    for (field, text) in typed.into_iter().chain([("#income", "Rp 750.000")]) {
+        app.fill(field, text).await?;
+    }
+    for (field, value) in [("#village", VILLAGE), ("#category", "miskin"), ("#programme", "PKH")] {
+        app.select(field, value).await?;
+    }
+    Ok(())
+}
+
+/// Register a bansos application of `nik` and `name` from the form; returns the number its
+/// receipt shows (the receipt is closed).
+pub async fn register_bansos(app: &App, nik: &str, name: &str) -> Result<String> {
+    fill_bansos(app, nik, name).await?;
+    app.click("#submit").await?;
+    let number = app.find("#receipt-number").await?.text().await?;
+    app.click("#receipt-close").await?;
+    Ok(number)
+}
+
+/// Enroll the window with `server_url` and a one-time `code` from its first screen.
+pub async fn enroll(app: &App, server_url: &str, code: &str) -> Result<()> {
+    app.fill("#server-url", server_url).await?;
+    app.fill("#enroll-code", code).await?;
+    app.click("#enroll-submit").await
+}
+
+/// Log in as `username`; the header then names `full_name`.
+pub async fn log_in(app: &App, username: &str, password: &str, full_name: &str) -> Result<()> {
+    app.fill("#login-username", username).await?;
+    app.fill("#login-password", password).await?;
+    app.click("#login-submit").await?;
+    app.find_text("#current-user", full_name).await?;
+    Ok(())
+}
+
+/// Wait (with a deadline) until the server holds application `number` of Kecamatan Sumur in a
+/// state `ok` accepts; the background sync runs on its own schedule.
+pub async fn on_server(
+    server: &ServerProcess,
+    number: &str,
+    ok: impl Fn(&loket_server::storage::SnapshotApplication) -> bool,
+) -> Result<()> {
+    use loket_server::storage::Storage;
+    let storage = loket_server::storage::sqlite::SqliteStorage::open(server.db())?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let snapshot = storage.office_snapshot("36.01.01").await?;
+        let found =
+            snapshot.applications.into_iter().find(|a| a.registration_number.as_deref() == Some(number));
+        if found.as_ref().is_some_and(&ok) {
+            return Ok(());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "the server holds {found:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -2,10 +2,9 @@
 
 use anyhow::{ensure, Result};
 use loket_e2e::{run, App};
-use loket_server::storage::Storage;
 
 const OFFICE: &str = "36.01.01"; // Kecamatan Sumur, Kabupaten Pandeglang
-const VILLAGE: &str = "36.01.01.2001"; // Desa Sumberjaya
+use loket_e2e::VILLAGE; // Desa Sumberjaya
 
 async fn configure_office(app: &App) -> Result<()> {
     app.select("#office-kecamatan", OFFICE).await?;
@@ -14,17 +13,7 @@ async fn configure_office(app: &App) -> Result<()> {
     Ok(())
 }
 
-async fn fill_bansos(app: &App, nik: &str, name: &str) -> Result<()> {
-    app.fill("#nik", nik).await?;
-    app.fill("#full-name", name).await?;
-    app.fill("#address", "Kp. Cibadak RT 03/01").await?;
-    app.select("#village", VILLAGE).await?;
-    app.fill("#kk", "3601011501100003").await?;
-    app.fill("#income", "Rp 750.000").await?;
-    app.select("#category", "miskin").await?;
-    app.select("#programme", "PKH").await?;
-    Ok(())
-}
+use loket_e2e::{enroll, fill_bansos, log_in, on_server, register_bansos};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn window_opens_on_first_run_setup() -> Result<()> {
@@ -127,27 +116,6 @@ async fn household_members_and_search() -> Result<()> {
     .await
 }
 
-/// Wait (with a deadline) until the server holds application `number` in a state `ok` accepts;
-/// the background sync runs on its own schedule.
-async fn on_server(
-    server: &loket_e2e::ServerProcess,
-    number: &str,
-    ok: impl Fn(&loket_server::storage::SnapshotApplication) -> bool,
-) -> Result<()> {
-    let storage = loket_server::storage::sqlite::SqliteStorage::open(server.db())?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let snapshot = storage.office_snapshot("36.01.01").await?;
-        let found =
-            snapshot.applications.into_iter().find(|a| a.registration_number.as_deref() == Some(number));
-        if found.as_ref().is_some_and(&ok) {
-            return Ok(());
-        }
-        ensure!(std::time::Instant::now() < deadline, "the server holds {found:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn enrollment_with_the_server_and_revocation() -> Result<()> {
     use loket_e2e::ServerProcess;
@@ -161,13 +129,9 @@ async fn enrollment_with_the_server_and_revocation() -> Result<()> {
     let ca = vec![(loket_app::CA_FILE_NAME, std::fs::read(&pki.ca)?)];
     loket_e2e::run_with_files("enrollment_with_the_server_and_revocation", &ca, async |app| {
         // Plain http:// to another machine is refused before anything is sent.
-        app.fill("#server-url", "http://10.20.30.40:8080").await?;
-        app.fill("#enroll-code", &code).await?;
-        app.click("#enroll-submit").await?;
+        enroll(app, "http://10.20.30.40:8080", &code).await?;
         app.find_text("#enroll-error", "https://").await?;
-        app.fill("#server-url", &server.url).await?;
-        app.fill("#enroll-code", "AAAA-BBBB-CCCC").await?;
-        app.click("#enroll-submit").await?;
+        enroll(app, &server.url, "AAAA-BBBB-CCCC").await?;
         app.find_text("#enroll-error", "tidak dikenal").await?;
 
         app.fill("#enroll-code", &code.to_lowercase()).await?;
@@ -222,9 +186,7 @@ async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() ->
     ensure!(pushed.results[0].status == loket_protocol::OpStatus::Accepted, "{pushed:?}");
 
     run("duplicate_aid_flag_from_another_kecamatan_shows_on_the_application", async |app| {
-        app.fill("#server-url", &server.url).await?;
-        app.fill("#enroll-code", &code).await?;
-        app.click("#enroll-submit").await?;
+        enroll(app, &server.url, &code).await?;
         app.find_text("#office-name", "Sumur").await?;
         fill_bansos(app, nik, "Ahmad Hidayat").await?;
         app.click("#submit").await?;
@@ -263,23 +225,16 @@ async fn supervisor_logs_in_offline_and_approves() -> Result<()> {
     let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
     let server = ServerProcess::start(&db)?;
     run("supervisor_logs_in_offline_and_approves", async |app| {
-        app.fill("#server-url", &server.url).await?;
-        app.fill("#enroll-code", &code).await?;
-        app.click("#enroll-submit").await?;
+        enroll(app, &server.url, &code).await?;
         // The office's users arrive with the first sync; from then on people log in.
         app.find("#login-username").await?;
         app.fill("#login-username", "kasi.kesos").await?;
         app.fill("#login-password", "salah").await?;
         app.click("#login-submit").await?;
         app.find_text("#login-error", "salah").await?;
-        app.fill("#login-password", "rahasia-kasi-2026").await?;
-        app.click("#login-submit").await?;
-        app.find_text("#current-user", "Dedi Kurniawan").await?;
+        log_in(app, "kasi.kesos", "rahasia-kasi-2026", "Dedi Kurniawan").await?;
 
-        fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
-        app.click("#submit").await?;
-        let number = app.find("#receipt-number").await?.text().await?;
-        app.click("#receipt-close").await?;
+        let number = register_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
         app.click("#applications tbody tr button[data-action='start_review']").await?;
         app.find_text("#applications tbody tr .status", "Diperiksa").await?;
         // A rejection needs a reason.

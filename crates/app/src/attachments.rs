@@ -31,6 +31,7 @@ impl Loket {
     /// from the provincial server the first time it is opened.
     pub async fn attachment_content(&self, sha256: &str) -> Result<AttachmentContentDto, AppError> {
         use base64::Engine as _;
+        self.acting()?;
         let present = self.store().attachment_present(sha256)?;
         if !present {
             let enrollment = self.store().enrollment()?.ok_or(AppError::AttachmentNotUploaded)?;

@@ -82,6 +82,10 @@ impl Loket {
 
     /// Choose which kecamatan office this installation serves.
     pub fn set_office(&self, kecamatan_code: &str) -> Result<OfficeDto, AppError> {
+        if self.store().enrollment()?.is_some() {
+            return Err(AppError::OfficeEnrolled);
+        }
+        self.acting()?;
         let region = catalogue()
             .get(kecamatan_code)
             .filter(|r| r.level == Level::District)

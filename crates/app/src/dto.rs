@@ -387,6 +387,16 @@ pub struct SessionDto {
     pub username: Option<String>,
     pub full_name: Option<String>,
     pub roles: Vec<Role>,
+    /// The session is locked: the same user's password opens it, or another user logs in.
+    pub locked: bool,
+    /// The session locks after this many seconds without activity.
+    pub idle_lock_seconds: u32,
+}
+
+/// Unlock a locked session with the same user's password.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct UnlockInput {
+    pub password: String,
 }
 
 /// Offline login with an office user's password (checked against the synced hash).

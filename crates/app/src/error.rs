@@ -47,6 +47,10 @@ pub enum AppError {
     LoginFailed,
     #[error("Silakan masuk terlebih dahulu.")]
     LoginRequired,
+    #[error("Sesi terkunci. Masukkan kata sandi untuk melanjutkan.")]
+    SessionLocked,
+    #[error("Kantor perangkat ini ditetapkan saat pendaftaran ke server provinsi dan tidak dapat diubah.")]
+    OfficeEnrolled,
     #[error("{0}")]
     Workflow(String),
     #[error("Hanya kasi, sekcam, atau camat yang dapat melakukan ini.")]
@@ -91,6 +95,8 @@ impl AppError {
             Self::ServerRefused(_) => "server_refused",
             Self::LoginFailed => "login_failed",
             Self::LoginRequired => "login_required",
+            Self::SessionLocked => "session_locked",
+            Self::OfficeEnrolled => "office_enrolled",
             Self::Workflow(_) => "workflow",
             Self::SupervisorOnly => "supervisor_only",
             Self::NotFound => "not_found",

@@ -26,5 +26,5 @@ mod test_support;
 
 pub use dto::*;
 pub use error::{AppError, ErrorDto};
-pub use loket::Loket;
+pub use loket::{Loket, DEFAULT_IDLE_LOCK};
 pub use server_link::{configure_tls, CA_FILE_NAME};

@@ -12,15 +12,17 @@ const LIST_LIMIT: u32 = 200;
 impl Loket {
     /// Applications, newest first.
     pub fn list_applications(&self) -> Result<Vec<ApplicationDto>, AppError> {
+        let actor = self.reading()?;
         let store = self.store();
         let rows = store.newest_application_rows(LIST_LIMIT)?;
-        present::application_rows(&store, &self.actor(), rows, Utc::now())
+        present::application_rows(&store, &actor, rows, Utc::now())
     }
 
     /// Applications matching a name, NIK, registration number or organisation, newest first.
     pub fn search_applications(&self, query: &str) -> Result<Vec<ApplicationDto>, AppError> {
+        let actor = self.acting()?;
         let store = self.store();
         let rows = store.search_application_rows(query, LIST_LIMIT)?;
-        present::application_rows(&store, &self.actor(), rows, Utc::now())
+        present::application_rows(&store, &actor, rows, Utc::now())
     }
 }

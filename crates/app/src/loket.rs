@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use loket_domain::workflow::Role;
@@ -24,11 +25,10 @@ pub struct Loket {
     /// Indexes new applications for search right after they are saved.
     pub(crate) indexer: Option<Indexer>,
     pub(crate) data_dir: PathBuf,
-    /// Who is at the counter: the logged-in office user, or — before the office's users have
-    /// been synced from the provincial server — the local counter clerk.
-    pub(crate) actor: Mutex<Actor>,
-    /// Full name of the logged-in user, if any.
-    pub(crate) user: Mutex<Option<String>>,
+    /// Who is at the counter, and whether the session is locked.
+    pub(crate) session: Mutex<Session>,
+    /// A logged-in session locks after this long without the user doing anything.
+    pub(crate) idle_lock: Duration,
     /// Server address suggested for enrollment.
     pub(crate) default_server_url: Option<String>,
 }
@@ -44,8 +44,8 @@ impl Loket {
             store,
             sync: OnceLock::new(),
             data_dir: data_dir.to_path_buf(),
-            actor: Mutex::new(local_clerk()),
-            user: Mutex::new(None),
+            session: Mutex::new(Session::default()),
+            idle_lock: DEFAULT_IDLE_LOCK,
             default_server_url: None,
         })
     }
@@ -62,17 +62,54 @@ impl Loket {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn actor(&self) -> Actor {
-        self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// Lock the session after `idle` without activity (the shell passes
+    /// `LOKET_IDLE_LOCK_SECONDS`; ten minutes by default).
+    pub fn with_idle_lock(mut self, idle: Duration) -> Self {
+        self.idle_lock = idle;
+        self
     }
 
-    /// The actor for a change: once the office's users are known, somebody must be logged in.
-    pub(crate) fn acting(&self) -> Result<Actor, AppError> {
-        let logged_in = self.user.lock().unwrap_or_else(|p| p.into_inner()).is_some();
-        if !logged_in && self.store().office_users_known()? {
-            return Err(AppError::LoginRequired);
+    pub(crate) fn session_state(&self) -> MutexGuard<'_, Session> {
+        let mut s = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        // Idle too long: locked from now on, whatever comes next.
+        if s.user.is_some() && s.last_activity.elapsed() >= self.idle_lock {
+            s.locked = true;
         }
-        Ok(self.actor())
+        s
+    }
+
+    /// The user a command runs as: once the office's users are known, somebody must be logged
+    /// in and the session unlocked. Checked here, not in the window.
+    fn current(&self) -> Result<Actor, AppError> {
+        let users_known = self.store().office_users_known()?;
+        let s = self.session_state();
+        match &s.user {
+            Some(_) if s.locked => Err(AppError::SessionLocked),
+            Some(u) => Ok(u.actor.clone()),
+            None if users_known => Err(AppError::LoginRequired),
+            None => Ok(local_clerk()),
+        }
+    }
+
+    /// The actor for a change (it counts as activity).
+    pub(crate) fn acting(&self) -> Result<Actor, AppError> {
+        let actor = self.current()?;
+        self.keep_alive();
+        Ok(actor)
+    }
+
+    /// The actor for reading the office's records (lists, search, staff, attachments): the same
+    /// checks as for a change, but the window's own refreshes are no activity.
+    pub(crate) fn reading(&self) -> Result<Actor, AppError> {
+        self.current()
+    }
+
+    /// The user is at the keyboard: the idle clock starts again (unless already locked).
+    pub fn keep_alive(&self) {
+        let mut s = self.session_state();
+        if !s.locked {
+            s.last_activity = Instant::now();
+        }
     }
 
     /// Change one application as the acting user, in one hold of the store; returns it as the
@@ -97,4 +134,30 @@ impl Loket {
 /// The counter clerk who works before the office's users are known.
 pub(crate) fn local_clerk() -> Actor {
     Actor::new("petugas", &[Role::Clerk])
+}
+
+/// How long a session stays open without activity, unless the shell says otherwise.
+pub const DEFAULT_IDLE_LOCK: Duration = Duration::from_secs(10 * 60);
+
+/// The logged-in user.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedIn {
+    pub actor: Actor,
+    pub full_name: String,
+    /// Argon2id PHC string the password is checked against to unlock.
+    pub password_hash: String,
+}
+
+/// The counter's session.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub user: Option<LoggedIn>,
+    pub locked: bool,
+    pub last_activity: Instant,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self { user: None, locked: false, last_activity: Instant::now() }
+    }
 }

@@ -10,6 +10,7 @@ use crate::{present, AppError, Loket};
 impl Loket {
     /// The office's staff, by name.
     pub fn list_staff(&self) -> Result<Vec<StaffDto>, AppError> {
+        self.reading()?;
         Ok(self.store().list_staff()?.into_iter().map(present::staff).collect())
     }
 

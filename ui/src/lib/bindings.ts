@@ -26,10 +26,15 @@ export const commands = {
 	enroll: (input: EnrollInput) => typedError<OfficeDto, ErrorDto>(__TAURI_INVOKE("enroll", { input })),
 	connection: () => typedError<ConnectionDto_Serialize, ErrorDto>(__TAURI_INVOKE("connection")),
 	syncStatus: () => typedError<SyncStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("sync_status")),
+	/**  Sync now (after a change, or the user asked). */
 	syncNow: () => typedError<null, ErrorDto>(__TAURI_INVOKE("sync_now")),
 	session: () => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("session")),
 	login: (input: LoginInput) => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("login", { input })),
 	logout: () => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("logout")),
+	lock: () => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("lock")),
+	unlock: (input: UnlockInput) => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("unlock", { input })),
+	/**  The user typed or clicked: the idle clock starts again. */
+	keepAlive: () => typedError<null, ErrorDto>(__TAURI_INVOKE("keep_alive")),
 	decide: (input: DecisionInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("decide", { input })),
 	resolveConflicts: (input: ResolveInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("resolve_conflicts", { input })),
 	addAttachment: (input: AttachmentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_attachment", { input })),
@@ -528,6 +533,10 @@ export type SessionDto_Deserialize = {
 	username?: string | null,
 	full_name?: string | null,
 	roles: Role[],
+	/**  The session is locked: the same user's password opens it, or another user logs in. */
+	locked: boolean,
+	/**  The session locks after this many seconds without activity. */
+	idle_lock_seconds: number,
 };
 
 /**  Who is at the counter. */
@@ -537,6 +546,10 @@ export type SessionDto_Serialize = {
 	username: string | null,
 	full_name: string | null,
 	roles: Role[],
+	/**  The session is locked: the same user's password opens it, or another user logs in. */
+	locked: boolean,
+	/**  The session locks after this many seconds without activity. */
+	idle_lock_seconds: number,
 };
 
 /**  Severity of a field issue. */
@@ -653,6 +666,11 @@ export type SyncStatusDto_Serialize = {
 	/**  True when the device clock is more than five minutes off the server's. */
 	clock_warning: boolean,
 	clock_offset_seconds: number | null,
+};
+
+/**  Unlock a locked session with the same user's password. */
+export type UnlockInput = {
+	password: string,
 };
 
 /* Tauri Specta runtime */
