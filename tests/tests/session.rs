@@ -55,6 +55,7 @@ async fn an_idle_session_locks_and_another_user_takes_over_without_losing_work()
         // The server stops answering: Ani's registration stays on this laptop, unsynced.
         signal(&server, "-STOP")?;
         let number = register_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.find_text("#sync-pending", "1").await?;
 
         // Ani steps away: the session locks by itself, and shows nothing of the office's work.
         app.find("#lock-title").await?;

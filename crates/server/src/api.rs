@@ -147,6 +147,14 @@ async fn negotiate_protocol(req: Request, next: Next) -> Result<Response, ApiErr
     }
 }
 
+/// 429 for a client over its enrollment or login rate, with when to try again.
+fn rate_limited(s: &AppState) -> ApiError {
+    let mut e =
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many attempts; wait a minute");
+    e.retry_after = Some(s.limiter.window().as_secs().max(1));
+    e
+}
+
 /// The address rate limits key on: the peer's, or — when the peer is a trusted reverse proxy —
 /// the nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
 fn client_ip(s: &AppState, req: &Request) -> IpAddr {
@@ -196,11 +204,7 @@ async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<Device, ApiEr
 
 async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollResponse>, ApiError> {
     if !s.limiter.allow(client_ip(&s, &req), "enroll") {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many attempts; wait a minute",
-        ));
+        return Err(rate_limited(&s));
     }
     let ApiJson(body) = ApiJson::<EnrollRequest>::from_request(req, &s).await?;
     let code_hash = auth::hash_secret(&auth::normalise_code(&body.code));
@@ -250,11 +254,7 @@ static NOBODY: std::sync::LazyLock<String> =
 async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResponse>, ApiError> {
     let ip = client_ip(&s, &req);
     if !s.limiter.allow(ip, "login") {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many attempts; wait a minute",
-        ));
+        return Err(rate_limited(&s));
     }
     let ApiJson(body) = ApiJson::<LoginRequest>::from_request(req, &s).await?;
     let username = body.username.trim();

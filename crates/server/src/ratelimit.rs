@@ -19,6 +19,11 @@ impl RateLimiter {
         Self { limit, window, hits: Mutex::new(HashMap::new()) }
     }
 
+    /// The length of a window.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
     /// Count a request; `false` when the client is over its limit for this window.
     pub fn allow(&self, ip: IpAddr, bucket: &'static str) -> bool {
         let now = Instant::now();

@@ -328,6 +328,7 @@ async fn enrollment_is_rate_limited(backend: &str) {
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     }
     let r = s.post("/api/v1/enroll").json(&body).send().await.unwrap();
+    assert_eq!(r.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("600"));
     assert_eq!(error_code(r).await, (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into()));
     let login = json!({ "username": "ani", "password": "salah" });
     for _ in 0..3 {

@@ -194,6 +194,8 @@ pub async fn sync_once(
         }
         Err(e) => return Err(e),
     };
+    // What waits to be sent, as the sync starts (the status bar shows it while a push is out).
+    refresh_counts(store, handle);
     handle.update(|st| {
         st.state = SyncState::Syncing;
         st.progress = Some(Progress::default());
