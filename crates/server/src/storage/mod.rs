@@ -8,6 +8,7 @@
 pub(crate) mod blob;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+mod pg_tls;
 pub mod postgres;
 pub mod sqlite;
 
@@ -160,7 +161,15 @@ impl From<tokio_postgres::Error> for StorageError {
 
 impl From<deadpool_postgres::PoolError> for StorageError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        Self::Backend(e.to_string())
+        // With its causes: "error performing TLS handshake" alone does not say that the
+        // certificate was refused.
+        let causes = std::iter::successors(std::error::Error::source(&e), |c| c.source());
+        Self::Backend(
+            std::iter::once(e.to_string())
+                .chain(causes.map(|c| c.to_string()))
+                .collect::<Vec<_>>()
+                .join(": "),
+        )
     }
 }
 

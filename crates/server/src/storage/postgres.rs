@@ -94,18 +94,23 @@ fn is_fk(e: &tokio_postgres::Error) -> bool {
 impl PostgresStorage {
     /// Connect (pool of `max_size`) and bring the schema up to date.
     pub async fn connect(url: &str, max_size: usize) -> Result<Self, StorageError> {
+        let tls = super::pg_tls::from_url(url)?;
         let mut cfg: tokio_postgres::Config =
-            url.parse().map_err(|e| StorageError::Backend(format!("DATABASE_URL: {e}")))?;
+            tls.url.parse().map_err(|e| StorageError::Backend(format!("DATABASE_URL: {e}")))?;
+        cfg.ssl_mode(tls.mode);
         // Custom plans for every execution: statements are prepared once per connection, often
         // while tables are still small, and a generic plan made then (a sequential scan of
         // op_log, say) is kept as the tables grow. Planning these small queries costs less.
         cfg.options("-c synchronous_commit=on -c plan_cache_mode=force_custom_plan");
         let pool_of = |size: usize| {
-            let mgr = Manager::from_config(
-                cfg.clone(),
-                NoTls,
-                ManagerConfig { recycling_method: RecyclingMethod::Fast },
-            );
+            let recycling = ManagerConfig { recycling_method: RecyclingMethod::Fast };
+            let mgr = match &tls.client {
+                Some(client) => {
+                    let connect = tokio_postgres_rustls::MakeRustlsConnect::new(client.clone());
+                    Manager::from_config(cfg.clone(), connect, recycling)
+                }
+                None => Manager::from_config(cfg.clone(), NoTls, recycling),
+            };
             Pool::builder(mgr).max_size(size).build().map_err(|e| StorageError::Backend(e.to_string()))
         };
         let pushers = (max_size / 4).max(2);
@@ -113,6 +118,18 @@ impl PostgresStorage {
             Self { pool: pool_of(max_size.saturating_sub(pushers).max(2))?, push_pool: pool_of(pushers)? };
         s.migrate().await?;
         Ok(s)
+    }
+
+    /// Whether this storage's connections to PostgreSQL are encrypted.
+    pub async fn encrypted(&self) -> Result<bool, StorageError> {
+        let c = self.pool.get().await?;
+        let row = c
+            .query_one(
+                "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                &[],
+            )
+            .await?;
+        Ok(row.get(0))
     }
 
     async fn migrate(&self) -> Result<(), StorageError> {

@@ -48,6 +48,13 @@ pub fn sqlite() -> (Arc<dyn Storage>, Guard) {
 }
 
 pub async fn postgres() -> (Arc<dyn Storage>, Guard) {
+    let (url, guard) = postgres_database().await;
+    let s = PostgresStorage::connect(&url, 8).await.unwrap();
+    (Arc::new(s), guard)
+}
+
+/// A fresh, empty database: its URL, and the guard that drops it.
+pub async fn postgres_database() -> (String, Guard) {
     let admin = pg_admin_url();
     let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap_or_else(|e| {
         panic!("PostgreSQL at {admin} is not reachable ({e}); run `make test`, which starts it")
@@ -59,6 +66,5 @@ pub async fn postgres() -> (Arc<dyn Storage>, Guard) {
         Some((base, _)) => format!("{base}/{db}"),
         None => panic!("LOKET_TEST_POSTGRES must end in /<database>"),
     };
-    let s = PostgresStorage::connect(&url, 8).await.unwrap();
-    (Arc::new(s), Guard::Postgres { admin_url: admin, db })
+    (url, Guard::Postgres { admin_url: admin, db })
 }
