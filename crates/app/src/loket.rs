@@ -122,7 +122,8 @@ impl Loket {
         let dto = {
             let mut store = self.store();
             let id = f(&mut store, &actor)?.id;
-            present::application_rows(&store, &actor, store.application_rows(&[id])?, Utc::now())?
+            let row = store.application_row(&id)?;
+            present::application_rows(&store, &actor, vec![row], Utc::now())?
                 .pop()
                 .ok_or(AppError::NotFound)?
         };

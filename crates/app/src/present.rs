@@ -123,34 +123,26 @@ fn conflict(c: &ConflictRow) -> ConflictDto {
     if d.values.fields.is_empty() {
         return ConflictDto::Step { action: d.step.action, server_status: d.step.server_status };
     }
-    let (fields, server) = (&d.values.fields, &d.values.server_fields);
-    let mut out = Vec::new();
-    let mut pair = |field, device: Option<Option<&String>>, server: Option<Option<&String>>| {
-        if let Some(device) = device {
-            out.push(FieldConflictDto { field, server: server.flatten().cloned(), device: device.cloned() });
-        }
-    };
-    pair(
+    // In the order of `ApplicantFields::values`.
+    const FIELDS: [ApplicantField; 4] = [
         ApplicantField::ApplicantName,
-        fields.applicant_name.as_ref().map(Some),
-        Some(server.applicant_name.as_ref()),
-    );
-    pair(
         ApplicantField::ApplicantAddress,
-        fields.applicant_address.as_ref().map(Some),
-        Some(server.applicant_address.as_ref()),
-    );
-    pair(
         ApplicantField::ApplicantPhone,
-        fields.applicant_phone.as_ref().map(Option::as_ref),
-        server.applicant_phone.as_ref().map(Option::as_ref),
-    );
-    pair(
         ApplicantField::VillageCode,
-        fields.village_code.as_ref().map(Some),
-        Some(server.village_code.as_ref()),
-    );
-    ConflictDto::Fields { fields: out }
+    ];
+    let fields = FIELDS
+        .into_iter()
+        .zip(d.values.fields.values())
+        .zip(d.values.server_fields.values())
+        .filter_map(|((field, device), server)| {
+            Some(FieldConflictDto {
+                field,
+                device: device?.map(str::to_string),
+                server: server.flatten().map(str::to_string),
+            })
+        })
+        .collect();
+    ConflictDto::Fields { fields }
 }
 
 pub(crate) fn sync_status(s: &loket_sync::worker::SyncStatus) -> SyncStatusDto {

@@ -86,6 +86,20 @@ impl ApplicantFields {
         *self == Self::default()
     }
 
+    /// Name, address, phone and village, in that order: `None` when not set, `Some(None)` when
+    /// cleared.
+    pub fn values(&self) -> [Option<Option<&str>>; 4] {
+        fn set(v: &Option<String>) -> Option<Option<&str>> {
+            v.as_deref().map(Some)
+        }
+        [
+            set(&self.applicant_name),
+            set(&self.applicant_address),
+            self.applicant_phone.as_ref().map(Option::as_deref),
+            set(&self.village_code),
+        ]
+    }
+
     /// Take every field `other` sets.
     pub fn merge(&mut self, other: &ApplicantFields) {
         if other.applicant_name.is_some() {

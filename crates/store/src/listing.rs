@@ -9,6 +9,7 @@ use rusqlite::Row;
 use serde::de::DeserializeOwned;
 
 use crate::application::{from_row, COLUMNS};
+use crate::search::{Matching, FTS_MATCHES};
 use crate::{AidFlagRow, Application, AttachmentRow, ChecklistRow, ConflictRow, Store, StoreError};
 
 /// One application and what its row shows.
@@ -40,7 +41,8 @@ const RELATED: &str = "
     (SELECT json_group_array(json_array(hlc, to_status) ORDER BY hlc)
        FROM workflow_event WHERE application_id = a.id)";
 
-/// The application's columns, qualified (`json_each` has an `id` column of its own).
+/// The application's columns, qualified (the related rows' subqueries have columns of the same
+/// names).
 static A_COLUMNS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     COLUMNS.split(',').map(|c| format!("a.{}", c.trim())).collect::<Vec<_>>().join(", ")
 });
@@ -104,38 +106,43 @@ fn application_row(r: &Row<'_>) -> rusqlite::Result<ApplicationRow> {
 }
 
 impl Store {
+    /// The rows of the applications (`a`) that `clause` picks and orders.
+    fn rows_where(
+        &self,
+        clause: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<ApplicationRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {}, {RELATED} FROM application a {clause}", *A_COLUMNS))?;
+        let rows = stmt.query_map(params, application_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The most recent applications first, at most `limit`, with what their rows show.
     pub fn newest_application_rows(&self, limit: u32) -> Result<Vec<ApplicationRow>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {}, {RELATED} FROM application a ORDER BY a.rowid DESC LIMIT ?1",
-            *A_COLUMNS
-        ))?;
-        let rows = stmt.query_map([limit], application_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.rows_where("ORDER BY a.rowid DESC LIMIT ?1", [limit])
     }
 
-    /// The applications `ids`, in that order (unknown ids are left out), with what their rows
-    /// show.
-    pub fn application_rows(&self, ids: &[String]) -> Result<Vec<ApplicationRow>, StoreError> {
-        let ids = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {}, {RELATED} FROM json_each(?1) AS p JOIN application a ON a.id = p.value
-             ORDER BY p.key",
-            *A_COLUMNS
-        ))?;
-        let rows = stmt.query_map([ids], application_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    /// One application with what its row shows.
+    pub fn application_row(&self, id: &str) -> Result<ApplicationRow, StoreError> {
+        self.rows_where("WHERE a.id = ?1", [id])?
+            .pop()
+            .ok_or_else(|| StoreError::NotFound { entity: "application", id: id.to_string() })
     }
 
-    /// Applications matching `query` (see [`Store::search_applications`]), with what their
-    /// rows show.
+    /// Applications matching `query` (as [`Store::search_applications`] finds them), with what
+    /// their rows show, read once.
     pub fn search_application_rows(
         &self,
         query: &str,
         limit: u32,
     ) -> Result<Vec<ApplicationRow>, StoreError> {
-        let ids: Vec<String> = self.search_applications(query, limit)?.into_iter().map(|a| a.id).collect();
-        self.application_rows(&ids)
+        match self.matching(query)? {
+            Matching::Number(number) => self.rows_where("WHERE a.registration_number = ?1", [number]),
+            Matching::Fts(fts) => self.rows_where(FTS_MATCHES, rusqlite::params![fts, limit]),
+            Matching::Everything => self.newest_application_rows(limit),
+        }
     }
 }
 

@@ -100,22 +100,46 @@ pub fn fts_query(input: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
+/// What a search asks for.
+pub(crate) enum Matching {
+    /// One registration number.
+    Number(String),
+    /// An FTS5 query.
+    Fts(String),
+    /// Nothing searchable: the newest applications.
+    Everything,
+}
+
+/// The applications (`a`) matching the FTS query `?1`, newest first, at most `?2`: the inner
+/// query walks the FTS index newest-first and stops at the limit; only then are rows read.
+pub(crate) const FTS_MATCHES: &str = "WHERE a.rowid IN (
+         SELECT rowid FROM application_search WHERE application_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
+     ORDER BY a.rowid DESC";
+
 impl Store {
     /// Applications matching `query`, newest first, at most `limit`.
     pub fn search_applications(&self, query: &str, limit: u32) -> Result<Vec<Application>, StoreError> {
+        match self.matching(query)? {
+            Matching::Number(number) => Ok(self.application_by_number(&number)?.into_iter().collect()),
+            Matching::Fts(fts) => self.search_fts(&fts, limit),
+            Matching::Everything => self.list_applications(limit),
+        }
+    }
+
+    /// What `query` asks for, once the search index has caught up.
+    pub(crate) fn matching(&self, query: &str) -> Result<Matching, StoreError> {
         self.catch_up_search_index()?;
         // Exact identifiers go straight to their indexes: every registration number of a
         // device shares its first two words, which makes them the costliest FTS queries.
         if let Ok(number) = query.parse::<RegistrationNumber>() {
-            return Ok(self.application_by_number(&number.to_string())?.into_iter().collect());
+            return Ok(Matching::Number(number.to_string()));
         }
         let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
         if compact.len() == 16 && compact.bytes().all(|b| b.is_ascii_digit()) {
             // A whole NIK: that exact term in the `nik` column (no prefix expansion).
-            return self.search_fts(&format!("nik : \"{compact}\""), limit);
+            return Ok(Matching::Fts(format!("nik : \"{compact}\"")));
         }
-        let Some(fts) = fts_query(query) else { return self.list_applications(limit) };
-        self.search_fts(&fts, limit)
+        Ok(fts_query(query).map_or(Matching::Everything, Matching::Fts))
     }
 
     /// Index the applications saved since the last search (see the module docs). Runs without
@@ -138,14 +162,8 @@ impl Store {
     }
 
     fn search_fts(&self, fts: &str, limit: u32) -> Result<Vec<Application>, StoreError> {
-        // The inner query walks the FTS index newest-first and stops at `limit`; only then are
-        // the matching rows read.
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM application WHERE rowid IN (
-                 SELECT rowid FROM application_search WHERE application_search MATCH ?1
-                 ORDER BY rowid DESC LIMIT ?2)
-             ORDER BY rowid DESC"
-        ))?;
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT {COLUMNS} FROM application a {FTS_MATCHES}"))?;
         let rows = stmt.query_map(params![fts, limit], from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

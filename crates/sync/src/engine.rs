@@ -11,7 +11,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
-use loket_protocol::{OpKind, OpStatus, Operation, RawPayload};
+use loket_protocol::{OpStatus, Operation, RawPayload};
 use loket_store::{OutboxOp, RemoteChange, SettledState, Settlement, Store, StoreError};
 
 use crate::{Client, Credential, SyncError};
@@ -83,7 +83,7 @@ pub struct Engine {
 /// JSON and of a kind this protocol knows (anything else is quarantined instead of refusing the
 /// whole batch).
 fn wire_op(op: &OutboxOp) -> Result<Operation<RawPayload>, String> {
-    let kind = OpKind::parse(&op.op).ok_or_else(|| format!("unknown operation kind {:?}", op.op))?;
+    let kind = op.kind().ok_or_else(|| format!("unknown operation kind {:?}", op.op))?;
     let payload = serde_json::value::RawValue::from_string(op.payload.clone())
         .map_err(|e| format!("payload is not JSON: {e}"))?;
     Ok(Operation {

@@ -123,7 +123,7 @@ impl Client {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30));
         let http = policy
-            .apply(builder, url.scheme() == "https")?
+            .apply(builder, url.scheme() == "https")
             .build()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         Ok(Self { base, http })

@@ -3,7 +3,7 @@
 //! machine (a server started by `make run`) unless a development flag allows it.
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{OnceLock, RwLock};
 
 use crate::SyncError;
 
@@ -11,8 +11,8 @@ use crate::SyncError;
 /// their own to [`crate::Client::with_policy`].
 #[derive(Debug, Clone, Default)]
 pub struct TlsPolicy {
-    /// Extra trusted roots (PEM), e.g. the province's own CA.
-    pub ca_pem: Option<Arc<Vec<u8>>>,
+    /// Extra trusted roots, e.g. the province's own CA.
+    pub roots: Vec<reqwest::Certificate>,
     /// Allow `http://` to other machines (development only: everything crosses in clear).
     pub allow_plain_http: bool,
 }
@@ -24,11 +24,11 @@ impl TlsPolicy {
     pub fn with_ca_file(mut self, path: &Path) -> Result<Self, SyncError> {
         let fail = |message: String| SyncError::CaFile { path: path.display().to_string(), message };
         let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-        reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| fail(e.to_string()))?;
-        if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| fail(e.to_string()))?;
+        if certs.is_empty() {
             return Err(fail("no PEM certificate in the file".into()));
         }
-        self.ca_pem = Some(Arc::new(pem));
+        self.roots.extend(certs);
         Ok(self)
     }
 
@@ -45,21 +45,13 @@ impl TlsPolicy {
 
     /// TLS settings on a client builder; `https_only` for an `https://` server (no redirect
     /// may downgrade it).
-    pub(crate) fn apply(
-        &self,
-        builder: reqwest::ClientBuilder,
-        https_only: bool,
-    ) -> Result<reqwest::ClientBuilder, SyncError> {
+    pub(crate) fn apply(&self, builder: reqwest::ClientBuilder, https_only: bool) -> reqwest::ClientBuilder {
         let mut builder =
             builder.use_rustls_tls().https_only(https_only).min_tls_version(reqwest::tls::Version::TLS_1_2);
-        if let Some(pem) = &self.ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| SyncError::CaFile { path: "(installed)".into(), message: e.to_string() })?;
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
+        for cert in &self.roots {
+            builder = builder.add_root_certificate(cert.clone());
         }
-        Ok(builder)
+        builder
     }
 }
 

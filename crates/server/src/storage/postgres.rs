@@ -55,13 +55,11 @@ fn push_lock_keys(device: &Device, batch: &rules::BatchNeeds<'_>) -> Vec<i64> {
         keys.push(lock_key(&["application", id]));
     }
     for (_, k) in &batch.duplicate_keys {
-        {
-            if let Some(nik) = &k.nik {
-                keys.push(lock_key(&["aid.nik", &k.programme, &k.period, nik]));
-            }
-            if let Some(kk) = &k.kk {
-                keys.push(lock_key(&["aid.kk", &k.programme, &k.period, kk]));
-            }
+        if let Some(nik) = &k.nik {
+            keys.push(lock_key(&["aid.nik", &k.programme, &k.period, nik]));
+        }
+        if let Some(kk) = &k.kk {
+            keys.push(lock_key(&["aid.kk", &k.programme, &k.period, kk]));
         }
     }
     keys.retain(|k| *k != CHANGE_LOCK && *k != PUSH_SPACE_LOCK);

@@ -583,28 +583,18 @@ impl Storage for SqliteStorage {
                 "SELECT server_seq, kind, entity_id, data, hlc, received_at FROM change_log
                  WHERE office_code = ?1 AND server_seq > ?2 ORDER BY server_seq LIMIT ?3",
             )?;
-            let mut changes: Vec<ChangeRecord<RawPayload>> = stmt
-                .query_map(params![office, after, i64::from(limit) + 1], |r| {
-                    let data: String = r.get(3)?;
-                    Ok(ChangeRecord {
-                        server_seq: r.get(0)?,
-                        kind: {
-                            let kind = r.get_ref(1)?.as_str()?;
-                            ChangeKind::parse(kind).ok_or_else(|| {
-                                rusqlite::Error::FromSqlConversionFailure(
-                                    1,
-                                    rusqlite::types::Type::Text,
-                                    format!("change kind {kind:?}").into(),
-                                )
-                            })?
-                        },
-                        entity_id: r.get(2)?,
-                        data: super::raw_json(data),
-                        hlc: r.get(4)?,
-                        received_at: r.get(5)?,
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
+            let mut rows = stmt.query(params![office, after, i64::from(limit) + 1])?;
+            let mut changes: Vec<ChangeRecord<RawPayload>> = Vec::new();
+            while let Some(r) = rows.next()? {
+                changes.push(ChangeRecord {
+                    server_seq: r.get(0)?,
+                    kind: super::change_kind(super::Columns::text(r, 1)?)?,
+                    entity_id: r.get(2)?,
+                    data: super::raw_json(r.get(3)?),
+                    hlc: r.get(4)?,
+                    received_at: r.get(5)?,
+                });
+            }
             let more = changes.len() > limit as usize;
             changes.truncate(limit as usize);
             Ok((changes, more))
