@@ -36,6 +36,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         logout,
         lock,
         unlock,
+        create_first_user,
         keep_alive,
         decide,
         resolve_conflicts,

@@ -192,6 +192,12 @@ pub async fn login(core: State<'_, Core>, input: LoginInput) -> Result<SessionDt
 
 #[tauri::command]
 #[specta::specta]
+pub async fn create_first_user(core: State<'_, Core>, input: FirstUserInput) -> Result<SessionDto, ErrorDto> {
+    call(core, move |l| l.create_first_user(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn unlock(core: State<'_, Core>, input: UnlockInput) -> Result<SessionDto, ErrorDto> {
     call(core, move |l| l.unlock(input)).await
 }

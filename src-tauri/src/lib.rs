@@ -52,8 +52,16 @@ pub fn run() {
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .map_or(loket_app::DEFAULT_IDLE_LOCK, std::time::Duration::from_secs);
+            let reauth = std::env::var("LOKET_REAUTH_SECONDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .map_or(loket_app::DEFAULT_REAUTH, std::time::Duration::from_secs);
             let open = |dir: &std::path::Path| {
-                Loket::open(dir).map(|l| Arc::new(l.with_default_server_url(server_url).with_idle_lock(idle)))
+                Loket::open(dir).map(|l| {
+                    Arc::new(
+                        l.with_default_server_url(server_url).with_idle_lock(idle).with_reauth_after(reauth),
+                    )
+                })
             };
             let core = open(&dir).map_err(|e| {
                 tracing::error!(error = %e, dir = %dir.display(), "cannot open local store");

@@ -28,10 +28,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use loket_domain::aid::{validate_bansos, BansosDraft, MemberDraft};
 use loket_domain::applicant::ApplicantDraft;
-use loket_domain::workflow::Role;
 use loket_e2e::proxy::FaultProxy;
 use loket_e2e::ServerProcess;
-use loket_store::{Actor, ApplicantEdit, Enrollment, Store};
+use loket_store::{ApplicantEdit, Enrollment, Store};
 use loket_sync::engine::{Engine, SharedStore};
 use loket_sync::{Client, Credential};
 
@@ -200,6 +199,19 @@ async fn main() {
         dir.path().join("server.sqlite3")
     };
     ServerProcess::admin_binary(&server_binary(), &database, &["office", "add", "36.01.01"], "").unwrap();
+    let add = [
+        "user",
+        "add",
+        "--office",
+        "36.01.01",
+        "--username",
+        "petugas",
+        "--full-name",
+        "Petugas",
+        "--roles",
+        "clerk",
+    ];
+    ServerProcess::admin_binary(&server_binary(), &database, &add, "sandi-petugas-2026").unwrap();
     let server = ServerProcess::start_binary(&server_binary(), &database).unwrap();
     let addr: SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
     let proxy = FaultProxy::start(addr, 1).await.unwrap();
@@ -208,7 +220,10 @@ async fn main() {
 
     // Offline registrations on device A.
     let (a, engine_a) = device(&database, &direct, &proxy.url(), &dir.path().join("a")).await;
-    let clerk = Actor::new("petugas", &[Role::Clerk]);
+    // The office's users arrive first (not timed); the clerk signs with the key their
+    // password opens, as after a login.
+    engine_a.pull_all(&a, &mut Default::default(), &|_| {}).await.unwrap();
+    let clerk = loket_e2e::signing_actor(&a.lock().unwrap(), "petugas", "sandi-petugas-2026").unwrap();
     let t = Instant::now();
     {
         let mut s = a.lock().unwrap();

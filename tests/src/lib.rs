@@ -400,3 +400,46 @@ pub async fn on_server(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The actor of `username` on this laptop as logging in makes it: the user's key, synced
+/// wrapped from the server, opened with `password`.
+pub fn signing_actor(
+    store: &loket_store::Store,
+    username: &str,
+    password: &str,
+) -> Result<loket_store::Actor> {
+    let user = store.office_user(username)?.with_context(|| format!("{username} has not been synced"))?;
+    let key = loket_keys::UserKey::unwrap(&user.wrapped_key, password)?;
+    Ok(loket_store::Actor::signing(username, &user.roles, std::sync::Arc::new(key)))
+}
+
+/// Create the laptop's first local user from the window's first screen.
+pub async fn first_user(app: &App, username: &str, full_name: &str, password: &str) -> Result<()> {
+    app.fill("#first-username", username).await?;
+    app.fill("#first-full-name", full_name).await?;
+    app.fill("#first-password", password).await?;
+    app.fill("#first-password-repeat", password).await?;
+    app.click("#first-user-submit").await?;
+    app.gone("#first-user-submit").await?;
+    Ok(())
+}
+
+/// The key of `username`, as a laptop of the office gets it: pulled wrapped from the server
+/// and opened with `password`.
+pub async fn pulled_key(
+    client: &loket_sync::Client,
+    cred: &loket_sync::Credential,
+    username: &str,
+    password: &str,
+) -> Result<loket_keys::UserKey> {
+    let page = client.pull(cred, 0, 1000).await?;
+    let record = page
+        .changes
+        .iter()
+        .rev()
+        .filter(|c| c.kind == loket_protocol::ChangeKind::User)
+        .filter_map(|c| serde_json::from_str::<loket_protocol::UserRecord>(c.data.get()).ok())
+        .find(|u| u.username == username)
+        .with_context(|| format!("{username} is not among the office's users"))?;
+    Ok(loket_keys::UserKey::unwrap(&record.wrapped_key, password)?)
+}

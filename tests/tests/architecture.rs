@@ -35,7 +35,7 @@ fn workspace_deps() -> BTreeMap<String, BTreeSet<String>> {
 }
 
 const CLIENT_CRATES: &[&str] =
-    &["loket-domain", "loket-protocol", "loket-store", "loket-sync", "loket-app", "loket"];
+    &["loket-domain", "loket-protocol", "loket-keys", "loket-store", "loket-sync", "loket-app", "loket"];
 const SERVER_CRATES: &[&str] = &["loket-server"];
 const IO_CRATES: &[&str] =
     &["tauri", "rusqlite", "reqwest", "tokio", "axum", "hyper", "tokio-postgres", "postgres"];
@@ -73,11 +73,24 @@ fn domain_does_no_io() {
     assert!(internal.is_empty(), "loket-domain depends on {internal:?}; it is the bottom layer");
 }
 
+/// The key crate is computation only: no files, no network, no database; and it knows nothing
+/// of Loket's other crates (what is signed is the protocol's business).
+#[test]
+fn keys_do_no_io() {
+    let all = workspace_deps();
+    let keys = all.get("loket-keys").expect("loket-keys is a workspace member");
+    for io in IO_CRATES {
+        assert!(!keys.contains(*io), "loket-keys depends on {io}");
+    }
+    let internal: Vec<_> = keys.iter().filter(|d| d.starts_with("loket")).collect();
+    assert!(internal.is_empty(), "loket-keys depends on {internal:?}");
+}
+
 #[test]
 fn lower_layers_never_import_higher_ones() {
     // Each crate may depend only on crates listed before it.
     const LAYERS: &[&str] =
-        &["loket-domain", "loket-protocol", "loket-store", "loket-sync", "loket-app", "loket"];
+        &["loket-domain", "loket-protocol", "loket-keys", "loket-store", "loket-sync", "loket-app", "loket"];
     let all = workspace_deps();
     for (i, lower) in LAYERS.iter().enumerate() {
         let Some(deps) = all.get(*lower) else { continue };

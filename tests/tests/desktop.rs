@@ -6,7 +6,9 @@ use loket_e2e::{run, App};
 const OFFICE: &str = "36.01.01"; // Kecamatan Sumur, Kabupaten Pandeglang
 use loket_e2e::VILLAGE; // Desa Sumberjaya
 
+/// Before enrollment: the laptop's first user, then its office.
 async fn configure_office(app: &App) -> Result<()> {
+    loket_e2e::first_user(app, "petugas", "Siti Petugas", "sandi-laptop-2026").await?;
     app.select("#office-kecamatan", OFFICE).await?;
     app.click("#office-save").await?;
     app.find_text("#office-name", "Sumur").await?;
@@ -20,7 +22,15 @@ async fn window_opens_on_first_run_setup() -> Result<()> {
     run("window_opens_on_first_run_setup", async |app| {
         let title = app.client().title().await?;
         ensure!(title == "Loket", "window title {title:?}");
-        app.find_text("h2", "Pengaturan awal").await?;
+        // A laptop that is not enrolled starts with its first user, or enrolls.
+        app.find_text("h2", "Pengguna pertama").await?;
+        app.find("#enroll-submit").await?;
+        app.fill("#first-username", "petugas").await?;
+        app.fill("#first-full-name", "Siti Petugas").await?;
+        app.fill("#first-password", "pendek").await?;
+        app.fill("#first-password-repeat", "pendek").await?;
+        app.click("#first-user-submit").await?;
+        app.find_text("#first-user-error", "10 karakter").await?;
         app.screenshot("first-run").await?;
         Ok(())
     })
@@ -44,8 +54,10 @@ async fn registered_application_survives_restart() -> Result<()> {
 
         app.restart().await?;
 
-        // The office and the application are still there after a restart.
+        // The office and the application are still there after a restart (and a login: a
+        // restarted app holds no one's key).
         app.find_text("#office-name", "Sumur").await?;
+        log_in(app, "petugas", "sandi-laptop-2026", "Siti Petugas").await?;
         let row = app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Siti Aminah").await?;
         let text = row.text().await?;
         ensure!(text.contains("3601 0152 0590 0007"), "row {text:?}");
@@ -122,6 +134,7 @@ async fn enrollment_with_the_server_and_revocation() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("server.sqlite3");
     ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
+    add_user(&db, "36.01.01", "ani", "Ani Suryani", "clerk", "sandi-ani-2026")?;
     let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
     // Over HTTPS, the laptop trusting the province's CA from its data directory.
     let pki = loket_e2e::pki::make(&dir.path().join("pki"), "CA Provinsi Banten (uji)")?;
@@ -144,6 +157,8 @@ async fn enrollment_with_the_server_and_revocation() -> Result<()> {
             list.lines().find(|l| l.contains(&format!(" {device_code} "))).unwrap_or_default().to_string();
         ensure!(!line.is_empty(), "device {device_code} not in the server's list:\n{list}");
         let device_id = line.split_whitespace().next().unwrap_or_default().to_string();
+        // The office's users came with the first sync: Ani logs in.
+        log_in(app, "ani", "sandi-ani-2026", "Ani Suryani").await?;
 
         // Registration numbers now carry the server-assigned device code.
         fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
@@ -172,6 +187,8 @@ async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() ->
     let db = dir.path().join("server.sqlite3");
     ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
     ServerProcess::admin(&db, &["office", "add", "36.01.02"])?;
+    add_user(&db, "36.01.01", "ani", "Ani Suryani", "clerk", "sandi-ani-2026")?;
+    add_user(&db, "36.01.02", "budi", "Budi Santoso", "clerk", "sandi-budi-2026")?;
     let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
     let other_code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.02"])?.trim().to_string();
     let server = ServerProcess::start(&db)?;
@@ -182,12 +199,15 @@ async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() ->
     let cred = loket_sync::Credential { token: e.token, office_code: e.office_code };
     let op =
         loket_server::storage::conformance::register_op(1, "cimanggu-1", "36.01.02", nik, "3601021501100009");
+    let key = loket_e2e::pulled_key(&other, &cred, "budi", "sandi-budi-2026").await?;
+    let op = loket_server::storage::conformance::sign_as(op, "budi", &key);
     let pushed = other.push(&cred, vec![op], 0, "test").await?;
     ensure!(pushed.results[0].status == loket_protocol::OpStatus::Accepted, "{pushed:?}");
 
     run("duplicate_aid_flag_from_another_kecamatan_shows_on_the_application", async |app| {
         enroll(app, &server.url, &code).await?;
         app.find_text("#office-name", "Sumur").await?;
+        log_in(app, "ani", "sandi-ani-2026", "Ani Suryani").await?;
         fill_bansos(app, nik, "Ahmad Hidayat").await?;
         app.click("#submit").await?;
         app.click("#receipt-close").await?;
@@ -195,6 +215,58 @@ async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() ->
         app.find_text("#applications tbody tr .flag", "Bansos ganda").await?;
         app.find_text("#applications tbody tr .flag", "Kec. Cimanggu, Kabupaten Pandeglang").await?;
         app.find_text("#sync-attention", "perlu diperiksa").await?;
+        Ok(())
+    })
+    .await
+}
+
+fn add_user(
+    db: &std::path::Path,
+    office: &str,
+    username: &str,
+    name: &str,
+    roles: &str,
+    password: &str,
+) -> Result<()> {
+    let args =
+        ["user", "add", "--office", office, "--username", username, "--full-name", name, "--roles", roles];
+    loket_e2e::ServerProcess::admin_with_password(db, &args, password)?;
+    Ok(())
+}
+
+/// A laptop works before it is enrolled under its first local user; IT links that user to
+/// the server account of the same name with the enrollment code, and the work done before is
+/// accepted with its signatures. A code naming no account is refused and not spent.
+#[tokio::test(flavor = "multi_thread")]
+async fn first_local_user_works_offline_then_is_linked_at_enrollment() -> Result<()> {
+    use loket_e2e::ServerProcess;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("server.sqlite3");
+    ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
+    add_user(&db, "36.01.01", "petugas", "Siti Petugas", "clerk", "sandi-server-2026")?;
+    let plain = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
+    let linking = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01", "--user", "petugas"])?
+        .trim()
+        .to_string();
+    let server = ServerProcess::start(&db)?;
+    run("first_local_user_works_offline_then_is_linked_at_enrollment", async |app| {
+        configure_office(app).await?;
+        app.find_text("#current-user", "Siti Petugas").await?;
+        let number = register_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+
+        enroll(app, &server.url, &plain).await?;
+        app.find_text("#enroll-error", "tidak menyebut akun").await?;
+        app.fill("#enroll-code", &linking).await?;
+        app.click("#enroll-submit").await?;
+        app.gone("#enroll-submit").await?;
+        // The work done before enrollment is accepted, signed by the linked user.
+        on_server(&server, &number, |_| true).await?;
+        app.find_text("#sync-pending", "0").await?;
+        // The laptop's password still opens the session: the account took the laptop's key.
+        app.click("#lock").await?;
+        app.fill("#unlock-password", "sandi-laptop-2026").await?;
+        app.click("#unlock-submit").await?;
+        app.find_text("#applications tbody tr", &number).await?;
         Ok(())
     })
     .await

@@ -15,6 +15,20 @@ async fn a_device_syncs_over_https_trusting_only_the_provincial_ca() {
     let pki::TestPki { ca, cert, key } = pki::make(dir.path(), "CA Provinsi Banten (uji)").unwrap();
     let db = dir.path().join("server.sqlite3");
     ServerProcess::admin(&db, &["office", "add", "36.01.01"]).unwrap();
+    // Office holidays are set by a supervisor.
+    let add = [
+        "user",
+        "add",
+        "--office",
+        "36.01.01",
+        "--username",
+        "petugas",
+        "--full-name",
+        "Petugas",
+        "--roles",
+        "clerk,supervisor",
+    ];
+    ServerProcess::admin_with_password(&db, &add, "sandi-petugas-2026").unwrap();
     let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"]).unwrap();
     let server = ServerProcess::start_https(&db, &cert, &key).unwrap();
     assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
@@ -50,8 +64,15 @@ async fn a_device_syncs_over_https_trusting_only_the_provincial_ca() {
             &e.device_code,
         )
         .unwrap();
-    let clerk = loket_store::Actor::new("petugas", &[loket_domain::workflow::Role::Clerk]);
+    let store = Arc::new(Mutex::new(store));
+    let engine = Engine::new(client, cred, "0.1.0");
+    // The office's users come over HTTPS first; the clerk's key opens with their password.
+    let first = engine.run(&store, &|_| {}).await.unwrap();
+    assert!(first.pulled >= 1, "{first:?}");
+    let clerk = loket_e2e::signing_actor(&store.lock().unwrap(), "petugas", "sandi-petugas-2026").unwrap();
     store
+        .lock()
+        .unwrap()
         .set_holiday(
             chrono::NaiveDate::from_ymd_opt(2026, 12, 25).unwrap(),
             "Natal",
@@ -59,8 +80,7 @@ async fn a_device_syncs_over_https_trusting_only_the_provincial_ca() {
             chrono::Utc::now(),
         )
         .unwrap();
-    let store = Arc::new(Mutex::new(store));
-    let report = Engine::new(client, cred, "0.1.0").run(&store, &|_| {}).await.unwrap();
+    let report = engine.run(&store, &|_| {}).await.unwrap();
     assert_eq!((report.accepted, report.rejected), (1, 0), "{report:?}");
     assert!(report.pulled >= 1, "the office's change came back over HTTPS: {report:?}");
     assert_eq!(store.lock().unwrap().pending_count().unwrap(), 0);

@@ -195,6 +195,11 @@ async fn postgres_backend() -> Backend {
     Backend { storage, _dir: tempfile::tempdir().unwrap(), pg_drop: Some((client, db)) }
 }
 
+/// The key the offices' supervisors sign with (one for all: the proofs are checked, the key
+/// count is not what is tested here).
+static KEY: std::sync::LazyLock<Arc<loket_keys::UserKey>> =
+    std::sync::LazyLock::new(|| Arc::new(loket_keys::UserKey::generate()));
+
 async fn run_seed(seed: u64, backend: Backend) {
     let storage = backend.storage.clone();
     let mut rng = Rng::new(seed);
@@ -210,6 +215,9 @@ async fn run_seed(seed: u64, backend: Backend) {
                     roles: vec!["clerk".into(), "supervisor".into()],
                     password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
                     active: true,
+                    public_key: KEY.public_key(),
+                    // Nobody logs in here: the devices hold the key itself.
+                    wrapped_key: String::new(),
                 },
                 Utc::now(),
             )
@@ -250,7 +258,11 @@ async fn run_seed(seed: u64, backend: Backend) {
             dir,
             store: Arc::new(Mutex::new(store)),
             office,
-            actor: Actor::new(format!("kasi-{}", office.replace('.', "")), &[Role::Clerk, Role::Supervisor]),
+            actor: Actor::signing(
+                format!("kasi-{}", office.replace('.', "")),
+                &[Role::Clerk, Role::Supervisor],
+                KEY.clone(),
+            ),
             handle: WorkerHandle::default(),
         });
     }

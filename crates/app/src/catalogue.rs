@@ -77,7 +77,11 @@ impl Loket {
         let mut store = self.store();
         let Some(code) = store.office_kecamatan()? else { return Ok(None) };
         let region = catalogue().get(&code).ok_or_else(|| AppError::UnknownKecamatan(code.clone()))?;
-        Ok(Some(OfficeDto { kecamatan: present::kecamatan(region), device_code: store.device_code()? }))
+        Ok(Some(OfficeDto {
+            kecamatan: present::kecamatan(region),
+            device_code: store.device_code()?,
+            enrolled: store.enrollment()?.is_some(),
+        }))
     }
 
     /// Choose which kecamatan office this installation serves.
@@ -105,6 +109,14 @@ mod tests {
     fn office_must_be_a_banten_kecamatan() {
         let dir = tempfile::tempdir().unwrap();
         let loket = Loket::open(dir.path()).unwrap();
+        assert_eq!(loket.set_office("36.01.01").unwrap_err().code(), "first_user_required");
+        let first = crate::dto::FirstUserInput {
+            username: "petugas".into(),
+            full_name: "Petugas".into(),
+            password: crate::test_support::FIRST_PASSWORD.into(),
+        };
+        loket.create_first_user(first.clone()).unwrap();
+        assert_eq!(loket.create_first_user(first).unwrap_err().code(), "users_exist");
         assert_eq!(loket.set_office("36.01").unwrap_err().code(), "unknown_kecamatan");
         assert_eq!(
             loket.register_bansos(crate::test_support::bansos("3601011205900001")).unwrap_err().code(),

@@ -8,8 +8,15 @@ use crate::dto::{ApplicationDto, DecisionInput, DocumentInput, Keep, ResolveInpu
 use crate::{AppError, Loket};
 
 impl Loket {
-    /// Take a workflow step as the logged-in user.
+    /// Take a workflow step as the logged-in user. Approving or rejecting aid or a grant on a
+    /// session whose password was entered a while ago needs the password again.
     pub fn decide(&self, input: DecisionInput) -> Result<ApplicationDto, AppError> {
+        if input.action.is_decision() {
+            let kind = self.store().application(&input.application_id)?.kind;
+            if kind != loket_domain::workflow::ApplicationKind::Permit {
+                self.recent_password(input.password.as_deref())?;
+            }
+        }
         self.change(|store, actor| {
             Ok(store.transition(&input.application_id, input.action, &input.note, actor, Utc::now())?)
         })
@@ -58,11 +65,14 @@ mod tests {
     #[test]
     fn offline_login_with_synced_users_then_decisions_by_role() {
         let (_dir, loket) = configured();
-        assert!(!loket.session().unwrap().login_required, "no users synced yet: local clerk");
+        // Every aid decision asks for the password again here.
+        let loket = loket.with_reauth_after(std::time::Duration::ZERO);
+        assert!(!loket.session().unwrap().login_required, "the first local user is logged in");
         let saved = loket.register_bansos(bansos("3601011205900001")).unwrap();
         assert!(!saved.actions.contains(&Action::Approve));
 
         synced_user(&loket, "kasi", &[Role::Clerk, Role::Supervisor], "rahasia-panjang");
+        loket.logout().unwrap();
         assert!(loket.session().unwrap().login_required);
         assert_eq!(loket.register_bansos(bansos("3601011205900002")).unwrap_err().code(), "login_required");
         let wrong = LoginInput { username: "kasi".into(), password: "salah".into() };
@@ -77,11 +87,26 @@ mod tests {
         let listed = &loket.list_applications().unwrap()[0];
         assert!(listed.actions.contains(&Action::StartReview), "{:?}", listed.actions);
         let step = |action: Action, note: &str| {
-            loket.decide(DecisionInput { application_id: saved.id.clone(), action, note: note.into() })
+            loket.decide(DecisionInput {
+                application_id: saved.id.clone(),
+                action,
+                note: note.into(),
+                password: None,
+            })
         };
         assert_eq!(step(Action::StartReview, "").unwrap().status, Status::InReview);
-        assert_eq!(step(Action::Reject, "").unwrap_err().code(), "workflow", "a rejection needs a reason");
-        let approved = step(Action::Approve, "").unwrap();
+        assert_eq!(step(Action::Approve, "").unwrap_err().code(), "reauth_required");
+        let with = |password: &str| {
+            loket.decide(DecisionInput {
+                application_id: saved.id.clone(),
+                action: Action::Approve,
+                note: String::new(),
+                password: Some(password.into()),
+            })
+        };
+        assert_eq!(with("salah").unwrap_err().code(), "login_failed");
+        assert_eq!(loket.store().application(&saved.id).unwrap().status, Status::InReview, "nothing decided");
+        let approved = with("rahasia-panjang").unwrap();
         assert_eq!(
             (approved.status, approved.actions.as_slice()),
             (Status::Approved, &[Action::Complete][..])

@@ -30,6 +30,8 @@ pub struct OfficeDto {
     pub kecamatan: KecamatanDto,
     /// Four-character device code used in registration numbers.
     pub device_code: String,
+    /// Enrolled with the provincial server (else it works offline only, and can enroll).
+    pub enrolled: bool,
 }
 
 /// An aid programme with its period.
@@ -382,7 +384,9 @@ pub struct SyncStatusDto {
 /// Who is at the counter.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct SessionDto {
-    /// True when the office's users are known (synced) and nobody is logged in.
+    /// True on a laptop without any user yet: the first local user must be created.
+    pub first_user_required: bool,
+    /// True when the office's users are known and nobody is logged in.
     pub login_required: bool,
     pub username: Option<String>,
     pub full_name: Option<String>,
@@ -391,6 +395,14 @@ pub struct SessionDto {
     pub locked: bool,
     /// The session locks after this many seconds without activity.
     pub idle_lock_seconds: u32,
+}
+
+/// The laptop's first user, created before enrollment (linked to a server account then).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct FirstUserInput {
+    pub username: String,
+    pub full_name: String,
+    pub password: String,
 }
 
 /// Unlock a locked session with the same user's password.
@@ -414,6 +426,10 @@ pub struct DecisionInput {
     pub action: Action,
     /// Required to reject or return.
     pub note: String,
+    /// The password again, for an aid or grant decision on a session whose password was
+    /// entered a while ago (`reauth_required`).
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 /// Whose values a supervisor keeps when settling conflicts.

@@ -49,6 +49,20 @@ pub enum AppError {
     LoginRequired,
     #[error("Sesi terkunci. Masukkan kata sandi untuk melanjutkan.")]
     SessionLocked,
+    /// A laptop that is not enrolled yet works under a first local user, created once.
+    #[error("Buat pengguna pertama perangkat ini terlebih dahulu.")]
+    FirstUserRequired,
+    #[error("Perangkat ini sudah mempunyai pengguna.")]
+    UsersExist,
+    #[error("Kata sandi paling sedikit 10 karakter.")]
+    WeakPassword,
+    /// Aid and grant decisions on a session opened a while ago ask for the password again.
+    #[error("Masukkan kembali kata sandi Anda untuk memutuskan bantuan atau hibah.")]
+    ReauthRequired,
+    #[error("Kode pendaftaran ini tidak menyebut akun untuk pengguna perangkat ini. Minta TI provinsi membuat kode untuk akun Anda.")]
+    LinkRequired,
+    #[error("Kode pendaftaran ini untuk akun lain: {0}.")]
+    LinkMismatch(String),
     #[error("Kantor perangkat ini ditetapkan saat pendaftaran ke server provinsi dan tidak dapat diubah.")]
     OfficeEnrolled,
     #[error("{0}")]
@@ -96,6 +110,12 @@ impl AppError {
             Self::LoginFailed => "login_failed",
             Self::LoginRequired => "login_required",
             Self::SessionLocked => "session_locked",
+            Self::FirstUserRequired => "first_user_required",
+            Self::UsersExist => "users_exist",
+            Self::WeakPassword => "weak_password",
+            Self::ReauthRequired => "reauth_required",
+            Self::LinkRequired => "link_required",
+            Self::LinkMismatch(_) => "link_mismatch",
             Self::OfficeEnrolled => "office_enrolled",
             Self::Workflow(_) => "workflow",
             Self::SupervisorOnly => "supervisor_only",
@@ -123,6 +143,7 @@ impl From<loket_store::StoreError> for AppError {
             S::AttachmentType => Self::AttachmentType,
             S::DocumentsIncomplete { missing } => Self::DocumentsIncomplete(missing.join(", ")),
             S::Duplicate(what) => Self::Duplicate(what.to_string()),
+            S::UsersExist => Self::UsersExist,
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::Storage(other.to_string())
@@ -147,6 +168,10 @@ impl From<loket_sync::SyncError> for AppError {
             S::UpgradeRequired { .. } => Self::UpgradeRequired,
             S::Refused { code, .. } if code == "enrollment_code_invalid" => Self::EnrollmentCodeInvalid,
             S::Refused { code, .. } if code.starts_with("enrollment_code_") => Self::EnrollmentCodeSpent,
+            S::Refused { code, .. } if code == "link_required" => Self::LinkRequired,
+            S::Refused { code, message, .. } if code == "link_mismatch" => {
+                Self::LinkMismatch(message.rsplit(' ').next().unwrap_or_default().to_string())
+            }
             S::Refused { code, message, .. } => Self::ServerRefused(format!("{code}: {message}")),
             S::Protocol(m) => Self::ServerRefused(m),
             S::Store(e) => e.into(),

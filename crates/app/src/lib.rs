@@ -26,5 +26,5 @@ mod test_support;
 
 pub use dto::*;
 pub use error::{AppError, ErrorDto};
-pub use loket::{Loket, DEFAULT_IDLE_LOCK};
+pub use loket::{Loket, DEFAULT_IDLE_LOCK, DEFAULT_REAUTH};
 pub use server_link::{configure_tls, CA_FILE_NAME};

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use loket_domain::workflow::Role;
 use loket_store::{Actor, Application, Store};
 
 use crate::dto::ApplicationDto;
@@ -29,6 +28,8 @@ pub struct Loket {
     pub(crate) session: Mutex<Session>,
     /// A logged-in session locks after this long without the user doing anything.
     pub(crate) idle_lock: Duration,
+    /// Aid and grant decisions ask for the password again when it was last entered longer ago.
+    pub(crate) reauth_after: Duration,
     /// Server address suggested for enrollment.
     pub(crate) default_server_url: Option<String>,
 }
@@ -46,6 +47,7 @@ impl Loket {
             data_dir: data_dir.to_path_buf(),
             session: Mutex::new(Session::default()),
             idle_lock: DEFAULT_IDLE_LOCK,
+            reauth_after: DEFAULT_REAUTH,
             default_server_url: None,
         })
     }
@@ -69,11 +71,18 @@ impl Loket {
         self
     }
 
+    /// Ask for the password again before an aid or grant decision when it was last entered
+    /// longer than `after` ago (the shell passes `LOKET_REAUTH_SECONDS`; 15 minutes by default).
+    pub fn with_reauth_after(mut self, after: Duration) -> Self {
+        self.reauth_after = after;
+        self
+    }
+
     pub(crate) fn session_state(&self) -> MutexGuard<'_, Session> {
         let mut s = self.session.lock().unwrap_or_else(|p| p.into_inner());
         // Idle too long: locked from now on, whatever comes next.
         if s.user.is_some() && s.last_activity.elapsed() >= self.idle_lock {
-            s.locked = true;
+            s.lock();
         }
         s
     }
@@ -81,14 +90,21 @@ impl Loket {
     /// The user a command runs as: once the office's users are known, somebody must be logged
     /// in and the session unlocked. Checked here, not in the window.
     fn current(&self) -> Result<Actor, AppError> {
-        let users_known = self.store().office_users_known()?;
+        let users_known = self.users_known()?;
         let s = self.session_state();
         match &s.user {
             Some(_) if s.locked => Err(AppError::SessionLocked),
             Some(u) => Ok(u.actor.clone()),
             None if users_known => Err(AppError::LoginRequired),
-            None => Ok(local_clerk()),
+            None => Err(AppError::FirstUserRequired),
         }
+    }
+
+    /// Whether people here log in (the office's users are known, or will come from the server
+    /// this laptop is enrolled with) rather than create the laptop's first user.
+    pub(crate) fn users_known(&self) -> Result<bool, AppError> {
+        let store = self.store();
+        Ok(store.office_users_known()? || store.enrollment()?.is_some())
     }
 
     /// The actor for a change (it counts as activity).
@@ -133,20 +149,21 @@ impl Loket {
 }
 
 /// The counter clerk who works before the office's users are known.
-pub(crate) fn local_clerk() -> Actor {
-    Actor::new("petugas", &[Role::Clerk])
-}
-
 /// How long a session stays open without activity, unless the shell says otherwise.
 pub const DEFAULT_IDLE_LOCK: Duration = Duration::from_secs(10 * 60);
+/// How long after the password was last entered an aid or grant decision asks for it again.
+pub const DEFAULT_REAUTH: Duration = Duration::from_secs(15 * 60);
 
 /// The logged-in user.
 #[derive(Debug, Clone)]
 pub(crate) struct LoggedIn {
+    /// The user, with their unwrapped key while the session is open (dropped when it locks).
     pub actor: Actor,
     pub full_name: String,
-    /// Argon2id PHC string the password is checked against to unlock.
-    pub password_hash: String,
+    /// The user's wrapped key: unlocking is opening it again with the password.
+    pub wrapped_key: String,
+    /// When the password was last entered (login, unlock, re-authentication).
+    pub authenticated_at: Instant,
 }
 
 /// The counter's session.
@@ -155,6 +172,16 @@ pub(crate) struct Session {
     pub user: Option<LoggedIn>,
     pub locked: bool,
     pub last_activity: Instant,
+}
+
+impl Session {
+    /// Lock: nothing is done as the user until their password opens the key again.
+    pub(crate) fn lock(&mut self) {
+        self.locked = true;
+        if let Some(u) = &mut self.user {
+            u.actor.key = None;
+        }
+    }
 }
 
 impl Default for Session {

@@ -228,6 +228,7 @@ mod tests {
                 application_id: id.into(),
                 action: Action::Submit,
                 note: String::new(),
+                password: None,
             })
         };
         assert_eq!(submit(&draft.id).unwrap_err().code(), "documents_incomplete");

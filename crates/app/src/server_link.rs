@@ -91,7 +91,15 @@ impl Loket {
     pub async fn enroll(&self, input: EnrollInput) -> Result<OfficeDto, AppError> {
         let client = loket_sync::Client::new(&input.server_url)?;
         let device_name = format!("Loket {}", env!("CARGO_PKG_VERSION"));
-        let e = client.enroll(input.code.trim(), &device_name, env!("CARGO_PKG_VERSION")).await?;
+        // The first local user, if any, is linked to the account the code names.
+        let local_user = self.store().local_user()?.map(|u| loket_protocol::LocalUser {
+            username: u.username,
+            public_key: u.public_key,
+            wrapped_key: u.wrapped_key,
+        });
+        let e = client
+            .enroll_with(input.code.trim(), &device_name, env!("CARGO_PKG_VERSION"), local_user)
+            .await?;
         if catalogue().get(&e.office_code).is_none_or(|r| r.level != Level::District) {
             return Err(AppError::UnknownKecamatan(e.office_code));
         }

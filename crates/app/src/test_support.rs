@@ -7,12 +7,24 @@ use loket_protocol::{ChangeBody, UserRecord};
 use crate::dto::BansosInput;
 use crate::Loket;
 
+/// An installation of office 36.01.01 before enrollment, its first local user (a clerk,
+/// `petugas`) logged in.
 pub(crate) fn configured() -> (tempfile::TempDir, Loket) {
     let dir = tempfile::tempdir().unwrap();
     let loket = Loket::open(dir.path()).unwrap();
+    loket
+        .create_first_user(crate::dto::FirstUserInput {
+            username: "petugas".into(),
+            full_name: "Petugas Loket".into(),
+            password: FIRST_PASSWORD.into(),
+        })
+        .unwrap();
     loket.set_office("36.01.01").unwrap();
     (dir, loket)
 }
+
+/// The first local user's password in [`configured`].
+pub(crate) const FIRST_PASSWORD: &str = "sandi-petugas-2026";
 
 pub(crate) fn bansos(nik: &str) -> BansosInput {
     BansosInput {
@@ -35,15 +47,14 @@ pub(crate) fn synced_user(
     roles: &[loket_domain::workflow::Role],
     password: &str,
 ) {
-    use argon2::password_hash::{PasswordHasher, SaltString};
-    let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
-    let hash = argon2::Argon2::default().hash_password(password.as_bytes(), &salt).unwrap().to_string();
+    let key = loket_keys::UserKey::generate();
     let user = UserRecord {
         id: username.into(),
         username: username.into(),
         full_name: "Kepala Seksi Kesos".into(),
         roles: roles.to_vec(),
-        password_hash: hash,
+        public_key: key.public_key(),
+        wrapped_key: key.wrap(password),
         active: true,
     };
     let change = loket_store::RemoteChange::of(1, username, ChangeBody::User(user), "2026-11-28T00:00:00Z");

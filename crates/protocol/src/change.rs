@@ -111,8 +111,11 @@ pub struct UserRecord {
     #[serde(default)]
     pub full_name: String,
     pub roles: Vec<Role>,
-    /// Argon2id PHC string.
-    pub password_hash: String,
+    /// The user's current Ed25519 public key, base64url.
+    pub public_key: String,
+    /// The private key wrapped by the user's password: offline login unwraps it. No password
+    /// hash the server accepts ever reaches a laptop.
+    pub wrapped_key: String,
     #[serde(default = "yes")]
     pub active: bool,
 }

@@ -23,6 +23,7 @@ mod change;
 mod kinds;
 mod payload;
 mod raw;
+mod signing;
 
 pub use change::{
     ChangeBody, ConflictData, EditData, EventData, FlagData, FlagReason, ResolvedData, StateData,
@@ -35,14 +36,16 @@ pub use payload::{
     StaffFields, StaffUpdatePayload, TransitionPayload, UserCreatePayload, UserDeactivatePayload,
 };
 pub use raw::RawJson;
+pub use signing::Signed;
 
 use serde::{Deserialize, Serialize};
 
 /// The protocol version this build speaks. Version 2: typed operation and change kinds, one
-/// payload type per kind (`payload.rs`, `change.rs`).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// payload type per kind (`payload.rs`, `change.rs`). Version 3: operations carry the acting
+/// user's [`Proof`]; users travel with their public and wrapped keys, not a password hash.
+pub const PROTOCOL_VERSION: u32 = 3;
 /// The oldest client protocol the server still serves.
-pub const MIN_PROTOCOL_VERSION: u32 = 2;
+pub const MIN_PROTOCOL_VERSION: u32 = 3;
 /// Request header carrying the client's protocol version.
 pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
 /// Largest number of operations in one push.
@@ -66,6 +69,20 @@ pub struct EnrollRequest {
     pub code: String,
     pub device_name: String,
     pub app_version: String,
+    /// The laptop's first local user, created before enrollment, to link to the server account
+    /// the enrollment code names (its work is signed with this key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_user: Option<LocalUser>,
+}
+
+/// A user created on a laptop before it was enrolled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalUser {
+    pub username: String,
+    /// Ed25519, base64url.
+    pub public_key: String,
+    /// The private key wrapped by the user's password (opaque to the server).
+    pub wrapped_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +99,7 @@ pub struct EnrollResponse {
     pub server_time: String,
 }
 
-/// Check a user's password online (offline login uses the synced hashes).
+/// Check a user's password online (offline login unwraps the user's synced key instead).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub username: String,
@@ -115,6 +132,19 @@ pub struct Operation<P = RawPayload> {
     pub base_version: Option<i64>,
     /// Hybrid logical clock of the device when the operation was made.
     pub hlc: String,
+    /// Who took the operation, and their signature over it ([`Signed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<Proof>,
+}
+
+/// A user's proof of having taken an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proof {
+    pub user: String,
+    /// Which of the user's keys signed (the first 8 bytes of its SHA-256, hex).
+    pub key_id: String,
+    /// Ed25519 over [`Operation::signed`]'s message, base64url.
+    pub signature: String,
 }
 
 /// A payload kept as the JSON text it was stored as (checked to be JSON, never re-encoded).
@@ -139,6 +169,7 @@ impl Operation<RawPayload> {
             payload: serde_json::value::RawValue::from_string(body.encode()).expect("encoded JSON"),
             base_version: None,
             hlc: hlc.into(),
+            proof: None,
         }
     }
 

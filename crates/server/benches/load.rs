@@ -96,6 +96,9 @@ async fn main() {
     let http = reqwest::Client::builder().pool_max_idle_per_host(200).build().unwrap();
     let mut devices = Vec::new();
     for office in &offices {
+        // Each office's clerk, whose key signs its device's operations.
+        let clerk = loket_server::storage::conformance::clerk_of(office);
+        loket_server::storage::conformance::user(storage.as_ref(), office, &clerk, &["clerk"]).await;
         let code = admin::issue_enrollment_code(storage.as_ref(), office, 1).await.unwrap();
         let enroll = json!({ "code": code, "device_name": "bench", "app_version": "bench" });
         let answer = http
@@ -135,6 +138,8 @@ async fn main() {
                         op(&office, i, seq)
                     })
                     .collect();
+                // Signed as the device signs when saving (here, in the benchmark's process).
+                let ops = loket_server::storage::conformance::signed_in(&office, ops);
                 let t = Instant::now();
                 let r = http
                     .post(format!("{base}/api/v1/offices/{office}/push"))

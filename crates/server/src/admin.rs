@@ -5,7 +5,9 @@ use loket_domain::region::catalogue;
 use loket_domain::staff::{validate_user, UserDraft};
 
 use crate::auth;
-use crate::storage::{Device, Storage, StorageError, User, UserUpdate};
+use loket_keys::UserKey;
+
+use crate::storage::{Credentials, Device, Storage, StorageError, User, UserUpdate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -17,6 +19,13 @@ pub enum AdminError {
     InvalidUser(String),
     #[error("password must be at least 10 characters")]
     WeakPassword,
+    /// A password change needs the current password (a forgotten one is reset instead).
+    #[error("the current password is not right")]
+    WrongPassword,
+    #[error("user {0} does not exist")]
+    NoUser(String),
+    #[error("user {user} belongs to office {office}, not {code_office}")]
+    UserOfOtherOffice { user: String, office: String, code_office: String },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -58,9 +67,10 @@ pub async fn add_user(
         .map_err(|issues| {
             AdminError::InvalidUser(issues.iter().map(|i| i.message.clone()).collect::<Vec<_>>().join(" "))
         })?;
-    if password.chars().count() < 10 {
-        return Err(AdminError::WeakPassword);
-    }
+    check_strength(password)?;
+    // The user's signing key is made here and kept only wrapped by the password; the server
+    // forgets the private key as soon as this returns.
+    let key = UserKey::generate();
     let user = User {
         id: uuid::Uuid::now_v7().to_string(),
         office_code: office.to_string(),
@@ -69,16 +79,50 @@ pub async fn add_user(
         roles: valid.roles.iter().map(|r| r.as_str().to_string()).collect(),
         password_hash: auth::hash_password(password),
         active: true,
+        public_key: key.public_key(),
+        wrapped_key: key.wrap(password),
     };
     s.create_user(&user, Utc::now()).await?;
     Ok(user)
 }
 
-pub async fn reset_password(s: &dyn Storage, username: &str, password: &str) -> Result<(), AdminError> {
+fn check_strength(password: &str) -> Result<(), AdminError> {
     if password.chars().count() < 10 {
         return Err(AdminError::WeakPassword);
     }
-    s.update_user(username, UserUpdate::Password(auth::hash_password(password)), Utc::now()).await?;
+    Ok(())
+}
+
+/// A forgotten password: a new password and a new key (the old key cannot be opened without
+/// the old password). Operations already signed with the old key still verify.
+pub async fn reset_password(s: &dyn Storage, username: &str, password: &str) -> Result<(), AdminError> {
+    check_strength(password)?;
+    let key = UserKey::generate();
+    let credentials = Credentials {
+        password_hash: auth::hash_password(password),
+        public_key: key.public_key(),
+        wrapped_key: key.wrap(password),
+    };
+    s.update_user(username, UserUpdate::Credentials(credentials), Utc::now()).await?;
+    Ok(())
+}
+
+/// A password change: the same key, wrapped again under the new password.
+pub async fn change_password(
+    s: &dyn Storage,
+    username: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), AdminError> {
+    check_strength(new)?;
+    let user = s.user_by_username(username).await?.ok_or_else(|| AdminError::NoUser(username.into()))?;
+    let key = UserKey::unwrap(&user.wrapped_key, old).map_err(|_| AdminError::WrongPassword)?;
+    let credentials = Credentials {
+        password_hash: auth::hash_password(new),
+        public_key: user.public_key,
+        wrapped_key: key.wrap(new),
+    };
+    s.update_user(username, UserUpdate::Credentials(credentials), Utc::now()).await?;
     Ok(())
 }
 
@@ -95,12 +139,39 @@ pub async fn users(s: &dyn Storage, office: Option<&str>) -> Result<Vec<User>, A
 
 /// Issue a one-time enrollment code for an office, valid for `hours`.
 pub async fn issue_enrollment_code(s: &dyn Storage, office: &str, hours: i64) -> Result<String, AdminError> {
+    issue_linking_code(s, office, None, hours).await
+}
+
+/// Issue a one-time enrollment code for an office that links the laptop's first local user
+/// (when it has one) to the account `user` of that office: the work done before enrollment is
+/// then accepted with its signatures.
+pub async fn issue_linking_code(
+    s: &dyn Storage,
+    office: &str,
+    user: Option<&str>,
+    hours: i64,
+) -> Result<String, AdminError> {
     if s.office(office).await?.is_none() {
         return Err(AdminError::NoOffice(office.to_string()));
     }
+    let user_id = match user {
+        None => None,
+        Some(name) => {
+            let u = s.user_by_username(name).await?.ok_or_else(|| AdminError::NoUser(name.into()))?;
+            if u.office_code != office {
+                return Err(AdminError::UserOfOtherOffice {
+                    user: u.username,
+                    office: u.office_code,
+                    code_office: office.into(),
+                });
+            }
+            Some(u.id)
+        }
+    };
     let code = auth::new_enrollment_code();
     let expires = Utc::now() + Duration::hours(hours.max(1));
-    s.create_enrollment_code(&auth::hash_secret(&auth::normalise_code(&code)), office, expires).await?;
+    let hash = auth::hash_secret(&auth::normalise_code(&code));
+    s.create_enrollment_code(&hash, office, user_id.as_deref(), expires).await?;
     Ok(code)
 }
 

@@ -207,6 +207,13 @@ async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollRe
         return Err(rate_limited(&s));
     }
     let ApiJson(body) = ApiJson::<EnrollRequest>::from_request(req, &s).await?;
+    if body.local_user.as_ref().is_some_and(|u| !loket_keys::is_public_key(&u.public_key)) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_local_user",
+            "malformed public key",
+        ));
+    }
     let code_hash = auth::hash_secret(&auth::normalise_code(&body.code));
     let name: String = body.device_name.chars().filter(|c| !c.is_control()).take(100).collect();
     let token = auth::new_token();
@@ -219,6 +226,7 @@ async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollRe
             token_hash: token_hash.clone(),
             name: name.clone(),
             app_version: body.app_version.chars().take(40).collect(),
+            local_user: body.local_user.clone(),
         };
         match s.storage.enroll_device(&code_hash, &new, Utc::now()).await {
             Ok(device) => {

@@ -65,6 +65,16 @@ impl From<StorageError> for ApiError {
             StorageError::CodeExpired => {
                 Self::new(StatusCode::GONE, "enrollment_code_expired", "enrollment code has expired")
             }
+            StorageError::LinkRequired => Self::new(
+                StatusCode::CONFLICT,
+                "link_required",
+                "the laptop has a local user; ask IT for an enrollment code that names the account to link",
+            ),
+            StorageError::LinkMismatch(user) => Self::new(
+                StatusCode::CONFLICT,
+                "link_mismatch",
+                format!("this enrollment code links the laptop's user to account {user}"),
+            ),
             StorageError::BlobOffset { received } => Self::new(
                 StatusCode::CONFLICT,
                 "upload_offset",

@@ -53,6 +53,10 @@ enum Command {
     EnrollCode {
         #[arg(long)]
         office: String,
+        /// Link the laptop's first local user (created before enrollment) to this account of
+        /// the office; its work before enrollment is then accepted.
+        #[arg(long)]
+        user: Option<String>,
         /// Hours until the code expires.
         #[arg(long, default_value_t = 24)]
         hours: i64,
@@ -84,8 +88,14 @@ enum UserCmd {
         #[arg(long, value_delimiter = ',')]
         roles: Vec<String>,
     },
-    /// Set a new password (LOKET_PASSWORD or stdin).
+    /// A forgotten password: a new password (LOKET_PASSWORD or stdin) and a new signing key.
     ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
+    /// Change a password, keeping the user's key: the current password from
+    /// LOKET_OLD_PASSWORD or the first line of stdin, the new one from LOKET_PASSWORD or the next.
+    ChangePassword {
         #[arg(long)]
         username: String,
     },
@@ -117,7 +127,12 @@ enum DeviceCmd {
 }
 
 fn read_password() -> Result<String> {
-    if let Ok(p) = std::env::var("LOKET_PASSWORD") {
+    read_secret("LOKET_PASSWORD")
+}
+
+/// A secret from `var`, or else the next line of stdin.
+fn read_secret(var: &str) -> Result<String> {
+    if let Ok(p) = std::env::var(var) {
         return Ok(p);
     }
     let mut line = String::new();
@@ -223,7 +238,13 @@ async fn main() -> Result<()> {
         }
         Command::User(UserCmd::ResetPassword { username }) => {
             admin::reset_password(storage.as_ref(), &username, &read_password()?).await?;
-            println!("password of {username} reset");
+            println!("password of {username} reset; a new signing key was issued");
+        }
+        Command::User(UserCmd::ChangePassword { username }) => {
+            let old = read_secret("LOKET_OLD_PASSWORD")?;
+            let new = read_password()?;
+            admin::change_password(storage.as_ref(), &username, &old, &new).await?;
+            println!("password of {username} changed");
         }
         Command::User(UserCmd::List { office }) => {
             println!("{:<9} {:<24} {:<28} {:<24} status", "office", "username", "full name", "roles");
@@ -241,8 +262,11 @@ async fn main() -> Result<()> {
             admin::set_active(storage.as_ref(), &username, true).await?;
             println!("user {username} reactivated");
         }
-        Command::EnrollCode { office, hours } => {
-            println!("{}", admin::issue_enrollment_code(storage.as_ref(), &office, hours).await?);
+        Command::EnrollCode { office, user, hours } => {
+            println!(
+                "{}",
+                admin::issue_linking_code(storage.as_ref(), &office, user.as_deref(), hours).await?
+            );
         }
         Command::Device(DeviceCmd::List) => {
             println!(

@@ -8,12 +8,14 @@
 //! not decode is rejected alone (`invalid_payload`) and the rest of the batch goes on.
 
 mod batch;
+mod proof;
 
 pub use batch::{Batch, BatchNeeds, Loaded, Step};
+pub use proof::Signer;
 
 use std::sync::Arc;
 
-use loket_domain::workflow::{self, Action, ApplicationKind, Role, Status};
+use loket_domain::workflow::{self, ApplicationKind, Role, Status};
 use loket_protocol::{
     ApplicantFields, ChangeBody, ChangeKind, ConflictData, EditData, EditPayload, EventData, FlagData,
     FlagReason, OpBody, OpKind, OpResult, OpStatus, Operation, RegisterPayload, Relayed, ResolvePayload,
@@ -79,7 +81,7 @@ pub struct DuplicateKey {
 pub struct Needs {
     /// The application the operation refers to.
     pub application_id: Option<String>,
-    /// The user named as actor in the payload (roles are checked for decisions).
+    /// The user whose proof the operation carries.
     pub actor: Option<String>,
     /// Active applications elsewhere with the same NIK or KK, programme and period.
     pub duplicates_of: Option<DuplicateKey>,
@@ -90,8 +92,8 @@ pub struct Needs {
 pub struct Context {
     pub device_office: String,
     pub app: Option<AppState>,
-    /// `(office, roles)` of the actor if the user exists and is active.
-    pub actor: Option<(String, Vec<Role>)>,
+    /// The user whose proof the operation carries, if the server knows them.
+    pub actor: Option<Arc<Signer>>,
     /// Matches of the duplicate key, in any office (the rules skip the device's own).
     pub duplicates: Vec<AppState>,
 }
@@ -224,27 +226,29 @@ pub fn decode(op: &Operation) -> Decoded {
 /// What to load for `op`.
 pub fn needs(op: &Operation, body: &Decoded) -> Needs {
     let on_application = || Needs { application_id: Some(op.entity_id.clone()), ..Needs::default() };
-    match body {
+    let needs = match body {
         Ok(OpBody::Register(p)) => Needs {
-            application_id: Some(op.entity_id.clone()),
-            actor: None,
             duplicates_of: (p.kind == ApplicationKind::Bansos).then(|| DuplicateKey {
                 programme: p.service_code.clone(),
                 period: p.period.clone().unwrap_or_default(),
                 nik: p.applicant_nik.clone(),
                 kk: p.kk.clone(),
             }),
+            ..on_application()
         },
         Ok(
-            OpBody::Transition(TransitionPayload { actor, .. })
-            | OpBody::Resolve(ResolvePayload { actor, .. }),
-        ) => Needs { actor: Some(actor.clone()), ..on_application() },
-        Ok(OpBody::Edit(_) | OpBody::Document(_) | OpBody::Attach(_)) => on_application(),
+            OpBody::Transition(_)
+            | OpBody::Resolve(_)
+            | OpBody::Edit(_)
+            | OpBody::Document(_)
+            | OpBody::Attach(_),
+        ) => on_application(),
         Ok(_) => Needs::default(),
         // Refused, with the application's state when it is about one.
         Err(_) if op.op.entity() == loket_protocol::Entity::Application => on_application(),
         Err(_) => Needs::default(),
-    }
+    };
+    Needs { actor: op.proof.as_ref().map(|p| p.user.clone()), ..needs }
 }
 
 /// Decide what to do with `op` (decoding its payload first).
@@ -256,23 +260,18 @@ pub fn decide(op: &Operation, ctx: &Context) -> Decision {
 pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision {
     let body = match body {
         Ok(body) => body,
-        Err(why) => {
-            return match (&ctx.app, op.op) {
-                (Some(app), kind)
-                    if kind != OpKind::ApplicationRegister && app.office_code == ctx.device_office =>
-                {
-                    rejected_on(app, "invalid_payload", why.clone())
-                }
-                _ => Decision::rejected("invalid_payload", why.clone()),
-            }
-        }
+        Err(why) => return refused(op, ctx, "invalid_payload", why.clone()),
     };
     if op.op.entity() != body.kind().entity() || body.application_id().is_some_and(|id| id != op.entity_id) {
         return Decision::rejected("invalid_payload", "payload id does not match the entity id");
     }
+    let roles = match proof::check(op, body, ctx) {
+        Ok(roles) => roles,
+        Err((code, message)) => return refused(op, ctx, code, message),
+    };
     match body {
         OpBody::Register(p) => register(p, ctx),
-        OpBody::Transition(p) => transition(op, p, ctx),
+        OpBody::Transition(p) => transition(op, p, &roles, ctx),
         OpBody::Edit(p) => edit(op, p, ctx),
         OpBody::Resolve(p) => resolve(op, p, ctx),
         OpBody::Document(_) | OpBody::Attach(_) => match own_app(ctx) {
@@ -284,6 +283,17 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
         | OpBody::UserCreate(_)
         | OpBody::UserDeactivate(_)
         | OpBody::HolidaySet(_) => relay(&ctx.device_office, &op.entity_id, body),
+    }
+}
+
+/// Refused before its content was looked at; a device's own application gets its server state
+/// with the refusal (a registration never does: the application is not the device's).
+fn refused(op: &Operation, ctx: &Context, code: &'static str, message: String) -> Decision {
+    match &ctx.app {
+        Some(app) if op.op != OpKind::ApplicationRegister && app.office_code == ctx.device_office => {
+            rejected_on(app, code, message)
+        }
+        _ => Decision::rejected(code, message),
     }
 }
 
@@ -383,20 +393,12 @@ fn own_app(ctx: &Context) -> Result<&AppState, Decision> {
     }
 }
 
-fn transition(op: &Operation, p: &TransitionPayload, ctx: &Context) -> Decision {
+fn transition(op: &Operation, p: &TransitionPayload, roles: &[Role], ctx: &Context) -> Decision {
     let app = match own_app(ctx) {
         Ok(a) => a,
         Err(d) => return d,
     };
     let action = p.action;
-    let roles: Vec<Role> = match &ctx.actor {
-        Some((office, roles)) if *office == ctx.device_office => roles.clone(),
-        _ if action.is_decision() || action == Action::StartReview => {
-            return rejected_on(app, "unknown_user", "the deciding user is not a user of this office")
-        }
-        // Counter actions by a user the server does not know yet are taken on trust.
-        _ => vec![Role::Clerk, Role::Supervisor],
-    };
     let current = app.status;
     if current != p.from {
         // Someone else moved the application first (e.g. approve vs reject): the first to
@@ -418,7 +420,7 @@ fn transition(op: &Operation, p: &TransitionPayload, ctx: &Context) -> Decision 
             },
         );
     }
-    let to = match workflow::transition(current, action, &roles, &p.note) {
+    let to = match workflow::transition(current, action, roles, &p.note) {
         Ok(to) => to,
         Err(e) => return rejected_on(app, workflow_code(&e), e.to_string()),
     };
@@ -493,16 +495,6 @@ fn resolve(op: &Operation, p: &ResolvePayload, ctx: &Context) -> Decision {
         Ok(a) => a,
         Err(d) => return d,
     };
-    match &ctx.actor {
-        Some((office, roles)) if *office == ctx.device_office && roles.contains(&Role::Supervisor) => {}
-        _ => {
-            return rejected_on(
-                app,
-                "role_not_allowed",
-                "only a supervisor of this office resolves conflicts",
-            )
-        }
-    }
     if p.resolves.is_empty() {
         return rejected_on(app, "invalid_payload", "resolve names the conflicts it settles");
     }
@@ -527,5 +519,7 @@ fn resolve(op: &Operation, p: &ResolvePayload, ctx: &Context) -> Decision {
     Decision::accepted(writes)
 }
 
+#[cfg(test)]
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,7 @@ conformance!(
     edit_conflicts,
     users_sync_to_their_office,
     one_number_per_draft,
+    keys_and_links,
     durability,
     concurrent_pushes,
     attachment_upload,

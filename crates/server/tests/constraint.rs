@@ -8,17 +8,20 @@ mod common;
 
 use chrono::Utc;
 use loket_protocol::OpStatus;
-use loket_server::storage::conformance::{device, register_op};
+use loket_server::storage::conformance::{device, register_op, signed};
 use loket_server::storage::Storage;
 
 async fn rejected_alone(s: &dyn Storage, refuse_b: impl std::future::Future<Output = ()>) {
     let d = device(s, "36.01.01").await;
     refuse_b.await;
-    let ops = vec![
-        register_op(1, "a", "36.01.01", "3601010101900001", "3601010101000001"),
-        register_op(2, "b", "36.01.01", "3601010101900002", "3601010101000002"),
-        register_op(3, "c", "36.01.01", "3601010101900003", "3601010101000003"),
-    ];
+    let ops = signed(
+        &d,
+        vec![
+            register_op(1, "a", "36.01.01", "3601010101900001", "3601010101000001"),
+            register_op(2, "b", "36.01.01", "3601010101900002", "3601010101000002"),
+            register_op(3, "c", "36.01.01", "3601010101900003", "3601010101000003"),
+        ],
+    );
     let results = s.push(&d, ops.clone(), Utc::now()).await.unwrap();
     let statuses: Vec<_> = results.iter().map(|r| (r.status, r.code.as_deref())).collect();
     assert_eq!(

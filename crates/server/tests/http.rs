@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use loket_keys::UserKey;
 use loket_protocol::{
     EnrollResponse, OpStatus, PullResponse, PushResponse, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
@@ -51,8 +52,14 @@ impl Server {
         self.http.get(self.url(path)).header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
     }
 
+    /// A code for a device of `office`, whose clerk (holding the suite's key) signs what the
+    /// tests push unsigned.
     async fn code_for(&self, office: &str) -> String {
         admin::add_office(self.storage.as_ref(), office).await.unwrap();
+        let clerk = conformance::clerk_of(office);
+        if self.storage.user_by_username(&clerk).await.unwrap().is_none() {
+            conformance::user(self.storage.as_ref(), office, &clerk, &["clerk"]).await;
+        }
         admin::issue_enrollment_code(self.storage.as_ref(), office, 1).await.unwrap()
     }
 
@@ -74,6 +81,7 @@ impl Server {
         office: &str,
         ops: &[loket_protocol::Operation],
     ) -> reqwest::Response {
+        let ops = conformance::signed_in(&d.office_code, ops.to_vec());
         self.post(&format!("/api/v1/offices/{office}/push"))
             .bearer_auth(&d.token)
             .json(&json!({ "ops": ops, "pending": 0, "app_version": "0.1.0" }))
@@ -101,6 +109,7 @@ both_backends!(
     revoked_device_gets_401,
     cross_kecamatan_is_403,
     decisions_need_a_supervisor,
+    only_the_users_own_proof_is_accepted,
     same_batch_three_times_is_one_set_of_rows,
     malformed_and_oversized_payloads_store_nothing,
     old_protocol_gets_426,
@@ -133,6 +142,7 @@ async fn enrollment_valid_reused_expired(backend: &str) {
         .create_enrollment_code(
             &auth::hash_secret(&auth::normalise_code(&expired)),
             "36.01.01",
+            None,
             Utc::now() - chrono::Duration::seconds(1),
         )
         .await
@@ -197,12 +207,135 @@ async fn decisions_need_a_supervisor(backend: &str) {
         }),
         Some(1),
     );
+    let ani = s.storage.user_by_username("ani").await.unwrap().unwrap();
+    let key = UserKey::unwrap(&ani.wrapped_key, "rahasia-panjang").unwrap();
+    let decide = conformance::sign_as(decide, "ani", &key);
     let r: PushResponse = s.push(&d, "36.01.01", &[reg, decide]).await.json().await.unwrap();
     assert_eq!(r.results[0].status, OpStatus::Accepted);
     assert_eq!(
         (r.results[1].status, r.results[1].code.as_deref()),
         (OpStatus::Rejected, Some("role_not_allowed"))
     );
+}
+
+/// Black box: IT creates the users, a laptop gets their keys only by pulling (wrapped) and
+/// opening them with the password. A decision or an edit signed without the user's key, with
+/// no acting user, by a user of another office, by a deactivated user or by a clerk is refused,
+/// and nothing of it is stored or published; the real supervisor's is accepted.
+async fn only_the_users_own_proof_is_accepted(backend: &str) {
+    use loket_protocol::{ChangeKind, OpKind, Operation};
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    let other = s.enroll("36.01.02").await;
+    let st = s.storage.as_ref();
+    for (office, user, role) in [
+        ("36.01.01", "kasi", "supervisor"),
+        ("36.01.01", "ani", "clerk"),
+        ("36.01.01", "lama", "supervisor"),
+        ("36.01.02", "budi", "supervisor"),
+    ] {
+        admin::add_user(st, office, user, user, &[role.into()], &format!("sandi-{user}-2026")).await.unwrap();
+    }
+    let pulled = |d: &EnrollResponse| {
+        let req = s.get(&format!("/api/v1/offices/{}/changes?after=0", d.office_code)).bearer_auth(&d.token);
+        async move { req.send().await.unwrap().json::<PullResponse>().await.unwrap() }
+    };
+    // What a laptop of each office holds: wrapped keys, opened with the user's password.
+    let key_of = |page: &PullResponse, user: &str| {
+        let c = page
+            .changes
+            .iter()
+            .rev()
+            .find(|c| {
+                c.kind == ChangeKind::User && c.data.get().contains(&format!("\"username\":\"{user}\""))
+            })
+            .unwrap();
+        let record: loket_protocol::UserRecord = serde_json::from_str(c.data.get()).unwrap();
+        assert!(!c.data.get().contains("argon2"), "no password hash reaches a laptop");
+        UserKey::unwrap(&record.wrapped_key, &format!("sandi-{user}-2026")).unwrap()
+    };
+    let here = pulled(&d).await;
+    let (kasi, ani, lama) = (key_of(&here, "kasi"), key_of(&here, "ani"), key_of(&here, "lama"));
+    let budi = key_of(&pulled(&other).await, "budi");
+    admin::set_active(st, "lama", false).await.unwrap();
+
+    let reg = conformance::register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003");
+    let r: PushResponse =
+        s.push(&d, "36.01.01", &[conformance::sign_as(reg, "ani", &ani)]).await.json().await.unwrap();
+    assert_eq!(r.results[0].status, OpStatus::Accepted, "{:?}", r.results);
+    let review = |seq: i64, actor: &str| {
+        conformance::operation(
+            seq,
+            OpKind::ApplicationTransition,
+            "x",
+            json!({ "event_id": format!("e{seq}"), "application_id": "x", "action": "start_review",
+                "from": "submitted", "to": "in_review", "actor": actor, "note": "" }),
+            Some(1),
+        )
+    };
+    let edit = |seq: i64| {
+        conformance::operation(
+            seq,
+            OpKind::ApplicationEdit,
+            "x",
+            json!({ "application_id": "x", "fields": { "applicant_name": "Nama Palsu" } }),
+            Some(1),
+        )
+    };
+    let unsigned = |mut op: Operation| {
+        // A proof with no user at all (the JSON has no proof; the test client would sign it).
+        op.proof = Some(loket_protocol::Proof {
+            user: String::new(),
+            key_id: String::new(),
+            signature: String::new(),
+        });
+        op
+    };
+    let without_key = UserKey::generate();
+    let attempts: Vec<(&str, Operation)> = vec![
+        ("bad_signature", conformance::sign_as(review(2, "kasi"), "kasi", &without_key)),
+        ("unknown_user", unsigned(review(3, "kasi"))),
+        ("forbidden_office", conformance::sign_as(review(4, "budi"), "budi", &budi)),
+        ("user_deactivated", conformance::sign_as(review(5, "lama"), "lama", &lama)),
+        ("role_not_allowed", conformance::sign_as(review(6, "ani"), "ani", &ani)),
+        ("actor_mismatch", conformance::sign_as(review(7, "kasi"), "ani", &ani)),
+        ("bad_signature", conformance::sign_as(edit(8), "kasi", &without_key)),
+        ("unknown_user", unsigned(edit(9))),
+        ("forbidden_office", conformance::sign_as(edit(10), "budi", &budi)),
+        ("user_deactivated", conformance::sign_as(edit(11), "lama", &lama)),
+    ];
+    for (code, op) in attempts {
+        let r: PushResponse = s.push(&d, "36.01.01", &[op]).await.json().await.unwrap();
+        assert_eq!((r.results[0].status, r.results[0].code.as_deref()), (OpStatus::Rejected, Some(code)));
+    }
+    // Sent with no proof field at all.
+    let bare = serde_json::to_value(edit(12)).unwrap();
+    assert!(bare.get("proof").is_none());
+    let r = s
+        .post("/api/v1/offices/36.01.01/push")
+        .bearer_auth(&d.token)
+        .json(&json!({ "ops": [bare], "pending": 0, "app_version": "0.1.0" }))
+        .send()
+        .await
+        .unwrap();
+    let r: PushResponse = r.json().await.unwrap();
+    assert_eq!(r.results[0].code.as_deref(), Some("unsigned"));
+    // Nothing of it stored or published: no event, no edit; the application is as registered.
+    let after = pulled(&d).await;
+    assert!(!after.changes.iter().any(|c| matches!(c.kind, ChangeKind::Event | ChangeKind::Edit)));
+    assert!(
+        after.changes.iter().any(|c| c.kind == ChangeKind::State),
+        "the device is told the server's state"
+    );
+    // The supervisor with their own key.
+    let r: PushResponse = s
+        .push(&d, "36.01.01", &[conformance::sign_as(review(13, "kasi"), "kasi", &kasi)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r.results[0].status, OpStatus::Accepted, "{:?}", r.results);
+    assert_eq!(pulled(&d).await.changes.iter().filter(|c| c.kind == ChangeKind::Event).count(), 1);
 }
 
 async fn same_batch_three_times_is_one_set_of_rows(backend: &str) {
@@ -232,7 +365,8 @@ async fn same_batch_three_times_is_one_set_of_rows(backend: &str) {
     assert_eq!(s.storage.count_applications(None).await.unwrap(), 20);
     let pull = s.get("/api/v1/offices/36.01.01/changes?after=0").bearer_auth(&d.token);
     let pulled: PullResponse = pull.send().await.unwrap().json().await.unwrap();
-    assert_eq!(pulled.changes.len(), 20);
+    let apps = pulled.changes.iter().filter(|c| c.kind == loket_protocol::ChangeKind::Application);
+    assert_eq!(apps.count(), 20);
     assert_eq!(pulled.next, pulled.changes.last().unwrap().server_seq);
     let devices = s.storage.list_devices().await.unwrap();
     assert!(devices[0].last_sync_at.is_some(), "the device list shows the last sync");
@@ -539,7 +673,8 @@ async fn gzip_bodies_both_ways(backend: &str) {
             .body(body)
     };
     let op = conformance::register_op(1, "gz-1", "36.01.01", "3601011205900001", "3601011501100003");
-    let json = serde_json::to_vec(&json!({ "ops": [op], "pending": 0, "app_version": "0.1.0" })).unwrap();
+    let ops = conformance::signed_in("36.01.01", vec![op]);
+    let json = serde_json::to_vec(&json!({ "ops": ops, "pending": 0, "app_version": "0.1.0" })).unwrap();
     let r = push(gzip(&json)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let body: PushResponse = r.json().await.unwrap();
@@ -571,5 +706,5 @@ async fn gzip_bodies_both_ways(backend: &str) {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&raw[..]), &mut text).unwrap();
     let page: PullResponse = serde_json::from_str(&text).unwrap();
-    assert_eq!(page.changes.len(), 1);
+    assert_eq!(page.changes.iter().filter(|c| c.entity_id == "gz-1").count(), 1);
 }

@@ -139,7 +139,9 @@ fn main() {
     // 1. Registrations through the store.
     let mut store = Store::open_in_dir(&dir.path().join("store")).expect("open");
     store.set_office_kecamatan("36.01.01").expect("office");
-    let clerk = Actor::new("petugas", &[Role::Clerk]);
+    // Signed as a logged-in clerk's saves are (Ed25519 over each operation).
+    let key = std::sync::Arc::new(loket_keys::UserKey::generate());
+    let clerk = Actor::signing("petugas", &[Role::Clerk], key);
     let valid: Vec<_> = (0..n).map(|i| validate_bansos(&draft(i)).expect("valid")).collect();
     let mut samples = Vec::with_capacity(n as usize);
     let mut numbers = Vec::with_capacity(n as usize);

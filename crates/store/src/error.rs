@@ -34,6 +34,9 @@ pub enum StoreError {
     /// Only a supervisor may do this (e.g. resolve a sync conflict).
     #[error("only a supervisor may {0}")]
     SupervisorOnly(&'static str),
+    /// A first local user is only created on a laptop that has no users yet.
+    #[error("the laptop already has users")]
+    UsersExist,
     #[error("corrupt row: {0}")]
     Corrupt(String),
     #[error(transparent)]

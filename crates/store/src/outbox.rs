@@ -23,6 +23,8 @@ pub struct OutboxOp {
     pub state: String,
     pub attempts: i64,
     pub last_error: Option<String>,
+    /// The acting user's proof, when the operation was signed.
+    pub proof: Option<loket_protocol::Proof>,
 }
 
 /// Where an operation ends up once the server (or the sync engine) has settled it.
@@ -72,7 +74,8 @@ impl OutboxOp {
 }
 
 const OUTBOX_COLUMNS: &str =
-    "seq, op_id, entity, entity_id, op, payload, base_version, hlc, state, attempts, last_error";
+    "seq, op_id, entity, entity_id, op, payload, base_version, hlc, state, attempts, \
+     last_error, actor, key_id, signature";
 
 fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
     Ok(OutboxOp {
@@ -87,6 +90,12 @@ fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxOp> {
         state: r.get(8)?,
         attempts: r.get(9)?,
         last_error: r.get(10)?,
+        proof: match (r.get::<_, Option<String>>(11)?, r.get(12)?, r.get(13)?) {
+            (Some(user), Some(key_id), Some(signature)) => {
+                Some(loket_protocol::Proof { user, key_id, signature })
+            }
+            _ => None,
+        },
     })
 }
 

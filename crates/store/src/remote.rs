@@ -84,15 +84,20 @@ pub struct ApplyReport {
     pub skipped: usize,
 }
 
-/// A user of the office, as synced from the server (for offline login).
+/// A user of the office, as synced from the server (or created here before enrollment): what
+/// offline login needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficeUser {
     pub username: String,
     pub full_name: String,
     pub roles: Vec<loket_domain::workflow::Role>,
-    /// Argon2id PHC string.
-    pub password_hash: String,
+    /// Ed25519, base64url.
+    pub public_key: String,
+    /// The private key wrapped by the user's password: logging in is opening it.
+    pub wrapped_key: String,
     pub active: bool,
+    /// Created on this laptop before enrollment, not yet linked to a server account.
+    pub local: bool,
 }
 
 /// A duplicate-aid flag on an application.
@@ -279,19 +284,48 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT username, full_name, roles, password_hash, active FROM office_user WHERE username = ?1",
+                "SELECT username, full_name, roles, public_key, wrapped_key, active, local FROM office_user
+                 WHERE username = ?1",
             )?
-            .query_row([username], |r| {
-                let roles: String = r.get(2)?;
-                Ok(OfficeUser {
-                    username: r.get(0)?,
-                    full_name: r.get(1)?,
-                    roles: roles.split(',').filter_map(loket_domain::workflow::Role::parse).collect(),
-                    password_hash: r.get(3)?,
-                    active: r.get(4)?,
-                })
-            })
+            .query_row([username], office_user_row)
             .optional()?)
+    }
+
+    /// The user created on this laptop before enrollment, while not linked yet.
+    pub fn local_user(&self) -> Result<Option<OfficeUser>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT username, full_name, roles, public_key, wrapped_key, active, local FROM office_user
+                 WHERE local = 1",
+            )?
+            .query_row([], office_user_row)
+            .optional()?)
+    }
+
+    /// Create the laptop's first user before enrollment. Refused once any user is known: from
+    /// then on users come from the server.
+    pub fn create_local_user(&mut self, user: &OfficeUser) -> Result<(), StoreError> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let known: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM office_user)", [], |r| r.get(0))?;
+        if known {
+            return Err(StoreError::UsersExist);
+        }
+        let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+        tx.execute(
+            "INSERT INTO office_user (username, id, full_name, roles, password_hash, public_key, wrapped_key, active, local)
+             VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, 1, 1)",
+            params![
+                user.username,
+                uuid::Uuid::now_v7().to_string(),
+                user.full_name,
+                roles.join(","),
+                user.public_key,
+                user.wrapped_key
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// How many users of this office are known (0 before the first sync).
@@ -494,15 +528,30 @@ fn apply_flag(tx: &Transaction<'_>, f: &FlagData, server_seq: i64) -> Result<boo
     Ok(true)
 }
 
+fn office_user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OfficeUser> {
+    let roles: String = r.get(2)?;
+    Ok(OfficeUser {
+        username: r.get(0)?,
+        full_name: r.get(1)?,
+        roles: roles.split(',').filter_map(loket_domain::workflow::Role::parse).collect(),
+        public_key: r.get(3)?,
+        wrapped_key: r.get(4)?,
+        active: r.get(5)?,
+        local: r.get(6)?,
+    })
+}
+
+/// A user as the server publishes it; a local user of the same name is now linked to it.
 fn apply_user(tx: &Transaction<'_>, u: &UserRecord) -> Result<bool, StoreError> {
     let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
     tx.prepare_cached(
-        "INSERT INTO office_user (username, id, full_name, roles, password_hash, active)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO office_user (username, id, full_name, roles, password_hash, public_key, wrapped_key, active, local)
+         VALUES (?1, ?2, ?3, ?4, '', ?5, ?6, ?7, 0)
          ON CONFLICT (username) DO UPDATE SET id = excluded.id, full_name = excluded.full_name,
-           roles = excluded.roles, password_hash = excluded.password_hash, active = excluded.active",
+           roles = excluded.roles, public_key = excluded.public_key, wrapped_key = excluded.wrapped_key,
+           active = excluded.active, local = 0",
     )?
-    .execute(params![u.username, u.id, u.full_name, roles.join(","), u.password_hash, u.active])?;
+    .execute(params![u.username, u.id, u.full_name, roles.join(","), u.public_key, u.wrapped_key, u.active])?;
     Ok(true)
 }
 

@@ -8,7 +8,10 @@
 use chrono::{DateTime, Utc};
 use loket_domain::hlc::{Hlc, HlcTimestamp};
 use loket_domain::workflow::Role;
-use loket_protocol::OpBody;
+use std::sync::Arc;
+
+use loket_keys::UserKey;
+use loket_protocol::{OpBody, Signed};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
 use uuid::Uuid;
@@ -18,16 +21,34 @@ use crate::{audit, Store, StoreError};
 const HLC_SETTING: &str = "hlc.last";
 const OUTBOX_COUNTER: &str = "outbox";
 
-/// Who makes a change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who makes a change, and the key that signs it.
+#[derive(Debug, Clone)]
 pub struct Actor {
     pub username: String,
     pub roles: Vec<Role>,
+    /// The user's unwrapped key: every operation recorded is signed with it. Without one the
+    /// operations carry no proof and the server refuses them (kept on the device, shown).
+    pub key: Option<Arc<UserKey>>,
 }
 
+impl PartialEq for Actor {
+    fn eq(&self, other: &Self) -> bool {
+        let key = |a: &Self| a.key.as_ref().map(|k| k.key_id());
+        self.username == other.username && self.roles == other.roles && key(self) == key(other)
+    }
+}
+
+impl Eq for Actor {}
+
 impl Actor {
+    /// An actor without a key (its operations are unsigned).
     pub fn new(username: impl Into<String>, roles: &[Role]) -> Self {
-        Self { username: username.into(), roles: roles.to_vec() }
+        Self { username: username.into(), roles: roles.to_vec(), key: None }
+    }
+
+    /// An actor whose operations are signed with `key`.
+    pub fn signing(username: impl Into<String>, roles: &[Role], key: Arc<UserKey>) -> Self {
+        Self { key: Some(key), ..Self::new(username, roles) }
     }
 }
 
@@ -77,20 +98,44 @@ impl Writer<'_> {
             },
         )?;
         let seq = next_counter(&self.tx, OUTBOX_COUNTER)?;
+        let op_id = Uuid::now_v7().to_string();
+        let payload = change.body.encode();
+        // Signed as it is stored: the payload text is sent as it is, never encoded again.
+        let proof = self.actor.key.as_ref().map(|key| {
+            let key_id = key.key_id();
+            let signed = Signed {
+                op_id: &op_id,
+                seq,
+                entity: kind.entity(),
+                entity_id: change.entity_id,
+                op: kind,
+                base_version: change.base_version,
+                hlc: &hlc_text,
+                user: &self.actor.username,
+                key_id: &key_id,
+                payload: &payload,
+            };
+            let signature = key.sign(&signed.message());
+            (key_id, signature)
+        });
+        let (key_id, signature) = proof.unzip();
         self.tx
             .prepare_cached(
-                "INSERT INTO outbox (seq, op_id, entity, entity_id, op, payload, base_version, hlc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO outbox (seq, op_id, entity, entity_id, op, payload, base_version, hlc, actor, key_id, signature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 seq,
-                Uuid::now_v7().to_string(),
+                op_id,
                 kind.entity().as_str(),
                 change.entity_id,
                 kind.as_str(),
-                change.body.encode(),
+                payload,
                 change.base_version,
                 hlc_text,
+                self.actor.username,
+                key_id,
+                signature,
             ])?;
         Ok(hlc)
     }

@@ -95,6 +95,7 @@ fn wire_op(op: &OutboxOp) -> Result<Operation<RawPayload>, String> {
         payload,
         base_version: op.base_version,
         hlc: op.hlc.clone(),
+        proof: op.proof.clone(),
     })
 }
 

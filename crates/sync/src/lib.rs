@@ -176,6 +176,17 @@ impl Client {
         device_name: &str,
         app_version: &str,
     ) -> Result<EnrollResponse, SyncError> {
+        self.enroll_with(code, device_name, app_version, None).await
+    }
+
+    /// Enroll, linking the laptop's first local user to the account the code names.
+    pub async fn enroll_with(
+        &self,
+        code: &str,
+        device_name: &str,
+        app_version: &str,
+        local_user: Option<loket_protocol::LocalUser>,
+    ) -> Result<EnrollResponse, SyncError> {
         let r = self
             .http
             .post(format!("{}/api/v1/enroll", self.base))
@@ -184,6 +195,7 @@ impl Client {
                 code: code.into(),
                 device_name: device_name.into(),
                 app_version: app_version.into(),
+                local_user,
             })
             .send()
             .await;

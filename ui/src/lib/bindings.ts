@@ -33,9 +33,10 @@ export const commands = {
 	logout: () => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("logout")),
 	lock: () => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("lock")),
 	unlock: (input: UnlockInput) => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("unlock", { input })),
+	createFirstUser: (input: FirstUserInput) => typedError<SessionDto_Serialize, ErrorDto>(__TAURI_INVOKE("create_first_user", { input })),
 	/**  The user typed or clicked: the idle clock starts again. */
 	keepAlive: () => typedError<null, ErrorDto>(__TAURI_INVOKE("keep_alive")),
-	decide: (input: DecisionInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("decide", { input })),
+	decide: (input: DecisionInput_Deserialize) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("decide", { input })),
 	resolveConflicts: (input: ResolveInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("resolve_conflicts", { input })),
 	addAttachment: (input: AttachmentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_attachment", { input })),
 	attachmentContent: (sha256: string) => typedError<AttachmentContentDto, ErrorDto>(__TAURI_INVOKE("attachment_content", { sha256 })),
@@ -291,12 +292,34 @@ export type ConnectionDto_Serialize = {
 export type ConnectionState = "not_enrolled" | "online" | "offline" | "revoked" | "upgrade_required";
 
 /**  A workflow step on an application. */
-export type DecisionInput = {
+export type DecisionInput = DecisionInput_Serialize | DecisionInput_Deserialize;
+
+/**  A workflow step on an application. */
+export type DecisionInput_Deserialize = {
 	application_id: string,
 	/**  `submit` takes a draft whose checklist is complete. */
 	action: Action,
 	/**  Required to reject or return. */
 	note: string,
+	/**
+	 *  The password again, for an aid or grant decision on a session whose password was
+	 *  entered a while ago (`reauth_required`).
+	 */
+	password?: string | null,
+};
+
+/**  A workflow step on an application. */
+export type DecisionInput_Serialize = {
+	application_id: string,
+	/**  `submit` takes a draft whose checklist is complete. */
+	action: Action,
+	/**  Required to reject or return. */
+	note: string,
+	/**
+	 *  The password again, for an aid or grant decision on a session whose password was
+	 *  entered a while ago (`reauth_required`).
+	 */
+	password: string | null,
 };
 
 /**  A document a service requires. */
@@ -367,6 +390,13 @@ export type FieldIssueDto = {
 	code: string,
 	message: string,
 	severity: SeverityDto,
+};
+
+/**  The laptop's first user, created before enrollment (linked to a server account then). */
+export type FirstUserInput = {
+	username: string,
+	full_name: string,
+	password: string,
 };
 
 /**
@@ -440,6 +470,8 @@ export type OfficeDto = {
 	kecamatan: KecamatanDto,
 	/**  Four-character device code used in registration numbers. */
 	device_code: string,
+	/**  Enrolled with the provincial server (else it works offline only, and can enroll). */
+	enrolled: boolean,
 };
 
 /**
@@ -528,7 +560,9 @@ export type SessionDto = SessionDto_Serialize | SessionDto_Deserialize;
 
 /**  Who is at the counter. */
 export type SessionDto_Deserialize = {
-	/**  True when the office's users are known (synced) and nobody is logged in. */
+	/**  True on a laptop without any user yet: the first local user must be created. */
+	first_user_required: boolean,
+	/**  True when the office's users are known and nobody is logged in. */
 	login_required: boolean,
 	username?: string | null,
 	full_name?: string | null,
@@ -541,7 +575,9 @@ export type SessionDto_Deserialize = {
 
 /**  Who is at the counter. */
 export type SessionDto_Serialize = {
-	/**  True when the office's users are known (synced) and nobody is logged in. */
+	/**  True on a laptop without any user yet: the first local user must be created. */
+	first_user_required: boolean,
+	/**  True when the office's users are known and nobody is logged in. */
 	login_required: boolean,
 	username: string | null,
 	full_name: string | null,

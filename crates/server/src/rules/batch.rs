@@ -5,11 +5,11 @@
 //! live here once, not in each backend.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use loket_domain::workflow::Role;
 use loket_protocol::{OpResult, Operation};
 
-use super::{decide_decoded, decode, needs, AppState, Context, Decoded, DuplicateKey, Needs, Write};
+use super::{decide_decoded, decode, needs, AppState, Context, Decoded, DuplicateKey, Needs, Signer, Write};
 
 /// A push, decoded: each operation's payload once, and what it needs loaded.
 pub struct Batch<'a> {
@@ -25,7 +25,7 @@ pub struct BatchNeeds<'a> {
     pub seqs: Vec<i64>,
     /// Applications referred to (each once).
     pub application_ids: Vec<&'a str>,
-    /// Users named as actors (each once).
+    /// Users whose proofs the operations carry (each once).
     pub actors: Vec<&'a str>,
     /// Duplicate-aid keys, with the index of the operation that needs each.
     pub duplicate_keys: Vec<(usize, &'a DuplicateKey)>,
@@ -38,8 +38,8 @@ pub struct Loaded {
     pub previous_by_op_id: HashMap<String, OpResult>,
     pub previous_by_seq: HashMap<i64, OpResult>,
     pub apps: HashMap<String, AppState>,
-    /// `(office, roles)` of active users, by username.
-    pub actors: HashMap<String, (String, Vec<Role>)>,
+    /// The users whose proofs the operations carry, by username (active or not).
+    pub actors: HashMap<String, Arc<Signer>>,
     /// Duplicate-aid candidates, by operation index.
     pub duplicates: HashMap<usize, Vec<AppState>>,
 }
@@ -155,7 +155,7 @@ mod tests {
     use super::*;
 
     fn op(seq: i64, op_id: &str, kind: OpKind, payload: Value, base_version: Option<i64>) -> Operation {
-        Operation {
+        let op = Operation {
             op_id: op_id.into(),
             seq,
             entity: kind.entity(),
@@ -164,7 +164,9 @@ mod tests {
             payload: serde_json::value::RawValue::from_string(payload.to_string()).unwrap(),
             base_version,
             hlc: format!("{seq:016}-00000-AAAA"),
-        }
+            proof: None,
+        };
+        crate::rules::testkit::sign(op, "ani")
     }
 
     fn register(seq: i64, op_id: &str) -> Operation {
@@ -190,7 +192,7 @@ mod tests {
 
     fn loaded() -> Loaded {
         let mut l = Loaded::default();
-        l.actors.insert("ani".into(), ("36.01.01".into(), vec![Role::Clerk]));
+        l.actors.insert("ani".into(), crate::rules::testkit::signer("36.01.01", &[Role::Clerk]));
         l
     }
 

@@ -2,13 +2,14 @@ use loket_domain::workflow::Role;
 use loket_protocol::{OpStatus, Operation};
 use serde_json::{json, Value};
 
+use super::testkit::{sign, sign_with, signer};
 use super::*;
 
 const NIK: &str = "3601011205900001";
 
 /// An operation of `kind` carrying `payload` as the device's JSON text.
 fn op(kind: OpKind, entity_id: &str, payload: Value, base_version: Option<i64>) -> Operation {
-    Operation {
+    let op = Operation {
         op_id: format!("op-{kind}-{entity_id}"),
         seq: 1,
         entity: kind.entity(),
@@ -17,7 +18,11 @@ fn op(kind: OpKind, entity_id: &str, payload: Value, base_version: Option<i64>) 
         payload: serde_json::value::RawValue::from_string(payload.to_string()).unwrap(),
         base_version,
         hlc: "0000000000000001-00000-AAAA".into(),
-    }
+        proof: None,
+    };
+    // Signed by the user the payload names, or a clerk.
+    let user = payload["actor"].as_str().unwrap_or("petugas").to_string();
+    sign(op, &user)
 }
 
 fn register_payload(id: &str, office: &str) -> Value {
@@ -43,8 +48,13 @@ fn app(id: &str, office: &str, status: &str) -> AppState {
     }
 }
 
+/// A device of `office`, its operations taken by a clerk of the office.
 fn ctx(office: &str) -> Context {
-    Context { device_office: office.into(), ..Context::default() }
+    Context {
+        device_office: office.into(),
+        actor: Some(signer(office, &[Role::Clerk])),
+        ..Context::default()
+    }
 }
 
 fn verdict(d: &Decision) -> (OpStatus, Option<&'static str>) {
@@ -150,17 +160,18 @@ fn transition_op(action: &str, from: &str, actor: &str) -> Operation {
 #[test]
 fn decisions_need_a_supervisor_of_the_office() {
     let base = Context { app: Some(app("a1", "36.01.01", "in_review")), ..ctx("36.01.01") };
-    let clerk = Context { actor: Some(("36.01.01".into(), vec![Role::Clerk])), ..base.clone() };
+    let clerk = Context { actor: Some(signer("36.01.01", &[Role::Clerk])), ..base.clone() };
     let d = decide(&transition_op("approve", "in_review", "ani"), &clerk);
     assert_eq!(verdict(&d), (OpStatus::Rejected, Some("role_not_allowed")));
-    let unknown = decide(&transition_op("approve", "in_review", "nobody"), &base);
+    let unknown =
+        decide(&transition_op("approve", "in_review", "nobody"), &Context { actor: None, ..base.clone() });
     assert_eq!(verdict(&unknown), (OpStatus::Rejected, Some("unknown_user")));
-    let elsewhere = Context { actor: Some(("36.01.02".into(), vec![Role::Supervisor])), ..base.clone() };
+    let elsewhere = Context { actor: Some(signer("36.01.02", &[Role::Supervisor])), ..base.clone() };
     assert_eq!(
         verdict(&decide(&transition_op("approve", "in_review", "x"), &elsewhere)).1,
-        Some("unknown_user")
+        Some("forbidden_office")
     );
-    let kasi = Context { actor: Some(("36.01.01".into(), vec![Role::Supervisor])), ..base };
+    let kasi = Context { actor: Some(signer("36.01.01", &[Role::Supervisor])), ..base };
     let d = decide(&transition_op("approve", "in_review", "kasi"), &kasi);
     assert_eq!(d.status, OpStatus::Accepted);
     assert!(matches!(&d.writes[0], Write::SetStatus { status: Status::Approved, version: 4, .. }));
@@ -170,7 +181,7 @@ fn decisions_need_a_supervisor_of_the_office() {
 fn concurrent_decisions_first_wins_second_is_a_conflict() {
     let kasi = Context {
         app: Some(app("a1", "36.01.01", "approved")),
-        actor: Some(("36.01.01".into(), vec![Role::Supervisor])),
+        actor: Some(signer("36.01.01", &[Role::Supervisor])),
         ..ctx("36.01.01")
     };
     let d = decide(&transition_op("reject", "in_review", "camat"), &kasi);
@@ -267,7 +278,7 @@ fn resolve_op(fields: Value, base_version: i64, actor: &str) -> Operation {
 fn only_a_supervisor_resolves_and_both_sides_hear_of_it() {
     let with_actor = |roles: Vec<Role>| Context {
         app: Some(app("a1", "36.01.01", "in_review")),
-        actor: Some(("36.01.01".into(), roles)),
+        actor: Some(signer("36.01.01", &roles)),
         ..ctx("36.01.01")
     };
     let d = decide(&resolve_op(json!({}), 3, "ani"), &with_actor(vec![Role::Clerk]));
@@ -299,4 +310,73 @@ fn only_a_supervisor_resolves_and_both_sides_hear_of_it() {
         &with_actor(vec![Role::Supervisor]),
     );
     assert_eq!(verdict(&d), (OpStatus::Conflict, Some("stale_base_version")));
+}
+
+/// Every way an operation's proof can be wrong is refused before its content counts, and a
+/// refusal about the device's own application carries the server's state back.
+#[test]
+fn an_operation_without_a_valid_proof_is_refused() {
+    let kasi = || Context {
+        app: Some(app("a1", "36.01.01", "in_review")),
+        actor: Some(signer("36.01.01", &[Role::Supervisor])),
+        ..ctx("36.01.01")
+    };
+    let approve = || transition_op("approve", "in_review", "kasi");
+    assert_eq!(decide(&approve(), &kasi()).status, OpStatus::Accepted);
+
+    let mut unsigned = approve();
+    unsigned.proof = None;
+    let forged = sign_with(approve(), "kasi", &loket_keys::UserKey::generate());
+    let mut tampered = approve();
+    tampered.payload =
+        serde_json::value::RawValue::from_string(tampered.payload.get().replace("catatan", "catatan lain"))
+            .unwrap();
+    let mut resequenced = approve();
+    resequenced.seq = 2;
+    let mut bad_signature = approve();
+    bad_signature.proof.as_mut().unwrap().signature = "AAAA".into();
+    let as_someone_else = sign(transition_op("approve", "in_review", "kasi"), "ani");
+    let deactivated = Context {
+        actor: Some(Arc::new(Signer { active: false, ..(*signer("36.01.01", &[Role::Supervisor])).clone() })),
+        ..kasi()
+    };
+    let cases: Vec<(&str, Operation, Context)> = vec![
+        ("unsigned", unsigned, kasi()),
+        ("bad_signature", forged, kasi()),
+        ("bad_signature", tampered, kasi()),
+        ("bad_signature", resequenced, kasi()),
+        ("bad_signature", bad_signature, kasi()),
+        ("actor_mismatch", as_someone_else, kasi()),
+        ("unknown_user", approve(), Context { actor: None, ..kasi() }),
+        (
+            "forbidden_office",
+            approve(),
+            Context { actor: Some(signer("36.01.02", &[Role::Supervisor])), ..kasi() },
+        ),
+        ("user_deactivated", approve(), deactivated),
+        (
+            "role_not_allowed",
+            approve(),
+            Context { actor: Some(signer("36.01.01", &[Role::Clerk])), ..kasi() },
+        ),
+    ];
+    for (code, op, c) in cases {
+        let d = decide(&op, &c);
+        assert_eq!(verdict(&d), (OpStatus::Rejected, Some(code)), "{code}");
+        assert_eq!(d.writes.len(), 1, "{code}: only the server's state goes back");
+        assert!(matches!(&d.writes[0], Write::Change { kind: ChangeKind::State, .. }), "{code}");
+    }
+}
+
+#[test]
+fn office_records_need_a_supervisor_or_admin() {
+    let staff = |c: &Context| {
+        let payload = json!({"id": "s1", "full_name": "Budi", "status": "non_asn", "jabatan": "Staf",
+            "unit_code": "36.01.01"});
+        decide(&op(OpKind::StaffCreate, "s1", payload, None), c)
+    };
+    assert_eq!(verdict(&staff(&ctx("36.01.01"))), (OpStatus::Rejected, Some("role_not_allowed")));
+    let admin = Context { actor: Some(signer("36.01.01", &[Role::Admin])), ..ctx("36.01.01") };
+    let d = staff(&admin);
+    assert_eq!(d.status, OpStatus::Accepted, "{:?}", d.message);
 }

@@ -3,12 +3,54 @@
 //! Each check takes a fresh, empty storage. `tests/conformance.rs` runs every check against
 //! SQLite and against PostgreSQL, so the two backends cannot drift apart.
 
+use std::sync::LazyLock;
+
 use chrono::{Duration, Utc};
-use loket_protocol::{ChangeKind, ChangeRecord, OpKind, OpStatus, Operation};
+use loket_keys::UserKey;
+use loket_protocol::{ChangeKind, ChangeRecord, OpKind, OpStatus, Operation, Proof};
 use serde_json::{json, Value};
 
-use super::{NewDevice, Storage, StorageError, User};
+use super::{Device, NewDevice, Storage, StorageError, User};
 use crate::auth;
+
+/// The one key every user of the suite holds (a key per user would only cost argon2 time).
+pub static KEY: LazyLock<UserKey> = LazyLock::new(UserKey::generate);
+static WRAPPED: LazyLock<String> = LazyLock::new(|| KEY.wrap("rahasia-panjang"));
+
+/// The clerk every device's unsigned operations are signed as in the suite.
+pub fn clerk_of(office_code: &str) -> String {
+    format!("petugas-{}", office_code.replace('.', ""))
+}
+
+/// `op` signed by `user` with `key`.
+pub fn sign_as(mut op: Operation, user: &str, key: &UserKey) -> Operation {
+    let mut proof = Proof { user: user.into(), key_id: key.key_id(), signature: String::new() };
+    proof.signature = key.sign(&op.signed(&proof).message());
+    op.proof = Some(proof);
+    op
+}
+
+/// Operations as `d` sends them: each one not signed yet is signed by the user its payload
+/// names as actor, or else by the clerk of the device's office.
+pub fn signed(d: &Device, ops: Vec<Operation>) -> Vec<Operation> {
+    signed_in(&d.office_code, ops)
+}
+
+/// [`signed`] for a device of `office_code`.
+pub fn signed_in(office_code: &str, ops: Vec<Operation>) -> Vec<Operation> {
+    ops.into_iter()
+        .map(|op| {
+            if op.proof.is_some() {
+                return op;
+            }
+            let named = serde_json::from_str::<Value>(op.payload.get())
+                .ok()
+                .and_then(|v| v["actor"].as_str().map(str::to_string));
+            let user = named.unwrap_or_else(|| clerk_of(office_code));
+            sign_as(op, &user, &KEY)
+        })
+        .collect()
+}
 
 /// All checks, by name.
 pub const CHECKS: &[&str] = &[
@@ -23,6 +65,7 @@ pub const CHECKS: &[&str] = &[
     "concurrent_pushes",
     "attachment_upload",
     "one_number_per_draft",
+    "keys_and_links",
 ];
 
 /// A page of changes with their data parsed, as a device reads it.
@@ -61,6 +104,7 @@ pub async fn run(name: &str, s: &dyn Storage) {
         "concurrent_pushes" => concurrent_pushes(s).await,
         "attachment_upload" => attachment_upload(s).await,
         "one_number_per_draft" => one_number_per_draft(s).await,
+        "keys_and_links" => keys_and_links(s).await,
         other => panic!("unknown conformance check {other}"),
     }
 }
@@ -72,15 +116,20 @@ async fn office(s: &dyn Storage, code: &str) {
 /// Enroll a device of `office` and return it.
 pub async fn device(s: &dyn Storage, office_code: &str) -> super::Device {
     office(s, office_code).await;
+    let clerk = clerk_of(office_code);
+    if s.user_by_username(&clerk).await.unwrap().is_none() {
+        user(s, office_code, &clerk, &["clerk"]).await;
+    }
     let code = auth::new_enrollment_code();
     let hash = auth::hash_secret(&auth::normalise_code(&code));
-    s.create_enrollment_code(&hash, office_code, Utc::now() + Duration::hours(1)).await.unwrap();
+    s.create_enrollment_code(&hash, office_code, None, Utc::now() + Duration::hours(1)).await.unwrap();
     let new = NewDevice {
         id: uuid::Uuid::now_v7().to_string(),
         device_code: auth::new_device_code(),
         token_hash: auth::hash_secret(&uuid::Uuid::now_v7().to_string()),
         name: "Laptop loket".into(),
         app_version: "0.1.0".into(),
+        local_user: None,
     };
     s.enroll_device(&hash, &new, Utc::now()).await.unwrap()
 }
@@ -102,6 +151,7 @@ pub fn operation(
         payload: serde_json::value::RawValue::from_string(payload.to_string()).expect("JSON"),
         base_version,
         hlc: format!("{:016}-00000-AAAA", seq),
+        proof: None,
     }
 }
 
@@ -124,13 +174,14 @@ pub fn register_op(seq: i64, id: &str, office: &str, nik: &str, kk: &str) -> Ope
 async fn enrollment(s: &dyn Storage) {
     office(s, "36.01.01").await;
     let hash = auth::hash_secret("CODE1");
-    s.create_enrollment_code(&hash, "36.01.01", Utc::now() + Duration::hours(1)).await.unwrap();
+    s.create_enrollment_code(&hash, "36.01.01", None, Utc::now() + Duration::hours(1)).await.unwrap();
     let new = |code: &str| NewDevice {
         id: uuid::Uuid::now_v7().to_string(),
         device_code: code.into(),
         token_hash: auth::hash_secret(code),
         name: "x".into(),
         app_version: "0.1.0".into(),
+        local_user: None,
     };
     let d = s.enroll_device(&hash, &new("AAAA"), Utc::now()).await.unwrap();
     assert_eq!(d.office_code, "36.01.01");
@@ -140,10 +191,10 @@ async fn enrollment(s: &dyn Storage) {
         Err(StorageError::CodeInvalid)
     ));
     let old = auth::hash_secret("OLD");
-    s.create_enrollment_code(&old, "36.01.01", Utc::now() - Duration::minutes(1)).await.unwrap();
+    s.create_enrollment_code(&old, "36.01.01", None, Utc::now() - Duration::minutes(1)).await.unwrap();
     assert!(matches!(s.enroll_device(&old, &new("DDDD"), Utc::now()).await, Err(StorageError::CodeExpired)));
     assert!(matches!(
-        s.create_enrollment_code("x", "99.99.99", Utc::now()).await,
+        s.create_enrollment_code("x", "99.99.99", None, Utc::now()).await,
         Err(StorageError::NotFound("office"))
     ));
     let found = s.device_by_token(&auth::hash_secret("AAAA")).await.unwrap().unwrap();
@@ -167,23 +218,27 @@ async fn idempotent_push(s: &dyn Storage) {
             )
         })
         .collect();
-    let first = s.push(&d, ops.clone(), Utc::now()).await.unwrap();
+    let first = s.push(&d, signed(&d, ops.clone()), Utc::now()).await.unwrap();
     assert!(first.iter().all(|r| r.status == OpStatus::Accepted), "{first:?}");
     for _ in 0..2 {
-        assert_eq!(s.push(&d, ops.clone(), Utc::now()).await.unwrap(), first, "same batch, same results");
+        assert_eq!(
+            s.push(&d, signed(&d, ops.clone()), Utc::now()).await.unwrap(),
+            first,
+            "same batch, same results"
+        );
     }
     assert_eq!(s.count_applications(Some("36.01.01")).await.unwrap(), 5);
     // The same (device, seq) under a new op id is the same operation.
     let mut again = ops[0].clone();
     again.op_id = uuid::Uuid::now_v7().to_string();
-    assert_eq!(s.push(&d, vec![again], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
+    assert_eq!(s.push(&d, signed(&d, vec![again]), Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
     assert_eq!(s.count_applications(None).await.unwrap(), 5);
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     assert_eq!(changes.iter().filter(|c| c.kind == ChangeKind::Application).count(), 5);
     // A bad operation is rejected and does not block the next one.
     let bad = register_op(6, "app-6", "36.01.01", "123", "3601011501100003");
     let good = register_op(7, "app-7", "36.01.01", "3601011205900077", "3601011501100003");
-    let r = s.push(&d, vec![bad, good], Utc::now()).await.unwrap();
+    let r = s.push(&d, signed(&d, vec![bad, good]), Utc::now()).await.unwrap();
     assert_eq!((r[0].status, r[1].status), (OpStatus::Rejected, OpStatus::Accepted));
     assert_eq!(r[0].code.as_deref(), Some("invalid_payload"));
 }
@@ -196,10 +251,14 @@ async fn pull_paging(s: &dyn Storage) {
             register_op(i, &format!("a-{i}"), "36.01.01", &format!("360101120590{i:04}"), "3601011501100003")
         })
         .collect();
-    s.push(&a, ops.clone(), Utc::now()).await.unwrap();
-    s.push(&b, vec![register_op(1, "b-1", "36.01.02", "3601021205900001", "3601021501100003")], Utc::now())
-        .await
-        .unwrap();
+    s.push(&a, signed(&a, ops.clone()), Utc::now()).await.unwrap();
+    s.push(
+        &b,
+        signed(&b, vec![register_op(1, "b-1", "36.01.02", "3601021205900001", "3601021501100003")]),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let mut after = 0;
     let mut seen = vec![];
     loop {
@@ -208,7 +267,9 @@ async fn pull_paging(s: &dyn Storage) {
         for c in &page {
             assert!(c.server_seq > after, "monotonic");
             after = c.server_seq;
-            seen.push(c.entity_id.clone());
+            if c.kind == ChangeKind::Application {
+                seen.push(c.entity_id.clone());
+            }
         }
         if !more {
             break;
@@ -216,17 +277,20 @@ async fn pull_paging(s: &dyn Storage) {
     }
     assert_eq!(seen, (1..=7).map(|i| format!("a-{i}")).collect::<Vec<_>>(), "scoped to the office, in order");
     let (other, _) = pull(s, "36.01.02", 0, 100).await.unwrap();
-    assert_eq!(other.iter().map(|c| c.entity_id.as_str()).collect::<Vec<_>>(), ["b-1"]);
+    let apps = other.iter().filter(|c| c.kind == ChangeKind::Application);
+    assert_eq!(apps.map(|c| c.entity_id.as_str()).collect::<Vec<_>>(), ["b-1"]);
 }
 
 async fn duplicate_aid(s: &dyn Storage) {
     let a = device(s, "36.01.01").await;
     let b = device(s, "36.01.02").await;
     let nik = "3601011205900001";
-    s.push(&a, vec![register_op(1, "a-1", "36.01.01", nik, "3601011501100003")], Utc::now()).await.unwrap();
+    s.push(&a, signed(&a, vec![register_op(1, "a-1", "36.01.01", nik, "3601011501100003")]), Utc::now())
+        .await
+        .unwrap();
     // Same NIK, same programme and period, another kecamatan: both offices are told.
     let r = s
-        .push(&b, vec![register_op(1, "b-1", "36.01.02", nik, "3601021501100009")], Utc::now())
+        .push(&b, signed(&b, vec![register_op(1, "b-1", "36.01.02", nik, "3601021501100009")]), Utc::now())
         .await
         .unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted);
@@ -248,15 +312,20 @@ async fn duplicate_aid(s: &dyn Storage) {
     assert_eq!(fa[0].data["reason"], "nik");
     // Same KK, different NIK, a third kecamatan: flagged by KK against the first.
     let c = device(s, "36.01.03").await;
-    s.push(&c, vec![register_op(1, "c-1", "36.01.03", "3601031205900002", "3601011501100003")], Utc::now())
-        .await
-        .unwrap();
+    s.push(
+        &c,
+        signed(&c, vec![register_op(1, "c-1", "36.01.03", "3601031205900002", "3601011501100003")]),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let fc = flags("36.01.03").await;
     assert_eq!(fc.len(), 1);
     assert_eq!(fc[0].data["reason"], "kk");
 }
 
-async fn user(s: &dyn Storage, office_code: &str, username: &str, roles: &[&str]) {
+/// A user of `office_code` holding [`KEY`].
+pub async fn user(s: &dyn Storage, office_code: &str, username: &str, roles: &[&str]) {
     s.create_user(
         &User {
             id: uuid::Uuid::now_v7().to_string(),
@@ -266,6 +335,8 @@ async fn user(s: &dyn Storage, office_code: &str, username: &str, roles: &[&str]
             roles: roles.iter().map(|r| r.to_string()).collect(),
             password_hash: auth::hash_password("rahasia-panjang"),
             active: true,
+            public_key: KEY.public_key(),
+            wrapped_key: WRAPPED.clone(),
         },
         Utc::now(),
     )
@@ -288,24 +359,32 @@ async fn transitions_and_roles(s: &dyn Storage) {
     let a2 = device(s, "36.01.01").await;
     user(s, "36.01.01", "ani", &["clerk"]).await;
     user(s, "36.01.01", "kasi", &["supervisor"]).await;
-    s.push(&a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], Utc::now())
-        .await
-        .unwrap();
+    s.push(
+        &a,
+        signed(&a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")]),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let r = s
-        .push(&a, vec![transition_op(2, "x", "start_review", "submitted", "ani")], Utc::now())
+        .push(&a, signed(&a, vec![transition_op(2, "x", "start_review", "submitted", "ani")]), Utc::now())
         .await
         .unwrap();
     assert_eq!((r[0].status, r[0].code.as_deref()), (OpStatus::Rejected, Some("role_not_allowed")));
     let r = s
-        .push(&a, vec![transition_op(3, "x", "start_review", "submitted", "kasi")], Utc::now())
+        .push(&a, signed(&a, vec![transition_op(3, "x", "start_review", "submitted", "kasi")]), Utc::now())
         .await
         .unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted);
     // Two devices decide concurrently from in_review: the first to arrive wins.
-    let r1 =
-        s.push(&a, vec![transition_op(4, "x", "approve", "in_review", "kasi")], Utc::now()).await.unwrap();
-    let r2 =
-        s.push(&a2, vec![transition_op(1, "x", "reject", "in_review", "kasi")], Utc::now()).await.unwrap();
+    let r1 = s
+        .push(&a, signed(&a, vec![transition_op(4, "x", "approve", "in_review", "kasi")]), Utc::now())
+        .await
+        .unwrap();
+    let r2 = s
+        .push(&a2, signed(&a2, vec![transition_op(1, "x", "reject", "in_review", "kasi")]), Utc::now())
+        .await
+        .unwrap();
     assert_eq!(r1[0].status, OpStatus::Accepted);
     assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
@@ -317,7 +396,10 @@ async fn transitions_and_roles(s: &dyn Storage) {
     );
     // Another office's device cannot touch it.
     let b = device(s, "36.01.02").await;
-    let r = s.push(&b, vec![transition_op(1, "x", "cancel", "approved", "kasi")], Utc::now()).await.unwrap();
+    let r = s
+        .push(&b, signed(&b, vec![transition_op(1, "x", "cancel", "approved", "kasi")]), Utc::now())
+        .await
+        .unwrap();
     assert_eq!(r[0].code.as_deref(), Some("forbidden_office"));
 }
 
@@ -335,21 +417,21 @@ async fn one_number_per_draft(s: &dyn Storage) {
         p["status"] = json!("draft");
         p["registration_number"] = json!(null);
     });
-    let r = s.push(&a, vec![draft], Utc::now()).await.unwrap();
+    let r = s.push(&a, signed(&a, vec![draft]), Utc::now()).await.unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted, "{:?}", r[0]);
     let submit = |seq, number: &str| {
         let mut op = transition_op(seq, "p", "submit", "draft", "ani");
         edit_payload(&mut op, |p| p["registration_number"] = json!(number));
         op
     };
-    let first = s.push(&a, vec![submit(2, "360101-AAAA-000001")], Utc::now()).await.unwrap();
-    let second = s.push(&b, vec![submit(1, "360101-BBBB-000001")], Utc::now()).await.unwrap();
+    let first = s.push(&a, signed(&a, vec![submit(2, "360101-AAAA-000001")]), Utc::now()).await.unwrap();
+    let second = s.push(&b, signed(&b, vec![submit(1, "360101-BBBB-000001")]), Utc::now()).await.unwrap();
     assert_eq!(first[0].status, OpStatus::Accepted, "{:?}", first[0]);
     assert_eq!((second[0].status, second[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
     // Device B, not yet aware, starts the review with its own number in the payload.
     let mut review = transition_op(2, "p", "start_review", "submitted", "kasi");
     edit_payload(&mut review, |p| p["registration_number"] = json!("360101-BBBB-000001"));
-    assert_eq!(s.push(&b, vec![review], Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
+    assert_eq!(s.push(&b, signed(&b, vec![review]), Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     let numbers: Vec<_> = changes
         .iter()
@@ -365,17 +447,21 @@ async fn one_number_per_draft(s: &dyn Storage) {
 async fn edit_conflicts(s: &dyn Storage) {
     let a = device(s, "36.01.01").await;
     let a2 = device(s, "36.01.01").await;
-    s.push(&a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")], Utc::now())
-        .await
-        .unwrap();
+    s.push(
+        &a,
+        signed(&a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")]),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let edit = |seq: i64, address: &str| {
         let payload = json!({ "application_id": "x", "fields": { "applicant_address": address } });
         let mut op = operation(seq, OpKind::ApplicationEdit, "x", payload, Some(1));
         op.hlc = format!("{:016}-00000-AAAA", 200 + seq);
         op
     };
-    let r1 = s.push(&a, vec![edit(2, "Kp. Satu")], Utc::now()).await.unwrap();
-    let r2 = s.push(&a2, vec![edit(1, "Kp. Dua")], Utc::now()).await.unwrap();
+    let r1 = s.push(&a, signed(&a, vec![edit(2, "Kp. Satu")]), Utc::now()).await.unwrap();
+    let r2 = s.push(&a2, signed(&a2, vec![edit(1, "Kp. Dua")]), Utc::now()).await.unwrap();
     assert_eq!(r1[0].status, OpStatus::Accepted);
     assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("stale_base_version")));
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
@@ -398,7 +484,9 @@ async fn users_sync_to_their_office(s: &dyn Storage) {
                 full_name: "Ani".into(),
                 roles: vec![],
                 password_hash: "x".into(),
-                active: true
+                active: true,
+                public_key: String::new(),
+                wrapped_key: String::new(),
             },
             Utc::now()
         )
@@ -408,13 +496,21 @@ async fn users_sync_to_their_office(s: &dyn Storage) {
     let (a, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].kind, ChangeKind::User);
-    assert!(a[0].data["password_hash"].as_str().unwrap().starts_with("$argon2id$"));
+    // Laptops get the key, never a hash the server accepts.
+    assert!(a[0].data.get("password_hash").is_none(), "{}", a[0].data);
+    assert_eq!(a[0].data["public_key"], KEY.public_key());
+    assert_eq!(a[0].data["wrapped_key"], *WRAPPED);
     assert!(pull(s, "36.01.02", 0, 100).await.unwrap().0.is_empty());
-    s.update_user("ani", super::UserUpdate::Password(auth::hash_password("kata-sandi-baru")), Utc::now())
-        .await
-        .unwrap();
+    let new_key = UserKey::generate();
+    let credentials = super::Credentials {
+        password_hash: auth::hash_password("kata-sandi-baru"),
+        public_key: new_key.public_key(),
+        wrapped_key: new_key.wrap("kata-sandi-baru"),
+    };
+    s.update_user("ani", super::UserUpdate::Credentials(credentials), Utc::now()).await.unwrap();
     let (a, _) = pull(s, "36.01.01", a[0].server_seq, 100).await.unwrap();
     assert_eq!(a.len(), 1, "a reset password syncs again");
+    assert_eq!(a[0].data["public_key"], new_key.public_key());
     let u = s.user_by_username("ani").await.unwrap().unwrap();
     assert!(auth::verify_password("kata-sandi-baru", &u.password_hash));
     assert!(matches!(
@@ -435,6 +531,75 @@ async fn users_sync_to_their_office(s: &dyn Storage) {
     assert_eq!(names(s.list_users(Some("36.01.01")).await.unwrap()), [("ani".to_string(), false)]);
     assert_eq!(names(s.list_users(None).await.unwrap()).len(), 2);
     assert!(s.update_user("ani", super::UserUpdate::Active(true), Utc::now()).await.unwrap().active);
+}
+
+/// A laptop's first local user is linked at enrollment to the account the code names: its key
+/// becomes the account's current key and its work verifies; keys replaced later still verify
+/// what they signed; a deactivated user's proof is refused.
+async fn keys_and_links(s: &dyn Storage) {
+    office(s, "36.01.01").await;
+    user(s, "36.01.01", "kasi", &["clerk", "supervisor"]).await;
+    let kasi = s.user_by_username("kasi").await.unwrap().unwrap();
+    let local = UserKey::generate();
+    let laptop_user = loket_protocol::LocalUser {
+        username: "kasi".into(),
+        public_key: local.public_key(),
+        wrapped_key: local.wrap("sandi-laptop-2026"),
+    };
+    let new = |code: &str, local_user: Option<loket_protocol::LocalUser>| NewDevice {
+        id: uuid::Uuid::now_v7().to_string(),
+        device_code: code.into(),
+        token_hash: auth::hash_secret(code),
+        name: "x".into(),
+        app_version: "0.1.0".into(),
+        local_user,
+    };
+    let expires = Utc::now() + Duration::hours(1);
+    // A code naming no account cannot link: refused, and the code is not spent.
+    s.create_enrollment_code("plain", "36.01.01", None, expires).await.unwrap();
+    let refused = s.enroll_device("plain", &new("AAAA", Some(laptop_user.clone())), Utc::now()).await;
+    assert!(matches!(refused, Err(StorageError::LinkRequired)), "{refused:?}");
+    s.create_enrollment_code("for-kasi", "36.01.01", Some(&kasi.id), expires).await.unwrap();
+    let other = loket_protocol::LocalUser { username: "ani".into(), ..laptop_user.clone() };
+    let refused = s.enroll_device("for-kasi", &new("BBBB", Some(other)), Utc::now()).await;
+    assert!(matches!(&refused, Err(StorageError::LinkMismatch(u)) if u == "kasi"), "{refused:?}");
+    let before = pull(s, "36.01.01", 0, 100).await.unwrap().0.len();
+    let d = s.enroll_device("for-kasi", &new("CCCC", Some(laptop_user.clone())), Utc::now()).await.unwrap();
+    let linked = s.user_by_username("kasi").await.unwrap().unwrap();
+    assert_eq!(
+        (linked.public_key.as_str(), linked.wrapped_key.as_str()),
+        (laptop_user.public_key.as_str(), laptop_user.wrapped_key.as_str())
+    );
+    let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
+    assert_eq!(changes.len(), before + 1, "the office's laptops hear of the linked key");
+    assert_eq!(changes.last().unwrap().data["public_key"], local.public_key());
+    assert!(
+        s.enroll_device("plain", &new("DDDD", None), Utc::now()).await.is_ok(),
+        "a laptop without a local user"
+    );
+
+    // Work signed on the laptop before enrollment, and with the key the account had before.
+    let by_laptop =
+        sign_as(register_op(1, "a-1", "36.01.01", "3601011205900001", "3601011501100003"), "kasi", &local);
+    let by_old_key =
+        sign_as(register_op(2, "a-2", "36.01.01", "3601011205900002", "3601011501100003"), "kasi", &KEY);
+    let forged = sign_as(
+        register_op(3, "a-3", "36.01.01", "3601011205900003", "3601011501100003"),
+        "kasi",
+        &UserKey::generate(),
+    );
+    let r = s.push(&d, vec![by_laptop, by_old_key, forged], Utc::now()).await.unwrap();
+    let codes: Vec<_> = r.iter().map(|r| (r.status, r.code.as_deref())).collect();
+    assert_eq!(
+        codes,
+        [(OpStatus::Accepted, None), (OpStatus::Accepted, None), (OpStatus::Rejected, Some("bad_signature"))]
+    );
+    s.update_user("kasi", super::UserUpdate::Active(false), Utc::now()).await.unwrap();
+    let late =
+        sign_as(register_op(4, "a-4", "36.01.01", "3601011205900004", "3601011501100003"), "kasi", &local);
+    let r = s.push(&d, vec![late], Utc::now()).await.unwrap();
+    assert_eq!(r[0].code.as_deref(), Some("user_deactivated"));
+    assert_eq!(s.count_applications(Some("36.01.01")).await.unwrap(), 2, "nothing stored for the refused");
 }
 
 async fn durability(s: &dyn Storage) {
@@ -473,7 +638,7 @@ async fn concurrent_pushes(s: &dyn Storage) {
             .collect();
         let seq = ops.len() as i64 + 1;
         ops.push(register_op(seq, &format!("{office}-dup"), office, nik, &format!("36010{i}1501100999")));
-        async move { s.push(d, ops, Utc::now()).await.unwrap() }
+        async move { s.push(d, signed(d, ops), Utc::now()).await.unwrap() }
     });
     for results in futures::future::join_all(pushes).await {
         assert!(results.iter().all(|r| r.status == OpStatus::Accepted), "{results:?}");
@@ -500,7 +665,11 @@ async fn concurrent_pushes(s: &dyn Storage) {
     }
     let first = &same_office[0];
     let r = s
-        .push(first, vec![transition_op(7, "36.01.01-1", "start_review", "submitted", "kasi")], Utc::now())
+        .push(
+            first,
+            signed(first, vec![transition_op(7, "36.01.01-1", "start_review", "submitted", "kasi")]),
+            Utc::now(),
+        )
         .await
         .unwrap();
     assert_eq!(r[0].status, OpStatus::Accepted);
@@ -508,7 +677,7 @@ async fn concurrent_pushes(s: &dyn Storage) {
         let seq = if i == 0 { 8 } else { 1 };
         let action = if i % 2 == 0 { "approve" } else { "reject" };
         let op = transition_op(seq, "36.01.01-1", action, "in_review", "kasi");
-        async move { s.push(d, vec![op], Utc::now()).await.unwrap().remove(0) }
+        async move { s.push(d, signed(d, vec![op]), Utc::now()).await.unwrap().remove(0) }
     });
     let results = futures::future::join_all(decisions).await;
     assert_eq!(results.iter().filter(|r| r.status == OpStatus::Accepted).count(), 1, "{results:?}");

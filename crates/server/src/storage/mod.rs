@@ -25,7 +25,8 @@ use thiserror::Error;
 /// swaps SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT` for an identity column.
 /// Schema migrations, in order; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
 /// Add-only: never edit a released one.
-pub(crate) const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("schema_2_blobs.sql")];
+pub(crate) const MIGRATIONS: &[&str] =
+    &[include_str!("schema.sql"), include_str!("schema_2_blobs.sql"), include_str!("schema_3_keys.sql")];
 /// The schema version this build creates and understands.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -42,6 +43,12 @@ pub enum StorageError {
     CodeUsed,
     #[error("enrollment code has expired")]
     CodeExpired,
+    /// The laptop has a local user but the code names no account to link it to.
+    #[error("the laptop has a local user; the enrollment code must name the account to link")]
+    LinkRequired,
+    /// The code names an account whose username is not the laptop's local user.
+    #[error("the enrollment code is for user {0}")]
+    LinkMismatch(String),
     #[error("database schema is newer than this server (found {found}, known {known})")]
     SchemaTooNew { found: i64, known: i64 },
     /// An attachment chunk does not continue where the server is (`received` bytes so far).
@@ -186,36 +193,101 @@ pub struct User {
     pub username: String,
     pub full_name: String,
     pub roles: Vec<String>,
+    /// Argon2id PHC string for the online login; never leaves the server.
     pub password_hash: String,
     pub active: bool,
+    /// The current Ed25519 public key (base64url).
+    pub public_key: String,
+    /// The private key wrapped by the user's password, for the office's laptops.
+    pub wrapped_key: String,
+}
+
+/// A user's credentials after a password change (same key, wrapped again) or a reset (a new
+/// key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub password_hash: String,
+    pub public_key: String,
+    pub wrapped_key: String,
 }
 
 /// What [`Storage::update_user`] changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserUpdate {
-    /// A new argon2id PHC string.
-    Password(String),
+    Credentials(Credentials),
     Active(bool),
 }
 
 impl UserUpdate {
-    /// The two columns' new values (`None`: unchanged), for [`SQL_UPDATE_USER`].
-    pub(crate) fn columns(&self) -> (Option<&str>, Option<bool>) {
+    /// The columns' new values (`None`: unchanged), for [`SQL_UPDATE_USER`]: password hash,
+    /// active, public key, wrapped key.
+    pub(crate) fn columns(&self) -> (Option<&str>, Option<bool>, Option<&str>, Option<&str>) {
         match self {
-            Self::Password(hash) => (Some(hash), None),
-            Self::Active(active) => (None, Some(*active)),
+            Self::Credentials(c) => (Some(&c.password_hash), None, Some(&c.public_key), Some(&c.wrapped_key)),
+            Self::Active(active) => (None, Some(*active), None, None),
         }
     }
 }
 
+/// The columns of a [`User`], in its field order.
+pub(crate) const USER_COLUMNS: &str =
+    "id, office_code, username, full_name, roles, password_hash, active, public_key, wrapped_key";
 /// Shared by both backends for [`Storage::update_user`].
 pub(crate) const SQL_UPDATE_USER: &str =
     "UPDATE app_user SET password_hash = coalesce($2, password_hash), active = coalesce($3, active),
+     public_key = coalesce($5, public_key), wrapped_key = coalesce($6, wrapped_key),
      updated_at = $4 WHERE username = $1";
+/// Register a key for a user (kept forever; registering it again changes nothing).
+pub(crate) const SQL_ADD_USER_KEY: &str =
+    "INSERT INTO user_key (user_id, key_id, public_key, created_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (user_id, key_id) DO NOTHING";
+/// A user as the rules check proofs: one row per registered key (none: a user without keys).
+pub(crate) const SQL_SIGNER: &str = "SELECT u.office_code, u.roles, u.active, k.key_id, k.public_key
+     FROM app_user u LEFT JOIN user_key k ON k.user_id = u.id WHERE u.username = $1";
+/// Adopt a linked laptop user's key as the account's current key.
+pub(crate) const SQL_ADOPT_KEY: &str =
+    "UPDATE app_user SET public_key = $2, wrapped_key = $3, updated_at = $4 WHERE id = $1";
+
+/// Fold [`SQL_SIGNER`] rows (office, roles, active, key id, public key) into a signer.
+pub(crate) fn signer(
+    rows: impl IntoIterator<Item = (String, String, bool, Option<String>, Option<String>)>,
+) -> Option<crate::rules::Signer> {
+    let mut out: Option<crate::rules::Signer> = None;
+    for (office, roles, active, key_id, public_key) in rows {
+        let s = out.get_or_insert_with(|| crate::rules::Signer {
+            office,
+            roles: roles.split(',').filter_map(loket_domain::workflow::Role::parse).collect(),
+            active,
+            keys: Default::default(),
+        });
+        if let (Some(id), Some(key)) = (key_id, public_key) {
+            s.keys.insert(id, key);
+        }
+    }
+    out
+}
+
+/// The code's enrollment: the account it names (`(id, username)`) and the laptop's local user
+/// decide what is linked. A laptop without a local user links nothing.
+pub(crate) fn link(
+    account: Option<(String, String)>,
+    local: Option<&loket_protocol::LocalUser>,
+) -> Result<Option<(String, loket_protocol::LocalUser)>, StorageError> {
+    match (account, local) {
+        (_, None) => Ok(None),
+        (None, Some(_)) => Err(StorageError::LinkRequired),
+        (Some((_, username)), Some(l)) if username != l.username => Err(StorageError::LinkMismatch(username)),
+        (Some((id, _)), Some(l)) => Ok(Some((id, l.clone()))),
+    }
+}
+
 /// Shared by both backends for [`Storage::list_users`].
-pub(crate) const SQL_LIST_USERS: &str =
-    "SELECT id, office_code, username, full_name, roles, password_hash, active FROM app_user
-     WHERE CAST($1 AS TEXT) IS NULL OR office_code = $1 ORDER BY office_code, username";
+pub(crate) fn sql_list_users() -> String {
+    format!(
+        "SELECT {USER_COLUMNS} FROM app_user
+         WHERE CAST($1 AS TEXT) IS NULL OR office_code = $1 ORDER BY office_code, username"
+    )
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDevice {
@@ -224,6 +296,8 @@ pub struct NewDevice {
     pub token_hash: String,
     pub name: String,
     pub app_version: String,
+    /// The laptop's first local user, to link to the account the code names.
+    pub local_user: Option<loket_protocol::LocalUser>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,13 +345,17 @@ pub trait Storage: Send + Sync + 'static {
     /// Users, by office then username (all offices when `None`).
     async fn list_users(&self, office_code: Option<&str>) -> Result<Vec<User>, StorageError>;
 
+    /// A one-time code for a device of `office_code`; `user_id` names the account a laptop's
+    /// first local user is linked to.
     async fn create_enrollment_code(
         &self,
         code_hash: &str,
         office_code: &str,
+        user_id: Option<&str>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StorageError>;
-    /// Consume a one-time code and create the device, atomically.
+    /// Consume a one-time code and create the device, atomically; a local user is linked to
+    /// the account the code names (its key registered and made the account's current key).
     async fn enroll_device(
         &self,
         code_hash: &str,

@@ -12,7 +12,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
-use loket_domain::workflow::Role;
 use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, RawPayload};
 use serde_json::Value;
 use tokio_postgres::{NoTls, Row, Transaction};
@@ -160,6 +159,8 @@ fn user_row(r: &Row) -> User {
         roles: roles.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
         password_hash: r.get(5),
         active: r.get(6),
+        public_key: r.get(7),
+        wrapped_key: r.get(8),
     }
 }
 
@@ -181,9 +182,23 @@ fn app_row(r: &Row) -> Result<AppState, StorageError> {
     super::app_state(r)
 }
 
-const USER_COLUMNS: &str = "id, office_code, username, full_name, roles, password_hash, active";
+use super::USER_COLUMNS;
 const DEVICE_COLUMNS: &str =
     "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
+
+/// Register `public_key` for a user (kept forever; a key already known changes nothing).
+async fn add_key(
+    tx: &Transaction<'_>,
+    user_id: &str,
+    public_key: &str,
+    now: &str,
+) -> Result<(), StorageError> {
+    if !public_key.is_empty() {
+        let key_id = loket_keys::key_id(public_key);
+        tx.execute(super::SQL_ADD_USER_KEY, &[&user_id, &key_id, &public_key, &now]).await?;
+    }
+    Ok(())
+}
 
 async fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
@@ -238,7 +253,8 @@ async fn load(
         tx.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM application WHERE id = ANY($1)")).await?;
     let s_actors = tx
         .prepare_cached(
-            "SELECT username, office_code, roles FROM app_user WHERE username = ANY($1) AND active",
+            "SELECT u.username, u.office_code, u.roles, u.active, k.key_id, k.public_key
+             FROM app_user u LEFT JOIN user_key k ON k.user_id = u.id WHERE u.username = ANY($1)",
         )
         .await?;
     let s_dup = tx.prepare_cached(&sql_duplicates()).await?;
@@ -275,9 +291,14 @@ async fn load(
         let a = app_row(r)?;
         loaded.apps.insert(a.id.clone(), a);
     }
+    let mut by_user: std::collections::HashMap<String, Vec<_>> = std::collections::HashMap::new();
     for r in &actor_rows {
-        let roles: String = r.get(2);
-        loaded.actors.insert(r.get(0), (r.get(1), roles.split(',').filter_map(Role::parse).collect()));
+        by_user.entry(r.get(0)).or_default().push((r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)));
+    }
+    for (username, rows) in by_user {
+        if let Some(found) = super::signer(rows) {
+            loaded.actors.insert(username, std::sync::Arc::new(found));
+        }
     }
     Ok(loaded)
 }
@@ -601,12 +622,15 @@ impl Storage for PostgresStorage {
         let now = ts(now);
         let roles = u.roles.join(",");
         tx.execute(
-            "INSERT INTO app_user (id, office_code, username, full_name, roles, password_hash, active, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&u.id, &u.office_code, &u.username, &u.full_name, &roles, &u.password_hash, &u.active, &now],
+            &format!("INSERT INTO app_user ({USER_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+            &[
+                &u.id, &u.office_code, &u.username, &u.full_name, &roles, &u.password_hash, &u.active,
+                &u.public_key, &u.wrapped_key, &now,
+            ],
         )
         .await
         .map_err(|e| if is_unique(&e) { StorageError::Duplicate("username") } else { e.into() })?;
+        add_key(&tx, &u.id, &u.public_key, &now).await?;
         user_change(&tx, u, &now).await?;
         tx.commit().await?;
         Ok(())
@@ -626,21 +650,24 @@ impl Storage for PostgresStorage {
         let (username, now) = (name, ts(at));
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
-        let (hash, active) = u.columns();
-        if tx.execute(super::SQL_UPDATE_USER, &[&username, &hash, &active, &now]).await? == 0 {
+        let (hash, active, public_key, wrapped_key) = u.columns();
+        let args: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
+            [&username, &hash, &active, &now, &public_key, &wrapped_key];
+        if tx.execute(super::SQL_UPDATE_USER, &args).await? == 0 {
             return Err(StorageError::NotFound("user"));
         }
         let row = tx
             .query_one(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"), &[&username])
             .await?;
         let user = user_row(&row);
+        add_key(&tx, &user.id, &user.public_key, &now).await?;
         user_change(&tx, &user, &now).await?;
         tx.commit().await?;
         Ok(user)
     }
 
     async fn list_users(&self, office_code: Option<&str>) -> Result<Vec<User>, StorageError> {
-        let rows = self.pool.get().await?.query(super::SQL_LIST_USERS, &[&office_code]).await?;
+        let rows = self.pool.get().await?.query(&super::sql_list_users(), &[&office_code]).await?;
         Ok(rows.iter().map(user_row).collect())
     }
 
@@ -648,14 +675,15 @@ impl Storage for PostgresStorage {
         &self,
         code_hash: &str,
         office_code: &str,
+        user_id: Option<&str>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StorageError> {
         self.pool
             .get()
             .await?
             .execute(
-                "INSERT INTO enrollment_code (code_hash, office_code, expires_at) VALUES ($1, $2, $3)",
-                &[&code_hash, &office_code, &ts(expires_at)],
+                "INSERT INTO enrollment_code (code_hash, office_code, user_id, expires_at) VALUES ($1, $2, $3, $4)",
+                &[&code_hash, &office_code, &user_id, &ts(expires_at)],
             )
             .await
             .map_err(|e| {
@@ -680,12 +708,15 @@ impl Storage for PostgresStorage {
         let tx = c.transaction().await?;
         let row = tx
             .query_opt(
-                "SELECT office_code, expires_at, used_at FROM enrollment_code WHERE code_hash = $1 FOR UPDATE",
+                "SELECT c.office_code, c.expires_at, c.used_at, c.user_id, u.username
+                 FROM enrollment_code c LEFT JOIN app_user u ON u.id = c.user_id WHERE c.code_hash = $1
+                 FOR UPDATE OF c",
                 &[&code_hash],
             )
             .await?
             .ok_or(StorageError::CodeInvalid)?;
         let (office, expires, used): (String, String, Option<String>) = (row.get(0), row.get(1), row.get(2));
+        let account: Option<(String, String)> = row.get::<_, Option<String>>(3).zip(row.get(4));
         if used.is_some() {
             return Err(StorageError::CodeUsed);
         }
@@ -693,6 +724,7 @@ impl Storage for PostgresStorage {
         if expires <= now {
             return Err(StorageError::CodeExpired);
         }
+        let link = super::link(account, d.local_user.as_ref())?;
         tx.execute("UPDATE enrollment_code SET used_at = $2 WHERE code_hash = $1", &[&code_hash, &now])
             .await?;
         tx.execute(
@@ -704,6 +736,15 @@ impl Storage for PostgresStorage {
         .map_err(|e| if is_unique(&e) { StorageError::Duplicate("device code") } else { e.into() })?;
         let row =
             tx.query_one(&format!("SELECT {DEVICE_COLUMNS} FROM device WHERE id = $1"), &[&d.id]).await?;
+        if let Some((user_id, local)) = link {
+            add_key(&tx, &user_id, &local.public_key, &now).await?;
+            tx.execute(super::SQL_ADOPT_KEY, &[&user_id, &local.public_key, &local.wrapped_key, &now])
+                .await?;
+            let u = tx
+                .query_one(&format!("SELECT {USER_COLUMNS} FROM app_user WHERE id = $1"), &[&user_id])
+                .await?;
+            user_change(&tx, &user_row(&u), &now).await?;
+        }
         tx.commit().await?;
         Ok(device_row(&row))
     }

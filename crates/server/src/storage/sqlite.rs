@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use loket_domain::workflow::Role;
 use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, RawPayload};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
@@ -88,6 +87,8 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         roles: roles.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
         password_hash: r.get(5)?,
         active: r.get(6)?,
+        public_key: r.get(7)?,
+        wrapped_key: r.get(8)?,
     })
 }
 
@@ -111,6 +112,20 @@ const DEVICE_COLUMNS: &str =
 fn app_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppState> {
     super::app_state(r)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, e.into()))
+}
+
+/// Register `public_key` for a user (kept forever; a key already known changes nothing).
+fn add_key(tx: &Transaction<'_>, user_id: &str, public_key: &str, now: &str) -> Result<(), StorageError> {
+    if public_key.is_empty() {
+        return Ok(());
+    }
+    tx.prepare_cached(&sql(super::SQL_ADD_USER_KEY))?.execute(params![
+        user_id,
+        loket_keys::key_id(public_key),
+        public_key,
+        now
+    ])?;
+    Ok(())
 }
 
 fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageError> {
@@ -144,17 +159,13 @@ fn load(tx: &Connection, device: &Device, batch: &Batch<'_>) -> Result<Loaded, S
             loaded.apps.insert(a.id.clone(), a);
         }
     }
-    let mut actor =
-        tx.prepare_cached("SELECT office_code, roles FROM app_user WHERE username = ?1 AND active")?;
+    let mut actor = tx.prepare_cached(&sql(super::SQL_SIGNER))?;
     for username in &needs.actors {
-        let found = actor
-            .query_row([username], |r| {
-                let roles: String = r.get(1)?;
-                Ok((r.get::<_, String>(0)?, roles.split(',').filter_map(Role::parse).collect()))
-            })
-            .optional()?;
-        if let Some(found) = found {
-            loaded.actors.insert(username.to_string(), found);
+        let rows = actor
+            .query_map([username], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(found) = super::signer(rows) {
+            loaded.actors.insert(username.to_string(), std::sync::Arc::new(found));
         }
     }
     let mut duplicates = tx.prepare_cached(&format!(
@@ -370,11 +381,31 @@ impl Storage for SqliteStorage {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let now = ts(now);
             tx.execute(
-                "INSERT INTO app_user (id, office_code, username, full_name, roles, password_hash, active, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![u.id, u.office_code, u.username, u.full_name, u.roles.join(","), u.password_hash, u.active, now],
+                &format!(
+                    "INSERT INTO app_user ({}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    super::USER_COLUMNS
+                ),
+                params![
+                    u.id,
+                    u.office_code,
+                    u.username,
+                    u.full_name,
+                    u.roles.join(","),
+                    u.password_hash,
+                    u.active,
+                    u.public_key,
+                    u.wrapped_key,
+                    now
+                ],
             )
-            .map_err(|e| if is_unique(&e) { StorageError::Duplicate("username") } else { e.into() })?;
+            .map_err(|e| {
+                if is_unique(&e) {
+                    StorageError::Duplicate("username")
+                } else {
+                    e.into()
+                }
+            })?;
+            add_key(&tx, &u.id, &u.public_key, &now)?;
             user_change(&tx, &u, &now)?;
             tx.commit()?;
             Ok(())
@@ -386,7 +417,7 @@ impl Storage for SqliteStorage {
         let username = username.to_string();
         self.run(move |c| {
             Ok(c.query_row(
-                "SELECT id, office_code, username, full_name, roles, password_hash, active FROM app_user WHERE username = ?1",
+                &format!("SELECT {} FROM app_user WHERE username = ?1", super::USER_COLUMNS),
                 [username],
                 user_row,
             )
@@ -400,15 +431,17 @@ impl Storage for SqliteStorage {
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let now = ts(at);
-            let (hash, active) = u.columns();
-            if tx.execute(&sql(super::SQL_UPDATE_USER), params![username, hash, active, now])? == 0 {
+            let (hash, active, public_key, wrapped_key) = u.columns();
+            let args = params![username, hash, active, now, public_key, wrapped_key];
+            if tx.execute(&sql(super::SQL_UPDATE_USER), args)? == 0 {
                 return Err(StorageError::NotFound("user"));
             }
             let u = tx.query_row(
-                "SELECT id, office_code, username, full_name, roles, password_hash, active FROM app_user WHERE username = ?1",
+                &format!("SELECT {} FROM app_user WHERE username = ?1", super::USER_COLUMNS),
                 [&username],
                 user_row,
             )?;
+            add_key(&tx, &u.id, &u.public_key, &now)?;
             user_change(&tx, &u, &now)?;
             tx.commit()?;
             Ok(u)
@@ -419,7 +452,7 @@ impl Storage for SqliteStorage {
     async fn list_users(&self, office_code: Option<&str>) -> Result<Vec<User>, StorageError> {
         let office = office_code.map(str::to_string);
         self.run(move |c| {
-            Ok(c.prepare_cached(&sql(super::SQL_LIST_USERS))?
+            Ok(c.prepare_cached(&sql(&super::sql_list_users()))?
                 .query_map([office], user_row)?
                 .collect::<Result<_, _>>()?)
         })
@@ -430,13 +463,14 @@ impl Storage for SqliteStorage {
         &self,
         code_hash: &str,
         office_code: &str,
+        user_id: Option<&str>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StorageError> {
-        let (h, o) = (code_hash.to_string(), office_code.to_string());
+        let (h, o, user) = (code_hash.to_string(), office_code.to_string(), user_id.map(str::to_string));
         self.run(move |c| {
             c.execute(
-                "INSERT INTO enrollment_code (code_hash, office_code, expires_at) VALUES (?1, ?2, ?3)",
-                params![h, o, ts(expires_at)],
+                "INSERT INTO enrollment_code (code_hash, office_code, user_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![h, o, user, ts(expires_at)],
             )
             .map_err(|e| match &e {
                 rusqlite::Error::SqliteFailure(f, _) if f.extended_code == 787 => {
@@ -459,20 +493,23 @@ impl Storage for SqliteStorage {
         let (h, d) = (code_hash.to_string(), d.clone());
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let row: Option<(String, String, Option<String>)> = tx
+            type CodeRow = (String, String, Option<String>, Option<String>, Option<String>);
+            let row: Option<CodeRow> = tx
                 .query_row(
-                    "SELECT office_code, expires_at, used_at FROM enrollment_code WHERE code_hash = ?1",
+                    "SELECT c.office_code, c.expires_at, c.used_at, c.user_id, u.username
+                     FROM enrollment_code c LEFT JOIN app_user u ON u.id = c.user_id WHERE c.code_hash = ?1",
                     [&h],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()?;
-            let (office, expires, used) = row.ok_or(StorageError::CodeInvalid)?;
+            let (office, expires, used, user_id, username) = row.ok_or(StorageError::CodeInvalid)?;
             if used.is_some() {
                 return Err(StorageError::CodeUsed);
             }
             if expires <= ts(now) {
                 return Err(StorageError::CodeExpired);
             }
+            let link = super::link(user_id.zip(username), d.local_user.as_ref())?;
             tx.execute("UPDATE enrollment_code SET used_at = ?2 WHERE code_hash = ?1", params![h, ts(now)])?;
             tx.execute(
                 "INSERT INTO device (id, office_code, device_code, token_hash, name, app_version, created_at)
@@ -491,6 +528,20 @@ impl Storage for SqliteStorage {
                 [&d.id],
                 device_row,
             )?;
+            if let Some((user_id, local)) = link {
+                let now = ts(now);
+                add_key(&tx, &user_id, &local.public_key, &now)?;
+                tx.execute(
+                    &sql(super::SQL_ADOPT_KEY),
+                    params![user_id, local.public_key, local.wrapped_key, now],
+                )?;
+                let u = tx.query_row(
+                    &format!("SELECT {} FROM app_user WHERE id = ?1", super::USER_COLUMNS),
+                    [&user_id],
+                    user_row,
+                )?;
+                user_change(&tx, &u, &now)?;
+            }
             tx.commit()?;
             Ok(device)
         })
