@@ -13,6 +13,11 @@
 //! - every conflict and duplicate-aid flag the server kept is on every device of the office, and
 //!   a supervisor's resolution (keep the server's value, or take the device's) reaches all.
 //!
+//! Every other seed runs over HTTPS (the server terminates TLS with a certificate of a test CA
+//! the devices, and their child processes, trust): the proxy's cuts, delays and refusals then
+//! hit TLS connections. Its duplicate fault replays ciphertext, which a server refuses at the
+//! handshake, so duplicated *requests* are exercised by the plain-HTTP seeds (loopback).
+//!
 //! A failure prints its seed; rerun one seed with `LOKET_FAULT_SEED=<seed>`. Seeds per backend:
 //! `LOKET_FAULT_SEEDS` (default 200 on SQLite and 24 on PostgreSQL in `make test`; the long
 //! mode is `make test-faults-long`, 1,000 seeds on each backend).
@@ -200,6 +205,16 @@ async fn postgres_backend() -> Backend {
 static KEY: std::sync::LazyLock<Arc<loket_keys::UserKey>> =
     std::sync::LazyLock::new(|| Arc::new(loket_keys::UserKey::generate()));
 
+/// The test CA and the server's certificate, made once per test process; every client of the
+/// process trusts the CA.
+static PKI: std::sync::LazyLock<(tempfile::TempDir, loket_e2e::pki::TestPki)> =
+    std::sync::LazyLock::new(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = loket_e2e::pki::make(dir.path(), "CA uji gangguan").unwrap();
+        loket_sync::TlsPolicy::default().with_ca_file(&pki.ca).unwrap().install();
+        (dir, pki)
+    });
+
 async fn run_seed(seed: u64, backend: Backend) {
     let storage = backend.storage.clone();
     let mut rng = Rng::new(seed);
@@ -227,14 +242,26 @@ async fn run_seed(seed: u64, backend: Backend) {
     let app = router(storage.clone(), ApiConfig { auth_rate_limit: 10_000, ..ApiConfig::default() });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server_addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
-    });
+    let https = seed % 2 == 0;
+    let scheme = if https { "https" } else { "http" };
+    let server = if https {
+        let tls = loket_server::tls::load(&PKI.1.cert, &PKI.1.key).unwrap();
+        let listener = loket_server::tls::TlsListener::new(listener, tls).unwrap();
+        let listener = axum::serve::ListenerExt::tap_io(listener, |_| {});
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+        })
+    } else {
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+        })
+    };
     let proxy = FaultProxy::start(server_addr, seed ^ 0x5EED).await.unwrap();
+    let proxy_url = proxy.url().replacen("http", scheme, 1);
 
     // 3–6 devices over two offices, enrolled directly (enrollment is not what is tested here).
     let root = tempfile::tempdir().unwrap();
-    let direct = loket_sync::Client::new(&format!("http://{server_addr}")).unwrap();
+    let direct = loket_sync::Client::new(&format!("{scheme}://{server_addr}")).unwrap();
     let n = 3 + rng.below(4) as usize;
     let mut devices = Vec::new();
     for i in 0..n {
@@ -246,7 +273,7 @@ async fn run_seed(seed: u64, backend: Backend) {
         store
             .save_enrollment(
                 &Enrollment {
-                    server_url: proxy.url(),
+                    server_url: proxy_url.clone(),
                     device_id: e.device_id,
                     token: e.token,
                     office_code: e.office_code,
@@ -299,6 +326,7 @@ async fn run_seed(seed: u64, backend: Backend) {
                 let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loket-sync-child"))
                     .arg(&devices[i].dir)
                     .env("RUST_LOG", "off")
+                    .env("LOKET_CA_FILE", &PKI.1.ca)
                     .spawn()
                     .expect("start the sync child");
                 tokio::time::sleep(Duration::from_millis(5 + rng.below(60))).await;

@@ -8,14 +8,16 @@
 //! Pure computation apart from the operating system's random source: no files, no network.
 //! What is signed is defined by the protocol (`loket_protocol::signing`), not here.
 
+mod verify;
 mod wrap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{Ed25519KeyPair, KeyPair, UnparsedPublicKey, ED25519};
+use ring::signature::{Ed25519KeyPair, KeyPair};
 use zeroize::Zeroizing;
 
+pub use verify::{verify, verify_all};
 pub use wrap::{WrapParams, WRAP_PARAMS};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,12 +89,6 @@ impl UserKey {
 pub fn key_id(public_key: &str) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, public_key.as_bytes());
     digest.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Does `signature` (base64url) sign `message` under `public_key` (base64url)?
-pub fn verify(public_key: &str, message: &[u8], signature: &str) -> bool {
-    let (Ok(key), Ok(sig)) = (B64.decode(public_key), B64.decode(signature)) else { return false };
-    key.len() == 32 && UnparsedPublicKey::new(&ED25519, key).verify(message, &sig).is_ok()
 }
 
 /// Is `public_key` a well-formed Ed25519 public key as [`UserKey::public_key`] writes it?

@@ -96,6 +96,9 @@ pub struct Context {
     pub actor: Option<Arc<Signer>>,
     /// Matches of the duplicate key, in any office (the rules skip the device's own).
     pub duplicates: Vec<AppState>,
+    /// Whether the proof's signature verifies, when the batch already checked it with all the
+    /// push's others (`None`: the rules check it themselves).
+    pub verified: Option<bool>,
 }
 
 /// One write to execute.

@@ -11,6 +11,10 @@ use loket_sync::worker::{sync_once, WorkerHandle};
 async fn main() -> anyhow::Result<()> {
     let dir =
         std::env::args_os().nth(1).ok_or_else(|| anyhow::anyhow!("usage: loket-sync-child <data-dir>"))?;
+    // HTTPS seeds: the parent's test CA.
+    if let Some(ca) = std::env::var_os("LOKET_CA_FILE") {
+        loket_sync::TlsPolicy::default().with_ca_file(std::path::Path::new(&ca))?.install();
+    }
     let store = Arc::new(Mutex::new(Store::open_in_dir(std::path::Path::new(&dir))?));
     let handle = WorkerHandle::default();
     loop {

@@ -93,6 +93,7 @@ impl<'a> Batch<'a> {
     /// Decide every operation in order. Each sees the writes of the earlier ones; an operation
     /// repeated within the batch or applied before gets its first result again.
     pub fn plan(&self, device_office: &str, mut loaded: Loaded) -> Vec<Step<'a>> {
+        let verified = self.verify_proofs(&loaded);
         let mut steps = Vec::with_capacity(self.ops.len());
         for (i, ((op, body), need)) in self.ops.iter().zip(&self.bodies).zip(&self.needs).enumerate() {
             let previous =
@@ -106,6 +107,7 @@ impl<'a> Batch<'a> {
                 app: need.application_id.as_ref().and_then(|id| loaded.apps.get(id).cloned()),
                 actor: need.actor.as_ref().and_then(|a| loaded.actors.get(a).cloned()),
                 duplicates: loaded.duplicates.remove(&i).unwrap_or_default(),
+                verified: verified[i],
             };
             let decision = decide_decoded(op, body, &ctx);
             for w in &decision.writes {
@@ -117,6 +119,36 @@ impl<'a> Batch<'a> {
             steps.push(Step { op, result, writes: decision.writes, fresh: true });
         }
         steps
+    }
+}
+
+impl Batch<'_> {
+    /// Every signature of the push whose user and key are known, checked at once (one batch
+    /// equation per key, on every core: `loket_keys::verify_all`); `None` where there is
+    /// nothing to check (the rules then refuse the proof) or the operation was applied before.
+    fn verify_proofs(&self, loaded: &Loaded) -> Vec<Option<bool>> {
+        let mut wanted = Vec::new();
+        let mut messages = Vec::new();
+        for (i, op) in self.ops.iter().enumerate() {
+            if loaded.previous_by_op_id.contains_key(&op.op_id)
+                || loaded.previous_by_seq.contains_key(&op.seq)
+            {
+                continue;
+            }
+            let Some(proof) = &op.proof else { continue };
+            let key = loaded.actors.get(&proof.user).and_then(|s| s.keys.get(&proof.key_id));
+            if let Some(key) = key {
+                wanted.push((i, key.as_str(), proof.signature.as_str()));
+                messages.push(op.signed(proof).message());
+            }
+        }
+        let items: Vec<(&str, &[u8], &str)> =
+            wanted.iter().zip(&messages).map(|((_, key, sig), m)| (*key, m.as_slice(), *sig)).collect();
+        let mut out = vec![None; self.ops.len()];
+        for ((i, _, _), ok) in wanted.iter().zip(loket_keys::verify_all(&items)) {
+            out[*i] = Some(ok);
+        }
+        out
     }
 }
 
@@ -270,6 +302,23 @@ mod tests {
             [
                 (OpStatus::Accepted, None),
                 (OpStatus::Rejected, Some("invalid_payload".into())),
+                (OpStatus::Accepted, None)
+            ]
+        );
+    }
+
+    /// The push's signatures are checked together; a forged one among them is refused alone.
+    #[test]
+    fn a_forged_operation_in_a_push_is_refused_alone() {
+        let forged = crate::rules::testkit::sign_with(edit(3, 2), "ani", &loket_keys::UserKey::generate());
+        let ops = [register(1, "op-reg"), submit(2), forged, edit(4, 2)];
+        let steps = Batch::decode(&ops).plan("36.01.01", loaded());
+        assert_eq!(
+            statuses(&steps),
+            [
+                (OpStatus::Accepted, None),
+                (OpStatus::Accepted, None),
+                (OpStatus::Rejected, Some("bad_signature".into())),
                 (OpStatus::Accepted, None)
             ]
         );
