@@ -199,19 +199,14 @@ async fn main() {
         dir.path().join("server.sqlite3")
     };
     ServerProcess::admin_binary(&server_binary(), &database, &["office", "add", "36.01.01"], "").unwrap();
-    let add = [
-        "user",
-        "add",
-        "--office",
-        "36.01.01",
-        "--username",
-        "petugas",
-        "--full-name",
-        "Petugas",
-        "--roles",
-        "clerk",
-    ];
-    ServerProcess::admin_binary(&server_binary(), &database, &add, "sandi-petugas-2026").unwrap();
+    let petugas = loket_e2e::NewUser {
+        office: "36.01.01",
+        username: "petugas",
+        full_name: "Petugas",
+        roles: "clerk",
+        password: "sandi-petugas-2026",
+    };
+    ServerProcess::add_user_binary(&server_binary(), &database, &petugas).unwrap();
     let server = ServerProcess::start_binary(&server_binary(), &database).unwrap();
     let addr: SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
     let proxy = FaultProxy::start(addr, 1).await.unwrap();

@@ -260,6 +260,29 @@ impl ServerProcess {
         Self::admin_binary(&Self::binary()?, db, args, password)
     }
 
+    /// IT creates a user of `office` (`roles` comma-separated) with `password`.
+    pub fn add_user(db: &Path, user: &NewUser<'_>) -> Result<()> {
+        Self::add_user_binary(&Self::binary()?, db, user)
+    }
+
+    /// [`ServerProcess::add_user`] with a given server binary.
+    pub fn add_user_binary(bin: &Path, db: &Path, u: &NewUser<'_>) -> Result<()> {
+        let args = [
+            "user",
+            "add",
+            "--office",
+            u.office,
+            "--username",
+            u.username,
+            "--full-name",
+            u.full_name,
+            "--roles",
+            u.roles,
+        ];
+        Self::admin_binary(bin, db, &args, u.password)?;
+        Ok(())
+    }
+
     /// [`ServerProcess::admin_with_password`] with a given server binary.
     pub fn admin_binary(bin: &Path, db: &Path, args: &[&str], password: &str) -> Result<String> {
         let out = std::process::Command::new(bin)
@@ -401,6 +424,16 @@ pub async fn on_server(
     }
 }
 
+/// A server account as IT creates it.
+pub struct NewUser<'a> {
+    pub office: &'a str,
+    pub username: &'a str,
+    pub full_name: &'a str,
+    /// Comma-separated: clerk, supervisor, admin.
+    pub roles: &'a str,
+    pub password: &'a str,
+}
+
 /// The actor of `username` on this laptop as logging in makes it: the user's key, synced
 /// wrapped from the server, opened with `password`.
 pub fn signing_actor(
@@ -415,13 +448,17 @@ pub fn signing_actor(
 
 /// Create the laptop's first local user from the window's first screen.
 pub async fn first_user(app: &App, username: &str, full_name: &str, password: &str) -> Result<()> {
+    submit_first_user(app, username, full_name, password).await?;
+    app.gone("#first-user-submit").await
+}
+
+/// Fill the first-user form and submit it (it may be refused).
+pub async fn submit_first_user(app: &App, username: &str, full_name: &str, password: &str) -> Result<()> {
     app.fill("#first-username", username).await?;
     app.fill("#first-full-name", full_name).await?;
     app.fill("#first-password", password).await?;
     app.fill("#first-password-repeat", password).await?;
-    app.click("#first-user-submit").await?;
-    app.gone("#first-user-submit").await?;
-    Ok(())
+    app.click("#first-user-submit").await
 }
 
 /// The key of `username`, as a laptop of the office gets it: pulled wrapped from the server

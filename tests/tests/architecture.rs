@@ -62,28 +62,27 @@ fn client_crates_never_depend_on_server_crates() {
     }
 }
 
+/// `crate` does no IO and depends on no other Loket crate.
+fn computation_only(crate_name: &str) {
+    let all = workspace_deps();
+    let deps = all.get(crate_name).unwrap_or_else(|| panic!("{crate_name} is a workspace member"));
+    for io in IO_CRATES {
+        assert!(!deps.contains(*io), "{crate_name} depends on {io}");
+    }
+    let internal: Vec<_> = deps.iter().filter(|d| d.starts_with("loket")).collect();
+    assert!(internal.is_empty(), "{crate_name} depends on {internal:?}");
+}
+
 #[test]
 fn domain_does_no_io() {
-    let all = workspace_deps();
-    let domain = all.get("loket-domain").expect("loket-domain is a workspace member");
-    for io in IO_CRATES {
-        assert!(!domain.contains(*io), "loket-domain depends on {io}");
-    }
-    let internal: Vec<_> = domain.iter().filter(|d| d.starts_with("loket")).collect();
-    assert!(internal.is_empty(), "loket-domain depends on {internal:?}; it is the bottom layer");
+    computation_only("loket-domain");
 }
 
 /// The key crate is computation only: no files, no network, no database; and it knows nothing
 /// of Loket's other crates (what is signed is the protocol's business).
 #[test]
 fn keys_do_no_io() {
-    let all = workspace_deps();
-    let keys = all.get("loket-keys").expect("loket-keys is a workspace member");
-    for io in IO_CRATES {
-        assert!(!keys.contains(*io), "loket-keys depends on {io}");
-    }
-    let internal: Vec<_> = keys.iter().filter(|d| d.starts_with("loket")).collect();
-    assert!(internal.is_empty(), "loket-keys depends on {internal:?}");
+    computation_only("loket-keys");
 }
 
 #[test]

@@ -15,7 +15,7 @@ async fn configure_office(app: &App) -> Result<()> {
     Ok(())
 }
 
-use loket_e2e::{enroll, fill_bansos, log_in, on_server, register_bansos};
+use loket_e2e::{enroll, fill_bansos, log_in, on_server, register_bansos, ServerProcess};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn window_opens_on_first_run_setup() -> Result<()> {
@@ -25,11 +25,7 @@ async fn window_opens_on_first_run_setup() -> Result<()> {
         // A laptop that is not enrolled starts with its first user, or enrolls.
         app.find_text("h2", "Pengguna pertama").await?;
         app.find("#enroll-submit").await?;
-        app.fill("#first-username", "petugas").await?;
-        app.fill("#first-full-name", "Siti Petugas").await?;
-        app.fill("#first-password", "pendek").await?;
-        app.fill("#first-password-repeat", "pendek").await?;
-        app.click("#first-user-submit").await?;
+        loket_e2e::submit_first_user(app, "petugas", "Siti Petugas", "pendek").await?;
         app.find_text("#first-user-error", "10 karakter").await?;
         app.screenshot("first-run").await?;
         Ok(())
@@ -130,11 +126,8 @@ async fn household_members_and_search() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn enrollment_with_the_server_and_revocation() -> Result<()> {
-    use loket_e2e::ServerProcess;
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("server.sqlite3");
-    ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
-    add_user(&db, "36.01.01", "ani", "Ani Suryani", "clerk", "sandi-ani-2026")?;
+    let db = sumur_server_with_clerk(dir.path(), "ani", "Ani Suryani", "sandi-ani-2026")?;
     let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
     // Over HTTPS, the laptop trusting the province's CA from its data directory.
     let pki = loket_e2e::pki::make(&dir.path().join("pki"), "CA Provinsi Banten (uji)")?;
@@ -182,10 +175,8 @@ async fn enrollment_with_the_server_and_revocation() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() -> Result<()> {
-    use loket_e2e::ServerProcess;
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("server.sqlite3");
-    ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
+    let db = sumur_server(dir.path())?;
     ServerProcess::admin(&db, &["office", "add", "36.01.02"])?;
     add_user(&db, "36.01.01", "ani", "Ani Suryani", "clerk", "sandi-ani-2026")?;
     add_user(&db, "36.01.02", "budi", "Budi Santoso", "clerk", "sandi-budi-2026")?;
@@ -220,18 +211,37 @@ async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() ->
     .await
 }
 
+/// A server database in `dir` with the office of Kecamatan Sumur.
+fn sumur_server(dir: &std::path::Path) -> Result<std::path::PathBuf> {
+    let db = dir.join("server.sqlite3");
+    ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
+    Ok(db)
+}
+
+/// [`sumur_server`] with one clerk account.
+fn sumur_server_with_clerk(
+    dir: &std::path::Path,
+    username: &str,
+    full_name: &str,
+    password: &str,
+) -> Result<std::path::PathBuf> {
+    let db = sumur_server(dir)?;
+    add_user(&db, "36.01.01", username, full_name, "clerk", password)?;
+    Ok(db)
+}
+
 fn add_user(
     db: &std::path::Path,
     office: &str,
     username: &str,
-    name: &str,
+    full_name: &str,
     roles: &str,
     password: &str,
 ) -> Result<()> {
-    let args =
-        ["user", "add", "--office", office, "--username", username, "--full-name", name, "--roles", roles];
-    loket_e2e::ServerProcess::admin_with_password(db, &args, password)?;
-    Ok(())
+    loket_e2e::ServerProcess::add_user(
+        db,
+        &loket_e2e::NewUser { office, username, full_name, roles, password },
+    )
 }
 
 /// A laptop works before it is enrolled under its first local user; IT links that user to
@@ -239,11 +249,8 @@ fn add_user(
 /// accepted with its signatures. A code naming no account is refused and not spent.
 #[tokio::test(flavor = "multi_thread")]
 async fn first_local_user_works_offline_then_is_linked_at_enrollment() -> Result<()> {
-    use loket_e2e::ServerProcess;
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("server.sqlite3");
-    ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
-    add_user(&db, "36.01.01", "petugas", "Siti Petugas", "clerk", "sandi-server-2026")?;
+    let db = sumur_server_with_clerk(dir.path(), "petugas", "Siti Petugas", "sandi-server-2026")?;
     let plain = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
     let linking = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01", "--user", "petugas"])?
         .trim()
@@ -274,10 +281,8 @@ async fn first_local_user_works_offline_then_is_linked_at_enrollment() -> Result
 
 #[tokio::test(flavor = "multi_thread")]
 async fn supervisor_logs_in_offline_and_approves() -> Result<()> {
-    use loket_e2e::ServerProcess;
     let dir = tempfile::tempdir()?;
-    let db = dir.path().join("server.sqlite3");
-    ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
+    let db = sumur_server(dir.path())?;
     ServerProcess::admin_with_password(
         &db,
         &[

@@ -16,19 +16,14 @@ async fn a_device_syncs_over_https_trusting_only_the_provincial_ca() {
     let db = dir.path().join("server.sqlite3");
     ServerProcess::admin(&db, &["office", "add", "36.01.01"]).unwrap();
     // Office holidays are set by a supervisor.
-    let add = [
-        "user",
-        "add",
-        "--office",
-        "36.01.01",
-        "--username",
-        "petugas",
-        "--full-name",
-        "Petugas",
-        "--roles",
-        "clerk,supervisor",
-    ];
-    ServerProcess::admin_with_password(&db, &add, "sandi-petugas-2026").unwrap();
+    let petugas = loket_e2e::NewUser {
+        office: "36.01.01",
+        username: "petugas",
+        full_name: "Petugas",
+        roles: "clerk,supervisor",
+        password: "sandi-petugas-2026",
+    };
+    ServerProcess::add_user(&db, &petugas).unwrap();
     let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"]).unwrap();
     let server = ServerProcess::start_https(&db, &cert, &key).unwrap();
     assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);

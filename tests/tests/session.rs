@@ -20,27 +20,25 @@ async fn unlock_refused(app: &loket_e2e::App, password: &str) -> Result<()> {
     Ok(())
 }
 
-fn add_user(db: &std::path::Path, username: &str, name: &str, roles: &str, password: &str) -> Result<()> {
-    let args = [
-        "user",
-        "add",
-        "--office",
-        "36.01.01",
-        "--username",
-        username,
-        "--full-name",
-        name,
-        "--roles",
-        roles,
-    ];
-    ServerProcess::admin_with_password(db, &args, password)?;
-    Ok(())
+fn add_user(
+    db: &std::path::Path,
+    username: &str,
+    full_name: &str,
+    roles: &str,
+    password: &str,
+) -> Result<()> {
+    ServerProcess::add_user(
+        db,
+        &loket_e2e::NewUser { office: "36.01.01", username, full_name, roles, password },
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_idle_session_locks_and_another_user_takes_over_without_losing_work() -> Result<()> {
     // This test binary is alone in its process: the window it starts locks after 6 s idle.
     std::env::set_var("LOKET_IDLE_LOCK_SECONDS", "6");
+    // ... and asks for the password again before every aid decision.
+    std::env::set_var("LOKET_REAUTH_SECONDS", "0");
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("server.sqlite3");
     ServerProcess::admin(&db, &["office", "add", "36.01.01"])?;
@@ -73,6 +71,15 @@ async fn an_idle_session_locks_and_another_user_takes_over_without_losing_work()
         on_server(&server, &number, |_| true).await?;
         app.click("#applications tbody tr button[data-action='start_review']").await?;
         app.find_text("#applications tbody tr .status", "Diperiksa").await?;
+        // Approving aid needs Dedi's password again; a wrong one decides nothing.
+        app.click("#applications tbody tr button[data-action='approve']").await?;
+        app.fill("#reauth-password", "salah").await?;
+        app.click("#reauth-submit").await?;
+        app.find_text("#action-error", "salah").await?;
+        app.find_text("#applications tbody tr .status", "Diperiksa").await?;
+        app.fill("#reauth-password", "rahasia-kasi-2026").await?;
+        app.click("#reauth-submit").await?;
+        app.find_text("#applications tbody tr .status", "Disetujui").await?;
 
         let store = loket_store::Store::open_in_dir(app.data_dir())?;
         let application = store.application_by_number(&number)?.expect("registered");
@@ -82,7 +89,12 @@ async fn an_idle_session_locks_and_another_user_takes_over_without_losing_work()
             .map(|e| (e.action, e.actor))
             .collect();
         ensure!(
-            actions == [("register".to_string(), "ani".to_string()), ("transition".into(), "kasi".into())],
+            actions
+                == [
+                    ("register".to_string(), "ani".to_string()),
+                    ("transition".into(), "kasi".into()),
+                    ("transition".into(), "kasi".into())
+                ],
             "audit trail {actions:?}"
         );
         Ok(())

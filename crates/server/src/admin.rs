@@ -7,7 +7,7 @@ use loket_domain::staff::{validate_user, UserDraft};
 use crate::auth;
 use loket_keys::UserKey;
 
-use crate::storage::{Credentials, Device, Storage, StorageError, User, UserUpdate};
+use crate::storage::{Credentials, Device, NewEnrollmentCode, Storage, StorageError, User, UserUpdate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -171,7 +171,13 @@ pub async fn issue_linking_code(
     let code = auth::new_enrollment_code();
     let expires = Utc::now() + Duration::hours(hours.max(1));
     let hash = auth::hash_secret(&auth::normalise_code(&code));
-    s.create_enrollment_code(&hash, office, user_id.as_deref(), expires).await?;
+    s.create_enrollment_code(&NewEnrollmentCode {
+        code_hash: &hash,
+        office_code: office,
+        user_id: user_id.as_deref(),
+        expires_at: expires,
+    })
+    .await?;
     Ok(code)
 }
 

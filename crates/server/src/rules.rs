@@ -274,13 +274,12 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
     };
     match body {
         OpBody::Register(p) => register(p, ctx),
-        OpBody::Transition(p) => transition(op, p, &roles, ctx),
-        OpBody::Edit(p) => edit(op, p, ctx),
-        OpBody::Resolve(p) => resolve(op, p, ctx),
-        OpBody::Document(_) | OpBody::Attach(_) => match own_app(ctx) {
-            Ok(app) => relay(&app.office_code, &app.id, body),
-            Err(d) => d,
-        },
+        OpBody::Transition(p) => on_own_app(ctx, |app| transition(op, p, &roles, app)),
+        OpBody::Edit(p) => on_own_app(ctx, |app| edit(op, p, app)),
+        OpBody::Resolve(p) => on_own_app(ctx, |app| resolve(op, p, app)),
+        OpBody::Document(_) | OpBody::Attach(_) => {
+            on_own_app(ctx, |app| relay(&app.office_code, &app.id, body))
+        }
         OpBody::StaffCreate(_)
         | OpBody::StaffUpdate(_)
         | OpBody::UserCreate(_)
@@ -386,6 +385,14 @@ fn register(p: &RegisterPayload, ctx: &Context) -> Decision {
     Decision::accepted(writes)
 }
 
+/// Decide with the device's own application, or refuse (unknown, or another office's).
+fn on_own_app(ctx: &Context, decide: impl FnOnce(&AppState) -> Decision) -> Decision {
+    match own_app(ctx) {
+        Ok(app) => decide(app),
+        Err(d) => d,
+    }
+}
+
 fn own_app(ctx: &Context) -> Result<&AppState, Decision> {
     match &ctx.app {
         None => Err(Decision::rejected("unknown_application", "application is not known to the server")),
@@ -396,11 +403,7 @@ fn own_app(ctx: &Context) -> Result<&AppState, Decision> {
     }
 }
 
-fn transition(op: &Operation, p: &TransitionPayload, roles: &[Role], ctx: &Context) -> Decision {
-    let app = match own_app(ctx) {
-        Ok(a) => a,
-        Err(d) => return d,
-    };
+fn transition(op: &Operation, p: &TransitionPayload, roles: &[Role], app: &AppState) -> Decision {
     let action = p.action;
     let current = app.status;
     if current != p.from {
@@ -471,11 +474,7 @@ fn stale_fields(op: &Operation, app: &AppState, fields: &ApplicantFields, what: 
     )
 }
 
-fn edit(op: &Operation, p: &EditPayload, ctx: &Context) -> Decision {
-    let app = match own_app(ctx) {
-        Ok(a) => a,
-        Err(d) => return d,
-    };
+fn edit(op: &Operation, p: &EditPayload, app: &AppState) -> Decision {
     if p.fields.is_empty() {
         return rejected_on(app, "invalid_payload", "edit needs fields");
     }
@@ -493,11 +492,7 @@ fn edit(op: &Operation, p: &EditPayload, ctx: &Context) -> Decision {
 
 /// A supervisor settles conflicts on an application: keeps the server's values (no fields) or
 /// takes other values (fields, made on the current version). Both sides then show it resolved.
-fn resolve(op: &Operation, p: &ResolvePayload, ctx: &Context) -> Decision {
-    let app = match own_app(ctx) {
-        Ok(a) => a,
-        Err(d) => return d,
-    };
+fn resolve(op: &Operation, p: &ResolvePayload, app: &AppState) -> Decision {
     if p.resolves.is_empty() {
         return rejected_on(app, "invalid_payload", "resolve names the conflicts it settles");
     }

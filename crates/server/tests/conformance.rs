@@ -2,8 +2,6 @@
 
 mod common;
 
-use loket_server::storage::conformance;
-
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -24,28 +22,8 @@ macro_rules! conformance {
                 }
             )*
         }
-        #[test]
-        fn every_check_is_run_on_both_backends() {
-            let mut listed = vec![$(stringify!($name)),*];
-            let mut all = conformance::CHECKS.to_vec();
-            listed.sort();
-            all.sort();
-            assert_eq!(listed, all);
-        }
     };
 }
 
-conformance!(
-    enrollment,
-    idempotent_push,
-    pull_paging,
-    duplicate_aid,
-    transitions_and_roles,
-    edit_conflicts,
-    users_sync_to_their_office,
-    one_number_per_draft,
-    keys_and_links,
-    durability,
-    concurrent_pushes,
-    attachment_upload,
-);
+// Every check of the suite, by the suite's own list.
+loket_server::with_conformance_checks!(conformance);

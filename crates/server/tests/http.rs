@@ -138,15 +138,14 @@ async fn enrollment_valid_reused_expired(backend: &str) {
     );
     // An expired code.
     let expired = auth::new_enrollment_code();
-    s.storage
-        .create_enrollment_code(
-            &auth::hash_secret(&auth::normalise_code(&expired)),
-            "36.01.01",
-            None,
-            Utc::now() - chrono::Duration::seconds(1),
-        )
-        .await
-        .unwrap();
+    let hash = auth::hash_secret(&auth::normalise_code(&expired));
+    let code = loket_server::storage::NewEnrollmentCode {
+        code_hash: &hash,
+        office_code: "36.01.01",
+        user_id: None,
+        expires_at: Utc::now() - chrono::Duration::seconds(1),
+    };
+    s.storage.create_enrollment_code(&code).await.unwrap();
     let r = s
         .post("/api/v1/enroll")
         .json(&json!({ "code": expired, "device_name": "x", "app_version": "" }))

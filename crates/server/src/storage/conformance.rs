@@ -10,7 +10,7 @@ use loket_keys::UserKey;
 use loket_protocol::{ChangeKind, ChangeRecord, OpKind, OpStatus, Operation, Proof};
 use serde_json::{json, Value};
 
-use super::{Device, NewDevice, Storage, StorageError, User};
+use super::{Device, NewDevice, NewEnrollmentCode, Storage, StorageError, User};
 use crate::auth;
 
 /// The one key every user of the suite holds (a key per user would only cost argon2 time).
@@ -52,21 +52,45 @@ pub fn signed_in(office_code: &str, ops: Vec<Operation>) -> Vec<Operation> {
         .collect()
 }
 
-/// All checks, by name.
-pub const CHECKS: &[&str] = &[
-    "enrollment",
-    "idempotent_push",
-    "pull_paging",
-    "duplicate_aid",
-    "transitions_and_roles",
-    "edit_conflicts",
-    "users_sync_to_their_office",
-    "durability",
-    "concurrent_pushes",
-    "attachment_upload",
-    "one_number_per_draft",
-    "keys_and_links",
-];
+/// The checks: each name once, for [`CHECKS`] and [`run`].
+macro_rules! checks {
+    ($($name:ident),+ $(,)?) => {
+        /// All checks, by name.
+        pub const CHECKS: &[&str] = &[$(stringify!($name)),+];
+
+        /// Run one named check.
+        pub async fn run(name: &str, s: &dyn Storage) {
+            match name {
+                $(stringify!($name) => $name(s).await,)+
+                other => panic!("unknown conformance check {other}"),
+            }
+        }
+    };
+}
+
+/// Calls `$m!` with the name of every check: the suite's own list, and the one the test binary
+/// makes a test per backend of (`tests/conformance.rs`), so neither can miss a check.
+#[macro_export]
+macro_rules! with_conformance_checks {
+    ($m:ident) => {
+        $m!(
+            enrollment,
+            idempotent_push,
+            pull_paging,
+            duplicate_aid,
+            transitions_and_roles,
+            edit_conflicts,
+            users_sync_to_their_office,
+            durability,
+            concurrent_pushes,
+            attachment_upload,
+            one_number_per_draft,
+            keys_and_links,
+        );
+    };
+}
+
+with_conformance_checks!(checks);
 
 /// A page of changes with their data parsed, as a device reads it.
 async fn pull(
@@ -90,25 +114,6 @@ async fn pull(
     Ok((parsed, more))
 }
 
-/// Run one named check.
-pub async fn run(name: &str, s: &dyn Storage) {
-    match name {
-        "enrollment" => enrollment(s).await,
-        "idempotent_push" => idempotent_push(s).await,
-        "pull_paging" => pull_paging(s).await,
-        "duplicate_aid" => duplicate_aid(s).await,
-        "transitions_and_roles" => transitions_and_roles(s).await,
-        "edit_conflicts" => edit_conflicts(s).await,
-        "users_sync_to_their_office" => users_sync_to_their_office(s).await,
-        "durability" => durability(s).await,
-        "concurrent_pushes" => concurrent_pushes(s).await,
-        "attachment_upload" => attachment_upload(s).await,
-        "one_number_per_draft" => one_number_per_draft(s).await,
-        "keys_and_links" => keys_and_links(s).await,
-        other => panic!("unknown conformance check {other}"),
-    }
-}
-
 async fn office(s: &dyn Storage, code: &str) {
     s.upsert_office(code, &format!("Kecamatan {code}")).await.unwrap();
 }
@@ -122,7 +127,14 @@ pub async fn device(s: &dyn Storage, office_code: &str) -> super::Device {
     }
     let code = auth::new_enrollment_code();
     let hash = auth::hash_secret(&auth::normalise_code(&code));
-    s.create_enrollment_code(&hash, office_code, None, Utc::now() + Duration::hours(1)).await.unwrap();
+    s.create_enrollment_code(&NewEnrollmentCode {
+        code_hash: &hash,
+        office_code,
+        user_id: None,
+        expires_at: Utc::now() + Duration::hours(1),
+    })
+    .await
+    .unwrap();
     let new = NewDevice {
         id: uuid::Uuid::now_v7().to_string(),
         device_code: auth::new_device_code(),
@@ -132,6 +144,11 @@ pub async fn device(s: &dyn Storage, office_code: &str) -> super::Device {
         local_user: None,
     };
     s.enroll_device(&hash, &new, Utc::now()).await.unwrap()
+}
+
+/// Push `ops` from `d`, signed as [`signed`] signs them.
+async fn push(s: &dyn Storage, d: &Device, ops: Vec<Operation>) -> Vec<loket_protocol::OpResult> {
+    s.push(d, signed(d, ops), Utc::now()).await.unwrap()
 }
 
 /// An operation of `kind` whose payload is `payload`, as a device sends it.
@@ -174,7 +191,14 @@ pub fn register_op(seq: i64, id: &str, office: &str, nik: &str, kk: &str) -> Ope
 async fn enrollment(s: &dyn Storage) {
     office(s, "36.01.01").await;
     let hash = auth::hash_secret("CODE1");
-    s.create_enrollment_code(&hash, "36.01.01", None, Utc::now() + Duration::hours(1)).await.unwrap();
+    s.create_enrollment_code(&NewEnrollmentCode {
+        code_hash: &hash,
+        office_code: "36.01.01",
+        user_id: None,
+        expires_at: Utc::now() + Duration::hours(1),
+    })
+    .await
+    .unwrap();
     let new = |code: &str| NewDevice {
         id: uuid::Uuid::now_v7().to_string(),
         device_code: code.into(),
@@ -191,10 +215,23 @@ async fn enrollment(s: &dyn Storage) {
         Err(StorageError::CodeInvalid)
     ));
     let old = auth::hash_secret("OLD");
-    s.create_enrollment_code(&old, "36.01.01", None, Utc::now() - Duration::minutes(1)).await.unwrap();
+    s.create_enrollment_code(&NewEnrollmentCode {
+        code_hash: &old,
+        office_code: "36.01.01",
+        user_id: None,
+        expires_at: Utc::now() - Duration::minutes(1),
+    })
+    .await
+    .unwrap();
     assert!(matches!(s.enroll_device(&old, &new("DDDD"), Utc::now()).await, Err(StorageError::CodeExpired)));
     assert!(matches!(
-        s.create_enrollment_code("x", "99.99.99", None, Utc::now()).await,
+        s.create_enrollment_code(&NewEnrollmentCode {
+            code_hash: "x",
+            office_code: "99.99.99",
+            user_id: None,
+            expires_at: Utc::now()
+        })
+        .await,
         Err(StorageError::NotFound("office"))
     ));
     let found = s.device_by_token(&auth::hash_secret("AAAA")).await.unwrap().unwrap();
@@ -218,27 +255,23 @@ async fn idempotent_push(s: &dyn Storage) {
             )
         })
         .collect();
-    let first = s.push(&d, signed(&d, ops.clone()), Utc::now()).await.unwrap();
+    let first = push(s, &d, ops.clone()).await;
     assert!(first.iter().all(|r| r.status == OpStatus::Accepted), "{first:?}");
     for _ in 0..2 {
-        assert_eq!(
-            s.push(&d, signed(&d, ops.clone()), Utc::now()).await.unwrap(),
-            first,
-            "same batch, same results"
-        );
+        assert_eq!(push(s, &d, ops.clone()).await, first, "same batch, same results");
     }
     assert_eq!(s.count_applications(Some("36.01.01")).await.unwrap(), 5);
     // The same (device, seq) under a new op id is the same operation.
     let mut again = ops[0].clone();
     again.op_id = uuid::Uuid::now_v7().to_string();
-    assert_eq!(s.push(&d, signed(&d, vec![again]), Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
+    assert_eq!(push(s, &d, vec![again]).await[0].status, OpStatus::Accepted);
     assert_eq!(s.count_applications(None).await.unwrap(), 5);
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     assert_eq!(changes.iter().filter(|c| c.kind == ChangeKind::Application).count(), 5);
     // A bad operation is rejected and does not block the next one.
     let bad = register_op(6, "app-6", "36.01.01", "123", "3601011501100003");
     let good = register_op(7, "app-7", "36.01.01", "3601011205900077", "3601011501100003");
-    let r = s.push(&d, signed(&d, vec![bad, good]), Utc::now()).await.unwrap();
+    let r = push(s, &d, vec![bad, good]).await;
     assert_eq!((r[0].status, r[1].status), (OpStatus::Rejected, OpStatus::Accepted));
     assert_eq!(r[0].code.as_deref(), Some("invalid_payload"));
 }
@@ -251,14 +284,8 @@ async fn pull_paging(s: &dyn Storage) {
             register_op(i, &format!("a-{i}"), "36.01.01", &format!("360101120590{i:04}"), "3601011501100003")
         })
         .collect();
-    s.push(&a, signed(&a, ops.clone()), Utc::now()).await.unwrap();
-    s.push(
-        &b,
-        signed(&b, vec![register_op(1, "b-1", "36.01.02", "3601021205900001", "3601021501100003")]),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    push(s, &a, ops.clone()).await;
+    push(s, &b, vec![register_op(1, "b-1", "36.01.02", "3601021205900001", "3601021501100003")]).await;
     let mut after = 0;
     let mut seen = vec![];
     loop {
@@ -285,14 +312,9 @@ async fn duplicate_aid(s: &dyn Storage) {
     let a = device(s, "36.01.01").await;
     let b = device(s, "36.01.02").await;
     let nik = "3601011205900001";
-    s.push(&a, signed(&a, vec![register_op(1, "a-1", "36.01.01", nik, "3601011501100003")]), Utc::now())
-        .await
-        .unwrap();
+    push(s, &a, vec![register_op(1, "a-1", "36.01.01", nik, "3601011501100003")]).await;
     // Same NIK, same programme and period, another kecamatan: both offices are told.
-    let r = s
-        .push(&b, signed(&b, vec![register_op(1, "b-1", "36.01.02", nik, "3601021501100009")]), Utc::now())
-        .await
-        .unwrap();
+    let r = push(s, &b, vec![register_op(1, "b-1", "36.01.02", nik, "3601021501100009")]).await;
     assert_eq!(r[0].status, OpStatus::Accepted);
     let flags = |office: &'static str| async move {
         pull(s, office, 0, 100)
@@ -312,13 +334,7 @@ async fn duplicate_aid(s: &dyn Storage) {
     assert_eq!(fa[0].data["reason"], "nik");
     // Same KK, different NIK, a third kecamatan: flagged by KK against the first.
     let c = device(s, "36.01.03").await;
-    s.push(
-        &c,
-        signed(&c, vec![register_op(1, "c-1", "36.01.03", "3601031205900002", "3601011501100003")]),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    push(s, &c, vec![register_op(1, "c-1", "36.01.03", "3601031205900002", "3601011501100003")]).await;
     let fc = flags("36.01.03").await;
     assert_eq!(fc.len(), 1);
     assert_eq!(fc[0].data["reason"], "kk");
@@ -359,32 +375,14 @@ async fn transitions_and_roles(s: &dyn Storage) {
     let a2 = device(s, "36.01.01").await;
     user(s, "36.01.01", "ani", &["clerk"]).await;
     user(s, "36.01.01", "kasi", &["supervisor"]).await;
-    s.push(
-        &a,
-        signed(&a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")]),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let r = s
-        .push(&a, signed(&a, vec![transition_op(2, "x", "start_review", "submitted", "ani")]), Utc::now())
-        .await
-        .unwrap();
+    push(s, &a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")]).await;
+    let r = push(s, &a, vec![transition_op(2, "x", "start_review", "submitted", "ani")]).await;
     assert_eq!((r[0].status, r[0].code.as_deref()), (OpStatus::Rejected, Some("role_not_allowed")));
-    let r = s
-        .push(&a, signed(&a, vec![transition_op(3, "x", "start_review", "submitted", "kasi")]), Utc::now())
-        .await
-        .unwrap();
+    let r = push(s, &a, vec![transition_op(3, "x", "start_review", "submitted", "kasi")]).await;
     assert_eq!(r[0].status, OpStatus::Accepted);
     // Two devices decide concurrently from in_review: the first to arrive wins.
-    let r1 = s
-        .push(&a, signed(&a, vec![transition_op(4, "x", "approve", "in_review", "kasi")]), Utc::now())
-        .await
-        .unwrap();
-    let r2 = s
-        .push(&a2, signed(&a2, vec![transition_op(1, "x", "reject", "in_review", "kasi")]), Utc::now())
-        .await
-        .unwrap();
+    let r1 = push(s, &a, vec![transition_op(4, "x", "approve", "in_review", "kasi")]).await;
+    let r2 = push(s, &a2, vec![transition_op(1, "x", "reject", "in_review", "kasi")]).await;
     assert_eq!(r1[0].status, OpStatus::Accepted);
     assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
@@ -396,10 +394,7 @@ async fn transitions_and_roles(s: &dyn Storage) {
     );
     // Another office's device cannot touch it.
     let b = device(s, "36.01.02").await;
-    let r = s
-        .push(&b, signed(&b, vec![transition_op(1, "x", "cancel", "approved", "kasi")]), Utc::now())
-        .await
-        .unwrap();
+    let r = push(s, &b, vec![transition_op(1, "x", "cancel", "approved", "kasi")]).await;
     assert_eq!(r[0].code.as_deref(), Some("forbidden_office"));
 }
 
@@ -417,21 +412,21 @@ async fn one_number_per_draft(s: &dyn Storage) {
         p["status"] = json!("draft");
         p["registration_number"] = json!(null);
     });
-    let r = s.push(&a, signed(&a, vec![draft]), Utc::now()).await.unwrap();
+    let r = push(s, &a, vec![draft]).await;
     assert_eq!(r[0].status, OpStatus::Accepted, "{:?}", r[0]);
     let submit = |seq, number: &str| {
         let mut op = transition_op(seq, "p", "submit", "draft", "ani");
         edit_payload(&mut op, |p| p["registration_number"] = json!(number));
         op
     };
-    let first = s.push(&a, signed(&a, vec![submit(2, "360101-AAAA-000001")]), Utc::now()).await.unwrap();
-    let second = s.push(&b, signed(&b, vec![submit(1, "360101-BBBB-000001")]), Utc::now()).await.unwrap();
+    let first = push(s, &a, vec![submit(2, "360101-AAAA-000001")]).await;
+    let second = push(s, &b, vec![submit(1, "360101-BBBB-000001")]).await;
     assert_eq!(first[0].status, OpStatus::Accepted, "{:?}", first[0]);
     assert_eq!((second[0].status, second[0].code.as_deref()), (OpStatus::Conflict, Some("status_changed")));
     // Device B, not yet aware, starts the review with its own number in the payload.
     let mut review = transition_op(2, "p", "start_review", "submitted", "kasi");
     edit_payload(&mut review, |p| p["registration_number"] = json!("360101-BBBB-000001"));
-    assert_eq!(s.push(&b, signed(&b, vec![review]), Utc::now()).await.unwrap()[0].status, OpStatus::Accepted);
+    assert_eq!(push(s, &b, vec![review]).await[0].status, OpStatus::Accepted);
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     let numbers: Vec<_> = changes
         .iter()
@@ -447,21 +442,15 @@ async fn one_number_per_draft(s: &dyn Storage) {
 async fn edit_conflicts(s: &dyn Storage) {
     let a = device(s, "36.01.01").await;
     let a2 = device(s, "36.01.01").await;
-    s.push(
-        &a,
-        signed(&a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")]),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    push(s, &a, vec![register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003")]).await;
     let edit = |seq: i64, address: &str| {
         let payload = json!({ "application_id": "x", "fields": { "applicant_address": address } });
         let mut op = operation(seq, OpKind::ApplicationEdit, "x", payload, Some(1));
         op.hlc = format!("{:016}-00000-AAAA", 200 + seq);
         op
     };
-    let r1 = s.push(&a, signed(&a, vec![edit(2, "Kp. Satu")]), Utc::now()).await.unwrap();
-    let r2 = s.push(&a2, signed(&a2, vec![edit(1, "Kp. Dua")]), Utc::now()).await.unwrap();
+    let r1 = push(s, &a, vec![edit(2, "Kp. Satu")]).await;
+    let r2 = push(s, &a2, vec![edit(1, "Kp. Dua")]).await;
     assert_eq!(r1[0].status, OpStatus::Accepted);
     assert_eq!((r2[0].status, r2[0].code.as_deref()), (OpStatus::Conflict, Some("stale_base_version")));
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
@@ -556,10 +545,24 @@ async fn keys_and_links(s: &dyn Storage) {
     };
     let expires = Utc::now() + Duration::hours(1);
     // A code naming no account cannot link: refused, and the code is not spent.
-    s.create_enrollment_code("plain", "36.01.01", None, expires).await.unwrap();
+    s.create_enrollment_code(&NewEnrollmentCode {
+        code_hash: "plain",
+        office_code: "36.01.01",
+        user_id: None,
+        expires_at: expires,
+    })
+    .await
+    .unwrap();
     let refused = s.enroll_device("plain", &new("AAAA", Some(laptop_user.clone())), Utc::now()).await;
     assert!(matches!(refused, Err(StorageError::LinkRequired)), "{refused:?}");
-    s.create_enrollment_code("for-kasi", "36.01.01", Some(&kasi.id), expires).await.unwrap();
+    s.create_enrollment_code(&NewEnrollmentCode {
+        code_hash: "for-kasi",
+        office_code: "36.01.01",
+        user_id: Some(&kasi.id),
+        expires_at: expires,
+    })
+    .await
+    .unwrap();
     let other = loket_protocol::LocalUser { username: "ani".into(), ..laptop_user.clone() };
     let refused = s.enroll_device("for-kasi", &new("BBBB", Some(other)), Utc::now()).await;
     assert!(matches!(&refused, Err(StorageError::LinkMismatch(u)) if u == "kasi"), "{refused:?}");
@@ -638,7 +641,7 @@ async fn concurrent_pushes(s: &dyn Storage) {
             .collect();
         let seq = ops.len() as i64 + 1;
         ops.push(register_op(seq, &format!("{office}-dup"), office, nik, &format!("36010{i}1501100999")));
-        async move { s.push(d, signed(d, ops), Utc::now()).await.unwrap() }
+        async move { push(s, d, ops).await }
     });
     for results in futures::future::join_all(pushes).await {
         assert!(results.iter().all(|r| r.status == OpStatus::Accepted), "{results:?}");
@@ -664,20 +667,13 @@ async fn concurrent_pushes(s: &dyn Storage) {
         same_office.push(device(s, "36.01.01").await);
     }
     let first = &same_office[0];
-    let r = s
-        .push(
-            first,
-            signed(first, vec![transition_op(7, "36.01.01-1", "start_review", "submitted", "kasi")]),
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+    let r = push(s, first, vec![transition_op(7, "36.01.01-1", "start_review", "submitted", "kasi")]).await;
     assert_eq!(r[0].status, OpStatus::Accepted);
     let decisions = same_office.iter().enumerate().map(|(i, d)| {
         let seq = if i == 0 { 8 } else { 1 };
         let action = if i % 2 == 0 { "approve" } else { "reject" };
         let op = transition_op(seq, "36.01.01-1", action, "in_review", "kasi");
-        async move { s.push(d, signed(d, vec![op]), Utc::now()).await.unwrap().remove(0) }
+        async move { push(s, d, vec![op]).await.remove(0) }
     });
     let results = futures::future::join_all(decisions).await;
     assert_eq!(results.iter().filter(|r| r.status == OpStatus::Accepted).count(), 1, "{results:?}");

@@ -289,6 +289,16 @@ pub(crate) fn sql_list_users() -> String {
     )
 }
 
+/// What [`Storage::create_enrollment_code`] stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnrollmentCode<'a> {
+    pub code_hash: &'a str,
+    pub office_code: &'a str,
+    /// The account a laptop's first local user is linked to.
+    pub user_id: Option<&'a str>,
+    pub expires_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDevice {
     pub id: String,
@@ -345,15 +355,9 @@ pub trait Storage: Send + Sync + 'static {
     /// Users, by office then username (all offices when `None`).
     async fn list_users(&self, office_code: Option<&str>) -> Result<Vec<User>, StorageError>;
 
-    /// A one-time code for a device of `office_code`; `user_id` names the account a laptop's
-    /// first local user is linked to.
-    async fn create_enrollment_code(
-        &self,
-        code_hash: &str,
-        office_code: &str,
-        user_id: Option<&str>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<(), StorageError>;
+    /// A one-time code for a device of an office (hashed), perhaps naming the account a
+    /// laptop's first local user is linked to.
+    async fn create_enrollment_code(&self, code: &NewEnrollmentCode<'_>) -> Result<(), StorageError>;
     /// Consume a one-time code and create the device, atomically; a local user is linked to
     /// the account the code names (its key registered and made the account's current key).
     async fn enroll_device(

@@ -16,6 +16,7 @@ use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, 
 use serde_json::Value;
 use tokio_postgres::{NoTls, Row, Transaction};
 
+use super::NewEnrollmentCode;
 use super::{
     blob, Device, Durability, NewDevice, Office, Storage, StorageError, User, UserUpdate, APP_COLUMNS,
 };
@@ -671,19 +672,13 @@ impl Storage for PostgresStorage {
         Ok(rows.iter().map(user_row).collect())
     }
 
-    async fn create_enrollment_code(
-        &self,
-        code_hash: &str,
-        office_code: &str,
-        user_id: Option<&str>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
+    async fn create_enrollment_code(&self, code: &NewEnrollmentCode<'_>) -> Result<(), StorageError> {
         self.pool
             .get()
             .await?
             .execute(
                 "INSERT INTO enrollment_code (code_hash, office_code, user_id, expires_at) VALUES ($1, $2, $3, $4)",
-                &[&code_hash, &office_code, &user_id, &ts(expires_at)],
+                &[&code.code_hash, &code.office_code, &code.user_id, &ts(code.expires_at)],
             )
             .await
             .map_err(|e| {

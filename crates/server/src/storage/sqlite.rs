@@ -13,6 +13,7 @@ use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
 
+use super::NewEnrollmentCode;
 use super::{
     blob, Device, Durability, NewDevice, Office, Storage, StorageError, User, UserUpdate, APP_COLUMNS,
 };
@@ -75,6 +76,11 @@ impl SqliteStorage {
         .await
         .map_err(|e| StorageError::Backend(format!("storage task: {e}")))?
     }
+}
+
+/// A unique constraint broken by an insert of `what` is a duplicate of it.
+fn unique_as(what: &'static str) -> impl Fn(rusqlite::Error) -> StorageError {
+    move |e| if is_unique(&e) { StorageError::Duplicate(what) } else { e.into() }
 }
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
@@ -398,13 +404,7 @@ impl Storage for SqliteStorage {
                     now
                 ],
             )
-            .map_err(|e| {
-                if is_unique(&e) {
-                    StorageError::Duplicate("username")
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(unique_as("username"))?;
             add_key(&tx, &u.id, &u.public_key, &now)?;
             user_change(&tx, &u, &now)?;
             tx.commit()?;
@@ -459,18 +459,14 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn create_enrollment_code(
-        &self,
-        code_hash: &str,
-        office_code: &str,
-        user_id: Option<&str>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        let (h, o, user) = (code_hash.to_string(), office_code.to_string(), user_id.map(str::to_string));
+    async fn create_enrollment_code(&self, code: &NewEnrollmentCode<'_>) -> Result<(), StorageError> {
+        let (h, o, user) =
+            (code.code_hash.to_string(), code.office_code.to_string(), code.user_id.map(str::to_string));
+        let expires = ts(code.expires_at);
         self.run(move |c| {
             c.execute(
                 "INSERT INTO enrollment_code (code_hash, office_code, user_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![h, o, user, ts(expires_at)],
+                params![h, o, user, expires],
             )
             .map_err(|e| match &e {
                 rusqlite::Error::SqliteFailure(f, _) if f.extended_code == 787 => {
@@ -516,13 +512,7 @@ impl Storage for SqliteStorage {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![d.id, office, d.device_code, d.token_hash, d.name, d.app_version, ts(now)],
             )
-            .map_err(|e| {
-                if is_unique(&e) {
-                    StorageError::Duplicate("device code")
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(unique_as("device code"))?;
             let device = tx.query_row(
                 &format!("SELECT {DEVICE_COLUMNS} FROM device WHERE id = ?1"),
                 [&d.id],
