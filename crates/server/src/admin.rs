@@ -24,6 +24,9 @@ pub enum AdminError {
     WrongPassword,
     #[error("user {0} does not exist")]
     NoUser(String),
+    /// Enrollment codes live from one hour to seven days.
+    #[error("an enrollment code lives {min} to {max} hours, not {0}", min = CODE_HOURS.start(), max = CODE_HOURS.end())]
+    CodeLifetime(i64),
     #[error("user {user} belongs to office {office}, not {code_office}")]
     UserOfOtherOffice { user: String, office: String, code_office: String },
     #[error(transparent)]
@@ -137,6 +140,10 @@ pub async fn users(s: &dyn Storage, office: Option<&str>) -> Result<Vec<User>, A
     Ok(s.list_users(office).await?)
 }
 
+/// How long an enrollment code may live, in hours: long enough to read it out on the phone and
+/// type it, short enough that a code written on a note does not stay useful.
+pub const CODE_HOURS: std::ops::RangeInclusive<i64> = 1..=168;
+
 /// Issue a one-time enrollment code for an office, valid for `hours`.
 pub async fn issue_enrollment_code(s: &dyn Storage, office: &str, hours: i64) -> Result<String, AdminError> {
     issue_linking_code(s, office, None, hours).await
@@ -151,6 +158,9 @@ pub async fn issue_linking_code(
     user: Option<&str>,
     hours: i64,
 ) -> Result<String, AdminError> {
+    if !CODE_HOURS.contains(&hours) {
+        return Err(AdminError::CodeLifetime(hours));
+    }
     if s.office(office).await?.is_none() {
         return Err(AdminError::NoOffice(office.to_string()));
     }
@@ -169,7 +179,7 @@ pub async fn issue_linking_code(
         }
     };
     let code = auth::new_enrollment_code();
-    let expires = Utc::now() + Duration::hours(hours.max(1));
+    let expires = Utc::now() + Duration::hours(hours);
     let hash = auth::hash_secret(&auth::normalise_code(&code));
     s.create_enrollment_code(&NewEnrollmentCode {
         code_hash: &hash,

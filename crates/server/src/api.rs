@@ -14,6 +14,7 @@ use chrono::Utc;
 use loket_protocol::{
     EnrollRequest, EnrollResponse, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse,
     RawPayload, Readiness, MAX_PULL_LIMIT, MAX_PUSH_OPS, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
 };
 use serde::Deserialize;
 use tower_http::trace::TraceLayer;
@@ -143,6 +144,12 @@ async fn negotiate_protocol(req: Request, next: Next) -> Result<Response, ApiErr
             e.body.min_version = Some(MIN_PROTOCOL_VERSION);
             Err(e)
         }
+        // A newer device than this server: said plainly, never served as an older protocol.
+        Some(v) if v > PROTOCOL_VERSION => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "protocol_unsupported",
+            format!("this server speaks protocols {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}, not {v}; the provincial server needs updating"),
+        )),
         Some(_) => Ok(next.run(req).await),
     }
 }

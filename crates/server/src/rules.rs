@@ -261,6 +261,10 @@ pub fn decide(op: &Operation, ctx: &Context) -> Decision {
 
 /// Decide what to do with `op`, whose payload was decoded as `body`.
 pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision {
+    // A device numbers its operations from 1; anything else is not one of its operations.
+    if op.seq < 1 {
+        return Decision::rejected("invalid_sequence", "operation sequence numbers start at 1");
+    }
     let body = match body {
         Ok(body) => body,
         Err(why) => return refused(op, ctx, "invalid_payload", why.clone()),

@@ -142,6 +142,19 @@ fn bad_input_gets_clear_errors() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("office 36.01.01 does not exist"));
+    // A code that would never expire, or be dead on arrival, is not issued.
+    for hours in ["0", "1000000"] {
+        let out = Command::new(BIN)
+            .arg("--database")
+            .arg(&db)
+            .args(["enroll-code", "--office", "36.01.01", "--hours", hours])
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "--hours {hours}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("lives 1 to 168 hours"), "{err}");
+    }
 }
 
 /// `loket-server serve …` that must fail: its standard error.

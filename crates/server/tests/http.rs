@@ -447,6 +447,17 @@ async fn old_protocol_gets_426(backend: &str) {
     }
     let r = s.http.post(s.url("/api/v1/enroll")).json(&json!({})).send().await.unwrap();
     assert_eq!(error_code(r).await, (StatusCode::BAD_REQUEST, "protocol_required".into()));
+    // A protocol from the future is refused by name, not served as this one.
+    let newer = (PROTOCOL_VERSION + 1).to_string();
+    let r = s
+        .http
+        .post(s.url("/api/v1/enroll"))
+        .header(PROTOCOL_HEADER, newer)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, (StatusCode::BAD_REQUEST, "protocol_unsupported".into()));
 }
 
 async fn enrollment_is_rate_limited(backend: &str) {

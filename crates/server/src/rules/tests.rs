@@ -380,3 +380,13 @@ fn office_records_need_a_supervisor_or_admin() {
     let d = staff(&admin);
     assert_eq!(d.status, OpStatus::Accepted, "{:?}", d.message);
 }
+
+#[test]
+fn sequence_numbers_start_at_one() {
+    for seq in [0, -5] {
+        let mut op = op(OpKind::ApplicationRegister, "a1", register_payload("a1", "36.01.01"), None);
+        op.seq = seq;
+        let op = sign(op, "petugas");
+        assert_eq!(verdict(&decide(&op, &ctx("36.01.01"))), (OpStatus::Rejected, Some("invalid_sequence")));
+    }
+}
