@@ -480,3 +480,11 @@ pub async fn pulled_key(
         .with_context(|| format!("{username} is not among the office's users"))?;
     Ok(loket_keys::UserKey::unwrap(&record.wrapped_key, password)?)
 }
+
+/// Take the workflow step `action` on the first application of the list, and wait until its
+/// status reads `status`.
+pub async fn take_step(app: &App, action: &str, status: &str) -> Result<()> {
+    app.click(&format!("#applications tbody tr button[data-action='{action}']")).await?;
+    app.find_text("#applications tbody tr .status", status).await?;
+    Ok(())
+}

@@ -312,13 +312,11 @@ async fn supervisor_logs_in_offline_and_approves() -> Result<()> {
         log_in(app, "kasi.kesos", "rahasia-kasi-2026", "Dedi Kurniawan").await?;
 
         let number = register_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
-        app.click("#applications tbody tr button[data-action='start_review']").await?;
-        app.find_text("#applications tbody tr .status", "Diperiksa").await?;
+        loket_e2e::take_step(app, "start_review", "Diperiksa").await?;
         // A rejection needs a reason.
         app.click("#applications tbody tr button[data-action='reject']").await?;
         app.find_text("#action-error", "Alasan wajib").await?;
-        app.click("#applications tbody tr button[data-action='approve']").await?;
-        app.find_text("#applications tbody tr .status", "Disetujui").await?;
+        loket_e2e::take_step(app, "approve", "Disetujui").await?;
 
         // The decision reaches the server by itself, made by the logged-in supervisor. (The
         // status bar may still show the sync before the decision: the server is asked.)

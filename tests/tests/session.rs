@@ -69,8 +69,7 @@ async fn an_idle_session_locks_and_another_user_takes_over_without_losing_work()
         // The server answers again: Ani's work is synced.
         signal(&server, "-CONT")?;
         on_server(&server, &number, |_| true).await?;
-        app.click("#applications tbody tr button[data-action='start_review']").await?;
-        app.find_text("#applications tbody tr .status", "Diperiksa").await?;
+        loket_e2e::take_step(app, "start_review", "Diperiksa").await?;
         // Approving aid needs Dedi's password again; a wrong one decides nothing.
         app.click("#applications tbody tr button[data-action='approve']").await?;
         app.fill("#reauth-password", "salah").await?;

@@ -430,16 +430,12 @@ async fn malformed_and_oversized_payloads_store_nothing(backend: &str) {
 
 async fn old_protocol_gets_426(backend: &str) {
     let s = start(backend, ApiConfig::default()).await;
+    let enroll_as = |version: String| {
+        s.http.post(s.url("/api/v1/enroll")).header(PROTOCOL_HEADER, version).json(&json!({})).send()
+    };
     // Protocol 1 carried kinds as free strings: a device that old must update first.
     for old in ["0", "1"] {
-        let r = s
-            .http
-            .post(s.url("/api/v1/enroll"))
-            .header(PROTOCOL_HEADER, old)
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
+        let r = enroll_as(old.into()).await.unwrap();
         assert_eq!(r.status(), StatusCode::UPGRADE_REQUIRED, "protocol {old}");
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["code"], "upgrade_required");
@@ -448,15 +444,7 @@ async fn old_protocol_gets_426(backend: &str) {
     let r = s.http.post(s.url("/api/v1/enroll")).json(&json!({})).send().await.unwrap();
     assert_eq!(error_code(r).await, (StatusCode::BAD_REQUEST, "protocol_required".into()));
     // A protocol from the future is refused by name, not served as this one.
-    let newer = (PROTOCOL_VERSION + 1).to_string();
-    let r = s
-        .http
-        .post(s.url("/api/v1/enroll"))
-        .header(PROTOCOL_HEADER, newer)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let r = enroll_as((PROTOCOL_VERSION + 1).to_string()).await.unwrap();
     assert_eq!(error_code(r).await, (StatusCode::BAD_REQUEST, "protocol_unsupported".into()));
 }
 
