@@ -61,8 +61,8 @@ pub enum AppError {
     ReauthRequired,
     #[error("Kode pendaftaran ini tidak menyebut akun untuk pengguna perangkat ini. Minta TI provinsi membuat kode untuk akun Anda.")]
     LinkRequired,
-    #[error("Kode pendaftaran ini untuk akun lain: {0}.")]
-    LinkMismatch(String),
+    #[error("Kode pendaftaran ini untuk akun lain. Nama pengguna perangkat ini harus sama dengan akun server Anda; tanyakan ke TI provinsi.")]
+    LinkMismatch,
     #[error("Kantor perangkat ini ditetapkan saat pendaftaran ke server provinsi dan tidak dapat diubah.")]
     OfficeEnrolled,
     #[error("{0}")]
@@ -115,7 +115,7 @@ impl AppError {
             Self::WeakPassword => "weak_password",
             Self::ReauthRequired => "reauth_required",
             Self::LinkRequired => "link_required",
-            Self::LinkMismatch(_) => "link_mismatch",
+            Self::LinkMismatch => "link_mismatch",
             Self::OfficeEnrolled => "office_enrolled",
             Self::Workflow(_) => "workflow",
             Self::SupervisorOnly => "supervisor_only",
@@ -169,9 +169,7 @@ impl From<loket_sync::SyncError> for AppError {
             S::Refused { code, .. } if code == "enrollment_code_invalid" => Self::EnrollmentCodeInvalid,
             S::Refused { code, .. } if code.starts_with("enrollment_code_") => Self::EnrollmentCodeSpent,
             S::Refused { code, .. } if code == "link_required" => Self::LinkRequired,
-            S::Refused { code, message, .. } if code == "link_mismatch" => {
-                Self::LinkMismatch(message.rsplit(' ').next().unwrap_or_default().to_string())
-            }
+            S::Refused { code, .. } if code == "link_mismatch" => Self::LinkMismatch,
             S::Refused { code, message, .. } => Self::ServerRefused(format!("{code}: {message}")),
             S::Protocol(m) => Self::ServerRefused(m),
             S::Store(e) => e.into(),

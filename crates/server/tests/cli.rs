@@ -182,3 +182,61 @@ fn plain_http_on_the_network_is_refused() {
     let err = serve_refused(&db, &["--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent/cert.pem"]);
     assert!(err.contains("tls_cert and tls_key go together"), "{err}");
 }
+
+/// A password change keeps the user's key, wrapped again under the new password (it needs the
+/// current one); a reset issues a new key.
+#[tokio::test]
+async fn change_password_rewraps_and_reset_issues_a_new_key() {
+    use loket_keys::UserKey;
+    use loket_server::storage::Storage;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    cli(&db, &["office", "add", "36.01.01"], None);
+    let add = [
+        "user",
+        "add",
+        "--office",
+        "36.01.01",
+        "--username",
+        "ani",
+        "--full-name",
+        "Ani",
+        "--roles",
+        "clerk",
+    ];
+    cli(&db, &add, Some("sandi-lama-2026"));
+    let stored = || {
+        let s = loket_server::storage::sqlite::SqliteStorage::open(&db).unwrap();
+        async move { s.user_by_username("ani").await.unwrap().unwrap() }
+    };
+    let before = stored().await;
+    let change = |old: &str| {
+        Command::new(BIN)
+            .arg("--database")
+            .arg(&db)
+            .args(["user", "change-password", "--username", "ani"])
+            .env_remove("DATABASE_URL")
+            .env("LOKET_OLD_PASSWORD", old)
+            .env("LOKET_PASSWORD", "sandi-baru-2026")
+            .output()
+            .unwrap()
+    };
+    let refused = change("salah-sekali");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("current password is not right"));
+    assert!(change("sandi-lama-2026").status.success());
+    let changed = stored().await;
+    assert_eq!(changed.public_key, before.public_key, "the same key");
+    assert!(UserKey::unwrap(&changed.wrapped_key, "sandi-lama-2026").is_err());
+    assert_eq!(
+        UserKey::unwrap(&changed.wrapped_key, "sandi-baru-2026").unwrap().public_key(),
+        before.public_key
+    );
+    cli(&db, &["user", "reset-password", "--username", "ani"], Some("sandi-reset-2026"));
+    let reset = stored().await;
+    assert_ne!(reset.public_key, before.public_key, "a new key");
+    assert_eq!(
+        UserKey::unwrap(&reset.wrapped_key, "sandi-reset-2026").unwrap().public_key(),
+        reset.public_key
+    );
+}

@@ -31,15 +31,6 @@ pub struct Actor {
     pub key: Option<Arc<UserKey>>,
 }
 
-impl PartialEq for Actor {
-    fn eq(&self, other: &Self) -> bool {
-        let key = |a: &Self| a.key.as_ref().map(|k| k.key_id());
-        self.username == other.username && self.roles == other.roles && key(self) == key(other)
-    }
-}
-
-impl Eq for Actor {}
-
 impl Actor {
     /// An actor without a key (its operations are unsigned).
     pub fn new(username: impl Into<String>, roles: &[Role]) -> Self {

@@ -1,17 +1,17 @@
-//! Signed operations for the rules' tests: one test key, registered for whichever user a test
-//! names.
+//! Signed operations for the rules' tests: the conformance suite's key and signing, registered
+//! for whichever user a test names.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use loket_domain::workflow::Role;
-use loket_keys::UserKey;
-use loket_protocol::{Operation, Proof};
+use loket_protocol::Operation;
+
+pub use crate::storage::conformance::sign_as as sign_with;
+use crate::storage::conformance::KEY;
 
 use super::Signer;
 
-pub static KEY: LazyLock<UserKey> = LazyLock::new(UserKey::generate);
-
-/// An active user of `office` holding the test key.
+/// An active user of `office` holding the suite's key.
 pub fn signer(office: &str, roles: &[Role]) -> Arc<Signer> {
     Arc::new(Signer {
         office: office.into(),
@@ -21,15 +21,7 @@ pub fn signer(office: &str, roles: &[Role]) -> Arc<Signer> {
     })
 }
 
-/// `op` signed by `user` with `key`.
-pub fn sign_with(mut op: Operation, user: &str, key: &UserKey) -> Operation {
-    let mut proof = Proof { user: user.into(), key_id: key.key_id(), signature: String::new() };
-    proof.signature = key.sign(&op.signed(&proof).message());
-    op.proof = Some(proof);
-    op
-}
-
-/// `op` signed by `user` with the test key.
+/// `op` signed by `user` with the suite's key.
 pub fn sign(op: Operation, user: &str) -> Operation {
     sign_with(op, user, &KEY)
 }

@@ -52,12 +52,9 @@ pub fn signed_in(office_code: &str, ops: Vec<Operation>) -> Vec<Operation> {
         .collect()
 }
 
-/// The checks: each name once, for [`CHECKS`] and [`run`].
+/// [`run`], by the one list of checks.
 macro_rules! checks {
     ($($name:ident),+ $(,)?) => {
-        /// All checks, by name.
-        pub const CHECKS: &[&str] = &[$(stringify!($name)),+];
-
         /// Run one named check.
         pub async fn run(name: &str, s: &dyn Storage) {
             match name {
