@@ -15,7 +15,7 @@ async fn a_device_syncs_over_https_trusting_only_the_provincial_ca() {
     let pki::TestPki { ca, cert, key } = pki::make(dir.path(), "CA Provinsi Banten (uji)").unwrap();
     let db = dir.path().join("server.sqlite3");
     ServerProcess::admin(&db, &["office", "add", "36.01.01"]).unwrap();
-    // Office holidays are set by a supervisor.
+    // Staff records are kept by a supervisor.
     let petugas = loket_e2e::NewUser {
         office: "36.01.01",
         username: "petugas",
@@ -65,16 +65,16 @@ async fn a_device_syncs_over_https_trusting_only_the_provincial_ca() {
     let first = engine.run(&store, &|_| {}).await.unwrap();
     assert!(first.pulled >= 1, "{first:?}");
     let clerk = loket_e2e::signing_actor(&store.lock().unwrap(), "petugas", "sandi-petugas-2026").unwrap();
-    store
-        .lock()
-        .unwrap()
-        .set_holiday(
-            chrono::NaiveDate::from_ymd_opt(2026, 12, 25).unwrap(),
-            "Natal",
-            &clerk,
-            chrono::Utc::now(),
-        )
-        .unwrap();
+    let staff = loket_domain::staff::validate_staff(&loket_domain::staff::StaffDraft {
+        status: "non_asn".into(),
+        full_name: "Dedi Kurniawan".into(),
+        jabatan: "Pengadministrasi Umum".into(),
+        unit_code: "36.01.01".into(),
+        active: true,
+        ..Default::default()
+    })
+    .unwrap();
+    store.lock().unwrap().add_staff(&staff, &clerk, chrono::Utc::now()).unwrap();
     let report = engine.run(&store, &|_| {}).await.unwrap();
     assert_eq!((report.accepted, report.rejected), (1, 0), "{report:?}");
     assert!(report.pulled >= 1, "the office's change came back over HTTPS: {report:?}");

@@ -167,6 +167,48 @@ pub fn validate_applicant(draft: &ApplicantDraft, issues: &mut Vec<FieldIssue>) 
     })
 }
 
+/// Applicant fields changed after registration: `None` leaves a field as it is, and
+/// `phone: Some(None)` clears the phone number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicantChange {
+    pub full_name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<Option<String>>,
+    pub village_code: Option<String>,
+}
+
+/// Validate a change of applicant fields by the rules of registration; `Ok` holds the
+/// normalised values (an empty phone number clears it).
+pub fn validate_change(c: &ApplicantChange) -> Result<ApplicantChange, Vec<FieldIssue>> {
+    let mut issues = Vec::new();
+    let full_name = c.full_name.as_deref().map(|v| check_name("full_name", v, &mut issues));
+    let address = c
+        .address
+        .as_deref()
+        .map(|v| check_text(&text_rule!("address", "Alamat", ADDRESS_MAX), v, &mut issues));
+    let village_code = c.village_code.as_deref().map(|v| check_village("village_code", v, &mut issues));
+    let phone = match c.phone.as_ref().map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty())) {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(p)) => match parse_phone(p) {
+            Ok(p) => Some(Some(p)),
+            Err(e) => {
+                issues.push(FieldIssue::error("phone", e.code(), e.to_string()));
+                None
+            }
+        },
+    };
+    if crate::issue::has_errors(&issues) {
+        return Err(issues);
+    }
+    Ok(ApplicantChange {
+        full_name: full_name.flatten(),
+        address: address.flatten(),
+        phone,
+        village_code: village_code.flatten(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +242,30 @@ mod tests {
         draft.phone = "12".into();
         assert!(validate_applicant(&draft, &mut issues).is_none());
         assert_eq!(codes(&issues), ["phone.prefix"]);
+    }
+
+    #[test]
+    fn a_change_is_checked_and_normalised_like_a_registration() {
+        let change = ApplicantChange {
+            full_name: Some("  Siti   Aminah ".into()),
+            phone: Some(Some("+62 812 1111 2222".into())),
+            ..Default::default()
+        };
+        let v = validate_change(&change).unwrap();
+        assert_eq!(v.full_name.as_deref(), Some("Siti Aminah"));
+        assert_eq!(v.phone, Some(Some("081211112222".into())));
+        assert_eq!(v.address, None, "untouched fields stay untouched");
+        let cleared = ApplicantChange { phone: Some(Some(" ".into())), ..Default::default() };
+        assert_eq!(validate_change(&cleared).unwrap().phone, Some(None));
+        let bad = ApplicantChange {
+            full_name: Some("x".repeat(101)),
+            address: Some(String::new()),
+            village_code: Some("99.99".into()),
+            phone: Some(Some("12".into())),
+        };
+        assert_eq!(
+            codes(&validate_change(&bad).unwrap_err()),
+            ["name.too_long", "address.empty", "village.unknown", "phone.prefix"]
+        );
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod aid;
 pub mod applicant;
+pub mod attachment;
 pub mod hlc;
 pub mod issue;
 pub mod kk;

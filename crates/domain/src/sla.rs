@@ -10,6 +10,26 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 use crate::workflow::Status;
 
+/// Longest name of a holiday, in characters.
+pub const HOLIDAY_NAME_MAX: usize = 100;
+
+/// Check a holiday as it is published: an ISO date (`2026-03-20`) and a name.
+pub fn check_holiday(day: &str, name: &str) -> Result<NaiveDate, crate::FieldIssue> {
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (2000..=2100).contains(&d.year()) && d.format("%Y-%m-%d").to_string() == day)
+        .ok_or_else(|| crate::FieldIssue::error("day", "holiday.day_invalid", "Tanggal libur tidak sah."))?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > HOLIDAY_NAME_MAX || name.chars().any(char::is_control) {
+        return Err(crate::FieldIssue::error(
+            "name",
+            "holiday.name_invalid",
+            format!("Nama hari libur wajib diisi, paling panjang {HOLIDAY_NAME_MAX} karakter."),
+        ));
+    }
+    Ok(date)
+}
+
 /// National holidays and collective leave days (cuti bersama).
 #[derive(Debug, Clone, Default)]
 pub struct HolidayCalendar {
@@ -97,6 +117,17 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn holidays_are_real_dates_with_short_names() {
+        assert_eq!(check_holiday("2026-03-20", "Idul Fitri 1447 H"), Ok(d("2026-03-20")));
+        for day in ["2026-02-30", "20260320", "2026-3-20", "1999-12-31", " 2026-03-20"] {
+            assert_eq!(check_holiday(day, "x").unwrap_err().code, "holiday.day_invalid", "{day}");
+        }
+        for name in ["", " ", &"x".repeat(101), "a\u{0}b"] {
+            assert_eq!(check_holiday("2026-03-20", name).unwrap_err().code, "holiday.name_invalid");
+        }
     }
 
     #[test]

@@ -211,6 +211,8 @@ pub enum WorkflowError {
     RoleNotAllowed { action: Action },
     #[error("Alasan wajib diisi untuk menolak atau mengembalikan permohonan.")]
     NoteRequired { action: Action },
+    #[error("Catatan paling panjang {NOTE_MAX} karakter.")]
+    NoteTooLong,
 }
 
 impl WorkflowError {
@@ -219,6 +221,7 @@ impl WorkflowError {
             Self::NotAllowedFrom { .. } => "workflow.not_allowed_from",
             Self::RoleNotAllowed { .. } => "workflow.role_not_allowed",
             Self::NoteRequired { .. } => "workflow.note_required",
+            Self::NoteTooLong => "workflow.note_too_long",
         }
     }
 }
@@ -249,6 +252,9 @@ pub fn roles_for(action: Action) -> &'static [Role] {
     }
 }
 
+/// Longest note a step may carry, in characters.
+pub const NOTE_MAX: usize = 1000;
+
 /// Check a transition; returns the new status.
 pub fn transition(from: Status, action: Action, roles: &[Role], note: &str) -> Result<Status, WorkflowError> {
     let to = target(action, from).ok_or(WorkflowError::NotAllowedFrom { action, from })?;
@@ -257,6 +263,9 @@ pub fn transition(from: Status, action: Action, roles: &[Role], note: &str) -> R
     }
     if matches!(action, Action::Reject | Action::Return) && note.trim().is_empty() {
         return Err(WorkflowError::NoteRequired { action });
+    }
+    if note.chars().count() > NOTE_MAX {
+        return Err(WorkflowError::NoteTooLong);
     }
     Ok(to)
 }

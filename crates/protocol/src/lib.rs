@@ -20,15 +20,18 @@
 
 mod bodies;
 mod change;
+mod details;
 mod kinds;
 mod payload;
 mod raw;
 mod signing;
+pub mod validate;
 
 pub use change::{
     ChangeBody, ConflictData, EditData, EventData, FlagData, FlagReason, ResolvedData, StateData,
     StepConflict, UserRecord, ValuesConflict,
 };
+pub use details::{BansosDetails, HibahDetails, PermitDetailsData};
 pub use kinds::{ChangeKind, Entity, OpKind};
 pub use payload::{
     ApplicantFields, AttachPayload, ChecklistEntry, DocumentPayload, EditPayload, HolidayPayload,

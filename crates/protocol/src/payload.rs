@@ -234,8 +234,10 @@ pub struct StaffUpdatePayload {
     pub fields: StaffFields,
 }
 
-/// `user.create`: an account for a staff member.
+/// `user.create`: an account for a staff member. Closed: no password or key material is ever
+/// taken from a device (IT makes accounts and their keys on the server).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserCreatePayload {
     pub id: String,
     pub staff_id: String,
@@ -245,12 +247,14 @@ pub struct UserCreatePayload {
 
 /// `user.deactivate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserDeactivatePayload {
     pub id: String,
 }
 
 /// `holiday.set`: a day off for service-time standards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HolidayPayload {
     /// `YYYY-MM-DD`.
     pub day: String,

@@ -26,6 +26,11 @@ fn pct(v: &mut [Duration], p: f64) -> Duration {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// The first desa of the kecamatan (a registration's village is checked by the server).
+fn village(office: &str) -> &'static str {
+    loket_domain::region::catalogue().villages_of(office).next().map_or("36.01.01.2001", |r| r.code)
+}
+
 fn op(office: &str, office_idx: usize, seq: i64) -> Operation {
     let id = uuid::Uuid::now_v7().to_string();
     let n = office_idx * 10_000 + seq as usize;
@@ -35,7 +40,7 @@ fn op(office: &str, office_idx: usize, seq: i64) -> Operation {
             "id": id, "kind": "bansos", "status": "submitted", "office_code": office, "service_code": "PKH",
             "period": "2026", "applicant_nik": nik, "kk": format!("{}150110{:04}", office.replace('.', ""), 1 + n % 9999),
             "applicant_name": "Siti Nurhaliza binti Abdullah", "applicant_address": "Kp. Cibadak RT 03/01 No. 17, dekat masjid",
-            "applicant_phone": "081234567890", "village_code": format!("{office}.2001"),
+            "applicant_phone": "081234567890", "village_code": village(office),
             "registration_number": format!("{}-AAAA-{seq:06}", office.replace('.', "")),
             "details": { "monthly_income": 750000, "category": "miskin" },
             "household": [

@@ -191,8 +191,44 @@ pub async fn issue_linking_code(
     Ok(code)
 }
 
-pub async fn devices(s: &dyn Storage) -> Result<Vec<Device>, AdminError> {
-    Ok(s.list_devices().await?)
+/// A device as IT sees it: its record and its refused operations by code (most first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceView {
+    pub device: Device,
+    pub refusals: Vec<(String, i64)>,
+}
+
+impl DeviceView {
+    /// All refused operations of the device.
+    pub fn refused(&self) -> i64 {
+        self.refusals.iter().map(|(_, n)| n).sum()
+    }
+
+    /// `12 (nik.checksum 9, unsigned 3)`, or `0`.
+    pub fn refusal_summary(&self) -> String {
+        if self.refusals.is_empty() {
+            return "0".into();
+        }
+        let codes: Vec<String> = self.refusals.iter().take(3).map(|(c, n)| format!("{c} {n}")).collect();
+        let more = if self.refusals.len() > 3 { ", …" } else { "" };
+        format!("{} ({}{more})", self.refused(), codes.join(", "))
+    }
+}
+
+pub async fn devices(s: &dyn Storage) -> Result<Vec<DeviceView>, AdminError> {
+    let mut refusals = s.refusals().await?;
+    Ok(s.list_devices()
+        .await?
+        .into_iter()
+        .map(|device| {
+            let mine = refusals
+                .iter_mut()
+                .filter(|r| r.device_id == device.id)
+                .map(|r| (std::mem::take(&mut r.code), r.count))
+                .collect();
+            DeviceView { device, refusals: mine }
+        })
+        .collect())
 }
 
 pub async fn revoke(s: &dyn Storage, id: &str) -> Result<bool, AdminError> {

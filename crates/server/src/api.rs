@@ -401,16 +401,13 @@ async fn blob_upload(
     }
     let status = s
         .storage
-        .blob_append(
-            crate::storage::BlobChunk {
-                office_code: device.office_code,
-                sha256,
-                size: q.size,
-                offset: q.offset,
-                bytes: body.to_vec(),
-            },
-            Utc::now(),
-        )
+        .blob_append(crate::storage::BlobChunk {
+            office_code: device.office_code,
+            sha256,
+            size: q.size,
+            offset: q.offset,
+            bytes: body.to_vec(),
+        })
         .await?;
     Ok(Json(status))
 }

@@ -86,6 +86,16 @@ impl From<StorageError> for ApiError {
                 "uploaded content does not match its SHA-256; start again",
             ),
             StorageError::BlobInvalid(why) => Self::new(StatusCode::BAD_REQUEST, "upload_invalid", why),
+            StorageError::BlobNotExpected => Self::new(
+                StatusCode::CONFLICT,
+                "attachment_not_expected",
+                "upload an attachment after its attach operation was accepted",
+            ),
+            StorageError::BlobType(declared) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "attachment_type_mismatch",
+                format!("the content is not the declared {declared}"),
+            ),
             other => {
                 // Internals are logged, never sent.
                 tracing::error!(error = %other, "storage failure");

@@ -120,7 +120,8 @@ enum UserCmd {
 
 #[derive(Subcommand)]
 enum DeviceCmd {
-    /// List devices: office, last sync, app version, pending operations reported.
+    /// List devices: office, last sync, app version, pending operations reported, and how many
+    /// of their operations were refused (by code).
     List,
     /// Revoke a device: it gets 401 from then on.
     Revoke { id: String },
@@ -270,19 +271,21 @@ async fn main() -> Result<()> {
         }
         Command::Device(DeviceCmd::List) => {
             println!(
-                "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} status",
-                "id", "office", "code", "version", "pending", "last sync"
+                "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} {:<8} refused",
+                "id", "office", "code", "version", "pending", "last sync", "status"
             );
-            for d in admin::devices(storage.as_ref()).await? {
+            for v in admin::devices(storage.as_ref()).await? {
+                let d = &v.device;
                 println!(
-                    "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} {}",
+                    "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} {:<8} {}",
                     d.id,
                     d.office_code,
                     d.device_code,
                     d.app_version,
                     d.pending_reported,
                     d.last_sync_at.as_deref().unwrap_or("-"),
-                    if d.revoked { "revoked" } else { "active" }
+                    if d.revoked { "revoked" } else { "active" },
+                    v.refusal_summary()
                 );
             }
         }

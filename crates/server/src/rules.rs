@@ -10,16 +10,17 @@
 mod batch;
 mod proof;
 
-pub use batch::{Batch, BatchNeeds, Loaded, Step};
+pub use batch::{refusals, Batch, BatchNeeds, Loaded, Step};
 pub use proof::Signer;
 
 use std::sync::Arc;
 
 use loket_domain::workflow::{self, ApplicationKind, Role, Status};
 use loket_protocol::{
-    ApplicantFields, ChangeBody, ChangeKind, ConflictData, EditData, EditPayload, EventData, FlagData,
-    FlagReason, OpBody, OpKind, OpResult, OpStatus, Operation, RegisterPayload, Relayed, ResolvePayload,
-    ResolvedData, StateData, StepConflict, TransitionPayload, ValuesConflict,
+    ApplicantFields, AttachPayload, ChangeBody, ChangeKind, ConflictData, DocumentPayload, EditData,
+    EditPayload, EventData, FlagData, FlagReason, OpBody, OpKind, OpResult, OpStatus, Operation,
+    RegisterPayload, Relayed, ResolvePayload, ResolvedData, StaffCreatePayload, StaffUpdatePayload,
+    StateData, StepConflict, TransitionPayload, ValuesConflict,
 };
 
 /// JSON text shared by the writes that hold the same value (a registration's row and its
@@ -85,6 +86,8 @@ pub struct Needs {
     pub actor: Option<String>,
     /// Active applications elsewhere with the same NIK or KK, programme and period.
     pub duplicates_of: Option<DuplicateKey>,
+    /// The registration number the operation assigns (checked for uniqueness).
+    pub registration_number: Option<String>,
 }
 
 /// What was loaded for one operation.
@@ -99,6 +102,8 @@ pub struct Context {
     /// Whether the proof's signature verifies, when the batch already checked it with all the
     /// push's others (`None`: the rules check it themselves).
     pub verified: Option<bool>,
+    /// The application that already holds the operation's registration number, if any.
+    pub number_holder: Option<String>,
 }
 
 /// One write to execute.
@@ -139,6 +144,14 @@ pub enum Write {
     ResolveConflicts {
         application_id: String,
         ids: Vec<String>,
+    },
+    /// An accepted attach operation announces its content: only announced contents may be
+    /// uploaded, of the declared size and type.
+    ExpectBlob {
+        office: String,
+        sha256: String,
+        size: i64,
+        media_type: String,
     },
 }
 
@@ -231,6 +244,7 @@ pub fn needs(op: &Operation, body: &Decoded) -> Needs {
     let on_application = || Needs { application_id: Some(op.entity_id.clone()), ..Needs::default() };
     let needs = match body {
         Ok(OpBody::Register(p)) => Needs {
+            registration_number: p.registration_number.clone(),
             duplicates_of: (p.kind == ApplicationKind::Bansos).then(|| DuplicateKey {
                 programme: p.service_code.clone(),
                 period: p.period.clone().unwrap_or_default(),
@@ -239,13 +253,12 @@ pub fn needs(op: &Operation, body: &Decoded) -> Needs {
             }),
             ..on_application()
         },
-        Ok(
-            OpBody::Transition(_)
-            | OpBody::Resolve(_)
-            | OpBody::Edit(_)
-            | OpBody::Document(_)
-            | OpBody::Attach(_),
-        ) => on_application(),
+        Ok(OpBody::Transition(p)) => {
+            Needs { registration_number: p.registration_number.clone(), ..on_application() }
+        }
+        Ok(OpBody::Resolve(_) | OpBody::Edit(_) | OpBody::Document(_) | OpBody::Attach(_)) => {
+            on_application()
+        }
         Ok(_) => Needs::default(),
         // Refused, with the application's state when it is about one.
         Err(_) if op.op.entity() == loket_protocol::Entity::Application => on_application(),
@@ -276,13 +289,28 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
         Ok(roles) => roles,
         Err((code, message)) => return refused(op, ctx, code, message),
     };
+    // Another office's application is refused as such, whatever the payload holds.
+    if !matches!(body, OpBody::Register(_)) && body.application_id().is_some() {
+        if let Err(d) = own_app(ctx) {
+            return d;
+        }
+    }
+    // The domain's validators, as the desktop runs them: what is relayed is what they accept.
+    if let Err(invalid) = loket_protocol::validate::check(body) {
+        return refused(op, ctx, invalid.code, invalid.to_string());
+    }
     match body {
         OpBody::Register(p) => register(p, ctx),
-        OpBody::Transition(p) => on_own_app(ctx, |app| transition(op, p, &roles, app)),
+        OpBody::Transition(p) => on_own_app(ctx, |app| transition(op, p, &roles, app, ctx)),
         OpBody::Edit(p) => on_own_app(ctx, |app| edit(op, p, app)),
         OpBody::Resolve(p) => on_own_app(ctx, |app| resolve(op, p, app)),
-        OpBody::Document(_) | OpBody::Attach(_) => {
-            on_own_app(ctx, |app| relay(&app.office_code, &app.id, body))
+        OpBody::Document(p) => on_own_app(ctx, |app| document(p, app, body)),
+        OpBody::Attach(p) => on_own_app(ctx, |app| attach(p, app, body)),
+        OpBody::StaffCreate(StaffCreatePayload { fields, .. })
+        | OpBody::StaffUpdate(StaffUpdatePayload { fields, .. })
+            if fields.unit_code != ctx.device_office =>
+        {
+            Decision::rejected("forbidden_office", "a staff record of another office")
         }
         OpBody::StaffCreate(_)
         | OpBody::StaffUpdate(_)
@@ -290,6 +318,39 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
         | OpBody::UserDeactivate(_)
         | OpBody::HolidaySet(_) => relay(&ctx.device_office, &op.entity_id, body),
     }
+}
+
+/// A checklist document of the application's own service.
+fn document(p: &DocumentPayload, app: &AppState, body: &OpBody) -> Decision {
+    let known = loket_domain::service::service(&app.service_code).and_then(|s| s.document(&p.code));
+    if app.kind != ApplicationKind::Permit || known.is_none() {
+        return rejected_on(
+            app,
+            "documents.unknown",
+            format!("{} is not a document of this service", p.code),
+        );
+    }
+    relay(&app.office_code, &app.id, body)
+}
+
+/// An attachment's metadata, relayed; its content may then be uploaded.
+fn attach(p: &AttachPayload, app: &AppState, body: &OpBody) -> Decision {
+    let mut d = relay(&app.office_code, &app.id, body);
+    d.writes.push(Write::ExpectBlob {
+        office: app.office_code.clone(),
+        sha256: p.sha256.clone(),
+        size: p.size,
+        media_type: p.media_type.clone(),
+    });
+    d
+}
+
+/// Refuse a registration number held by another application.
+fn number_taken(ctx: &Context, app_id: &str) -> Option<Decision> {
+    ctx.number_holder
+        .as_deref()
+        .filter(|holder| *holder != app_id)
+        .map(|_| Decision::rejected("registration_number.taken", "the registration number is already in use"))
 }
 
 /// Refused before its content was looked at; a device's own application gets its server state
@@ -312,23 +373,15 @@ fn register(p: &RegisterPayload, ctx: &Context) -> Decision {
     if p.office_code != ctx.device_office {
         return Decision::rejected("forbidden_office", "application belongs to another office");
     }
-    if !matches!(p.status, Status::Draft | Status::Submitted) {
-        return Decision::rejected("invalid_payload", "a new application is a draft or submitted");
-    }
-    if let Some(nik) = &p.applicant_nik {
-        if let Err(e) = loket_domain::nik::parse(nik) {
-            return Decision::rejected("invalid_payload", format!("applicant NIK: {}", e.code()));
-        }
-    }
-    if p.service_code.is_empty() {
-        return Decision::rejected("invalid_payload", "missing service code");
-    }
     if let Some(existing) = &ctx.app {
         return if existing.office_code == ctx.device_office {
             Decision::rejected("already_registered", "an application with this id already exists")
         } else {
             Decision::rejected("forbidden_office", "application belongs to another office")
         };
+    }
+    if let Some(taken) = number_taken(ctx, &p.id) {
+        return taken;
     }
     let app = AppState {
         id: p.id.clone(),
@@ -407,7 +460,13 @@ fn own_app(ctx: &Context) -> Result<&AppState, Decision> {
     }
 }
 
-fn transition(op: &Operation, p: &TransitionPayload, roles: &[Role], app: &AppState) -> Decision {
+fn transition(
+    op: &Operation,
+    p: &TransitionPayload,
+    roles: &[Role],
+    app: &AppState,
+    ctx: &Context,
+) -> Decision {
     let action = p.action;
     let current = app.status;
     if current != p.from {
@@ -436,6 +495,17 @@ fn transition(op: &Operation, p: &TransitionPayload, roles: &[Role], app: &AppSt
     };
     // The first number the server saw stays: two devices that submitted one draft offline each
     // numbered it, and a later step from the losing device still carries its own number.
+    if app.registration_number.is_none() {
+        if let Some(number) = &p.registration_number {
+            if let Err(invalid) = loket_protocol::validate::registration_number(number, &app.office_code) {
+                return rejected_on(app, invalid.code, invalid.to_string());
+            }
+            if let Some(mut taken) = number_taken(ctx, &app.id) {
+                taken.writes.push(state_change(app));
+                return taken;
+            }
+        }
+    }
     let registration_number = app.registration_number.clone().or_else(|| p.registration_number.clone());
     // The server's verdict travels with the event: devices take status and version from here,
     // so every device ends on the server's state.
@@ -455,6 +525,7 @@ fn workflow_code(e: &workflow::WorkflowError) -> &'static str {
         workflow::WorkflowError::RoleNotAllowed { .. } => "role_not_allowed",
         workflow::WorkflowError::NotAllowedFrom { .. } => "not_allowed_from",
         workflow::WorkflowError::NoteRequired { .. } => "note_required",
+        workflow::WorkflowError::NoteTooLong => "note_too_long",
     }
 }
 

@@ -2,14 +2,14 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use loket_domain::aid::{ValidBansos, ValidHibah};
-use loket_domain::applicant::Applicant;
-use loket_domain::permit::{PermitDetails, ValidPermit};
+use loket_domain::applicant::{validate_change, Applicant, ApplicantChange};
+use loket_domain::permit::ValidPermit;
 use loket_domain::registration::RegistrationNumber;
 use loket_domain::workflow::ApplicationKind;
 use loket_domain::workflow::{self, Action, Status};
 use loket_protocol::{
-    ApplicantFields, ChecklistEntry, DocumentPayload, EditPayload, HouseholdMember, OpBody, RawJson,
-    RegisterPayload, TransitionPayload,
+    ApplicantFields, BansosDetails, ChecklistEntry, DocumentPayload, EditPayload, HibahDetails,
+    HouseholdMember, OpBody, PermitDetailsData, RawJson, RegisterPayload, TransitionPayload,
 };
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::{json, Value};
@@ -236,26 +236,9 @@ fn applicant_fields(a: &Applicant) -> (&str, &str, &str, Option<&str>, &str) {
     (a.nik.as_str(), &a.full_name, &a.address, a.phone.as_deref(), &a.village_code)
 }
 
-fn permit_details_json(d: &PermitDetails) -> Value {
-    match d {
-        PermitDetails::Building { location, land_area_m2, building_area_m2, building_use } => json!({
-            "type": "building", "location": location, "land_area_m2": land_area_m2,
-            "building_area_m2": building_area_m2, "building_use": building_use,
-        }),
-        PermitDetails::Business { business_name, business_type, capital, location } => json!({
-            "type": "business", "business_name": business_name, "business_type": business_type,
-            "capital": capital, "location": location,
-        }),
-        PermitDetails::Advertising { advertising_text, area_m2, location, months } => json!({
-            "type": "advertising", "advertising_text": advertising_text, "area_m2": area_m2,
-            "location": location, "months": months,
-        }),
-        PermitDetails::Certificate { purpose } => json!({ "type": "certificate", "purpose": purpose }),
-        PermitDetails::BusinessDomicile { business_name, business_type, location } => json!({
-            "type": "business_domicile", "business_name": business_name,
-            "business_type": business_type, "location": location,
-        }),
-    }
+/// Kind-specific details as the wire carries them (one shape, shared with the server's checks).
+fn details_json(details: &impl serde::Serialize) -> Value {
+    serde_json::to_value(details).unwrap_or_default()
 }
 
 /// Editable applicant fields; `None` leaves a field unchanged.
@@ -290,7 +273,10 @@ impl Store {
                     organization_name: None,
                     kk: Some(v.kk.as_str()),
                     village_code: village,
-                    details: json!({ "monthly_income": v.monthly_income, "category": v.category.code }),
+                    details: details_json(&BansosDetails {
+                        monthly_income: v.monthly_income,
+                        category: v.category.code.to_string(),
+                    }),
                     fee: 0,
                     submit: true,
                     checklist: vec![],
@@ -328,11 +314,16 @@ impl Store {
                     organization_name: Some(&v.organization_name),
                     kk: None,
                     village_code: &v.village_code,
-                    details: json!({
-                        "legal_basis": v.legal_basis, "npwp": v.npwp, "bank_name": v.bank_name,
-                        "account_number": v.account_number, "account_holder": v.account_holder,
-                        "secretary_nik": v.secretary_nik.as_str(), "secretary_name": v.secretary_name,
-                        "amount_proposed": v.amount_proposed, "rab_total": v.rab_total,
+                    details: details_json(&HibahDetails {
+                        legal_basis: v.legal_basis.clone(),
+                        npwp: v.npwp.clone(),
+                        bank_name: v.bank_name.clone(),
+                        account_number: v.account_number.clone(),
+                        account_holder: v.account_holder.clone(),
+                        secretary_nik: v.secretary_nik.as_str().to_string(),
+                        secretary_name: v.secretary_name.clone(),
+                        amount_proposed: v.amount_proposed,
+                        rab_total: v.rab_total,
                     }),
                     fee: 0,
                     submit: true,
@@ -374,7 +365,7 @@ impl Store {
                     organization_name: None,
                     kk: None,
                     village_code: village,
-                    details: permit_details_json(&v.details),
+                    details: details_json(&PermitDetailsData::from(&v.details)),
                     fee: i64::try_from(v.fee).unwrap_or(i64::MAX),
                     submit,
                     checklist: v.checklist.iter().map(|c| (c.code, c.name, c.received)).collect(),
@@ -519,6 +510,22 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Application, StoreError> {
+        let change = ApplicantChange {
+            full_name: edit.full_name.clone(),
+            address: edit.address.clone(),
+            phone: edit.phone.clone(),
+            village_code: edit.village_code.clone(),
+        };
+        let v = validate_change(&change).map_err(|issues| {
+            let i = issues.into_iter().find(|i| i.is_error()).expect("refused with an error");
+            StoreError::Invalid { field: i.field, code: i.code, message: i.message }
+        })?;
+        let edit = &ApplicantEdit {
+            full_name: v.full_name,
+            address: v.address,
+            phone: v.phone,
+            village_code: v.village_code,
+        };
         self.write(actor, now, |w| {
             let app = load(&w.tx, id)?;
             if app.version != base_version {

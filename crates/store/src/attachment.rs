@@ -16,8 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::writer::{Actor, Change};
 use crate::{Store, StoreError};
 
-/// Largest accepted attachment: 10 MiB (a multi-page scan at office quality).
-pub const MAX_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
+pub use loket_domain::attachment::{sniff_media_type, MAX_ATTACHMENT_BYTES};
 
 /// An attachment linked to an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,19 +26,6 @@ pub struct AttachmentRow {
     pub media_type: String,
     pub file_name: String,
     pub document_code: String,
-}
-
-/// The media type of a file by its first bytes, if it is one we accept.
-pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else {
-        None
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -192,20 +178,5 @@ impl Store {
             return Err(StoreError::Corrupt(format!("attachment {sha256} does not match its hash")));
         }
         Ok(bytes)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sniff_media_type;
-
-    #[test]
-    fn sniffing_by_content() {
-        assert_eq!(sniff_media_type(b"%PDF-1.7\n..."), Some("application/pdf"));
-        assert_eq!(sniff_media_type(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some("image/jpeg"));
-        assert_eq!(sniff_media_type(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]), Some("image/png"));
-        assert_eq!(sniff_media_type(b"MZ\x90\x00 this is an exe"), None);
-        assert_eq!(sniff_media_type(b"<html>"), None);
-        assert_eq!(sniff_media_type(b""), None);
     }
 }

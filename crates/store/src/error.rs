@@ -37,6 +37,9 @@ pub enum StoreError {
     /// A first local user is only created on a laptop that has no users yet.
     #[error("the laptop already has users")]
     UsersExist,
+    /// A value the domain's validators refuse (`code` is theirs, e.g. `name.too_long`).
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, code: &'static str, message: String },
     #[error("corrupt row: {0}")]
     Corrupt(String),
     #[error(transparent)]

@@ -64,6 +64,9 @@ pub struct RunReport {
     pub skipped: u64,
     /// Attachments whose content the server now holds completely.
     pub uploaded: u64,
+    /// Attachments the server does not take (yet): no accepted attach operation announced them,
+    /// or their content is not the declared type. Kept on the device; tried again next run.
+    pub uploads_held: u64,
     /// Server clock minus device clock, milliseconds (from the last answer that said).
     pub clock_offset_ms: Option<i64>,
 }
@@ -152,7 +155,7 @@ impl Engine {
     /// resuming where the server is (after a cut connection or a restart).
     pub async fn upload_all(&self, store: &SharedStore, report: &mut RunReport) -> Result<(), SyncError> {
         let pending = with_store(store, |s| s.uploads_pending()).await?;
-        for (sha, size) in pending {
+        'attachments: for (sha, size) in pending {
             let name = sha.clone();
             let bytes = with_store(store, move |s| s.attachment_bytes(&name)).await?;
             let mut offset = self.resume_at(&sha, size).await?;
@@ -172,6 +175,15 @@ impl Engine {
                     {
                         restarts += 1;
                         offset = 0;
+                    }
+                    // Its attach operation was refused (and is shown with the application), or
+                    // the file is not what it said: the other attachments go on.
+                    Err(SyncError::Refused { code, .. })
+                        if code == "attachment_not_expected" || code == "attachment_type_mismatch" =>
+                    {
+                        tracing::warn!(%sha, %code, "attachment held back by the server");
+                        report.uploads_held += 1;
+                        continue 'attachments;
                     }
                     Err(e) => return Err(e),
                 }

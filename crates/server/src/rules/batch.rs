@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use loket_protocol::{OpResult, Operation};
+use loket_protocol::{OpResult, OpStatus, Operation};
 
 use super::{decide_decoded, decode, needs, AppState, Context, Decoded, DuplicateKey, Needs, Signer, Write};
 
@@ -29,6 +29,8 @@ pub struct BatchNeeds<'a> {
     pub actors: Vec<&'a str>,
     /// Duplicate-aid keys, with the index of the operation that needs each.
     pub duplicate_keys: Vec<(usize, &'a DuplicateKey)>,
+    /// Registration numbers the operations assign (each once).
+    pub registration_numbers: Vec<&'a str>,
 }
 
 /// What the backend loaded.
@@ -42,6 +44,8 @@ pub struct Loaded {
     pub actors: HashMap<String, Arc<Signer>>,
     /// Duplicate-aid candidates, by operation index.
     pub duplicates: HashMap<usize, Vec<AppState>>,
+    /// Registration numbers already held, with the application holding each.
+    pub numbers: HashMap<String, String>,
 }
 
 /// One operation's outcome.
@@ -71,6 +75,7 @@ impl<'a> Batch<'a> {
     pub fn needs(&self) -> BatchNeeds<'_> {
         let mut apps = HashSet::new();
         let mut actors = HashSet::new();
+        let mut numbers = HashSet::new();
         let mut out = BatchNeeds {
             op_ids: self.ops.iter().map(|o| o.op_id.as_str()).collect(),
             seqs: self.ops.iter().map(|o| o.seq).collect(),
@@ -82,6 +87,9 @@ impl<'a> Batch<'a> {
             }
             if let Some(a) = n.actor.as_deref().filter(|a| actors.insert(*a)) {
                 out.actors.push(a);
+            }
+            if let Some(number) = n.registration_number.as_deref().filter(|x| numbers.insert(*x)) {
+                out.registration_numbers.push(number);
             }
             if let Some(k) = &n.duplicates_of {
                 out.duplicate_keys.push((i, k));
@@ -108,10 +116,11 @@ impl<'a> Batch<'a> {
                 actor: need.actor.as_ref().and_then(|a| loaded.actors.get(a).cloned()),
                 duplicates: loaded.duplicates.remove(&i).unwrap_or_default(),
                 verified: verified[i],
+                number_holder: need.registration_number.as_ref().and_then(|n| loaded.numbers.get(n).cloned()),
             };
             let decision = decide_decoded(op, body, &ctx);
             for w in &decision.writes {
-                overlay(&mut loaded.apps, w);
+                overlay(&mut loaded, w);
             }
             let result = decision.result(op);
             loaded.previous_by_op_id.insert(op.op_id.clone(), result.clone());
@@ -120,6 +129,21 @@ impl<'a> Batch<'a> {
         }
         steps
     }
+}
+
+/// The fresh refusals of a planned batch, counted by code (replays are not counted again):
+/// logged by code — never by content — and kept per device for IT.
+pub fn refusals(device_id: &str, steps: &[Step<'_>]) -> Vec<(String, i64)> {
+    let mut counts: Vec<(String, i64)> = Vec::new();
+    for s in steps.iter().filter(|s| s.fresh && s.result.status == OpStatus::Rejected) {
+        let code = s.result.code.clone().unwrap_or_default();
+        tracing::warn!(device = device_id, op = %s.op.op, seq = s.op.seq, %code, "operation refused");
+        match counts.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((code, 1)),
+        }
+    }
+    counts
 }
 
 impl Batch<'_> {
@@ -153,12 +177,19 @@ impl Batch<'_> {
 }
 
 /// What a write does to the applications later operations of the batch see.
-fn overlay(apps: &mut HashMap<String, AppState>, w: &Write) {
+fn overlay(loaded: &mut Loaded, w: &Write) {
+    let apps = &mut loaded.apps;
     match w {
         Write::InsertApplication { app, .. } => {
+            if let Some(n) = &app.registration_number {
+                loaded.numbers.insert(n.clone(), app.id.clone());
+            }
             apps.insert(app.id.clone(), app.clone());
         }
         Write::SetStatus { id, status, version, registration_number } => {
+            if let Some(n) = registration_number {
+                loaded.numbers.insert(n.clone(), id.clone());
+            }
             if let Some(a) = apps.get_mut(id) {
                 a.status = *status;
                 a.version = *version;
@@ -174,7 +205,8 @@ fn overlay(apps: &mut HashMap<String, AppState>, w: &Write) {
         Write::Change { .. }
         | Write::Flag { .. }
         | Write::Conflict { .. }
-        | Write::ResolveConflicts { .. } => {}
+        | Write::ResolveConflicts { .. }
+        | Write::ExpectBlob { .. } => {}
     }
 }
 
@@ -202,10 +234,8 @@ mod tests {
     }
 
     fn register(seq: i64, op_id: &str) -> Operation {
-        let payload = json!({
-            "id": "a1", "office_code": "36.01.01", "kind": "permit", "status": "draft", "service_code": "SKTM",
-            "applicant_name": "Siti",
-        });
+        let draft = crate::storage::conformance::permit_draft_op(seq, "a1", "36.01.01", "3601011205900001");
+        let payload = serde_json::from_str(draft.payload.get()).unwrap();
         op(seq, op_id, OpKind::ApplicationRegister, payload, None)
     }
 

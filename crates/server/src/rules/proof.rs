@@ -33,11 +33,13 @@ fn allowed_roles(body: &OpBody) -> Option<&'static [Role]> {
         }
         OpBody::Transition(_) => None,
         OpBody::Resolve(_) => Some(&[Role::Supervisor]),
-        OpBody::StaffCreate(_)
-        | OpBody::StaffUpdate(_)
-        | OpBody::UserCreate(_)
-        | OpBody::UserDeactivate(_)
-        | OpBody::HolidaySet(_) => Some(&[Role::Supervisor, Role::Admin]),
+        // Staff records are kept by the office's supervisors; deactivating a staff member
+        // deactivates their accounts on the same laptop.
+        OpBody::StaffCreate(_) | OpBody::StaffUpdate(_) | OpBody::UserDeactivate(_) => {
+            Some(&[Role::Supervisor, Role::Admin])
+        }
+        // Accounts and the holiday calendar are the province's (IT).
+        OpBody::UserCreate(_) | OpBody::HolidaySet(_) => Some(&[Role::Admin]),
     }
 }
 

@@ -26,10 +26,7 @@ fn op(kind: OpKind, entity_id: &str, payload: Value, base_version: Option<i64>) 
 }
 
 fn register_payload(id: &str, office: &str) -> Value {
-    json!({
-        "id": id, "kind": "bansos", "status": "submitted", "office_code": office, "service_code": "PKH",
-        "period": "2026", "applicant_nik": NIK, "kk": "3601011501100003", "registration_number": "360101-AAAA-000001",
-    })
+    crate::storage::conformance::register_payload(1, id, office, NIK, "3601011501100003")
 }
 
 fn app(id: &str, office: &str, status: &str) -> AppState {
@@ -85,7 +82,7 @@ fn register_refusals() {
             ctx("36.01.01"),
         ),
         (
-            "invalid_payload",
+            "nik.length",
             {
                 let mut p = register_payload("a1", "36.01.01");
                 p["applicant_nik"] = json!("123");
@@ -369,24 +366,231 @@ fn an_operation_without_a_valid_proof_is_refused() {
 }
 
 #[test]
-fn office_records_need_a_supervisor_or_admin() {
-    let staff = |c: &Context| {
-        let payload = json!({"id": "s1", "full_name": "Budi", "status": "non_asn", "jabatan": "Staf",
-            "unit_code": "36.01.01"});
-        decide(&op(OpKind::StaffCreate, "s1", payload, None), c)
-    };
-    assert_eq!(verdict(&staff(&ctx("36.01.01"))), (OpStatus::Rejected, Some("role_not_allowed")));
-    let admin = Context { actor: Some(signer("36.01.01", &[Role::Admin])), ..ctx("36.01.01") };
-    let d = staff(&admin);
-    assert_eq!(d.status, OpStatus::Accepted, "{:?}", d.message);
-}
-
-#[test]
 fn sequence_numbers_start_at_one() {
     for seq in [0, -5] {
         let mut op = op(OpKind::ApplicationRegister, "a1", register_payload("a1", "36.01.01"), None);
         op.seq = seq;
         let op = sign(op, "petugas");
         assert_eq!(verdict(&decide(&op, &ctx("36.01.01"))), (OpStatus::Rejected, Some("invalid_sequence")));
+    }
+}
+
+/// Every payload is checked by the domain's validators before anything is written: each bad
+/// operation is refused with the validator's code and writes nothing but the device's own
+/// application state back.
+#[test]
+fn payloads_are_checked_by_the_domains_validators() {
+    let registration = |f: &dyn Fn(&mut Value)| {
+        let mut p = register_payload("a1", "36.01.01");
+        f(&mut p);
+        op(OpKind::ApplicationRegister, "a1", p, None)
+    };
+    let on_app = |kind: OpKind, payload: Value| op(kind, "a1", payload, Some(3));
+    let cases: Vec<(&str, Operation)> = vec![
+        ("kk.length", registration(&|p| p["kk"] = json!("36"))),
+        ("kk.not_digits", registration(&|p| p["kk"] = json!("36010115011000AB"))),
+        ("invalid_payload", registration(&|p| p["applicant_nik"] = json!(3601011205900001_u64))),
+        ("invalid_payload", registration(&|p| p["applicant_nik"] = json!({"nik": NIK}))),
+        ("nik.empty", registration(&|p| p["applicant_nik"] = json!(null))),
+        ("kk.empty", registration(&|p| p["kk"] = json!(null))),
+        ("programme.unknown", registration(&|p| p["service_code"] = json!("NOPE"))),
+        ("registration_number.invalid", registration(&|p| p["registration_number"] = json!("REG/2026/0001"))),
+        (
+            "registration_number.other_office",
+            registration(&|p| p["registration_number"] = json!("360102-AAAA-000001")),
+        ),
+        ("registration_number.missing", registration(&|p| p["registration_number"] = json!(null))),
+        ("name.too_long", registration(&|p| p["applicant_name"] = json!("A".repeat(1_000_000)))),
+        ("payload.not_normalised", registration(&|p| p["applicant_name"] = json!("  Warga  "))),
+        ("payload.details_invalid", registration(&|p| p["details"]["blob"] = json!("x".repeat(1000)))),
+        ("income.out_of_range", registration(&|p| p["details"]["monthly_income"] = json!(-1))),
+        ("payload.not_normalised", registration(&|p| p["period"] = json!("2031"))),
+        ("village.unknown", registration(&|p| p["village_code"] = json!("99.99.99.9999"))),
+        ("office.unknown", registration(&|p| p["office_code"] = json!("99.99.99"))),
+        ("payload.id_invalid", {
+            let mut o = registration(&|p| p["id"] = json!("<script>"));
+            o.entity_id = "<script>".into();
+            sign(o, "petugas")
+        }),
+        (
+            "invalid_payload",
+            on_app(OpKind::ApplicationEdit, json!({"application_id": "a1", "fields": {"applicant_name": 7}})),
+        ),
+        (
+            "name.too_long",
+            on_app(
+                OpKind::ApplicationEdit,
+                json!({"application_id": "a1", "fields": {"applicant_name": "A".repeat(1 << 20)}}),
+            ),
+        ),
+        (
+            "phone.prefix",
+            on_app(
+                OpKind::ApplicationEdit,
+                json!({"application_id": "a1", "fields": {"applicant_phone": "12"}}),
+            ),
+        ),
+        (
+            "attachment.type",
+            on_app(
+                OpKind::ApplicationAttach,
+                json!({"application_id": "a1", "sha256": "ab".repeat(32), "size": 10, "media_type": "application/x-msdownload"}),
+            ),
+        ),
+        (
+            "attachment.too_large",
+            on_app(
+                OpKind::ApplicationAttach,
+                json!({"application_id": "a1", "sha256": "ab".repeat(32), "size": 1_i64 << 40, "media_type": "application/pdf"}),
+            ),
+        ),
+        (
+            "documents.unknown",
+            on_app(
+                OpKind::ApplicationDocument,
+                json!({"application_id": "a1", "code": "ktp", "received": true}),
+            ),
+        ),
+        (
+            "workflow.note_too_long",
+            on_app(
+                OpKind::ApplicationTransition,
+                json!({"event_id": "e1", "application_id": "a1", "action": "cancel", "from": "submitted",
+                    "to": "cancelled", "note": "x".repeat(1001), "actor": "petugas"}),
+            ),
+        ),
+    ];
+    let c = Context { app: Some(app("a1", "36.01.01", "submitted")), ..ctx("36.01.01") };
+    for (code, op) in cases {
+        let d = decide(&op, &c);
+        assert_eq!(verdict(&d), (OpStatus::Rejected, Some(code)), "{code}: {:?}", d.message);
+        assert!(
+            d.writes.iter().all(|w| matches!(w, Write::Change { kind: ChangeKind::State, .. })),
+            "{code}: nothing but the server's state"
+        );
+    }
+}
+
+/// A registration number is used once: by a registration, or by the submission of a draft.
+#[test]
+fn registration_numbers_are_unique() {
+    let c = Context { number_holder: Some("other".into()), ..ctx("36.01.01") };
+    let d = decide(&op(OpKind::ApplicationRegister, "a1", register_payload("a1", "36.01.01"), None), &c);
+    assert_eq!(verdict(&d), (OpStatus::Rejected, Some("registration_number.taken")));
+    // Re-registering the same application is not a second use of its number.
+    let c = Context { number_holder: Some("a1".into()), ..ctx("36.01.01") };
+    let d = decide(&op(OpKind::ApplicationRegister, "a1", register_payload("a1", "36.01.01"), None), &c);
+    assert_eq!(d.status, OpStatus::Accepted);
+    let mut draft = app("a1", "36.01.01", "draft");
+    draft.registration_number = None;
+    let submit = |number: &str| {
+        op(
+            OpKind::ApplicationTransition,
+            "a1",
+            json!({"event_id": "e1", "application_id": "a1", "action": "submit", "from": "draft",
+                "to": "submitted", "registration_number": number, "actor": "petugas"}),
+            Some(3),
+        )
+    };
+    let c = Context { app: Some(draft.clone()), number_holder: Some("other".into()), ..ctx("36.01.01") };
+    assert_eq!(
+        verdict(&decide(&submit("360101-AAAA-000001"), &c)),
+        (OpStatus::Rejected, Some("registration_number.taken"))
+    );
+    let c = Context { app: Some(draft), ..ctx("36.01.01") };
+    assert_eq!(
+        verdict(&decide(&submit("360102-AAAA-000001"), &c)),
+        (OpStatus::Rejected, Some("registration_number.other_office"))
+    );
+    assert_eq!(decide(&submit("360101-AAAA-000001"), &c).status, OpStatus::Accepted);
+}
+
+/// Staff, user and holiday operations: every role, in and out of the office.
+#[test]
+fn office_records_by_role_and_office() {
+    let staff = |unit: &str| json!({"id": "s1", "full_name": "Budi", "status": "non_asn", "jabatan": "Staf", "unit_code": unit});
+    let records = |unit: &str| -> Vec<(&'static str, Operation)> {
+        vec![
+            ("staff", op(OpKind::StaffCreate, "s1", staff(unit), None)),
+            ("staff", op(OpKind::StaffUpdate, "s1", json!({"id": "s1", "fields": staff(unit)}), Some(1))),
+            ("deactivate", op(OpKind::UserDeactivate, "u1", json!({"id": "u1"}), Some(1))),
+            (
+                "account",
+                op(
+                    OpKind::UserCreate,
+                    "u1",
+                    json!({"id": "u1", "staff_id": "s1", "username": "budi", "roles": ["clerk"]}),
+                    None,
+                ),
+            ),
+            (
+                "calendar",
+                op(
+                    OpKind::HolidaySet,
+                    "2026-03-20",
+                    json!({"day": "2026-03-20", "name": "Idul Fitri"}),
+                    None,
+                ),
+            ),
+        ]
+    };
+    let allowed = |role: Role, what: &str| match what {
+        "staff" | "deactivate" => matches!(role, Role::Supervisor | Role::Admin),
+        _ => role == Role::Admin,
+    };
+    for role in [Role::Clerk, Role::Supervisor, Role::Admin] {
+        for signer_office in ["36.01.01", "36.01.02"] {
+            let c = Context { actor: Some(signer(signer_office, &[role])), ..ctx("36.01.01") };
+            for (what, op) in records("36.01.01") {
+                let got = verdict(&decide(&op, &c));
+                let want = if signer_office != "36.01.01" {
+                    (OpStatus::Rejected, Some("forbidden_office"))
+                } else if !allowed(role, what) {
+                    (OpStatus::Rejected, Some("role_not_allowed"))
+                } else {
+                    (OpStatus::Accepted, None)
+                };
+                assert_eq!(got, want, "{role:?} of {signer_office}: {what} {}", op.op);
+            }
+        }
+    }
+    // A staff record of another office, and bad records, by an admin of the office.
+    let admin = Context { actor: Some(signer("36.01.01", &[Role::Admin])), ..ctx("36.01.01") };
+    let bad = [
+        ("forbidden_office", op(OpKind::StaffCreate, "s1", staff("36.01.02"), None)),
+        ("invalid_payload", op(OpKind::StaffCreate, "s1", json!({}), None)),
+        (
+            "name.invalid_chars",
+            op(
+                OpKind::StaffCreate,
+                "s1",
+                json!({"id": "s1", "full_name": "<b>", "status": "non_asn", "jabatan": "Staf", "unit_code": "36.01.01"}),
+                None,
+            ),
+        ),
+        (
+            "invalid_payload",
+            op(
+                OpKind::UserCreate,
+                "u1",
+                json!({"id": "u1", "staff_id": "s1", "username": "budi", "roles": ["admin"], "password_hash": "$argon2id$x"}),
+                None,
+            ),
+        ),
+        (
+            "user.username_invalid",
+            op(
+                OpKind::UserCreate,
+                "u1",
+                json!({"id": "u1", "staff_id": "s1", "username": "A B", "roles": ["clerk"]}),
+                None,
+            ),
+        ),
+        ("holiday.day_invalid", op(OpKind::HolidaySet, "x", json!({"day": "2026-02-30", "name": "x"}), None)),
+    ];
+    for (code, op) in bad {
+        let d = decide(&op, &admin);
+        assert_eq!(verdict(&d), (OpStatus::Rejected, Some(code)), "{code}: {:?}", d.message);
+        assert!(d.writes.is_empty());
     }
 }

@@ -83,6 +83,7 @@ macro_rules! with_conformance_checks {
             attachment_upload,
             one_number_per_draft,
             keys_and_links,
+            untrusted_operations,
         );
     };
 }
@@ -176,13 +177,51 @@ pub fn edit_payload(op: &mut Operation, f: impl FnOnce(&mut Value)) {
     op.payload = serde_json::value::RawValue::from_string(v.to_string()).expect("JSON");
 }
 
-pub fn register_op(seq: i64, id: &str, office: &str, nik: &str, kk: &str) -> Operation {
-    let payload = json!({
+/// A registration number of `office` for the application `id`: its device part is derived from
+/// the id, so two test applications never share a number.
+pub fn number_for(office: &str, id: &str, seq: i64) -> String {
+    let alphabet = loket_domain::registration::DEVICE_CODE_ALPHABET;
+    let h =
+        id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let device: String = (0..4).map(|i| alphabet[((h >> (i * 5)) & 31) as usize] as char).collect();
+    format!("{}-{device}-{:06}", office.replace('.', ""), seq.clamp(1, 999_999))
+}
+
+/// A bansos registration (PKH 2026) as the desktop writes it: valid by the domain's rules.
+pub fn register_payload(seq: i64, id: &str, office: &str, nik: &str, kk: &str) -> Value {
+    json!({
         "id": id, "kind": "bansos", "status": "submitted", "office_code": office, "service_code": "PKH",
         "period": "2026", "applicant_nik": nik, "kk": kk, "applicant_name": "Warga",
-        "registration_number": format!("{}-AAAA-{seq:06}", office.replace('.', "")),
+        "applicant_address": "Kp. Baru RT 01/02", "applicant_phone": null, "village_code": "36.01.01.2001",
+        "organization_name": null, "created_at": "2026-11-28T03:00:00.000000Z",
+        "created_hlc": format!("{seq:016}-00000-AAAA"), "fee": 0,
+        "details": { "monthly_income": 500_000, "category": "miskin" }, "checklist": [], "household": [],
+        "registration_number": number_for(office, id, seq),
+    })
+}
+
+pub fn register_op(seq: i64, id: &str, office: &str, nik: &str, kk: &str) -> Operation {
+    operation(seq, OpKind::ApplicationRegister, id, register_payload(seq, id, office, nik, kk), None)
+}
+
+/// A draft SKTM permit (letter of no means): no number yet, no document received.
+pub fn permit_draft_op(seq: i64, id: &str, office: &str, nik: &str) -> Operation {
+    let checklist: Vec<Value> = ["ktp", "kk", "pengantar_rt", "pengantar_desa"]
+        .iter()
+        .map(|c| json!({ "code": c, "received": false }))
+        .collect();
+    let mut op = register_op(seq, id, office, nik, "");
+    edit_payload(&mut op, |p| {
+        p["kind"] = json!("permit");
+        p["service_code"] = json!("SKTM");
+        p["status"] = json!("draft");
+        p["registration_number"] = json!(null);
+        p["period"] = json!(null);
+        p["kk"] = json!(null);
+        p["details"] = json!({ "type": "certificate", "purpose": "Persyaratan beasiswa" });
+        p["checklist"] = json!(checklist);
     });
-    operation(seq, OpKind::ApplicationRegister, id, payload, None)
+    op
 }
 
 async fn enrollment(s: &dyn Storage) {
@@ -270,7 +309,7 @@ async fn idempotent_push(s: &dyn Storage) {
     let good = register_op(7, "app-7", "36.01.01", "3601011205900077", "3601011501100003");
     let r = push(s, &d, vec![bad, good]).await;
     assert_eq!((r[0].status, r[1].status), (OpStatus::Rejected, OpStatus::Accepted));
-    assert_eq!(r[0].code.as_deref(), Some("invalid_payload"));
+    assert_eq!(r[0].code.as_deref(), Some("nik.length"));
 }
 
 async fn pull_paging(s: &dyn Storage) {
@@ -402,13 +441,7 @@ async fn one_number_per_draft(s: &dyn Storage) {
     let (a, b) = (device(s, "36.01.01").await, device(s, "36.01.01").await);
     user(s, "36.01.01", "ani", &["clerk"]).await;
     user(s, "36.01.01", "kasi", &["supervisor"]).await;
-    let mut draft = register_op(1, "p", "36.01.01", "3601011205900001", "3601011501100003");
-    edit_payload(&mut draft, |p| {
-        p["kind"] = json!("permit");
-        p["service_code"] = json!("SKTM");
-        p["status"] = json!("draft");
-        p["registration_number"] = json!(null);
-    });
+    let draft = permit_draft_op(1, "p", "36.01.01", "3601011205900001");
     let r = push(s, &a, vec![draft]).await;
     assert_eq!(r[0].status, OpStatus::Accepted, "{:?}", r[0]);
     let submit = |seq, number: &str| {
@@ -681,53 +714,183 @@ fn chunk(office: &str, sha256: &str, size: i64, offset: i64, bytes: Vec<u8>) -> 
     super::BlobChunk { office_code: office.into(), sha256: sha256.into(), size, offset, bytes }
 }
 
-/// Chunked, resumable attachment upload: in order only, resumable at `received`, complete only
-/// when the content hashes to its name, readable only by its office.
+/// An `application.attach` of `content` to application `app`, declared as `media_type`.
+pub fn attach_op(seq: i64, app: &str, content: &[u8], media_type: &str) -> Operation {
+    use sha2::{Digest, Sha256};
+    let sha: String = Sha256::digest(content).iter().map(|b| format!("{b:02x}")).collect();
+    let payload = json!({
+        "application_id": app, "sha256": sha, "size": content.len(), "media_type": media_type,
+        "file_name": "ktp.pdf", "document_code": "ktp",
+    });
+    operation(seq, OpKind::ApplicationAttach, app, payload, None)
+}
+
+/// Chunked, resumable attachment upload: only of a content an accepted attach operation
+/// announced, of its declared type; in order only, resumable at `received`, complete only when
+/// the content hashes to its name, readable only by its office.
 async fn attachment_upload(s: &dyn Storage) {
     use sha2::{Digest, Sha256};
-    let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-    let sha: String = Sha256::digest(&content).iter().map(|b| format!("{b:02x}")).collect();
+    let d = device(s, "36.01.01").await;
+    let hex = |c: &[u8]| Sha256::digest(c).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut content = b"%PDF-1.7\n".to_vec();
+    content.extend((0..300_000u32).map(|i| (i % 251) as u8));
+    content.truncate(300_000);
+    let sha = hex(&content);
     let size = content.len() as i64;
-    let now = Utc::now();
+    // Not announced: refused, nothing kept.
+    assert!(matches!(
+        s.blob_append(chunk("36.01.01", &sha, size, 0, content[..100_000].to_vec())).await,
+        Err(StorageError::BlobNotExpected)
+    ));
     assert_eq!(s.blob_status("36.01.01", &sha).await.unwrap(), None);
-    let st = s.blob_append(chunk("36.01.01", &sha, size, 0, content[..100_000].to_vec()), now).await.unwrap();
+    let exe = b"MZ\x90\x00 a program".to_vec();
+    let register = register_op(1, "app-1", "36.01.01", "3601011205900001", "3601011501100003");
+    let r = push(
+        s,
+        &d,
+        vec![
+            register,
+            attach_op(2, "app-1", &content, "application/pdf"),
+            attach_op(3, "app-1", &exe, "application/pdf"),
+        ],
+    )
+    .await;
+    assert!(r.iter().all(|r| r.status == OpStatus::Accepted), "{r:?}");
+    assert_eq!(
+        s.blob_status("36.01.01", &sha).await.unwrap().map(|b| (b.received, b.complete)),
+        Some((0, false))
+    );
+    // Announced as a PDF, but a program: refused, nothing kept.
+    assert!(matches!(
+        s.blob_append(chunk("36.01.01", &hex(&exe), exe.len() as i64, 0, exe.clone())).await,
+        Err(StorageError::BlobType(t)) if t == "application/pdf"
+    ));
+    assert_eq!(s.blob_read("36.01.01", &hex(&exe)).await.unwrap(), None);
+    // Another office's announcement is not this one's.
+    assert!(matches!(
+        s.blob_append(chunk("36.01.02", &sha, size, 0, content[..100_000].to_vec())).await,
+        Err(StorageError::BlobNotExpected)
+    ));
+    let st = s.blob_append(chunk("36.01.01", &sha, size, 0, content[..100_000].to_vec())).await.unwrap();
     assert_eq!((st.received, st.complete), (100_000, false));
     // A chunk that skips ahead, or repeats, is refused with where to continue.
     for offset in [200_000, 0] {
-        match s.blob_append(chunk("36.01.01", &sha, size, offset, content[..10].to_vec()), now).await {
+        match s.blob_append(chunk("36.01.01", &sha, size, offset, content[..10].to_vec())).await {
             Err(StorageError::BlobOffset { received }) => assert_eq!(received, 100_000),
             other => panic!("expected BlobOffset, got {other:?}"),
         }
     }
     assert_eq!(s.blob_read("36.01.01", &sha).await.unwrap(), None, "incomplete is not readable");
-    s.blob_append(chunk("36.01.01", &sha, size, 100_000, content[100_000..200_000].to_vec()), now)
-        .await
-        .unwrap();
-    let st = s
-        .blob_append(chunk("36.01.01", &sha, size, 200_000, content[200_000..].to_vec()), now)
-        .await
-        .unwrap();
+    s.blob_append(chunk("36.01.01", &sha, size, 100_000, content[100_000..200_000].to_vec())).await.unwrap();
+    let st =
+        s.blob_append(chunk("36.01.01", &sha, size, 200_000, content[200_000..].to_vec())).await.unwrap();
     assert!(st.complete);
     assert_eq!(s.blob_read("36.01.01", &sha).await.unwrap().as_deref(), Some(&content[..]));
     assert_eq!(s.blob_read("36.01.02", &sha).await.unwrap(), None, "another office cannot read it");
     // Re-sending the last chunk of a complete upload is harmless.
-    let again = s
-        .blob_append(chunk("36.01.01", &sha, size, 200_000, content[200_000..].to_vec()), now)
-        .await
-        .unwrap();
+    let again =
+        s.blob_append(chunk("36.01.01", &sha, size, 200_000, content[200_000..].to_vec())).await.unwrap();
     assert!(again.complete);
     // Content that does not hash to its name is thrown away and the upload starts over.
-    let fake = "0".repeat(64);
-    match s.blob_append(chunk("36.01.01", &fake, 3, 0, vec![1, 2, 3]), now).await {
+    let announced = b"%PDF-1.4 announced".to_vec();
+    let r = push(s, &d, vec![attach_op(4, "app-1", &announced, "application/pdf")]).await;
+    assert_eq!(r[0].status, OpStatus::Accepted);
+    let mut forged = announced.clone();
+    forged[10] ^= 1;
+    match s.blob_append(chunk("36.01.01", &hex(&announced), announced.len() as i64, 0, forged)).await {
         Err(StorageError::BlobMismatch) => {}
         other => panic!("expected BlobMismatch, got {other:?}"),
     }
     assert_eq!(
-        s.blob_status("36.01.01", &fake).await.unwrap().map(|b| (b.received, b.complete)),
+        s.blob_status("36.01.01", &hex(&announced)).await.unwrap().map(|b| (b.received, b.complete)),
         Some((0, false))
     );
     assert!(matches!(
-        s.blob_append(chunk("36.01.01", &sha, 20 * 1024 * 1024, 0, vec![1]), now).await,
+        s.blob_append(chunk("36.01.01", &sha, 20 * 1024 * 1024, 0, vec![1])).await,
         Err(StorageError::BlobInvalid(_))
     ));
+}
+
+/// What a device sends is checked as the desktop checks it: each bad operation is refused with
+/// its validator's code, nothing of it is stored or published, the refusals are counted for IT,
+/// and the device's good operations go on. A registration number is used once, province-wide.
+async fn untrusted_operations(s: &dyn Storage) {
+    let d = device(s, "36.01.01").await;
+    let other = device(s, "36.01.02").await;
+    let good = register_op(1, "app-1", "36.01.01", "3601011205900001", "3601011501100003");
+    assert_eq!(push(s, &d, vec![good.clone()]).await[0].status, OpStatus::Accepted);
+    let (before, _) = pull(s, "36.01.01", 0, 1000).await.unwrap();
+    let bad = |seq: i64, f: &dyn Fn(&mut Value)| {
+        let id = format!("bad-{seq}");
+        let mut op = register_op(seq, &id, "36.01.01", "3601011205900002", "3601011501100003");
+        edit_payload(&mut op, f);
+        op
+    };
+    let number = serde_json::from_str::<Value>(good.payload.get()).unwrap()["registration_number"].clone();
+    let ops = vec![
+        bad(2, &|p| p["kk"] = json!("36")),
+        bad(3, &|p| p["applicant_nik"] = json!(3601011205900002_u64)),
+        bad(4, &|p| p["service_code"] = json!("NOPE")),
+        bad(5, &|p| p["registration_number"] = json!(number.clone())),
+        bad(6, &|p| p["applicant_name"] = json!("A".repeat(100_000))),
+        operation(
+            7,
+            OpKind::ApplicationEdit,
+            "app-1",
+            json!({"application_id": "app-1", "fields": {"applicant_name": {"x": 1}}}),
+            Some(1),
+        ),
+        operation(8, OpKind::StaffCreate, "s1", json!({}), None),
+        operation(
+            9,
+            OpKind::UserCreate,
+            "u1",
+            json!({"id": "u1", "staff_id": "s1", "username": "mallory", "roles": ["admin"], "password_hash": "x"}),
+            None,
+        ),
+        operation(10, OpKind::HolidaySet, "2026-03-20", json!({"day": "2026-03-20", "name": "Libur"}), None),
+    ];
+    let r = push(s, &d, ops).await;
+    let codes: Vec<&str> = r.iter().map(|r| r.code.as_deref().unwrap_or("accepted")).collect();
+    assert_eq!(
+        codes,
+        [
+            "kk.length",
+            "invalid_payload",
+            "programme.unknown",
+            "registration_number.taken",
+            "name.too_long",
+            "invalid_payload",
+            "invalid_payload",
+            "invalid_payload",
+            "role_not_allowed",
+        ]
+    );
+    assert!(r.iter().all(|r| r.status == OpStatus::Rejected));
+    assert_eq!(s.count_applications(None).await.unwrap(), 1, "nothing stored");
+    let (after, _) = pull(s, "36.01.01", 0, 1000).await.unwrap();
+    // Refused registrations publish nothing; the refused edit sends the device the server's
+    // state of its own application back, and nothing else.
+    let new: Vec<_> = after[before.len()..].iter().map(|c| c.kind).collect();
+    assert_eq!(new, [ChangeKind::State]);
+    // The number is taken in another office's namespace too: it is not theirs to use.
+    let mut theirs = register_op(1, "theirs", "36.01.02", "3601021205900001", "3601021501100003");
+    edit_payload(&mut theirs, |p| p["registration_number"] = number.clone());
+    let r = push(s, &other, vec![theirs]).await;
+    assert_eq!(r[0].code.as_deref(), Some("registration_number.other_office"));
+    // Counted per device and code; a re-send is not counted twice.
+    let counts = |all: &[super::Refusals], id: &str| -> Vec<(String, i64)> {
+        all.iter().filter(|r| r.device_id == id).map(|r| (r.code.clone(), r.count)).collect()
+    };
+    let all = s.refusals().await.unwrap();
+    let mine = counts(&all, &d.id);
+    assert_eq!(mine[0], ("invalid_payload".to_string(), 4), "{mine:?}");
+    assert_eq!(mine.iter().map(|(_, n)| n).sum::<i64>(), 9);
+    assert_eq!(counts(&all, &other.id), [("registration_number.other_office".to_string(), 1)]);
+    let again = bad(2, &|p| p["kk"] = json!("36"));
+    push(s, &d, vec![again]).await;
+    assert_eq!(counts(&s.refusals().await.unwrap(), &d.id), mine, "a re-sent operation is counted once");
+    // The device goes on.
+    let next = register_op(11, "app-11", "36.01.01", "3601011205900011", "3601011501100003");
+    assert_eq!(push(s, &d, vec![next]).await[0].status, OpStatus::Accepted);
 }

@@ -25,8 +25,12 @@ use thiserror::Error;
 /// swaps SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT` for an identity column.
 /// Schema migrations, in order; `MIGRATIONS[i]` takes a database from version `i` to `i + 1`.
 /// Add-only: never edit a released one.
-pub(crate) const MIGRATIONS: &[&str] =
-    &[include_str!("schema.sql"), include_str!("schema_2_blobs.sql"), include_str!("schema_3_keys.sql")];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("schema_2_blobs.sql"),
+    include_str!("schema_3_keys.sql"),
+    include_str!("schema_4_untrusted.sql"),
+];
 /// The schema version this build creates and understands.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -59,6 +63,12 @@ pub enum StorageError {
     BlobMismatch,
     #[error("invalid upload: {0}")]
     BlobInvalid(&'static str),
+    /// No accepted attach operation announced this content.
+    #[error("no accepted attach operation announced this attachment")]
+    BlobNotExpected,
+    /// The content's first bytes are not of the type its attach operation declared.
+    #[error("the content is not {0}")]
+    BlobType(String),
     /// A write broke one of the database's constraints (unique, check, not null, foreign
     /// key): the operation that made it is rejected alone.
     #[error("database constraint: {0}")]
@@ -66,6 +76,10 @@ pub enum StorageError {
     #[error("database: {0}")]
     Backend(String),
 }
+
+/// Count a device's refused operations by code.
+pub(crate) const SQL_REFUSAL: &str = "INSERT INTO device_refusal (device_id, code, count, last_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (device_id, code) DO UPDATE SET count = device_refusal.count + excluded.count, last_at = excluded.last_at";
 
 /// The columns of an application both backends read for the rules.
 pub(crate) const APP_COLUMNS: &str =
@@ -322,6 +336,19 @@ pub struct Device {
     pub revoked: bool,
 }
 
+/// How many operations of one device were refused with one code, and when last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusals {
+    pub device_id: String,
+    pub code: String,
+    pub count: i64,
+    pub last_at: String,
+}
+
+/// Every device's refusal counts, most frequent first.
+pub(crate) const SQL_REFUSALS: &str =
+    "SELECT device_id, code, count, last_at FROM device_refusal ORDER BY device_id, count DESC, code";
+
 /// Durability settings as the backend reports them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Durability {
@@ -369,6 +396,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StorageError>;
     async fn revoke_device(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;
     async fn list_devices(&self) -> Result<Vec<Device>, StorageError>;
+    /// How many operations of each device were refused, by code.
+    async fn refusals(&self) -> Result<Vec<Refusals>, StorageError>;
     async fn report_device(
         &self,
         id: &str,
@@ -405,7 +434,7 @@ pub trait Storage: Send + Sync + 'static {
     async fn blob_status(&self, office_code: &str, sha256: &str) -> Result<Option<BlobStatus>, StorageError>;
     /// Store the chunk at `offset` of an attachment of `size` bytes, durably. The chunk must
     /// continue where the upload is; the last one completes it if the content hashes right.
-    async fn blob_append(&self, chunk: BlobChunk, now: DateTime<Utc>) -> Result<BlobStatus, StorageError>;
+    async fn blob_append(&self, chunk: BlobChunk) -> Result<BlobStatus, StorageError>;
     /// The content of a complete attachment of the office.
     async fn blob_read(&self, office_code: &str, sha256: &str) -> Result<Option<Vec<u8>>, StorageError>;
 }

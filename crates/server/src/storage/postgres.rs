@@ -54,6 +54,9 @@ fn push_lock_keys(device: &Device, batch: &rules::BatchNeeds<'_>) -> Vec<i64> {
     for id in &batch.application_ids {
         keys.push(lock_key(&["application", id]));
     }
+    for n in &batch.registration_numbers {
+        keys.push(lock_key(&["registration_number", n]));
+    }
     for (_, k) in &batch.duplicate_keys {
         if let Some(nik) = &k.nik {
             keys.push(lock_key(&["aid.nik", &k.programme, &k.period, nik]));
@@ -259,12 +262,15 @@ async fn load(
         )
         .await?;
     let s_dup = tx.prepare_cached(&sql_duplicates()).await?;
+    let s_numbers = tx
+        .prepare_cached("SELECT registration_number, id FROM application WHERE registration_number = ANY($1)")
+        .await?;
     let keys = &needs.duplicate_keys;
     let programmes: Vec<&str> = keys.iter().map(|(_, k)| k.programme.as_str()).collect();
     let periods: Vec<&str> = keys.iter().map(|(_, k)| k.period.as_str()).collect();
     let niks: Vec<Option<&str>> = keys.iter().map(|(_, k)| k.nik.as_deref()).collect();
     let kks: Vec<Option<&str>> = keys.iter().map(|(_, k)| k.kk.as_deref()).collect();
-    let (prev_rows, app_rows, actor_rows, dup_found) = tokio::try_join!(
+    let (prev_rows, app_rows, actor_rows, dup_found, number_rows) = tokio::try_join!(
         async { tx.query(&s_prev, &[&needs.op_ids, &device.id, &needs.seqs]).await },
         async { tx.query(&s_apps, &[&needs.application_ids]).await },
         async { tx.query(&s_actors, &[&needs.actors]).await },
@@ -274,8 +280,17 @@ async fn load(
             }
             tx.query(&s_dup, &[&programmes, &periods, &niks, &kks, &device.office_code]).await
         },
+        async {
+            if needs.registration_numbers.is_empty() {
+                return Ok(vec![]);
+            }
+            tx.query(&s_numbers, &[&needs.registration_numbers]).await
+        },
     )?;
     let mut loaded = Loaded::default();
+    for r in &number_rows {
+        loaded.numbers.insert(r.get(0), r.get(1));
+    }
     for r in &dup_found {
         let n: i64 = r.get(11);
         if let Some((i, _)) = usize::try_from(n - 1).ok().and_then(|k| keys.get(k)) {
@@ -315,6 +330,7 @@ async fn apply_batch(
     let loaded = load(tx, device, &batch.needs()).await?;
     let steps = batch.plan(&device.office_code, loaded);
     let results: Vec<OpResult> = steps.iter().map(|s| s.result.clone()).collect();
+    let refusals = rules::refusals(&device.id, &steps);
     let fresh: Vec<&rules::Step<'_>> = steps.iter().filter(|s| s.fresh).collect();
     let planned: Vec<(&Operation, &Write)> =
         fresh.iter().flat_map(|s| s.writes.iter().map(move |w| (s.op, w))).collect();
@@ -355,6 +371,13 @@ async fn apply_batch(
         }));
         let rows = ChangeRows::from_writes(changes.into_iter());
         writes.push(Box::pin(rows.insert(tx, now)));
+    }
+    for (code, count) in refusals {
+        writes.push(Box::pin(async move {
+            let stmt = tx.prepare_cached(super::SQL_REFUSAL).await?;
+            tx.execute(&stmt, &[&device.id, &code, &count, &now]).await?;
+            Ok(())
+        }));
     }
     futures::future::try_join_all(writes).await?;
     Ok(results)
@@ -570,6 +593,10 @@ async fn execute(
             let stmt = tx.prepare_cached(SQL_CONFLICT).await?;
             tx.execute(&stmt, &[&op.op_id, application_id, &data, &now]).await?;
         }
+        Write::ExpectBlob { office, sha256, size, media_type } => {
+            let stmt = tx.prepare_cached(blob::SQL_EXPECT).await?;
+            tx.execute(&stmt, &[office, sha256, size, &now, media_type]).await?;
+        }
     }
     Ok(())
 }
@@ -777,6 +804,19 @@ impl Storage for PostgresStorage {
         Ok(rows.iter().map(device_row).collect())
     }
 
+    async fn refusals(&self) -> Result<Vec<super::Refusals>, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_REFUSALS, &[]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| super::Refusals {
+                device_id: r.get(0),
+                code: r.get(1),
+                count: r.get(2),
+                last_at: r.get(3),
+            })
+            .collect())
+    }
+
     async fn report_device(
         &self,
         id: &str,
@@ -897,23 +937,16 @@ impl Storage for PostgresStorage {
         blob_status(&c, office_code, sha256).await
     }
 
-    async fn blob_append(
-        &self,
-        chunk: blob::BlobChunk,
-        now: DateTime<Utc>,
-    ) -> Result<BlobStatus, StorageError> {
+    async fn blob_append(&self, chunk: blob::BlobChunk) -> Result<BlobStatus, StorageError> {
         let (office_code, sha256, size) = (chunk.office_code.as_str(), chunk.sha256.as_str(), chunk.size);
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(&["blob", office_code, sha256])]).await?;
-        let current = blob_status(&tx, office_code, sha256).await?;
-        let (create, received, last) = match blob::check(current, &chunk)? {
+        let current = blob_upload(&tx, office_code, sha256).await?;
+        let (received, last) = match blob::check(current, &chunk)? {
             blob::Chunk::Done(done) => return Ok(done),
-            blob::Chunk::Store { create, received, last } => (create, received, last),
+            blob::Chunk::Store { received, last } => (received, last),
         };
-        if create {
-            tx.execute(blob::SQL_CREATE, &[&office_code, &sha256, &size, &ts(now)]).await?;
-        }
         tx.execute(blob::SQL_CHUNK, &[&office_code, &sha256, &chunk.offset, &chunk.bytes]).await?;
         if last && !blob::matches(sha256, &chunks(&tx, office_code, sha256).await?) {
             tx.execute(blob::SQL_DROP_CHUNKS, &[&office_code, &sha256]).await?;
@@ -935,14 +968,22 @@ impl Storage for PostgresStorage {
     }
 }
 
+async fn blob_upload(
+    c: &impl GenericClient,
+    office_code: &str,
+    sha256: &str,
+) -> Result<Option<blob::Upload>, StorageError> {
+    Ok(c.query_opt(blob::SQL_STATUS, &[&office_code, &sha256])
+        .await?
+        .map(|r| blob::upload(r.get(0), r.get(1), r.get(2), r.get(3))))
+}
+
 async fn blob_status(
     c: &impl GenericClient,
     office_code: &str,
     sha256: &str,
 ) -> Result<Option<BlobStatus>, StorageError> {
-    Ok(c.query_opt(blob::SQL_STATUS, &[&office_code, &sha256])
-        .await?
-        .map(|r| blob::status(r.get(0), r.get(1), r.get(2))))
+    Ok(blob_upload(c, office_code, sha256).await?.map(|u| u.status))
 }
 
 async fn chunks(

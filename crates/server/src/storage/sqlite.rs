@@ -181,6 +181,12 @@ fn load(tx: &Connection, device: &Device, batch: &Batch<'_>) -> Result<Loaded, S
          SELECT {APP_COLUMNS} FROM application WHERE service_code = ?1 AND period = ?2 AND kk = ?5
              AND kind = 'bansos' AND office_code <> ?3"
     ))?;
+    let mut number = tx.prepare_cached("SELECT id FROM application WHERE registration_number = ?1")?;
+    for n in &needs.registration_numbers {
+        if let Some(id) = number.query_row([n], |r| r.get::<_, String>(0)).optional()? {
+            loaded.numbers.insert(n.to_string(), id);
+        }
+    }
     for (i, key) in &needs.duplicate_keys {
         let found = duplicates
             .query_map(params![key.programme, key.period, device.office_code, key.nik, key.kk], app_row)?
@@ -200,7 +206,11 @@ fn apply_batch(
     let batch = Batch::decode(ops);
     let loaded = load(tx, device, &batch)?;
     let mut results = Vec::with_capacity(ops.len());
-    for step in batch.plan(&device.office_code, loaded) {
+    let steps = batch.plan(&device.office_code, loaded);
+    for (code, count) in crate::rules::refusals(&device.id, &steps) {
+        tx.prepare_cached(&sql(super::SQL_REFUSAL))?.execute(params![device.id, code, count, now])?;
+    }
+    for step in steps {
         if step.fresh {
             for w in &step.writes {
                 execute(tx, w, step.op, now)?;
@@ -297,6 +307,10 @@ fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), 
                 "INSERT INTO conflict (id, application_id, data, created_at) VALUES (?1, ?2, ?3, ?4)",
             )?
             .execute(params![op.op_id, application_id, &**data, now])?;
+        }
+        Write::ExpectBlob { office, sha256, size, media_type } => {
+            tx.prepare_cached(&sql(blob::SQL_EXPECT))?
+                .execute(params![office, sha256, size, now, media_type])?;
         }
     }
     Ok(())
@@ -569,6 +583,22 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn refusals(&self) -> Result<Vec<super::Refusals>, StorageError> {
+        self.run(|c| {
+            let mut stmt = c.prepare(&sql(super::SQL_REFUSALS))?;
+            let rows = stmt.query_map([], |r| {
+                Ok(super::Refusals {
+                    device_id: r.get(0)?,
+                    code: r.get(1)?,
+                    count: r.get(2)?,
+                    last_at: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
     async fn report_device(
         &self,
         id: &str,
@@ -688,22 +718,15 @@ impl Storage for SqliteStorage {
         self.run(move |c| blob_status(c, &office, &sha)).await
     }
 
-    async fn blob_append(
-        &self,
-        chunk: blob::BlobChunk,
-        now: DateTime<Utc>,
-    ) -> Result<BlobStatus, StorageError> {
+    async fn blob_append(&self, chunk: blob::BlobChunk) -> Result<BlobStatus, StorageError> {
         self.run(move |c| {
             let size = chunk.size;
             let (office, sha) = (&chunk.office_code, &chunk.sha256);
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (create, received, last) = match blob::check(blob_status(&tx, office, sha)?, &chunk)? {
+            let (received, last) = match blob::check(blob_upload(&tx, office, sha)?, &chunk)? {
                 blob::Chunk::Done(done) => return Ok(done),
-                blob::Chunk::Store { create, received, last } => (create, received, last),
+                blob::Chunk::Store { received, last } => (received, last),
             };
-            if create {
-                tx.execute(&sql(blob::SQL_CREATE), params![office, sha, size, now.to_rfc3339()])?;
-            }
             tx.execute(&sql(blob::SQL_CHUNK), params![office, sha, chunk.offset, chunk.bytes])?;
             if last && !blob::matches(sha, &chunks(&tx, office, sha)?) {
                 tx.execute(&sql(blob::SQL_DROP_CHUNKS), params![office, sha])?;
@@ -735,10 +758,14 @@ fn sql(q: &str) -> String {
     q.replace('$', "?")
 }
 
-fn blob_status(c: &Connection, office: &str, sha: &str) -> Result<Option<BlobStatus>, StorageError> {
+fn blob_upload(c: &Connection, office: &str, sha: &str) -> Result<Option<blob::Upload>, StorageError> {
     Ok(c.prepare_cached(&sql(blob::SQL_STATUS))?
-        .query_row(params![office, sha], |r| Ok(blob::status(r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(params![office, sha], |r| Ok(blob::upload(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?)
+}
+
+fn blob_status(c: &Connection, office: &str, sha: &str) -> Result<Option<BlobStatus>, StorageError> {
+    Ok(blob_upload(c, office, sha)?.map(|u| u.status))
 }
 
 fn chunks(c: &Connection, office: &str, sha: &str) -> Result<Vec<Vec<u8>>, StorageError> {

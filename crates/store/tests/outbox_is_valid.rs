@@ -1,0 +1,69 @@
+//! What the desktop writes is what the server accepts: every kind of operation the store puts
+//! in its outbox passes the one validation path (`loket_protocol::validate`) the server runs.
+
+mod common;
+
+use common::*;
+use loket_domain::staff::{validate_staff, validate_user, StaffDraft, UserDraft};
+use loket_domain::workflow::Action;
+use loket_protocol::{validate, OpBody, OpKind};
+use loket_store::{ApplicantEdit, StoreError};
+
+#[test]
+fn every_operation_the_store_writes_passes_the_servers_checks() {
+    let (_dir, mut s) = store();
+    s.register_bansos(&bansos(1, "Siti Aminah"), &clerk(), now()).unwrap();
+    s.register_hibah(&hibah("Masjid Al-Ikhlas"), &clerk(), now()).unwrap();
+    s.register_permit(&sktm(2, "Budi", SKTM_DOCS), true, &clerk(), now()).unwrap();
+    let draft = s.register_permit(&sktm(3, "Rina", &[]), false, &clerk(), now()).unwrap();
+    for code in SKTM_DOCS {
+        s.set_document_received(&draft.id, code, true, &clerk(), now()).unwrap();
+    }
+    let app = s.transition(&draft.id, Action::Submit, "", &clerk(), now()).unwrap();
+    s.transition(&app.id, Action::StartReview, "", &supervisor(), now()).unwrap();
+    let app =
+        s.transition(&app.id, Action::Return, "Fotokopi KK  tidak terbaca", &supervisor(), now()).unwrap();
+    let edit = ApplicantEdit {
+        full_name: Some("  Rina   Marlina ".into()),
+        phone: Some(Some("+62 812 1111 2222".into())),
+        ..Default::default()
+    };
+    s.edit_applicant(&app.id, app.version, &edit, &clerk(), now()).unwrap();
+    s.add_attachment(&app.id, b"%PDF-1.7 scan", "KTP Rina.pdf", "ktp", &clerk(), now()).unwrap();
+    let staff = StaffDraft {
+        status: "pns".into(),
+        employee_number: "198503152010011002".into(),
+        full_name: "Ahmad  Fauzi".into(),
+        golongan: "III/d".into(),
+        jabatan: "Kepala Seksi Pelayanan".into(),
+        unit_code: "36.01.01".into(),
+        active: true,
+    };
+    let row = s.add_staff(&validate_staff(&staff).unwrap(), &admin(), now()).unwrap();
+    let user = validate_user(&UserDraft { username: "Ahmad".into(), roles: vec!["supervisor".into()] }, true);
+    s.add_user(&row.id, &user.unwrap(), &admin(), now()).unwrap();
+    let inactive = validate_staff(&StaffDraft { active: false, ..staff }).unwrap();
+    s.update_staff(&row.id, row.version, &inactive, &admin(), now()).unwrap();
+    s.set_holiday("2026-03-20".parse().unwrap(), "Idul Fitri 1447 H", &admin(), now()).unwrap();
+
+    let ops = s.pending_ops(1000).unwrap();
+    let mut kinds: Vec<&str> = ops.iter().map(|o| o.op.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(kinds.len(), OpKind::ALL.len() - 1, "every kind but resolve (a server conflict's): {kinds:?}");
+    for op in &ops {
+        let kind = OpKind::parse(&op.op).unwrap();
+        let body = OpBody::decode(kind, &op.payload).unwrap();
+        assert_eq!(validate::check(&body), Ok(()), "{}: {}", op.op, op.payload);
+    }
+}
+
+#[test]
+fn an_edit_is_checked_like_a_registration() {
+    let (_dir, mut s) = store();
+    let app = s.register_bansos(&bansos(1, "Siti Aminah"), &clerk(), now()).unwrap();
+    let long = ApplicantEdit { full_name: Some("A".repeat(101)), ..Default::default() };
+    let err = s.edit_applicant(&app.id, app.version, &long, &clerk(), now()).unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { code: "name.too_long", .. }), "{err:?}");
+    assert_eq!(s.application(&app.id).unwrap().version, app.version, "nothing written");
+}
