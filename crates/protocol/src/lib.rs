@@ -55,6 +55,12 @@ pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
 pub const MAX_PUSH_OPS: usize = 500;
 /// Largest page of a pull.
 pub const MAX_PULL_LIMIT: u32 = 1000;
+/// Largest payload of one operation, in bytes of JSON (a bansos registration with a household
+/// of twenty is about 3 KB).
+pub const MAX_OP_PAYLOAD_BYTES: usize = 64 * 1024;
+/// Largest push body once decoded (gzip), in bytes: [`MAX_PUSH_OPS`] operations of ordinary
+/// size with room to spare.
+pub const MAX_PUSH_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Every API error: a stable `code` to branch on and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -68,6 +68,23 @@ const ID_MAX: usize = 64;
 /// Most conflicts one resolution settles.
 const RESOLVES_MAX: usize = 100;
 
+/// Check an operation's envelope: bounded identifiers, a clock reading, a payload of bounded
+/// size (checked before the payload is decoded).
+pub fn envelope(op: &crate::Operation) -> Result<(), Invalid> {
+    id("op_id", &op.op_id)?;
+    id("entity_id", &op.entity_id)?;
+    hlc("hlc", &op.hlc)?;
+    let size = op.payload.get().len();
+    if size > crate::MAX_OP_PAYLOAD_BYTES {
+        return Err(Invalid::new(
+            "payload_too_large",
+            "payload",
+            format!("{size} bytes; an operation's payload is at most {} bytes", crate::MAX_OP_PAYLOAD_BYTES),
+        ));
+    }
+    Ok(())
+}
+
 /// Check an operation's payload. `Ok` when a correct desktop could have written it.
 pub fn check(body: &OpBody) -> Result<(), Invalid> {
     match body {

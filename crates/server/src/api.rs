@@ -40,6 +40,10 @@ pub struct ApiConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// When repeated failed logins lock a username or an address.
     pub lockout: LockoutPolicy,
+    /// Sync requests (push, pull, attachments) per device per minute. A first upload of
+    /// 100,000 records is about 200 pushes; the default lets that through in a few minutes and
+    /// stops a runaway or hostile device from taking the server for itself.
+    pub sync_rate_limit: u32,
 }
 
 impl Default for ApiConfig {
@@ -50,6 +54,7 @@ impl Default for ApiConfig {
             auth_rate_window: Duration::from_secs(60),
             trusted_proxies: Vec::new(),
             lockout: LockoutPolicy::default(),
+            sync_rate_limit: 3000,
         }
     }
 }
@@ -58,6 +63,8 @@ impl Default for ApiConfig {
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     limiter: Arc<RateLimiter>,
+    /// Sync requests per device.
+    sync_limiter: Arc<RateLimiter<String>>,
     trusted_proxies: Arc<[IpAddr]>,
     lockout: Arc<Lockout>,
 }
@@ -67,6 +74,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
     let state = AppState {
         storage,
         limiter: Arc::new(RateLimiter::new(config.auth_rate_limit, config.auth_rate_window)),
+        sync_limiter: Arc::new(RateLimiter::new(config.sync_rate_limit, Duration::from_secs(60))),
         trusted_proxies: config.trusted_proxies.into(),
         lockout: Arc::new(Lockout::new(config.lockout)),
     };
@@ -85,6 +93,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         .nest("/api/v1", api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(middleware::from_fn(crate::serve::refuse_when_busy))
         // gzip responses: sync JSON compresses several times over (the wire is what offices pay
         // for); the fastest level keeps the server's CPU for the database. Attachment contents
         // (scans, already compressed) are sent as they are. Gzip request bodies are decoded by
@@ -209,6 +218,26 @@ async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<Device, ApiEr
     Ok(device)
 }
 
+/// The device behind a sync request for `office`: authenticated, of that office, and within
+/// its sync rate (429 with `Retry-After` otherwise).
+async fn sync_device(s: &AppState, headers: &HeaderMap, office: &str) -> Result<Device, ApiError> {
+    let device = authenticate(s, headers).await?;
+    if device.office_code != office {
+        return Err(ApiError::forbidden("a device may only use its own office"));
+    }
+    if let Some(wait) = s.sync_limiter.wait(device.id.clone()) {
+        tracing::warn!(device = %device.id, "sync rate limit reached");
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "this device is syncing faster than the server allows; it will continue shortly",
+        );
+        e.retry_after = Some(wait.as_secs().max(1));
+        return Err(e);
+    }
+    Ok(device)
+}
+
 async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollResponse>, ApiError> {
     if !s.limiter.allow(client_ip(&s, &req), "enroll") {
         return Err(rate_limited(&s));
@@ -313,10 +342,7 @@ async fn push(
     headers: HeaderMap,
     ApiJson(body): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    let device = authenticate(&s, &headers).await?;
-    if device.office_code != office {
-        return Err(ApiError::forbidden("a device may only write its own office"));
-    }
+    let device = sync_device(&s, &headers, &office).await?;
     if body.ops.len() > MAX_PUSH_OPS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -342,10 +368,7 @@ async fn pull(
     headers: HeaderMap,
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PullResponse<RawPayload>>, ApiError> {
-    let device = authenticate(&s, &headers).await?;
-    if device.office_code != office {
-        return Err(ApiError::forbidden("a device may only read its own office"));
-    }
+    sync_device(&s, &headers, &office).await?;
     let Query(q) =
         query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
     let limit = q.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
@@ -429,15 +452,11 @@ async fn blob_download(
 }
 
 async fn own_office(s: &AppState, headers: &HeaderMap, office: &str) -> Result<Device, ApiError> {
-    let device = authenticate(s, headers).await?;
-    if device.office_code != office {
-        return Err(ApiError::forbidden("a device may only use its own office's attachments"));
-    }
-    Ok(device)
+    sync_device(s, headers, office).await
 }
 
 fn check_sha(sha256: &str) -> Result<(), ApiError> {
-    if sha256.len() == 64 && sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if loket_domain::attachment::is_sha256_hex(sha256) {
         Ok(())
     } else {
         Err(ApiError::new(

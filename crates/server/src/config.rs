@@ -14,6 +14,12 @@ pub struct FileConfig {
     pub database: Option<String>,
     pub body_limit_bytes: Option<usize>,
     pub auth_rate_limit_per_minute: Option<u32>,
+    /// Sync requests (push, pull, attachments) per device per minute.
+    pub sync_rate_limit_per_minute: Option<u32>,
+    /// Connections served at once; more are answered `503 server_busy`.
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a request's headers (and the longest idle keep-alive).
+    pub header_timeout_seconds: Option<u64>,
     /// PEM certificate chain and private key: the server speaks HTTPS.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -43,6 +49,9 @@ pub struct Config {
     pub database: String,
     pub body_limit_bytes: usize,
     pub auth_rate_limit_per_minute: u32,
+    pub sync_rate_limit_per_minute: u32,
+    /// Bounds on the connections the server holds.
+    pub limits: crate::serve::ServeLimits,
     /// Certificate and key files, when the server terminates TLS.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub trusted_proxies: Vec<IpAddr>,
@@ -84,6 +93,19 @@ impl Config {
             database: flags.database.or(file.database).unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(4 * 1024 * 1024),
             auth_rate_limit_per_minute: file.auth_rate_limit_per_minute.unwrap_or(10),
+            sync_rate_limit_per_minute: file
+                .sync_rate_limit_per_minute
+                .unwrap_or(crate::api::ApiConfig::default().sync_rate_limit),
+            limits: {
+                let d = crate::serve::ServeLimits::default();
+                crate::serve::ServeLimits {
+                    max_connections: file.max_connections.unwrap_or(d.max_connections).max(1),
+                    header_timeout: file
+                        .header_timeout_seconds
+                        .map_or(d.header_timeout, |s| std::time::Duration::from_secs(s.max(1))),
+                    ..d
+                }
+            },
             tls,
             trusted_proxies: file.trusted_proxies,
             allow_plain_http: file.allow_plain_http,

@@ -150,7 +150,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 /// Largest request body after gzip decoding (the compressed body has the router's limit).
-pub const MAX_DECODED_BODY: u64 = 32 * 1024 * 1024;
+pub const MAX_DECODED_BODY: u64 = loket_protocol::MAX_PUSH_BYTES;
 
 /// A gzip-encoded JSON body: decoded with a size cap (no zip bombs), then parsed.
 async fn gzip_json<S: Send + Sync, T: DeserializeOwned>(req: Request, state: &S) -> Result<T, ApiError> {

@@ -5,6 +5,7 @@
 //!   conformance suite both pass.
 //! - [`rules`]: the pure decision function applied to every pushed operation.
 //! - [`admin`]: what IT does from the command line (offices, users, enrollment codes, devices).
+//! - [`serve`]: the connection loop, within bounds (connection cap, header and idle timeouts).
 //! - [`tls`]: HTTPS terminated by the server (rustls).
 
 pub mod admin;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod lockout;
 pub mod ratelimit;
 pub mod rules;
+pub mod serve;
 pub mod storage;
 pub mod sync;
 pub mod tls;

@@ -1,7 +1,6 @@
 //! `loket-server`: the provincial server and IT's admin commands.
 
 use std::io::BufRead;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -187,6 +186,7 @@ async fn main() -> Result<()> {
                     auth_rate_window: Duration::from_secs(60),
                     trusted_proxies: config.trusted_proxies.clone(),
                     lockout: loket_server::lockout::LockoutPolicy::default(),
+                    sync_rate_limit: config.sync_rate_limit_per_minute,
                 },
             );
             let tls = match &config.tls {
@@ -204,13 +204,13 @@ async fn main() -> Result<()> {
                 );
             }
             println!("listening on {addr}");
-            let app = router.into_make_service_with_connect_info::<SocketAddr>();
+            let limits = config.limits;
+            tracing::info!(max_connections = limits.max_connections, header_timeout = ?limits.header_timeout, "connection limits");
             match tls {
                 Some(tls) => {
                     tracing::info!(%addr, "serving HTTPS");
                     let listener = loket_server::tls::TlsListener::new(listener, tls)?;
-                    let listener = axum::serve::ListenerExt::tap_io(listener, |_| {});
-                    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+                    loket_server::serve::serve(listener, router, limits, shutdown_signal()).await;
                 }
                 None => {
                     tracing::info!(%addr, "serving plain HTTP");
@@ -220,7 +220,7 @@ async fn main() -> Result<()> {
                             tracing::debug!(error = %e, "TCP_NODELAY not set");
                         }
                     });
-                    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+                    loket_server::serve::serve(listener, router, limits, shutdown_signal()).await;
                 }
             }
             tracing::info!("server stopped");

@@ -236,6 +236,10 @@ pub type Decoded = Result<OpBody, String>;
 
 /// Decode an operation's payload.
 pub fn decode(op: &Operation) -> Decoded {
+    if op.payload.get().len() > loket_protocol::MAX_OP_PAYLOAD_BYTES {
+        // Refused by its envelope; never decoded.
+        return Err(format!("{} payload is too large", op.op));
+    }
     op.body().map_err(|e| format!("{} payload: {e}", op.op))
 }
 
@@ -277,6 +281,9 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
     // A device numbers its operations from 1; anything else is not one of its operations.
     if op.seq < 1 {
         return Decision::rejected("invalid_sequence", "operation sequence numbers start at 1");
+    }
+    if let Err(invalid) = loket_protocol::validate::envelope(op) {
+        return Decision::rejected(invalid.code, invalid.to_string());
     }
     let body = match body {
         Ok(body) => body,

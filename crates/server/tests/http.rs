@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use loket_protocol::{
 };
 use loket_server::api::{router, ApiConfig};
 use loket_server::lockout::LockoutPolicy;
+use loket_server::serve::{serve, ServeLimits};
 use loket_server::storage::{conformance, Storage};
 use loket_server::{admin, auth};
 use reqwest::StatusCode;
@@ -26,6 +26,11 @@ struct Server {
 }
 
 async fn start(backend: &str, config: ApiConfig) -> Server {
+    start_limited(backend, config, ServeLimits::default()).await
+}
+
+/// A server on the production connection loop, within `limits`.
+async fn start_limited(backend: &str, config: ApiConfig, limits: ServeLimits) -> Server {
     let (storage, guard) = match backend {
         "sqlite" => common::sqlite(),
         _ => common::postgres().await,
@@ -33,9 +38,7 @@ async fn start(backend: &str, config: ApiConfig) -> Server {
     let app = router(storage.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
-    });
+    tokio::spawn(serve(listener, app, limits, std::future::pending()));
     Server { base: format!("http://{addr}"), storage, http: reqwest::Client::new(), _guard: guard }
 }
 

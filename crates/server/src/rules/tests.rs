@@ -400,7 +400,8 @@ fn payloads_are_checked_by_the_domains_validators() {
             registration(&|p| p["registration_number"] = json!("360102-AAAA-000001")),
         ),
         ("registration_number.missing", registration(&|p| p["registration_number"] = json!(null))),
-        ("name.too_long", registration(&|p| p["applicant_name"] = json!("A".repeat(1_000_000)))),
+        ("name.too_long", registration(&|p| p["applicant_name"] = json!("A".repeat(1_000)))),
+        ("payload_too_large", registration(&|p| p["applicant_name"] = json!("A".repeat(1_000_000)))),
         ("payload.not_normalised", registration(&|p| p["applicant_name"] = json!("  Warga  "))),
         ("payload.details_invalid", registration(&|p| p["details"]["blob"] = json!("x".repeat(1000)))),
         ("income.out_of_range", registration(&|p| p["details"]["monthly_income"] = json!(-1))),
@@ -418,6 +419,13 @@ fn payloads_are_checked_by_the_domains_validators() {
         ),
         (
             "name.too_long",
+            on_app(
+                OpKind::ApplicationEdit,
+                json!({"application_id": "a1", "fields": {"applicant_name": "A".repeat(101)}}),
+            ),
+        ),
+        (
+            "payload_too_large",
             on_app(
                 OpKind::ApplicationEdit,
                 json!({"application_id": "a1", "fields": {"applicant_name": "A".repeat(1 << 20)}}),

@@ -832,7 +832,7 @@ async fn untrusted_operations(s: &dyn Storage) {
         bad(3, &|p| p["applicant_nik"] = json!(3601011205900002_u64)),
         bad(4, &|p| p["service_code"] = json!("NOPE")),
         bad(5, &|p| p["registration_number"] = json!(number.clone())),
-        bad(6, &|p| p["applicant_name"] = json!("A".repeat(100_000))),
+        bad(6, &|p| p["applicant_name"] = json!(vec![0; 100_000])),
         operation(
             7,
             OpKind::ApplicationEdit,
@@ -859,7 +859,7 @@ async fn untrusted_operations(s: &dyn Storage) {
             "invalid_payload",
             "programme.unknown",
             "registration_number.taken",
-            "name.too_long",
+            "payload_too_large",
             "invalid_payload",
             "invalid_payload",
             "invalid_payload",
@@ -885,6 +885,7 @@ async fn untrusted_operations(s: &dyn Storage) {
     let all = s.refusals().await.unwrap();
     let mine = counts(&all, &d.id);
     assert_eq!(mine[0], ("invalid_payload".to_string(), 4), "{mine:?}");
+    assert!(mine.contains(&("payload_too_large".to_string(), 1)), "{mine:?}");
     assert_eq!(mine.iter().map(|(_, n)| n).sum::<i64>(), 9);
     assert_eq!(counts(&all, &other.id), [("registration_number.other_office".to_string(), 1)]);
     let again = bad(2, &|p| p["kk"] = json!("36"));

@@ -1,6 +1,8 @@
 -- Schema 4: the server trusts nothing a device sends.
--- Registration numbers are looked up: each is used by one application only.
-CREATE INDEX application_registration_number ON application (registration_number);
+-- A registration number is used by one application only. The rules refuse a second use by
+-- name (`registration_number.taken`); the unique index also keeps two concurrent pushes from
+-- both using one, and tells the planner a lookup finds at most one row (drafts have none).
+CREATE UNIQUE INDEX application_registration_number ON application (registration_number);
 -- An attachment's content is accepted only after an attach operation the server accepted
 -- announced it (its row is made then, with the declared size and media type; rows of uploads
 -- started before schema 4 have no type).
