@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ use serde::Deserialize;
 use tower_http::trace::TraceLayer;
 
 use crate::auth;
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::lockout::{Lockout, LockoutPolicy};
 use crate::ratelimit::RateLimiter;
 use crate::storage::{Device, NewDevice, Storage, StorageError};
@@ -86,12 +86,14 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         .route("/offices/{office}/attachments/{sha256}", get(blob_download).put(blob_upload))
         .route("/offices/{office}/attachments/{sha256}/status", get(blob_status))
         .layer(middleware::from_fn(negotiate_protocol))
-        .route("/openapi.json", get(openapi));
+        .route("/openapi.json", get(openapi))
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .nest("/api/v1", api)
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(middleware::from_fn(crate::serve::refuse_when_busy))
         // gzip responses: sync JSON compresses several times over (the wire is what offices pay
@@ -114,6 +116,14 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
 
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -338,7 +348,7 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResp
 
 async fn push(
     State(s): State<AppState>,
-    Path(office): Path<String>,
+    ApiPath(office): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
@@ -364,7 +374,7 @@ struct PullQuery {
 
 async fn pull(
     State(s): State<AppState>,
-    Path(office): Path<String>,
+    ApiPath(office): ApiPath<String>,
     headers: HeaderMap,
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PullResponse<RawPayload>>, ApiError> {
@@ -385,7 +395,7 @@ async fn pull(
 /// Where an attachment's upload is: `{size, received, complete}`; 404 before the first chunk.
 async fn blob_status(
     State(s): State<AppState>,
-    Path((office, sha256)): Path<(String, String)>,
+    ApiPath((office, sha256)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<loket_protocol::BlobStatus>, ApiError> {
     let device = own_office(&s, &headers, &office).await?;
@@ -406,15 +416,21 @@ struct UploadQuery {
 /// One chunk of an attachment, at `offset` of `size` bytes (resumable; see `blob_status`).
 async fn blob_upload(
     State(s): State<AppState>,
-    Path((office, sha256)): Path<(String, String)>,
+    ApiPath((office, sha256)): ApiPath<(String, String)>,
     headers: HeaderMap,
     query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<loket_protocol::BlobStatus>, ApiError> {
     let device = own_office(&s, &headers, &office).await?;
     check_sha(&sha256)?;
     let Query(q) =
         query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "chunk_too_large", "chunks are at most 1 MiB")
+        }
+        status => ApiError::new(status, "bad_request", e.body_text()),
+    })?;
     if body.len() > loket_protocol::MAX_CHUNK_BYTES {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -438,7 +454,7 @@ async fn blob_upload(
 /// The content of a complete attachment of the device's office.
 async fn blob_download(
     State(s): State<AppState>,
-    Path((office, sha256)): Path<(String, String)>,
+    ApiPath((office, sha256)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;

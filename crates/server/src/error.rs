@@ -197,3 +197,17 @@ async fn gzip_json<S: Send + Sync, T: DeserializeOwned>(req: Request, state: &S)
         }
     })
 }
+
+/// `Path<T>` whose rejections use [`ApiError`] (an undecodable segment is `400 invalid_path`).
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> axum::extract::FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Self(v)),
+            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", e.body_text())),
+        }
+    }
+}

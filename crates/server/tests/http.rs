@@ -118,6 +118,8 @@ both_backends!(
     old_protocol_gets_426,
     enrollment_is_rate_limited,
     gzip_bodies_both_ways,
+    inflating_operations_are_refused_alone,
+    attachments_only_for_accepted_attach_operations,
 );
 
 async fn enrollment_valid_reused_expired(backend: &str) {
@@ -708,4 +710,182 @@ async fn gzip_bodies_both_ways(backend: &str) {
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&raw[..]), &mut text).unwrap();
     let page: PullResponse = serde_json::from_str(&text).unwrap();
     assert_eq!(page.changes.iter().filter(|c| c.entity_id == "gz-1").count(), 1);
+}
+
+/// An operation that inflates is refused alone, before it is decoded: nothing of it stored or
+/// published, the operations beside it accepted, the server answering. A push that inflates past
+/// the decoded limit is refused whole.
+async fn inflating_operations_are_refused_alone(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    let mut big = conformance::register_op(1, "big", "36.01.01", "3601011205900001", "3601011501100003");
+    // Three MB of `0,` in one operation: the gzip body is a few KiB.
+    conformance::edit_payload(&mut big, |p| p["details"]["extra"] = json!(vec![0u8; 1_500_000]));
+    let good = conformance::register_op(2, "good", "36.01.01", "3601011205900002", "3601011501100003");
+    let ops = conformance::signed_in("36.01.01", vec![big, good]);
+    let body =
+        gzip(&serde_json::to_vec(&json!({ "ops": ops, "pending": 0, "app_version": "0.1.0" })).unwrap());
+    assert!(body.len() < 64 * 1024, "{}", body.len());
+    let push = |body: Vec<u8>| {
+        s.post("/api/v1/offices/36.01.01/push")
+            .bearer_auth(&d.token)
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(body)
+            .send()
+    };
+    let r = push(body).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let results: PushResponse = r.json().await.unwrap();
+    let codes: Vec<_> = results.results.iter().map(|r| (r.status, r.code.as_deref())).collect();
+    assert_eq!(codes, [(OpStatus::Rejected, Some("payload_too_large")), (OpStatus::Accepted, None)]);
+    assert_eq!(s.storage.count_applications(None).await.unwrap(), 1);
+    let page: PullResponse = s
+        .get("/api/v1/offices/36.01.01/changes?after=0")
+        .bearer_auth(&d.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(page.changes.iter().all(|c| c.entity_id != "big"), "nothing of it published");
+    // Past the decoded limit (8 MiB): the push is refused whole.
+    let mut huge = conformance::register_op(3, "huge", "36.01.01", "3601011205900003", "3601011501100003");
+    conformance::edit_payload(&mut huge, |p| p["details"]["extra"] = json!(vec![0u8; 5_000_000]));
+    let ops = conformance::signed_in("36.01.01", vec![huge]);
+    let body =
+        gzip(&serde_json::to_vec(&json!({ "ops": ops, "pending": 0, "app_version": "0.1.0" })).unwrap());
+    assert_eq!(
+        error_code(push(body).await.unwrap()).await,
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large".into())
+    );
+    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(s.storage.count_applications(None).await.unwrap(), 1);
+}
+
+/// Attachment contents are taken only for an attach operation the server accepted, of the type
+/// it declared; every refusal is `{code, message}`.
+async fn attachments_only_for_accepted_attach_operations(backend: &str) {
+    let s = start(backend, ApiConfig { body_limit: 64 * 1024, ..ApiConfig::default() }).await;
+    let d = s.enroll("36.01.01").await;
+    let exe = b"MZ\x90\x00 not a scan".to_vec();
+    let sha = |c: &[u8]| {
+        use sha2::Digest;
+        sha2::Sha256::digest(c).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let upload = |content: &[u8]| {
+        s.http
+            .put(s.url(&format!(
+                "/api/v1/offices/36.01.01/attachments/{}?offset=0&size={}",
+                sha(content),
+                content.len()
+            )))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .bearer_auth(&d.token)
+            .body(content.to_vec())
+            .send()
+    };
+    assert_eq!(
+        error_code(upload(&exe).await.unwrap()).await,
+        (StatusCode::CONFLICT, "attachment_not_expected".into())
+    );
+    let register = conformance::register_op(1, "app-1", "36.01.01", "3601011205900001", "3601011501100003");
+    let attach = conformance::attach_op(2, "app-1", &exe, "image/png");
+    let r: PushResponse = s.push(&d, "36.01.01", &[register, attach]).await.json().await.unwrap();
+    assert!(r.results.iter().all(|r| r.status == OpStatus::Accepted), "{:?}", r.results);
+    assert_eq!(
+        error_code(upload(&exe).await.unwrap()).await,
+        (StatusCode::UNPROCESSABLE_ENTITY, "attachment_type_mismatch".into())
+    );
+    let download = s
+        .get(&format!("/api/v1/offices/36.01.01/attachments/{}", sha(&exe)))
+        .bearer_auth(&d.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(download).await, (StatusCode::NOT_FOUND, "not_found".into()));
+    // Beyond the body limit, a wrong method: the one error shape.
+    let big = vec![0u8; 100 * 1024];
+    assert_eq!(
+        error_code(upload(&big).await.unwrap()).await,
+        (StatusCode::PAYLOAD_TOO_LARGE, "chunk_too_large".into())
+    );
+    let wrong = s.http.delete(s.url("/api/v1/offices/36.01.01/push")).send().await.unwrap();
+    assert_eq!(error_code(wrong).await, (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed".into()));
+    let wrong = s.http.post(s.url("/healthz")).send().await.unwrap();
+    assert_eq!(error_code(wrong).await, (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed".into()));
+    let bad_path = s.get("/api/v1/offices/%FF%FE/changes").bearer_auth(&d.token).send().await.unwrap();
+    assert_eq!(error_code(bad_path).await, (StatusCode::BAD_REQUEST, "invalid_path".into()));
+}
+
+/// A device syncing faster than the server allows is told when to come back; other devices go on.
+#[tokio::test]
+async fn sync_is_rate_limited_per_device() {
+    let s = start("sqlite", ApiConfig { sync_rate_limit: 3, ..ApiConfig::default() }).await;
+    let (a, b) = (s.enroll("36.01.01").await, s.enroll("36.01.01").await);
+    let pull =
+        |d: &EnrollResponse| s.get("/api/v1/offices/36.01.01/changes?after=0").bearer_auth(&d.token).send();
+    for _ in 0..3 {
+        assert_eq!(pull(&a).await.unwrap().status(), StatusCode::OK);
+    }
+    let r = pull(&a).await.unwrap();
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(error_code(r).await, (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into()));
+    assert_eq!(pull(&b).await.unwrap().status(), StatusCode::OK, "per device");
+}
+
+/// Connections that never finish their headers, or idle ones, are closed after the header
+/// timeout; beyond the connection cap the API answers `503 server_busy` while the health
+/// endpoints still answer.
+#[tokio::test]
+async fn slow_connections_never_stop_the_server() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits =
+        ServeLimits { max_connections: 8, header_timeout: Duration::from_secs(60), ..ServeLimits::default() };
+    let s = start_limited("sqlite", ApiConfig::default(), limits).await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut slow = Vec::new();
+    for i in 0..40 {
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        if i % 2 == 0 {
+            c.write_all(b"GET /api/v1/openapi.json HTTP/1.1\r\nHost: loket\r\n").await.unwrap();
+        }
+        slow.push(c);
+    }
+    // A new connection is beyond the cap: health answers, the API asks to come back.
+    let fresh = || reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    assert_eq!(fresh().get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+    let busy = fresh().get(s.url("/api/v1/openapi.json")).send().await.unwrap();
+    assert!(busy.headers().contains_key("retry-after"));
+    assert_eq!(error_code(busy).await, (StatusCode::SERVICE_UNAVAILABLE, "server_busy".into()));
+    drop(slow);
+
+    // With a short header timeout, silent, half-sent and idle keep-alive connections are all
+    // closed by the server (each read below ends because the server hung up).
+    let limits = ServeLimits {
+        header_timeout: Duration::from_millis(300),
+        busy_header_timeout: Duration::from_millis(300),
+        ..ServeLimits::default()
+    };
+    let s = start_limited("sqlite", ApiConfig::default(), limits).await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut half = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: lo").await.unwrap();
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: loket\r\n\r\n").await.unwrap();
+    let guard = Duration::from_secs(20);
+    for (name, c) in [("silent", &mut silent), ("half", &mut half), ("idle", &mut idle)] {
+        let mut got = Vec::new();
+        tokio::time::timeout(guard, c.read_to_end(&mut got))
+            .await
+            .unwrap_or_else(|_| panic!("{name}: the server kept the connection open"))
+            .unwrap();
+        if name == "idle" {
+            assert!(got.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&got));
+        }
+    }
+    assert_eq!(fresh().get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
 }
