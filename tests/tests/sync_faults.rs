@@ -403,7 +403,17 @@ async fn run_seed(seed: u64, backend: Backend) {
         );
         let conflicts: BTreeSet<(String, bool)> =
             snap.conflicts.iter().map(|(id, _, r)| (id.clone(), *r)).collect();
-        let flags: BTreeSet<(String, String)> = snap.flags.iter().cloned().collect();
+        // Each office's devices hold one flag per own application, with the pair's reference.
+        let own: BTreeSet<&str> = snap.applications.iter().map(|a| a.id.as_str()).collect();
+        let flags: BTreeSet<(String, String)> = snap
+            .flags
+            .iter()
+            .flat_map(|(a, b)| {
+                let reference = loket_server::rules::flag_reference(a, b);
+                [(a.clone(), reference.clone()), (b.clone(), reference)]
+            })
+            .filter(|(app, _)| own.contains(app.as_str()))
+            .collect();
         for (k, d) in devices.iter().enumerate().filter(|(_, d)| d.office == office) {
             let s = d.store.lock().unwrap();
             assert_eq!(s.pending_count().unwrap(), 0, "seed {seed}: device {k} drained");
@@ -447,20 +457,8 @@ async fn run_seed(seed: u64, backend: Backend) {
                 local_conflicts, conflicts,
                 "seed {seed}: device {k}: every conflict, and whether it is resolved"
             );
-            let local_flags: BTreeSet<(String, String)> = s
-                .all_aid_flags()
-                .unwrap()
-                .into_iter()
-                .map(|f| {
-                    // The server keeps one row per pair, (newer, older); devices one per own application.
-                    let pair = (f.application_id, f.other_application_id);
-                    if flags.contains(&pair) {
-                        pair
-                    } else {
-                        (pair.1, pair.0)
-                    }
-                })
-                .collect();
+            let local_flags: BTreeSet<(String, String)> =
+                s.all_aid_flags().unwrap().into_iter().map(|f| (f.application_id, f.reference)).collect();
             assert_eq!(local_flags, flags, "seed {seed}: device {k}: every duplicate-aid flag is shown");
             assert!(
                 s.uploads_pending().unwrap().is_empty(),

@@ -277,7 +277,8 @@ pub struct AidFlagDto {
     pub other_office_code: String,
     /// "Kec. Cikeusik, Kabupaten Pandeglang".
     pub other_office_label: String,
-    pub other_registration_number: Option<String>,
+    /// The pair's reference, to quote to the province (`DUP-…`).
+    pub reference: String,
     pub reason: FlagReason,
 }
 

@@ -113,7 +113,7 @@ fn aid_flag(f: loket_store::AidFlagRow) -> Option<AidFlagDto> {
             })
             .unwrap_or_else(|| f.other_office_code.clone()),
         other_office_code: f.other_office_code,
-        other_registration_number: f.other_registration_number,
+        reference: f.reference,
     })
 }
 

@@ -89,13 +89,15 @@ pub struct ValuesConflict {
 }
 
 /// `flag`: an active bansos application of the same NIK or KK, programme and period in
-/// another kecamatan.
+/// another kecamatan. What the office needs and no more: which kecamatan, the programme and
+/// period, and a reference to quote to the province — never the other office's record ids,
+/// registration number or personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlagData {
     pub application_id: String,
-    pub other_application_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub other_registration_number: Option<String>,
+    /// The pair's reference (`DUP-` and eight characters), the same in both offices; the
+    /// province looks the pair up by it (`loket-server aid duplicates --reference`).
+    pub reference: String,
     pub other_office_code: String,
     pub programme: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -46,9 +46,11 @@ use serde::{Deserialize, Serialize};
 /// The protocol version this build speaks. Version 2: typed operation and change kinds, one
 /// payload type per kind (`payload.rs`, `change.rs`). Version 3: operations carry the acting
 /// user's [`Proof`]; users travel with their public and wrapped keys, not a password hash.
-pub const PROTOCOL_VERSION: u32 = 3;
+/// Version 4: payloads checked by the domain's validators ([`validate`]); duplicate-aid flags
+/// carry a reference instead of the other office's record ids.
+pub const PROTOCOL_VERSION: u32 = 4;
 /// The oldest client protocol the server still serves.
-pub const MIN_PROTOCOL_VERSION: u32 = 3;
+pub const MIN_PROTOCOL_VERSION: u32 = 4;
 /// Request header carrying the client's protocol version.
 pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
 /// Largest number of operations in one push.

@@ -7,7 +7,9 @@ use loket_domain::staff::{validate_user, UserDraft};
 use crate::auth;
 use loket_keys::UserKey;
 
-use crate::storage::{Credentials, Device, NewEnrollmentCode, Storage, StorageError, User, UserUpdate};
+use crate::storage::{
+    AidFlagPair, Credentials, Device, NewEnrollmentCode, Storage, StorageError, User, UserUpdate,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -228,6 +230,22 @@ pub async fn devices(s: &dyn Storage) -> Result<Vec<DeviceView>, AdminError> {
                 .collect();
             DeviceView { device, refusals: mine }
         })
+        .collect())
+}
+
+/// Duplicate-aid pairs with their references, province-wide: all, one reference's, or those
+/// touching one office.
+pub async fn duplicates(
+    s: &dyn Storage,
+    reference: Option<&str>,
+    office: Option<&str>,
+) -> Result<Vec<(String, AidFlagPair)>, AdminError> {
+    Ok(s.aid_flags()
+        .await?
+        .into_iter()
+        .map(|p| (crate::rules::flag_reference(&p.application_id, &p.other_application_id), p))
+        .filter(|(r, _)| reference.is_none_or(|want| r.eq_ignore_ascii_case(want.trim())))
+        .filter(|(_, p)| office.is_none_or(|o| p.office_code == o || p.other_office_code == o))
         .collect())
 }
 

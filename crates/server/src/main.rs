@@ -63,6 +63,22 @@ enum Command {
     /// Manage enrolled devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// Aid across kecamatan (the provincial view).
+    #[command(subcommand)]
+    Aid(AidCmd),
+}
+
+#[derive(Subcommand)]
+enum AidCmd {
+    /// Duplicate-aid pairs: both kecamatan, their registration numbers, programme and period.
+    /// An office quotes the reference its window shows (`DUP-…`).
+    Duplicates {
+        #[arg(long)]
+        reference: Option<String>,
+        /// Only pairs touching this office.
+        #[arg(long)]
+        office: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -287,6 +303,30 @@ async fn main() -> Result<()> {
                     if d.revoked { "revoked" } else { "active" },
                     v.refusal_summary()
                 );
+            }
+        }
+        Command::Aid(AidCmd::Duplicates { reference, office }) => {
+            let pairs = admin::duplicates(storage.as_ref(), reference.as_deref(), office.as_deref()).await?;
+            println!(
+                "{:<12}  {:<4} {:<12} {:<7} {:<9} {:<20} {:<9} {:<20} flagged",
+                "reference", "by", "programme", "period", "office", "number", "office", "number"
+            );
+            for (r, p) in &pairs {
+                println!(
+                    "{:<12}  {:<4} {:<12} {:<7} {:<9} {:<20} {:<9} {:<20} {}",
+                    r,
+                    p.reason,
+                    p.programme,
+                    p.period.as_deref().unwrap_or("-"),
+                    p.office_code,
+                    p.registration_number.as_deref().unwrap_or("-"),
+                    p.other_office_code,
+                    p.other_registration_number.as_deref().unwrap_or("-"),
+                    p.created_at
+                );
+            }
+            if pairs.is_empty() {
+                println!("(none)");
             }
         }
         Command::Device(DeviceCmd::Revoke { id }) => {

@@ -432,12 +432,12 @@ fn register(p: &RegisterPayload, ctx: &Context) -> Decision {
                 other_application_id: other.id.clone(),
                 reason,
             });
+            let reference = flag_reference(&app.id, &other.id);
             for (here, there) in [(&app, other), (other, &app)] {
                 let flag = ChangeBody::Flag(FlagData {
                     application_id: here.id.clone(),
-                    other_application_id: there.id.clone(),
+                    reference: reference.clone(),
                     other_office_code: there.office_code.clone(),
-                    other_registration_number: there.registration_number.clone(),
                     programme: app.service_code.clone(),
                     period: app.period.clone(),
                     reason,
@@ -447,6 +447,19 @@ fn register(p: &RegisterPayload, ctx: &Context) -> Decision {
         }
     }
     Decision::accepted(writes)
+}
+
+/// The reference of a duplicate-aid pair: the same whichever side it is computed from, and
+/// telling nothing about either application (`DUP-` and eight Crockford base32 characters of
+/// the SHA-256 of the two ids).
+pub fn flag_reference(a: &str, b: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let (first, second) = if a <= b { (a, b) } else { (b, a) };
+    let digest = Sha256::new().chain_update(first).chain_update([0]).chain_update(second).finalize();
+    let bits = u64::from_be_bytes(digest[..8].try_into().expect("eight bytes"));
+    let alphabet = loket_domain::registration::DEVICE_CODE_ALPHABET;
+    let code: String = (0..8).map(|i| alphabet[((bits >> (59 - 5 * i)) & 31) as usize] as char).collect();
+    format!("DUP-{code}")
 }
 
 /// Decide with the device's own application, or refuse (unknown, or another office's).

@@ -95,6 +95,12 @@ async fn it_admin_workflow_and_serving() {
     let list = cli(&db, &["device", "list"], None);
     assert!(list.contains(&device_id) && list.contains("36.01.01") && list.contains("0.1.1"), "{list}");
     assert!(list.lines().any(|l| l.contains(&device_id) && l.contains(" 3 ")), "pending count shown: {list}");
+    // The operation carried no proof of who took it: refused, and counted for IT by code.
+    assert!(
+        list.lines().any(|l| l.contains(&device_id) && l.ends_with("1 (unsigned 1)")),
+        "refusals shown: {list}"
+    );
+    assert!(cli(&db, &["aid", "duplicates"], None).contains("(none)"));
     cli(&db, &["device", "revoke", &device_id], None);
     let r = api(reqwest::Method::GET, "offices/36.01.01/changes").bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 401);
@@ -105,6 +111,10 @@ async fn it_admin_workflow_and_serving() {
     server.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
     assert!(logs.contains("storage ready"), "{logs}");
     assert!(!logs.contains(nik), "a NIK appeared in the server log");
+    assert!(
+        logs.contains("operation refused") && logs.contains("unsigned"),
+        "refusals are logged by code: {logs}"
+    );
     assert!(!logs.contains(&token), "a device token appeared in the server log");
 }
 

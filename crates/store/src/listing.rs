@@ -33,7 +33,7 @@ const RELATED: &str = "
        FROM application_document WHERE application_id = a.id),
     (SELECT json_group_array(json_array(t.sha256, t.size, t.media_type, l.file_name, l.document_code) ORDER BY l.added_hlc)
        FROM application_attachment l JOIN attachment t ON t.sha256 = l.sha256 WHERE l.application_id = a.id),
-    (SELECT json_group_array(json_array(other_application_id, other_office_code, other_registration_number, reason)
+    (SELECT json_group_array(json_array(other_application_id, other_office_code, reason)
             ORDER BY server_seq)
        FROM aid_flag WHERE application_id = a.id),
     (SELECT json_group_array(json_array(server_seq, op_id, data, received_at) ORDER BY server_seq)
@@ -78,13 +78,12 @@ fn application_row(r: &Row<'_>) -> rusqlite::Result<ApplicationRow> {
             document_code,
         })
         .collect();
-    let flags = related::<(String, String, Option<String>, String)>(r, n + 2)?
+    let flags = related::<(String, String, String)>(r, n + 2)?
         .into_iter()
-        .map(|(other_application_id, other_office_code, other_registration_number, reason)| AidFlagRow {
+        .map(|(reference, other_office_code, reason)| AidFlagRow {
             application_id: id.clone(),
-            other_application_id,
+            reference,
             other_office_code,
-            other_registration_number,
             reason,
         })
         .collect();

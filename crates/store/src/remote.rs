@@ -104,9 +104,10 @@ pub struct OfficeUser {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AidFlagRow {
     pub application_id: String,
-    pub other_application_id: String,
+    /// The pair's reference, to quote to the province (flags synced before protocol 4 hold
+    /// the other application's id here).
+    pub reference: String,
     pub other_office_code: String,
-    pub other_registration_number: Option<String>,
     /// `nik` or `kk` ([`loket_protocol::FlagReason`]).
     pub reason: String,
 }
@@ -121,16 +122,15 @@ pub struct ConflictRow {
     pub received_at: String,
 }
 
-const FLAG_COLUMNS: &str =
-    "application_id, other_application_id, other_office_code, other_registration_number, reason";
+// The pair's reference is kept in the `other_application_id` column (add-only migrations).
+const FLAG_COLUMNS: &str = "application_id, other_application_id, other_office_code, reason";
 
 fn flag_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AidFlagRow> {
     Ok(AidFlagRow {
         application_id: r.get(0)?,
-        other_application_id: r.get(1)?,
+        reference: r.get(1)?,
         other_office_code: r.get(2)?,
-        other_registration_number: r.get(3)?,
-        reason: r.get(4)?,
+        reason: r.get(3)?,
     })
 }
 
@@ -513,15 +513,13 @@ fn apply_resolved(tx: &Transaction<'_>, r: &ResolvedData, hlc: Option<&str>) -> 
 
 fn apply_flag(tx: &Transaction<'_>, f: &FlagData, server_seq: i64) -> Result<bool, StoreError> {
     tx.prepare_cached(
-        "INSERT INTO aid_flag (application_id, other_application_id, other_office_code,
-         other_registration_number, reason, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO aid_flag (application_id, other_application_id, other_office_code, reason, server_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
     )?
     .execute(params![
         f.application_id,
-        f.other_application_id,
+        f.reference,
         f.other_office_code,
-        f.other_registration_number,
         f.reason.as_str(),
         server_seq
     ])?;

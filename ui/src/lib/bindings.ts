@@ -47,23 +47,12 @@ export const commands = {
 export type Action = "submit" | "start_review" | "approve" | "reject" | "return" | "resubmit" | "complete" | "cancel";
 
 /**  A duplicate-aid flag, for the clerk and the supervisor. */
-export type AidFlagDto = AidFlagDto_Serialize | AidFlagDto_Deserialize;
-
-/**  A duplicate-aid flag, for the clerk and the supervisor. */
-export type AidFlagDto_Deserialize = {
+export type AidFlagDto = {
 	other_office_code: string,
 	/**  "Kec. Cikeusik, Kabupaten Pandeglang". */
 	other_office_label: string,
-	other_registration_number?: string | null,
-	reason: FlagReason,
-};
-
-/**  A duplicate-aid flag, for the clerk and the supervisor. */
-export type AidFlagDto_Serialize = {
-	other_office_code: string,
-	/**  "Kec. Cikeusik, Kabupaten Pandeglang". */
-	other_office_label: string,
-	other_registration_number: string | null,
+	/**  The pair's reference, to quote to the province (`DUP-…`). */
+	reference: string,
 	reason: FlagReason,
 };
 
@@ -120,7 +109,7 @@ export type ApplicationDto_Deserialize = {
 	 *  Duplicate-aid flags from the server: the same NIK or KK is in the same programme and
 	 *  period in another kecamatan. Shown before a supervisor decides.
 	 */
-	aid_flags: AidFlagDto_Deserialize[],
+	aid_flags: AidFlagDto[],
 	/**  Conflicts the server kept on this application, not yet resolved. */
 	open_conflicts: number,
 	/**  What each open conflict is about, for the supervisor. */
@@ -169,7 +158,7 @@ export type ApplicationDto_Serialize = {
 	 *  Duplicate-aid flags from the server: the same NIK or KK is in the same programme and
 	 *  period in another kecamatan. Shown before a supervisor decides.
 	 */
-	aid_flags: AidFlagDto_Serialize[],
+	aid_flags: AidFlagDto[],
 	/**  Conflicts the server kept on this application, not yet resolved. */
 	open_conflicts: number,
 	/**  What each open conflict is about, for the supervisor. */

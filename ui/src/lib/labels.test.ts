@@ -34,10 +34,10 @@ describe("labels", () => {
       ID.flag({
         other_office_code: "36.01.02",
         other_office_label: "Kec. Cimanggu, Kabupaten Pandeglang",
-        other_registration_number: "360102-AAAA-000001",
+        reference: "DUP-7K3QX9PA",
         reason: "kk",
       }),
-    ).toBe("KK sama dengan permohonan di Kec. Cimanggu, Kabupaten Pandeglang (360102-AAAA-000001)");
+    ).toBe("KK sama dengan permohonan di Kec. Cimanggu, Kabupaten Pandeglang (rujukan DUP-7K3QX9PA)");
   });
 
   it("labels every status and action", () => {

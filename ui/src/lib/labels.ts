@@ -108,8 +108,7 @@ export const ID: Labels = {
     return `Keputusan "${what}" dari perangkat lain tidak berlaku: permohonan sudah ${now} di server`;
   },
   flag: (f) => {
-    const number = f.other_registration_number ? ` (${f.other_registration_number})` : "";
-    return `${ID.flagReason[f.reason]} sama dengan permohonan di ${f.other_office_label}${number}`;
+    return `${ID.flagReason[f.reason]} sama dengan permohonan di ${f.other_office_label} (rujukan ${f.reference})`;
   },
 };
 

@@ -133,6 +133,14 @@ fn duplicate_aid_in_another_kecamatan_flags_both() {
 }
 
 #[test]
+fn a_flag_reference_is_the_pairs_whichever_side_asks() {
+    let r = flag_reference("019a-a", "019a-b");
+    assert_eq!(r, flag_reference("019a-b", "019a-a"));
+    assert!(r.starts_with("DUP-") && r.len() == 12, "{r}");
+    assert_ne!(r, flag_reference("019a-a", "019a-c"));
+}
+
+#[test]
 fn inactive_duplicates_are_ignored() {
     let c = Context {
         duplicates: vec![app("b9", "36.01.02", "rejected"), app("b8", "36.01.02", "cancelled")],

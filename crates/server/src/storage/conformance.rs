@@ -365,9 +365,29 @@ async fn duplicate_aid(s: &dyn Storage) {
     let fb = flags("36.01.02").await;
     assert_eq!(fa.len(), 1);
     assert_eq!(fb.len(), 1);
-    assert_eq!(fa[0].data["other_application_id"], "b-1");
-    assert_eq!(fb[0].data["other_application_id"], "a-1");
+    // Each office learns the kecamatan, programme, period and a shared reference — not the
+    // other office's record id, number or personal data.
+    assert_eq!(fa[0].data["reference"], fb[0].data["reference"]);
+    assert_eq!(fa[0].data["reference"], crate::rules::flag_reference("a-1", "b-1"));
+    assert_eq!(
+        (fa[0].data["other_office_code"].as_str(), fb[0].data["other_office_code"].as_str()),
+        (Some("36.01.02"), Some("36.01.01"))
+    );
+    for (f, other) in [(&fa[0], "b-1\""), (&fb[0], "a-1\"")] {
+        let text = f.data.to_string();
+        for secret in [other, "360101-", "360102-", nik, "Warga"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
     assert_eq!(fa[0].data["reason"], "nik");
+    // The province sees both sides.
+    let pairs = s.aid_flags().await.unwrap();
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(
+        (pairs[0].office_code.as_str(), pairs[0].other_office_code.as_str(), pairs[0].reason.as_str()),
+        ("36.01.02", "36.01.01", "nik")
+    );
+    assert_eq!(pairs[0].programme, "PKH");
     // Same KK, different NIK, a third kecamatan: flagged by KK against the first.
     let c = device(s, "36.01.03").await;
     push(s, &c, vec![register_op(1, "c-1", "36.01.03", "3601031205900002", "3601011501100003")]).await;

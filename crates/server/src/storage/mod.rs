@@ -345,6 +345,28 @@ pub struct Refusals {
     pub last_at: String,
 }
 
+/// A duplicate-aid pair as the province sees it: both applications, their offices and numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AidFlagPair {
+    pub application_id: String,
+    pub office_code: String,
+    pub registration_number: Option<String>,
+    pub other_application_id: String,
+    pub other_office_code: String,
+    pub other_registration_number: Option<String>,
+    pub programme: String,
+    pub period: Option<String>,
+    /// `nik` or `kk`.
+    pub reason: String,
+    pub created_at: String,
+}
+
+/// Every duplicate-aid pair, oldest first.
+pub(crate) const SQL_AID_FLAGS: &str = "SELECT f.application_id, a.office_code, a.registration_number,
+         f.other_application_id, b.office_code, b.registration_number, a.service_code, a.period, f.reason, f.created_at
+     FROM aid_flag f JOIN application a ON a.id = f.application_id JOIN application b ON b.id = f.other_application_id
+     ORDER BY f.created_at, f.application_id";
+
 /// Every device's refusal counts, most frequent first.
 pub(crate) const SQL_REFUSALS: &str =
     "SELECT device_id, code, count, last_at FROM device_refusal ORDER BY device_id, count DESC, code";
@@ -398,6 +420,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn list_devices(&self) -> Result<Vec<Device>, StorageError>;
     /// How many operations of each device were refused, by code.
     async fn refusals(&self) -> Result<Vec<Refusals>, StorageError>;
+    /// Every duplicate-aid pair, province-wide (for the provincial role, never for devices).
+    async fn aid_flags(&self) -> Result<Vec<AidFlagPair>, StorageError>;
     async fn report_device(
         &self,
         id: &str,

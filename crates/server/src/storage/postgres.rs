@@ -804,6 +804,25 @@ impl Storage for PostgresStorage {
         Ok(rows.iter().map(device_row).collect())
     }
 
+    async fn aid_flags(&self) -> Result<Vec<super::AidFlagPair>, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_AID_FLAGS, &[]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| super::AidFlagPair {
+                application_id: r.get(0),
+                office_code: r.get(1),
+                registration_number: r.get(2),
+                other_application_id: r.get(3),
+                other_office_code: r.get(4),
+                other_registration_number: r.get(5),
+                programme: r.get(6),
+                period: r.get(7),
+                reason: r.get(8),
+                created_at: r.get(9),
+            })
+            .collect())
+    }
+
     async fn refusals(&self) -> Result<Vec<super::Refusals>, StorageError> {
         let rows = self.pool.get().await?.query(super::SQL_REFUSALS, &[]).await?;
         Ok(rows

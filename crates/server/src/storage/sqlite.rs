@@ -583,6 +583,28 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn aid_flags(&self) -> Result<Vec<super::AidFlagPair>, StorageError> {
+        self.run(|c| {
+            let mut stmt = c.prepare(&sql(super::SQL_AID_FLAGS))?;
+            let rows = stmt.query_map([], |r| {
+                Ok(super::AidFlagPair {
+                    application_id: r.get(0)?,
+                    office_code: r.get(1)?,
+                    registration_number: r.get(2)?,
+                    other_application_id: r.get(3)?,
+                    other_office_code: r.get(4)?,
+                    other_registration_number: r.get(5)?,
+                    programme: r.get(6)?,
+                    period: r.get(7)?,
+                    reason: r.get(8)?,
+                    created_at: r.get(9)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
     async fn refusals(&self) -> Result<Vec<super::Refusals>, StorageError> {
         self.run(|c| {
             let mut stmt = c.prepare(&sql(super::SQL_REFUSALS))?;
