@@ -120,6 +120,8 @@ both_backends!(
     gzip_bodies_both_ways,
     inflating_operations_are_refused_alone,
     attachments_only_for_accepted_attach_operations,
+    every_class_of_bad_operation_is_refused_by_name,
+    office_records_by_role_and_office,
 );
 
 async fn enrollment_valid_reused_expired(backend: &str) {
@@ -888,4 +890,192 @@ async fn slow_connections_never_stop_the_server() {
         }
     }
     assert_eq!(fresh().get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+/// Pushes `ops` one at a time, each signed by the user named with it, and returns the codes.
+async fn codes_of(
+    s: &Server,
+    d: &EnrollResponse,
+    ops: Vec<(&str, loket_protocol::Operation)>,
+) -> Vec<String> {
+    let mut codes = Vec::new();
+    for (user, op) in ops {
+        let op = conformance::sign_as(op, user, &conformance::KEY);
+        let r = s.push(d, &d.office_code, &[op]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let r: PushResponse = r.json().await.unwrap();
+        codes.push(r.results[0].code.clone().unwrap_or_else(|| "accepted".into()));
+    }
+    codes
+}
+
+/// Each class of bad operation a device may send, through HTTP: refused with its validator's
+/// code, nothing stored, nothing published but the device's own application state, the server
+/// still answering.
+async fn every_class_of_bad_operation_is_refused_by_name(backend: &str) {
+    use loket_protocol::{ChangeKind, OpKind};
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    conformance::user(s.storage.as_ref(), "36.01.01", "ani", &["clerk"]).await;
+    let kk = "3601011501100003";
+    let good = conformance::register_op(1, "app-1", "36.01.01", "3601011205900001", kk);
+    let number = serde_json::from_str::<Value>(good.payload.get()).unwrap()["registration_number"].clone();
+    assert_eq!(codes_of(&s, &d, vec![("ani", good)]).await, ["accepted"]);
+    let page = |after: i64| {
+        let req = s.get(&format!("/api/v1/offices/36.01.01/changes?after={after}")).bearer_auth(&d.token);
+        async move { req.send().await.unwrap().json::<PullResponse>().await.unwrap() }
+    };
+    let before = page(0).await.next;
+    let mut seq = 1;
+    let mut registration = |f: &dyn Fn(&mut Value)| {
+        seq += 1;
+        let mut op = conformance::register_op(seq, &format!("bad-{seq}"), "36.01.01", "3601011205900002", kk);
+        conformance::edit_payload(&mut op, f);
+        op
+    };
+    let mut ops = vec![
+        registration(&|p| p["kk"] = json!("36")),
+        registration(&|p| p["kk"] = json!("36010115011000AB")),
+        registration(&|p| p["applicant_nik"] = json!(3601011205900002_u64)),
+        registration(&|p| p["applicant_nik"] = json!({ "nik": "3601011205900002" })),
+        registration(&|p| {
+            p["applicant_nik"] = json!(null);
+            p["kk"] = json!(null);
+        }),
+        registration(&|p| p["service_code"] = json!("BANSOS-FIKTIF")),
+        registration(&|p| p["registration_number"] = json!("REG/2026/0001")),
+        registration(&|p| p["registration_number"] = json!("360102-AAAA-000001")),
+        registration(&|p| p["registration_number"] = number.clone()),
+    ];
+    let on_app =
+        |seq: i64, kind: OpKind, payload: Value| conformance::operation(seq, kind, "app-1", payload, Some(1));
+    ops.extend([
+        on_app(20, OpKind::ApplicationEdit, json!({ "application_id": "app-1", "fields": { "applicant_name": { "x": 1 } } })),
+        on_app(21, OpKind::ApplicationEdit, json!({ "application_id": "app-1", "fields": { "applicant_name": 42 } })),
+        on_app(
+            22,
+            OpKind::ApplicationEdit,
+            json!({ "application_id": "app-1", "fields": { "applicant_name": "A".repeat(1 << 20) } }),
+        ),
+        on_app(23, OpKind::ApplicationDocument, json!({ "application_id": "app-1", "code": "ktp", "received": true })),
+        on_app(
+            24,
+            OpKind::ApplicationAttach,
+            json!({ "application_id": "app-1", "sha256": "ab".repeat(32), "size": 10, "media_type": "application/x-msdownload" }),
+        ),
+    ]);
+    let codes = codes_of(&s, &d, ops.into_iter().map(|op| ("ani", op)).collect()).await;
+    assert_eq!(
+        codes,
+        [
+            "kk.length",
+            "kk.not_digits",
+            "invalid_payload",
+            "invalid_payload",
+            "nik.empty",
+            "programme.unknown",
+            "registration_number.invalid",
+            "registration_number.other_office",
+            "registration_number.taken",
+            "invalid_payload",
+            "invalid_payload",
+            "payload_too_large",
+            "documents.unknown",
+            "attachment.type",
+        ]
+    );
+    assert_eq!(s.storage.count_applications(None).await.unwrap(), 1, "nothing stored");
+    let after = page(before).await;
+    assert!(
+        after.changes.iter().all(|c| c.kind == ChangeKind::State && c.entity_id == "app-1"),
+        "nothing published but app-1's state: {:?}",
+        after.changes.iter().map(|c| (c.kind, c.entity_id.as_str())).collect::<Vec<_>>()
+    );
+    assert_eq!(s.http.get(s.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+/// Staff, account and holiday operations over HTTP: clerk, supervisor and admin of the office,
+/// and a supervisor of another office, each trying each; only what they may do is relayed.
+async fn office_records_by_role_and_office(backend: &str) {
+    use loket_protocol::{ChangeKind, OpKind};
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    s.enroll("36.01.02").await;
+    let st = s.storage.as_ref();
+    for (office, user, role) in [
+        ("36.01.01", "ani", "clerk"),
+        ("36.01.01", "kasi", "supervisor"),
+        ("36.01.01", "it-kab", "admin"),
+        ("36.01.02", "budi", "supervisor"),
+    ] {
+        conformance::user(st, office, user, &[role]).await;
+    }
+    let staff = json!({ "id": "s1", "full_name": "Dedi Kurniawan", "status": "non_asn", "jabatan": "Pengadministrasi Umum", "unit_code": "36.01.01" });
+    let records = |seq: i64| {
+        vec![
+            ("staff.create", conformance::operation(seq, OpKind::StaffCreate, "s1", staff.clone(), None)),
+            (
+                "staff.update",
+                conformance::operation(
+                    seq + 1,
+                    OpKind::StaffUpdate,
+                    "s1",
+                    json!({ "id": "s1", "fields": staff.clone() }),
+                    Some(1),
+                ),
+            ),
+            (
+                "user.deactivate",
+                conformance::operation(seq + 2, OpKind::UserDeactivate, "u1", json!({ "id": "u1" }), Some(1)),
+            ),
+            (
+                "user.create",
+                conformance::operation(
+                    seq + 3,
+                    OpKind::UserCreate,
+                    "u1",
+                    json!({ "id": "u1", "staff_id": "s1", "username": "dedi", "roles": ["clerk"] }),
+                    None,
+                ),
+            ),
+            (
+                "holiday.set",
+                conformance::operation(
+                    seq + 4,
+                    OpKind::HolidaySet,
+                    "2026-03-20",
+                    json!({ "day": "2026-03-20", "name": "Idul Fitri 1447 H" }),
+                    None,
+                ),
+            ),
+        ]
+    };
+    let expected = |user: &str, what: &str| match (user, what) {
+        ("budi", _) => "forbidden_office",
+        ("ani", _) => "role_not_allowed",
+        ("kasi", "staff.create" | "staff.update" | "user.deactivate") => "accepted",
+        ("kasi", _) => "role_not_allowed",
+        _ => "accepted",
+    };
+    let mut seq = 1;
+    let mut relayed = 0;
+    for user in ["ani", "kasi", "it-kab", "budi"] {
+        let ops = records(seq);
+        seq += ops.len() as i64;
+        let names: Vec<&str> = ops.iter().map(|(n, _)| *n).collect();
+        let codes = codes_of(&s, &d, ops.into_iter().map(|(_, op)| (user, op)).collect()).await;
+        let want: Vec<&str> = names.iter().map(|n| expected(user, n)).collect();
+        assert_eq!(codes, want, "{user}");
+        relayed += want.iter().filter(|c| **c == "accepted").count();
+    }
+    let page: PullResponse = s
+        .get("/api/v1/offices/36.01.01/changes?after=0")
+        .bearer_auth(&d.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.changes.iter().filter(|c| c.kind == ChangeKind::Record).count(), relayed);
 }
