@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: setup postgres ui app server run test lint test-rust test-ui test-e2e test-faults-long bindings deb clean
+.PHONY: setup postgres ui app server run test lint test-rust test-ui test-e2e test-api-fuzz test-faults-long bindings deb clean
 
 setup:
 	@scripts/setup.sh
@@ -39,7 +39,7 @@ run: app server
 	  LOKET_SERVER_URL=http://$(LOKET_SERVER_LISTEN) ./target/debug/loket
 
 ## Every check: formatting, lints, Rust tests, UI type-check and unit tests, E2E in the real window.
-test: app server lint test-ui test-rust test-e2e
+test: app server lint test-ui test-rust test-api-fuzz test-e2e
 
 lint: setup
 	$(CARGO) fmt --all --check
@@ -50,6 +50,10 @@ test-ui: setup
 
 test-rust: app postgres
 	$(CARGO) test --workspace --exclude loket-e2e
+
+## Schemathesis against the live server: every response documented (scripts/api-fuzz.sh).
+test-api-fuzz: server
+	scripts/api-fuzz.sh
 
 ## Cross-crate tests: architecture checks, client against a real server, and the real window
 ## under a private Xvfb display, one test at a time.

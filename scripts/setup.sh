@@ -12,6 +12,8 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver
   # The PostgreSQL backend of the server is tested against a real server
   postgresql postgresql-client
+  # The API fuzzer (Schemathesis, from PyPI) runs in a virtual environment
+  python3-venv curl
 )
 
 say() { printf '\033[1;32m[setup]\033[0m %s\n' "$*"; }
@@ -47,4 +49,13 @@ export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v tauri-driver >/dev/null; then
   say "installing tauri-driver"
   cargo install tauri-driver --version '^2' --locked
+fi
+
+# Schemathesis, the schema-driven API fuzzer of `make test` (scripts/api-fuzz.sh), pinned in
+# scripts/fuzz-requirements.txt, in its own virtual environment. Reinstalled when the pin changes.
+if [ ! -x .venv-fuzz/bin/schemathesis ] || [ scripts/fuzz-requirements.txt -nt .venv-fuzz/.installed ]; then
+  say "installing the API fuzzer (Schemathesis) in .venv-fuzz"
+  python3 -m venv .venv-fuzz
+  .venv-fuzz/bin/pip install --quiet --disable-pip-version-check -r scripts/fuzz-requirements.txt
+  touch .venv-fuzz/.installed
 fi

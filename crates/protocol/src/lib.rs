@@ -66,6 +66,7 @@ pub const MAX_PUSH_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Every API error: a stable `code` to branch on and a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: String,
     pub message: String,
@@ -76,6 +77,7 @@ pub struct ApiError {
 
 /// Exchange a one-time enrollment code for a device credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollRequest {
     pub code: String,
     pub device_name: String,
@@ -88,6 +90,7 @@ pub struct EnrollRequest {
 
 /// A user created on a laptop before it was enrolled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocalUser {
     pub username: String,
     /// Ed25519, base64url.
@@ -97,6 +100,7 @@ pub struct LocalUser {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
     pub device_id: String,
     /// Four characters, unique across the province; used in registration numbers.
@@ -112,12 +116,14 @@ pub struct EnrollResponse {
 
 /// Check a user's password online (offline login unwraps the user's synced key instead).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub username: String,
     pub full_name: String,
@@ -129,14 +135,20 @@ pub struct LoginResponse {
 /// ([`RawPayload`]), never parsed and encoded again on the way; [`Operation::body`] decodes it
 /// by its kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(bound = ""))]
 pub struct Operation<P = RawPayload> {
     /// UUIDv7.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub op_id: String,
     /// Per-device sequence, from 1, without gaps.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub seq: i64,
     pub entity: Entity,
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub entity_id: String,
     pub op: OpKind,
+    /// The operation's payload, by its kind (at most 64 KiB of JSON).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: P,
     /// For edits: the version the edit was made on.
     #[serde(default)]
@@ -150,6 +162,7 @@ pub struct Operation<P = RawPayload> {
 
 /// A user's proof of having taken an operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proof {
     pub user: String,
     /// Which of the user's keys signed (the first 8 bytes of its SHA-256, hex).
@@ -191,7 +204,9 @@ impl Operation<RawPayload> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(bound = ""))]
 pub struct PushRequest<P = RawPayload> {
+    #[cfg_attr(feature = "openapi", schema(max_items = 500, value_type = Vec<Operation>))]
     pub ops: Vec<Operation<P>>,
     /// Operations still pending on the device (reported for IT's device list).
     #[serde(default)]
@@ -203,6 +218,7 @@ pub struct PushRequest<P = RawPayload> {
 /// The server's verdict on one operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OpStatus {
     /// Applied (or already applied: re-sends get the same answer).
     Accepted,
@@ -213,6 +229,7 @@ pub enum OpStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     pub op_id: String,
     pub seq: i64,
@@ -224,6 +241,7 @@ pub struct OpResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<OpResult>,
     /// RFC 3339; the device warns when its clock is more than 5 minutes off.
@@ -232,6 +250,7 @@ pub struct PushResponse {
 
 /// One change the office must apply, in server order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(bound = ""))]
 pub struct ChangeRecord<D = RawPayload> {
     /// Monotonic across the server; the pull checkpoint.
     pub server_seq: i64,
@@ -239,6 +258,7 @@ pub struct ChangeRecord<D = RawPayload> {
     pub entity_id: String,
     /// The server sends what it stored without re-encoding it ([`RawPayload`]); the device
     /// decodes it by its kind ([`ChangeBody::decode`]).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: D,
     /// The originating device's HLC, if the change came from a device.
     #[serde(default)]
@@ -248,7 +268,9 @@ pub struct ChangeRecord<D = RawPayload> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(bound = ""))]
 pub struct PullResponse<D = RawPayload> {
+    #[cfg_attr(feature = "openapi", schema(max_items = 1000, value_type = Vec<ChangeRecord>))]
     pub changes: Vec<ChangeRecord<D>>,
     /// The checkpoint to pull after next time.
     pub next: i64,
@@ -261,6 +283,7 @@ pub struct PullResponse<D = RawPayload> {
 /// How far an attachment upload is (`GET …/attachments/{sha256}/status`, and the answer to
 /// every `PUT …/attachments/{sha256}?offset=N&size=S` chunk). Uploads resume at `received`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlobStatus {
     pub size: i64,
     pub received: i64,
@@ -272,6 +295,7 @@ pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
 
 /// Health of the server (`/readyz`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Readiness {
     pub ready: bool,
     pub backend: String,

@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
+#[allow(unused_imports)] // named by the OpenAPI annotations
+use loket_protocol::{ApiError as ApiErrorBody, BlobStatus};
 use loket_protocol::{
     EnrollRequest, EnrollResponse, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse,
     RawPayload, Readiness, MAX_PULL_LIMIT, MAX_PUSH_OPS, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER,
@@ -25,7 +27,8 @@ use crate::lockout::{Lockout, LockoutPolicy};
 use crate::ratelimit::RateLimiter;
 use crate::storage::{Device, NewDevice, Storage, StorageError};
 
-/// The committed OpenAPI document, served as is.
+/// The committed OpenAPI document (generated from these handlers and the protocol's types:
+/// [`crate::openapi`]; a test keeps it current), served as is.
 pub const OPENAPI: &str = include_str!("../docs/openapi.json");
 
 /// Tunables of the API.
@@ -126,10 +129,15 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "The process answers (also beyond the connection cap)")))]
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "health", responses(
+    (status = 200, description = "Storage answers", body = Readiness),
+    (status = 503, description = "Storage does not answer", body = Readiness)))]
 async fn readyz(State(s): State<AppState>) -> Response {
     let ready = s.storage.ping().await.is_ok();
     let body = Json(Readiness { ready, backend: s.storage.backend().to_string() });
@@ -140,6 +148,8 @@ async fn readyz(State(s): State<AppState>) -> Response {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "health",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
@@ -248,6 +258,18 @@ async fn sync_device(s: &AppState, headers: &HeaderMap, office: &str) -> Result<
     Ok(device)
 }
 
+#[utoipa::path(post, path = "/api/v1/enroll", tag = "devices",
+    params(crate::openapi::Protocol), request_body = EnrollRequest, responses(
+    (status = 200, description = "The device's credential (shown once)", body = EnrollResponse),
+    (status = 400, description = "`enrollment_code_invalid`, `malformed_json`, `malformed_gzip`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
+    (status = 409, description = "`link_required`, `link_mismatch`: the laptop's first user and the code disagree", body = ApiErrorBody),
+    (status = 410, description = "`enrollment_code_used`, `enrollment_code_expired`", body = ApiErrorBody),
+    (status = 413, description = "`payload_too_large`", body = ApiErrorBody),
+    (status = 415, description = "`content_type`", body = ApiErrorBody),
+    (status = 422, description = "`invalid_body`, `invalid_local_user`", body = ApiErrorBody),
+    (status = 426, description = "`upgrade_required`: the client's protocol is too old (`min_version`)", body = ApiErrorBody),
+    (status = 429, description = "`rate_limited` (with `Retry-After`)", body = ApiErrorBody),
+    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`, `device_code_exhausted`", body = ApiErrorBody)))]
 async fn enroll(State(s): State<AppState>, req: Request) -> Result<Json<EnrollResponse>, ApiError> {
     if !s.limiter.allow(client_ip(&s, &req), "enroll") {
         return Err(rate_limited(&s));
@@ -305,6 +327,17 @@ static NOBODY: std::sync::LazyLock<String> =
 
 /// Online login. Unknown users, deactivated users and wrong passwords get the same answer in the
 /// same time; repeated failures lock the username and the address for a while ([`Lockout`]).
+#[utoipa::path(post, path = "/api/v1/login", tag = "users",
+    params(crate::openapi::Protocol), request_body = LoginRequest, responses(
+    (status = 200, description = "The user, for an online login", body = LoginResponse),
+    (status = 400, description = "`malformed_json`, `malformed_gzip`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
+    (status = 401, description = "`invalid_credentials` (unknown user, deactivated or wrong password alike)", body = ApiErrorBody),
+    (status = 413, description = "`payload_too_large`", body = ApiErrorBody),
+    (status = 415, description = "`content_type`", body = ApiErrorBody),
+    (status = 422, description = "`invalid_body`", body = ApiErrorBody),
+    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
+    (status = 429, description = "`rate_limited`, `login_locked` (with `Retry-After`)", body = ApiErrorBody),
+    (status = 503, description = "`server_busy`, `storage_unavailable`", body = ApiErrorBody)))]
 async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResponse>, ApiError> {
     let ip = client_ip(&s, &req);
     if !s.limiter.allow(ip, "login") {
@@ -346,6 +379,19 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResp
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/offices/{office}/push", tag = "sync",
+    params(crate::openapi::Protocol, crate::openapi::OfficePath), request_body = PushRequest,
+    security(("device" = [])), responses(
+    (status = 200, description = "One result per operation, in order; a refused operation is refused alone", body = PushResponse),
+    (status = 400, description = "`malformed_json`, `malformed_gzip`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
+    (status = 413, description = "`payload_too_large` (body over the limit, or over 8 MiB decoded), `too_many_operations` (over 500)", body = ApiErrorBody),
+    (status = 415, description = "`content_type`", body = ApiErrorBody),
+    (status = 422, description = "`invalid_body`: not a push (e.g. an unknown operation kind)", body = ApiErrorBody),
+    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
+    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
+    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
+    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
+    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
 async fn push(
     State(s): State<AppState>,
     ApiPath(office): ApiPath<String>,
@@ -372,6 +418,16 @@ struct PullQuery {
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/api/v1/offices/{office}/changes", tag = "sync",
+    params(crate::openapi::Protocol, crate::openapi::OfficePath, crate::openapi::PullParams),
+    security(("device" = [])), responses(
+    (status = 200, description = "A page of the office's changes after the checkpoint", body = PullResponse),
+    (status = 400, description = "`invalid_query`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
+    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
+    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
+    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
+    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
+    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
 async fn pull(
     State(s): State<AppState>,
     ApiPath(office): ApiPath<String>,
@@ -393,6 +449,17 @@ async fn pull(
 }
 
 /// Where an attachment's upload is: `{size, received, complete}`; 404 before the first chunk.
+#[utoipa::path(get, path = "/api/v1/offices/{office}/attachments/{sha256}/status", tag = "attachments",
+    params(crate::openapi::Protocol, crate::openapi::OfficePath, crate::openapi::ShaPath),
+    security(("device" = [])), responses(
+    (status = 200, description = "How far the upload is", body = BlobStatus),
+    (status = 400, description = "`invalid_sha256`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
+    (status = 404, description = "`not_found`: not announced by an accepted attach operation", body = ApiErrorBody),
+    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
+    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
+    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
+    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
+    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
 async fn blob_status(
     State(s): State<AppState>,
     ApiPath((office, sha256)): ApiPath<(String, String)>,
@@ -414,6 +481,20 @@ struct UploadQuery {
 }
 
 /// One chunk of an attachment, at `offset` of `size` bytes (resumable; see `blob_status`).
+#[utoipa::path(put, path = "/api/v1/offices/{office}/attachments/{sha256}", tag = "attachments",
+    params(crate::openapi::Protocol, crate::openapi::OfficePath, crate::openapi::ShaPath, crate::openapi::UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The bytes at `offset`, at most 1 MiB"),
+    security(("device" = [])), responses(
+    (status = 200, description = "How far the upload is now", body = BlobStatus),
+    (status = 400, description = "`invalid_sha256`, `invalid_query`, `invalid_path`, `upload_invalid`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
+    (status = 409, description = "`upload_offset` (continue where the server is), `attachment_not_expected` (no accepted attach operation announced it)", body = ApiErrorBody),
+    (status = 413, description = "`chunk_too_large`", body = ApiErrorBody),
+    (status = 422, description = "`upload_hash_mismatch` (start again), `attachment_type_mismatch` (not the declared type)", body = ApiErrorBody),
+    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
+    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
+    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
+    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
+    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
 async fn blob_upload(
     State(s): State<AppState>,
     ApiPath((office, sha256)): ApiPath<(String, String)>,
@@ -452,6 +533,17 @@ async fn blob_upload(
 }
 
 /// The content of a complete attachment of the device's office.
+#[utoipa::path(get, path = "/api/v1/offices/{office}/attachments/{sha256}", tag = "attachments",
+    params(crate::openapi::Protocol, crate::openapi::OfficePath, crate::openapi::ShaPath),
+    security(("device" = [])), responses(
+    (status = 200, description = "The content", content_type = "application/octet-stream", body = Vec<u8>),
+    (status = 400, description = "`invalid_sha256`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
+    (status = 404, description = "`not_found`: not uploaded (yet)", body = ApiErrorBody),
+    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
+    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
+    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
+    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
+    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
 async fn blob_download(
     State(s): State<AppState>,
     ApiPath((office, sha256)): ApiPath<(String, String)>,

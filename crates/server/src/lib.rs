@@ -14,6 +14,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod lockout;
+pub mod openapi;
 pub mod ratelimit;
 pub mod rules;
 pub mod serve;
