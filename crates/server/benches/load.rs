@@ -9,7 +9,6 @@
 //! `interval_ms` (offices staggered evenly; 0 = back to back, a saturation test). Results go to
 //! BENCHMARKS.md.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -94,9 +93,8 @@ async fn main() {
     let app = router(storage.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
-    });
+    let limits = loket_server::serve::ServeLimits::default();
+    tokio::spawn(loket_server::serve::serve(listener, app, limits, std::future::pending()));
 
     let http = reqwest::Client::builder().pool_max_idle_per_host(200).build().unwrap();
     let mut devices = Vec::new();

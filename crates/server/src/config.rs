@@ -18,6 +18,8 @@ pub struct FileConfig {
     pub sync_rate_limit_per_minute: Option<u32>,
     /// Connections served at once; more are answered `503 server_busy`.
     pub max_connections: Option<usize>,
+    /// Connections one client address may hold (trusted proxies excepted).
+    pub max_connections_per_client: Option<usize>,
     /// Seconds a client has to send a request's headers (and the longest idle keep-alive).
     pub header_timeout_seconds: Option<u64>,
     /// PEM certificate chain and private key: the server speaks HTTPS.
@@ -100,6 +102,8 @@ impl Config {
                 let d = crate::serve::ServeLimits::default();
                 crate::serve::ServeLimits {
                     max_connections: file.max_connections.unwrap_or(d.max_connections).max(1),
+                    max_per_client: file.max_connections_per_client.unwrap_or(d.max_per_client).max(1),
+                    unlimited_clients: file.trusted_proxies.clone(),
                     header_timeout: file
                         .header_timeout_seconds
                         .map_or(d.header_timeout, |s| std::time::Duration::from_secs(s.max(1))),

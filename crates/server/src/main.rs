@@ -220,13 +220,13 @@ async fn main() -> Result<()> {
                 );
             }
             println!("listening on {addr}");
-            let limits = config.limits;
+            let limits = config.limits.clone();
             tracing::info!(max_connections = limits.max_connections, header_timeout = ?limits.header_timeout, "connection limits");
             match tls {
                 Some(tls) => {
                     tracing::info!(%addr, "serving HTTPS");
                     let listener = loket_server::tls::TlsListener::new(listener, tls)?;
-                    loket_server::serve::serve(listener, router, limits, shutdown_signal()).await;
+                    loket_server::serve::serve(listener, router, limits.clone(), shutdown_signal()).await;
                 }
                 None => {
                     tracing::info!(%addr, "serving plain HTTP");

@@ -1,9 +1,14 @@
 //! Serving connections within bounds. A client that opens a connection and sends nothing, or
 //! sends its headers a byte at a time, or keeps an idle connection open, is cut off after
 //! [`ServeLimits::header_timeout`]; the server holds at most
-//! [`ServeLimits::max_connections`] connections at once, and a connection beyond that is
-//! answered `503 server_busy` (with `Retry-After`) on everything but the health endpoints, so
-//! a flood of connections never stops the server from saying how it is.
+//! [`ServeLimits::max_connections`] connections at once. A connection beyond that is served
+//! briefly (at most [`ServeLimits::max_busy`] of them, each given
+//! [`ServeLimits::busy_header_timeout`]): `503 server_busy` (with `Retry-After`) on everything
+//! but the health endpoints, which still answer. Beyond that too, a connection is answered
+//! `503 server_busy` at once and closed, without waiting for its request: the file descriptors
+//! the server holds stay bounded (the cap plus the busy ones), so a flood never exhausts them.
+//! One client address holds at most [`ServeLimits::max_per_client`] connections (trusted
+//! reverse proxies excepted), so one machine's flood leaves room for everyone else.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,17 +31,23 @@ use tower::ServiceExt;
 use crate::error::ApiError;
 
 /// Bounds on the connections the server holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeLimits {
     /// Connections served at once (each holds a file descriptor and a task).
     pub max_connections: usize,
     /// Time for a client to send a request's headers, counted from the connection's start or
     /// the end of its previous request (so also the longest an idle connection is kept).
     pub header_timeout: Duration,
-    /// The same for a connection beyond the cap, which is only told to come back later.
+    /// Connections one client address may hold; more are answered `503 server_busy` at once.
+    pub max_per_client: usize,
+    /// Connections beyond the cap served at once (health answered, the API `503`).
+    pub max_busy: usize,
+    /// The header timeout of a connection beyond the cap.
     pub busy_header_timeout: Duration,
     /// How long in-flight requests may finish after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// Addresses not limited per client (reverse proxies, whose connections carry many clients).
+    pub unlimited_clients: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServeLimits {
@@ -44,8 +55,11 @@ impl Default for ServeLimits {
         Self {
             max_connections: 512,
             header_timeout: Duration::from_secs(15),
-            busy_header_timeout: Duration::from_secs(2),
+            max_per_client: 64,
+            max_busy: 64,
+            busy_header_timeout: Duration::from_millis(250),
             shutdown_grace: Duration::from_secs(30),
+            unlimited_clients: Vec::new(),
         }
     }
 }
@@ -57,15 +71,23 @@ pub struct OverCapacity;
 /// Seconds a refused client is asked to wait.
 const BUSY_RETRY_SECS: u64 = 5;
 
+const BUSY_MESSAGE: &str = "the server is serving as many connections as it can; try again shortly";
+
+/// `503 server_busy`, written as is on a connection beyond every bound (then closed).
+fn busy_response() -> Vec<u8> {
+    let body = serde_json::json!({ "code": "server_busy", "message": BUSY_MESSAGE }).to_string();
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: {BUSY_RETRY_SECS}\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// Middleware: on a connection beyond the cap, only the health endpoints are served.
 pub async fn refuse_when_busy(req: Request, next: Next) -> Response {
     let busy = req.extensions().get::<OverCapacity>().is_some();
     if busy && !matches!(req.uri().path(), "/healthz" | "/readyz") {
-        let mut e = ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "server_busy",
-            "the server is serving as many connections as it can; try again shortly",
-        );
+        let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "server_busy", BUSY_MESSAGE);
         e.retry_after = Some(BUSY_RETRY_SECS);
         let mut response = e.into_response();
         response.headers_mut().insert(axum::http::header::CONNECTION, "close".parse().expect("header value"));
@@ -85,6 +107,10 @@ pub async fn serve<L>(
     L: Listener<Addr = SocketAddr>,
 {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let busy_permits = Arc::new(Semaphore::new(limits.max_busy));
+    let refusal = Arc::new(busy_response());
+    let per_client: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>> =
+        Arc::default();
     let graceful = GracefulShutdown::new();
     let builder = |timeout: Duration| {
         let mut b = hyper::server::conn::http1::Builder::new();
@@ -98,8 +124,37 @@ pub async fn serve<L>(
             c = listener.accept() => c,
             () = &mut shutdown => break,
         };
-        let permit = permits.clone().try_acquire_owned().ok();
-        let over = permit.is_none();
+        let client = peer.ip();
+        let counted = !limits.unlimited_clients.contains(&client);
+        let within_client = !counted || {
+            let mut open = per_client.lock().unwrap_or_else(|p| p.into_inner());
+            let n = open.entry(client).or_insert(0);
+            *n += 1;
+            *n <= limits.max_per_client
+        };
+        let slot = ClientSlot { counted, client, open: per_client.clone() };
+        let normal_permit = if within_client { permits.clone().try_acquire_owned().ok() } else { None };
+        let (permit, over) = match normal_permit {
+            Some(p) => (p, false),
+            None => match busy_permits.clone().try_acquire_owned() {
+                Ok(p) if within_client => (p, true),
+                _ => {
+                    // Beyond every bound: answered at once, never read from.
+                    let refusal = refusal.clone();
+                    tokio::spawn(async move {
+                        use tokio::io::AsyncWriteExt;
+                        let mut io = io;
+                        let write = async {
+                            io.write_all(&refusal).await?;
+                            io.shutdown().await
+                        };
+                        let _ = tokio::time::timeout(Duration::from_millis(250), write).await;
+                        drop(slot);
+                    });
+                    continue;
+                }
+            },
+        };
         if over {
             tracing::warn!(%peer, limit = limits.max_connections, "connection beyond the cap: answered busy");
         }
@@ -119,10 +174,33 @@ pub async fn serve<L>(
                 tracing::debug!(%peer, error = %e, "connection ended");
             }
             drop(permit);
+            drop(slot);
         });
     }
     drop(listener);
     if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await.is_err() {
         tracing::warn!("requests still running at the end of the shutdown grace period");
+    }
+}
+
+/// One open connection of a client address, counted while it lives.
+struct ClientSlot {
+    counted: bool,
+    client: std::net::IpAddr,
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        if !self.counted {
+            return;
+        }
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.client) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.client);
+            }
+        }
     }
 }
