@@ -93,7 +93,8 @@ async fn main() {
     let app = router(storage.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let limits = loket_server::serve::ServeLimits::default();
+    // Every simulated office connects from this machine: no per-address bound.
+    let limits = loket_server::serve::ServeLimits { max_per_client: usize::MAX, ..Default::default() };
     tokio::spawn(loket_server::serve::serve(listener, app, limits, std::future::pending()));
 
     let http = reqwest::Client::builder().pool_max_idle_per_host(200).build().unwrap();
