@@ -5,7 +5,9 @@ use crate::issue::{has_errors, FieldIssue};
 use crate::service::{service, Service, ServiceKind};
 
 /// Service-specific details as typed by the clerk. Numbers are whole units (m², months, rupiah).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Also their wire form in a registration's `details`: tagged by `type`, closed to other keys.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PermitDetails {
     Building { location: String, land_area_m2: u32, building_area_m2: u32, building_use: String },
     Business { business_name: String, business_type: String, capital: i64, location: String },

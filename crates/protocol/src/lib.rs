@@ -31,7 +31,7 @@ pub use change::{
     ChangeBody, ConflictData, EditData, EventData, FlagData, FlagReason, ResolvedData, StateData,
     StepConflict, UserRecord, ValuesConflict,
 };
-pub use details::{BansosDetails, HibahDetails, PermitDetailsData};
+pub use details::{BansosDetails, HibahDetails};
 pub use kinds::{ChangeKind, Entity, OpKind};
 pub use payload::{
     ApplicantFields, AttachPayload, ChecklistEntry, DocumentPayload, EditPayload, HolidayPayload,

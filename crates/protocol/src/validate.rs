@@ -19,7 +19,7 @@ use loket_domain::staff::{validate_staff, validate_user, StaffDraft, UserDraft};
 use loket_domain::workflow::{ApplicationKind, Status, NOTE_MAX};
 use loket_domain::FieldIssue;
 
-use crate::details::{BansosDetails, HibahDetails, PermitDetailsData};
+use crate::details::{BansosDetails, HibahDetails};
 use crate::payload::{
     ApplicantFields, AttachPayload, OpBody, RegisterPayload, ResolvePayload, StaffFields, TransitionPayload,
 };
@@ -287,17 +287,17 @@ fn permit(p: &RegisterPayload) -> Result<(), Invalid> {
     if !p.household.is_empty() {
         return Err(Invalid::new("payload.not_applicable", "household", "a permit has no household"));
     }
-    let sent: PermitDetailsData = details(p)?;
+    let sent: loket_domain::permit::PermitDetails = details(p)?;
     let draft = PermitDraft {
         applicant: applicant_draft(p),
         service_code: p.service_code.clone(),
-        details: sent.clone().into(),
+        details: sent.clone(),
         documents_received: p.checklist.iter().filter(|c| c.received).map(|c| c.code.clone()).collect(),
     };
     let v = validate_permit(&draft).map_err(first_error)?;
     applicant_same(p, &v.applicant)?;
     same("service_code", v.service.code, p.service_code.as_str())?;
-    same("details", &PermitDetailsData::from(&v.details), &sent)?;
+    same("details", &v.details, &sent)?;
     let checklist: Vec<(&str, bool)> = v.checklist.iter().map(|c| (c.code, c.received)).collect();
     let sent_checklist: Vec<(&str, bool)> =
         p.checklist.iter().map(|c| (c.code.as_str(), c.received)).collect();

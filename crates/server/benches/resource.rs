@@ -7,7 +7,7 @@
 //! and how the server's memory grows. Results go to BENCHMARKS.md; nothing here is asserted on
 //! time.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,11 +23,7 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
+use loket_server::storage::conformance::gzip;
 
 /// Time `n` health checks, each on a new connection, from another address than the slow
 /// connections' (127.0.0.2: a monitor, not the flooding machine).

@@ -264,8 +264,7 @@ async fn sync_device(s: &AppState, headers: &HeaderMap, office: &str) -> Result<
     (status = 400, description = "`enrollment_code_invalid`, `malformed_json`, `malformed_gzip`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
     (status = 409, description = "`link_required`, `link_mismatch`: the laptop's first user and the code disagree", body = ApiErrorBody),
     (status = 410, description = "`enrollment_code_used`, `enrollment_code_expired`", body = ApiErrorBody),
-    (status = 413, description = "`payload_too_large`", body = ApiErrorBody),
-    (status = 415, description = "`content_type`", body = ApiErrorBody),
+    crate::openapi::BodyRefusals,
     (status = 422, description = "`invalid_body`, `invalid_local_user`", body = ApiErrorBody),
     (status = 426, description = "`upgrade_required`: the client's protocol is too old (`min_version`)", body = ApiErrorBody),
     (status = 429, description = "`rate_limited` (with `Retry-After`)", body = ApiErrorBody),
@@ -332,8 +331,7 @@ static NOBODY: std::sync::LazyLock<String> =
     (status = 200, description = "The user, for an online login", body = LoginResponse),
     (status = 400, description = "`malformed_json`, `malformed_gzip`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
     (status = 401, description = "`invalid_credentials` (unknown user, deactivated or wrong password alike)", body = ApiErrorBody),
-    (status = 413, description = "`payload_too_large`", body = ApiErrorBody),
-    (status = 415, description = "`content_type`", body = ApiErrorBody),
+    crate::openapi::BodyRefusals,
     (status = 422, description = "`invalid_body`", body = ApiErrorBody),
     (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
     (status = 429, description = "`rate_limited`, `login_locked` (with `Retry-After`)", body = ApiErrorBody),
@@ -384,14 +382,9 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResp
     security(("device" = [])), responses(
     (status = 200, description = "One result per operation, in order; a refused operation is refused alone", body = PushResponse),
     (status = 400, description = "`malformed_json`, `malformed_gzip`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
-    (status = 413, description = "`payload_too_large` (body over the limit, or over 8 MiB decoded), `too_many_operations` (over 500)", body = ApiErrorBody),
-    (status = 415, description = "`content_type`", body = ApiErrorBody),
+    crate::openapi::BodyRefusals,
     (status = 422, description = "`invalid_body`: not a push (e.g. an unknown operation kind)", body = ApiErrorBody),
-    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
-    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
-    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
-    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
-    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
+    crate::openapi::SyncRefusals))]
 async fn push(
     State(s): State<AppState>,
     ApiPath(office): ApiPath<String>,
@@ -423,11 +416,7 @@ struct PullQuery {
     security(("device" = [])), responses(
     (status = 200, description = "A page of the office's changes after the checkpoint", body = PullResponse),
     (status = 400, description = "`invalid_query`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
-    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
-    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
-    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
-    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
-    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
+    crate::openapi::SyncRefusals))]
 async fn pull(
     State(s): State<AppState>,
     ApiPath(office): ApiPath<String>,
@@ -455,11 +444,7 @@ async fn pull(
     (status = 200, description = "How far the upload is", body = BlobStatus),
     (status = 400, description = "`invalid_sha256`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
     (status = 404, description = "`not_found`: not announced by an accepted attach operation", body = ApiErrorBody),
-    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
-    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
-    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
-    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
-    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
+    crate::openapi::SyncRefusals))]
 async fn blob_status(
     State(s): State<AppState>,
     ApiPath((office, sha256)): ApiPath<(String, String)>,
@@ -490,11 +475,7 @@ struct UploadQuery {
     (status = 409, description = "`upload_offset` (continue where the server is), `attachment_not_expected` (no accepted attach operation announced it)", body = ApiErrorBody),
     (status = 413, description = "`chunk_too_large`", body = ApiErrorBody),
     (status = 422, description = "`upload_hash_mismatch` (start again), `attachment_type_mismatch` (not the declared type)", body = ApiErrorBody),
-    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
-    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
-    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
-    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
-    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
+    crate::openapi::SyncRefusals))]
 async fn blob_upload(
     State(s): State<AppState>,
     ApiPath((office, sha256)): ApiPath<(String, String)>,
@@ -539,11 +520,7 @@ async fn blob_upload(
     (status = 200, description = "The content", content_type = "application/octet-stream", body = Vec<u8>),
     (status = 400, description = "`invalid_sha256`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
     (status = 404, description = "`not_found`: not uploaded (yet)", body = ApiErrorBody),
-    (status = 401, description = "`unauthenticated`, `device_revoked`", body = ApiErrorBody),
-    (status = 403, description = "`forbidden`: another office than the device's", body = ApiErrorBody),
-    (status = 426, description = "`upgrade_required`", body = ApiErrorBody),
-    (status = 429, description = "`rate_limited`: the device's sync rate (with `Retry-After`)", body = ApiErrorBody),
-    (status = 503, description = "`server_busy` (with `Retry-After`), `storage_unavailable`", body = ApiErrorBody)))]
+    crate::openapi::SyncRefusals))]
 async fn blob_download(
     State(s): State<AppState>,
     ApiPath((office, sha256)): ApiPath<(String, String)>,

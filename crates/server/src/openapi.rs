@@ -60,6 +60,40 @@ pub struct UploadParams {
     pub size: i64,
 }
 
+/// The refusals of a JSON body every endpoint taking one may answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // a description of responses, never built
+pub enum BodyRefusals {
+    /// `payload_too_large` (over the body limit, or over 8 MiB once decoded); a push of more than
+    /// 500 operations: `too_many_operations`
+    #[response(status = 413)]
+    TooLarge(loket_protocol::ApiError),
+    /// `content_type`: not `application/json`
+    #[response(status = 415)]
+    ContentType(loket_protocol::ApiError),
+}
+
+/// The refusals every sync endpoint (push, changes, attachments) may answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // a description of responses, never built
+pub enum SyncRefusals {
+    /// `unauthenticated`, `device_revoked`
+    #[response(status = 401)]
+    Unauthenticated(loket_protocol::ApiError),
+    /// `forbidden`: another office than the device's
+    #[response(status = 403)]
+    Forbidden(loket_protocol::ApiError),
+    /// `upgrade_required`
+    #[response(status = 426)]
+    UpgradeRequired(loket_protocol::ApiError),
+    /// `rate_limited`: the device's sync rate (with `Retry-After`)
+    #[response(status = 429)]
+    RateLimited(loket_protocol::ApiError),
+    /// `server_busy` (with `Retry-After`), `storage_unavailable`
+    #[response(status = 503)]
+    Unavailable(loket_protocol::ApiError),
+}
+
 /// The device's bearer credential.
 struct DeviceAuth;
 

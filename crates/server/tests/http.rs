@@ -78,6 +78,21 @@ impl Server {
         r.json().await.unwrap()
     }
 
+    /// The device's office's changes after `after`.
+    async fn pull(&self, d: &EnrollResponse, after: i64) -> PullResponse {
+        let path = format!("/api/v1/offices/{}/changes?after={after}", d.office_code);
+        self.get(&path).bearer_auth(&d.token).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// A push of the device's office whose body is `gzip`-encoded JSON.
+    fn push_gzip(&self, d: &EnrollResponse, body: Vec<u8>) -> reqwest::RequestBuilder {
+        self.post(&format!("/api/v1/offices/{}/push", d.office_code))
+            .bearer_auth(&d.token)
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(body)
+    }
+
     async fn push(
         &self,
         d: &EnrollResponse,
@@ -658,25 +673,14 @@ async fn health_readiness_and_openapi() {
     }
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
+use conformance::gzip;
 
 /// Push bodies may be gzip (decoded with a cap: a zip bomb is 413, garbage is 400, nothing
 /// stored); pull pages come back gzip when asked.
 async fn gzip_bodies_both_ways(backend: &str) {
     let s = start(backend, ApiConfig::default()).await;
     let d = s.enroll("36.01.01").await;
-    let push = |body: Vec<u8>| {
-        s.post("/api/v1/offices/36.01.01/push")
-            .bearer_auth(&d.token)
-            .header("content-type", "application/json")
-            .header("content-encoding", "gzip")
-            .body(body)
-    };
+    let push = |body: Vec<u8>| s.push_gzip(&d, body);
     let op = conformance::register_op(1, "gz-1", "36.01.01", "3601011205900001", "3601011501100003");
     let ops = conformance::signed_in("36.01.01", vec![op]);
     let json = serde_json::to_vec(&json!({ "ops": ops, "pending": 0, "app_version": "0.1.0" })).unwrap();
@@ -728,29 +732,14 @@ async fn inflating_operations_are_refused_alone(backend: &str) {
     let body =
         gzip(&serde_json::to_vec(&json!({ "ops": ops, "pending": 0, "app_version": "0.1.0" })).unwrap());
     assert!(body.len() < 64 * 1024, "{}", body.len());
-    let push = |body: Vec<u8>| {
-        s.post("/api/v1/offices/36.01.01/push")
-            .bearer_auth(&d.token)
-            .header("content-type", "application/json")
-            .header("content-encoding", "gzip")
-            .body(body)
-            .send()
-    };
+    let push = |body: Vec<u8>| s.push_gzip(&d, body).send();
     let r = push(body).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let results: PushResponse = r.json().await.unwrap();
     let codes: Vec<_> = results.results.iter().map(|r| (r.status, r.code.as_deref())).collect();
     assert_eq!(codes, [(OpStatus::Rejected, Some("payload_too_large")), (OpStatus::Accepted, None)]);
     assert_eq!(s.storage.count_applications(None).await.unwrap(), 1);
-    let page: PullResponse = s
-        .get("/api/v1/offices/36.01.01/changes?after=0")
-        .bearer_auth(&d.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = s.pull(&d, 0).await;
     assert!(page.changes.iter().all(|c| c.entity_id != "big"), "nothing of it published");
     // Past the decoded limit (8 MiB): the push is refused whole.
     let mut huge = conformance::register_op(3, "huge", "36.01.01", "3601011205900003", "3601011501100003");
@@ -921,11 +910,7 @@ async fn every_class_of_bad_operation_is_refused_by_name(backend: &str) {
     let good = conformance::register_op(1, "app-1", "36.01.01", "3601011205900001", kk);
     let number = serde_json::from_str::<Value>(good.payload.get()).unwrap()["registration_number"].clone();
     assert_eq!(codes_of(&s, &d, vec![("ani", good)]).await, ["accepted"]);
-    let page = |after: i64| {
-        let req = s.get(&format!("/api/v1/offices/36.01.01/changes?after={after}")).bearer_auth(&d.token);
-        async move { req.send().await.unwrap().json::<PullResponse>().await.unwrap() }
-    };
-    let before = page(0).await.next;
+    let before = s.pull(&d, 0).await.next;
     let mut seq = 1;
     let mut registration = |f: &dyn Fn(&mut Value)| {
         seq += 1;
@@ -985,7 +970,7 @@ async fn every_class_of_bad_operation_is_refused_by_name(backend: &str) {
         ]
     );
     assert_eq!(s.storage.count_applications(None).await.unwrap(), 1, "nothing stored");
-    let after = page(before).await;
+    let after = s.pull(&d, before).await;
     assert!(
         after.changes.iter().all(|c| c.kind == ChangeKind::State && c.entity_id == "app-1"),
         "nothing published but app-1's state: {:?}",
@@ -1055,14 +1040,6 @@ async fn office_records_by_role_and_office(backend: &str) {
         assert_eq!(codes, want, "{user}");
         relayed += want.iter().filter(|c| **c == "accepted").count();
     }
-    let page: PullResponse = s
-        .get("/api/v1/offices/36.01.01/changes?after=0")
-        .bearer_auth(&d.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = s.pull(&d, 0).await;
     assert_eq!(page.changes.iter().filter(|c| c.kind == ChangeKind::Record).count(), relayed);
 }

@@ -9,7 +9,7 @@ use loket_domain::workflow::ApplicationKind;
 use loket_domain::workflow::{self, Action, Status};
 use loket_protocol::{
     ApplicantFields, BansosDetails, ChecklistEntry, DocumentPayload, EditPayload, HibahDetails,
-    HouseholdMember, OpBody, PermitDetailsData, RawJson, RegisterPayload, TransitionPayload,
+    HouseholdMember, OpBody, RawJson, RegisterPayload, TransitionPayload,
 };
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::{json, Value};
@@ -365,7 +365,7 @@ impl Store {
                     organization_name: None,
                     kk: None,
                     village_code: village,
-                    details: details_json(&PermitDetailsData::from(&v.details)),
+                    details: details_json(&v.details),
                     fee: i64::try_from(v.fee).unwrap_or(i64::MAX),
                     submit,
                     checklist: v.checklist.iter().map(|c| (c.code, c.name, c.received)).collect(),

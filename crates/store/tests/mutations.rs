@@ -108,15 +108,7 @@ fn edits_need_the_current_version() {
 #[test]
 fn staff_and_users() {
     let (_dir, mut s) = store();
-    let draft = StaffDraft {
-        status: "pns".into(),
-        employee_number: "198503152010011002".into(),
-        full_name: "Ahmad Fauzi".into(),
-        golongan: "III/d".into(),
-        jabatan: "Kepala Seksi Pelayanan".into(),
-        unit_code: "36.01.01".into(),
-        active: true,
-    };
+    let draft = kasi_staff();
     let staff = s.add_staff(&validate_staff(&draft).unwrap(), &admin(), now()).unwrap();
     let err = s.add_staff(&validate_staff(&draft).unwrap(), &admin(), now()).unwrap_err();
     assert!(matches!(err, StoreError::Duplicate(_)));

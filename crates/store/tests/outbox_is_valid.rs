@@ -30,15 +30,7 @@ fn every_operation_the_store_writes_passes_the_servers_checks() {
     };
     s.edit_applicant(&app.id, app.version, &edit, &clerk(), now()).unwrap();
     s.add_attachment(&app.id, b"%PDF-1.7 scan", "KTP Rina.pdf", "ktp", &clerk(), now()).unwrap();
-    let staff = StaffDraft {
-        status: "pns".into(),
-        employee_number: "198503152010011002".into(),
-        full_name: "Ahmad  Fauzi".into(),
-        golongan: "III/d".into(),
-        jabatan: "Kepala Seksi Pelayanan".into(),
-        unit_code: "36.01.01".into(),
-        active: true,
-    };
+    let staff = StaffDraft { full_name: "Ahmad  Fauzi".into(), ..kasi_staff() };
     let row = s.add_staff(&validate_staff(&staff).unwrap(), &admin(), now()).unwrap();
     let user = validate_user(&UserDraft { username: "Ahmad".into(), roles: vec!["supervisor".into()] }, true);
     s.add_user(&row.id, &user.unwrap(), &admin(), now()).unwrap();

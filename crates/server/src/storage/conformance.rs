@@ -177,6 +177,14 @@ pub fn edit_payload(op: &mut Operation, f: impl FnOnce(&mut Value)) {
     op.payload = serde_json::value::RawValue::from_string(v.to_string()).expect("JSON");
 }
 
+/// `bytes` gzip-encoded, as devices send push bodies.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(bytes).expect("in memory");
+    e.finish().expect("in memory")
+}
+
 /// A registration number of `office` for the application `id`: its device part is derived from
 /// the id, so two test applications never share a number.
 pub fn number_for(office: &str, id: &str, seq: i64) -> String {

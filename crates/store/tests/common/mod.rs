@@ -92,6 +92,19 @@ pub fn sktm(n: u32, name: &str, docs: &[&str]) -> ValidPermit {
     .unwrap()
 }
 
+/// A PNS section head of the office, as typed on the staff form.
+pub fn kasi_staff() -> loket_domain::staff::StaffDraft {
+    loket_domain::staff::StaffDraft {
+        status: "pns".into(),
+        employee_number: "198503152010011002".into(),
+        full_name: "Ahmad Fauzi".into(),
+        golongan: "III/d".into(),
+        jabatan: "Kepala Seksi Pelayanan".into(),
+        unit_code: "36.01.01".into(),
+        active: true,
+    }
+}
+
 pub const SKTM_DOCS: &[&str] = &["ktp", "kk", "pengantar_rt", "pengantar_desa"];
 
 /// Rows, audit and outbox agree, and the audit chain is intact.
