@@ -363,6 +363,11 @@ async fn login(State(s): State<AppState>, req: Request) -> Result<Json<LoginResp
     match user {
         Some(u) if ok => {
             s.lockout.succeeded(username);
+            if auth::needs_rehash(&u.password_hash) {
+                let stronger = crate::storage::UserUpdate::PasswordHash(auth::hash_password(&body.password));
+                s.storage.update_user(&u.username, stronger, Utc::now()).await?;
+                tracing::info!(user = %u.username, "password hash upgraded");
+            }
             Ok(Json(LoginResponse {
                 username: u.username,
                 full_name: u.full_name,

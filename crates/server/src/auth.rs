@@ -44,13 +44,32 @@ pub fn new_device_code() -> String {
     base32(&random_bytes::<4>(), 4)
 }
 
-/// Hash a password with argon2id and a random salt (PHC string).
+/// Memory of a password hash: 64 MiB, as for the keys wrapped for laptops (argon2's default,
+/// 19 MiB, is the OWASP minimum; a stolen server database should cost more than that to guess).
+pub const PASSWORD_MEMORY_KIB: u32 = 64 * 1024;
+/// Passes over that memory.
+pub const PASSWORD_PASSES: u32 = 3;
+
+fn hasher() -> Argon2<'static> {
+    let params =
+        argon2::Params::new(PASSWORD_MEMORY_KIB, PASSWORD_PASSES, 1, None).expect("valid parameters");
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// Hash a password with argon2id (64 MiB, 3 passes) and a random salt (PHC string).
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::encode_b64(&random_bytes::<16>()).expect("salt length is valid");
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 with default parameters")
-        .to_string()
+    hasher().hash_password(password.as_bytes(), &salt).expect("argon2 with valid parameters").to_string()
+}
+
+/// Whether a stored hash is weaker than [`hash_password`] makes them (an older version's): it
+/// is replaced at the user's next successful login.
+pub fn needs_rehash(phc: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else { return true };
+    let strong = hash.algorithm.as_str() == "argon2id"
+        && argon2::Params::try_from(&hash)
+            .is_ok_and(|p| p.m_cost() >= PASSWORD_MEMORY_KIB && p.t_cost() >= PASSWORD_PASSES);
+    !strong
 }
 
 /// Check a password against a PHC string.
@@ -71,6 +90,17 @@ mod tests {
         assert!(verify_password("rahasia-kantor", &a));
         assert!(!verify_password("salah", &a));
         assert!(!verify_password("x", "not a phc string"));
+        assert!(a.contains("m=65536,t=3,p=1"), "{a}");
+    }
+
+    #[test]
+    fn hashes_of_older_versions_are_upgraded() {
+        let salt = SaltString::encode_b64(&random_bytes::<16>()).unwrap();
+        let old = Argon2::default().hash_password(b"rahasia-kantor", &salt).unwrap().to_string();
+        assert!(verify_password("rahasia-kantor", &old), "still verifies");
+        assert!(needs_rehash(&old));
+        assert!(!needs_rehash(&hash_password("rahasia-kantor")));
+        assert!(needs_rehash("not a phc string"));
     }
 
     #[test]

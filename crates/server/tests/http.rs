@@ -553,6 +553,29 @@ async fn login_checks_the_argon2_hash() {
     assert_eq!(error_code(bad).await, (StatusCode::UNAUTHORIZED, "invalid_credentials".into()));
 }
 
+/// A password hashed by an older version (argon2's 19 MiB default) still logs in, and is
+/// hashed again with today's parameters (64 MiB, 3 passes) on that login.
+#[tokio::test]
+async fn weaker_password_hashes_are_upgraded_at_login() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let s = start("sqlite", ApiConfig::default()).await;
+    supervisor(&s, "kasi.lama").await;
+    let salt = SaltString::encode_b64(b"garam-enam-belas").unwrap();
+    let old = argon2::Argon2::default().hash_password(b"rahasia-panjang", &salt).unwrap().to_string();
+    let update = loket_server::storage::UserUpdate::PasswordHash(old.clone());
+    s.storage.update_user("kasi.lama", update, Utc::now()).await.unwrap();
+    let login = |password: &'static str| {
+        s.post("/api/v1/login").json(&json!({ "username": "kasi.lama", "password": password })).send()
+    };
+    assert_eq!(login("salah-sekali").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let stored = s.storage.user_by_username("kasi.lama").await.unwrap().unwrap().password_hash;
+    assert_eq!(stored, old, "a wrong password changes nothing");
+    assert_eq!(login("rahasia-panjang").await.unwrap().status(), StatusCode::OK);
+    let stored = s.storage.user_by_username("kasi.lama").await.unwrap().unwrap().password_hash;
+    assert!(stored.contains("m=65536,t=3,p=1") && !auth::needs_rehash(&stored), "{stored}");
+    assert_eq!(login("rahasia-panjang").await.unwrap().status(), StatusCode::OK);
+}
+
 /// A supervisor of 36.01.01 whose password is `rahasia-panjang`.
 async fn supervisor(s: &Server, username: &str) {
     admin::add_office(s.storage.as_ref(), "36.01.01").await.unwrap();

@@ -14,6 +14,9 @@ use super::{Device, NewDevice, NewEnrollmentCode, Storage, StorageError, User};
 use crate::auth;
 
 /// The one key every user of the suite holds (a key per user would only cost argon2 time).
+/// The suite's users' password (`rahasia-panjang`), hashed once: a hash costs 64 MiB and a
+/// sixth of a second.
+static PASSWORD_HASH: LazyLock<String> = LazyLock::new(|| auth::hash_password("rahasia-panjang"));
 pub static KEY: LazyLock<UserKey> = LazyLock::new(UserKey::generate);
 static WRAPPED: LazyLock<String> = LazyLock::new(|| KEY.wrap("rahasia-panjang"));
 
@@ -413,7 +416,7 @@ pub async fn user(s: &dyn Storage, office_code: &str, username: &str, roles: &[&
             username: username.into(),
             full_name: username.into(),
             roles: roles.iter().map(|r| r.to_string()).collect(),
-            password_hash: auth::hash_password("rahasia-panjang"),
+            password_hash: PASSWORD_HASH.clone(),
             active: true,
             public_key: KEY.public_key(),
             wrapped_key: WRAPPED.clone(),

@@ -230,6 +230,8 @@ pub struct Credentials {
 pub enum UserUpdate {
     Credentials(Credentials),
     Active(bool),
+    /// The same password hashed again with stronger parameters.
+    PasswordHash(String),
 }
 
 impl UserUpdate {
@@ -239,6 +241,7 @@ impl UserUpdate {
         match self {
             Self::Credentials(c) => (Some(&c.password_hash), None, Some(&c.public_key), Some(&c.wrapped_key)),
             Self::Active(active) => (None, Some(*active), None, None),
+            Self::PasswordHash(hash) => (Some(hash), None, None, None),
         }
     }
 }
