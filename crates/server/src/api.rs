@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-#[allow(unused_imports)] // named by the OpenAPI annotations
 use loket_protocol::{ApiError as ApiErrorBody, BlobStatus};
 use loket_protocol::{
     EnrollRequest, EnrollResponse, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse,

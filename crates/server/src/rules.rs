@@ -297,33 +297,48 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
         Err((code, message)) => return refused(op, ctx, code, message),
     };
     // Another office's application is refused as such, whatever the payload holds.
-    if !matches!(body, OpBody::Register(_)) && body.application_id().is_some() {
-        if let Err(d) = own_app(ctx) {
-            return d;
-        }
-    }
+    let app = match body {
+        OpBody::Register(_) => None,
+        b if b.application_id().is_some() => match own_app(ctx) {
+            Ok(app) => Some(app),
+            Err(d) => return d,
+        },
+        _ => None,
+    };
     // The domain's validators, as the desktop runs them: what is relayed is what they accept.
     if let Err(invalid) = loket_protocol::validate::check(body) {
         return refused(op, ctx, invalid.code, invalid.to_string());
     }
-    match body {
-        OpBody::Register(p) => register(p, ctx),
-        OpBody::Transition(p) => on_own_app(ctx, |app| transition(op, p, &roles, app, ctx)),
-        OpBody::Edit(p) => on_own_app(ctx, |app| edit(op, p, app)),
-        OpBody::Resolve(p) => on_own_app(ctx, |app| resolve(op, p, app)),
-        OpBody::Document(p) => on_own_app(ctx, |app| document(p, app, body)),
-        OpBody::Attach(p) => on_own_app(ctx, |app| attach(p, app, body)),
-        OpBody::StaffCreate(StaffCreatePayload { fields, .. })
-        | OpBody::StaffUpdate(StaffUpdatePayload { fields, .. })
-            if fields.unit_code != ctx.device_office =>
-        {
+    match (body, app) {
+        (OpBody::Register(p), _) => register(p, ctx),
+        (OpBody::Transition(p), Some(app)) => transition(op, p, &roles, app, ctx),
+        (OpBody::Edit(p), Some(app)) => edit(op, p, app),
+        (OpBody::Resolve(p), Some(app)) => resolve(op, p, app),
+        (OpBody::Document(p), Some(app)) => document(p, app, body),
+        (OpBody::Attach(p), Some(app)) => attach(p, app, body),
+        (
+            OpBody::Transition(_)
+            | OpBody::Edit(_)
+            | OpBody::Resolve(_)
+            | OpBody::Document(_)
+            | OpBody::Attach(_),
+            None,
+        ) => Decision::rejected("unknown_application", "application is not known to the server"),
+        (
+            OpBody::StaffCreate(StaffCreatePayload { fields, .. })
+            | OpBody::StaffUpdate(StaffUpdatePayload { fields, .. }),
+            _,
+        ) if fields.unit_code != ctx.device_office => {
             Decision::rejected("forbidden_office", "a staff record of another office")
         }
-        OpBody::StaffCreate(_)
-        | OpBody::StaffUpdate(_)
-        | OpBody::UserCreate(_)
-        | OpBody::UserDeactivate(_)
-        | OpBody::HolidaySet(_) => relay(&ctx.device_office, &op.entity_id, body),
+        (
+            OpBody::StaffCreate(_)
+            | OpBody::StaffUpdate(_)
+            | OpBody::UserCreate(_)
+            | OpBody::UserDeactivate(_)
+            | OpBody::HolidaySet(_),
+            _,
+        ) => relay(&ctx.device_office, &op.entity_id, body),
     }
 }
 
@@ -462,14 +477,7 @@ pub fn flag_reference(a: &str, b: &str) -> String {
     format!("DUP-{code}")
 }
 
-/// Decide with the device's own application, or refuse (unknown, or another office's).
-fn on_own_app(ctx: &Context, decide: impl FnOnce(&AppState) -> Decision) -> Decision {
-    match own_app(ctx) {
-        Ok(app) => decide(app),
-        Err(d) => d,
-    }
-}
-
+/// The device's own application, or its refusal (unknown, or another office's).
 fn own_app(ctx: &Context) -> Result<&AppState, Decision> {
     match &ctx.app {
         None => Err(Decision::rejected("unknown_application", "application is not known to the server")),

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use loket_domain::aid::{ValidBansos, ValidHibah};
-use loket_domain::applicant::{validate_change, Applicant, ApplicantChange};
+use loket_domain::applicant::{validate_change, Applicant};
 use loket_domain::permit::ValidPermit;
 use loket_domain::registration::RegistrationNumber;
 use loket_domain::workflow::ApplicationKind;
@@ -241,14 +241,9 @@ fn details_json(details: &impl serde::Serialize) -> Value {
     serde_json::to_value(details).unwrap_or_default()
 }
 
-/// Editable applicant fields; `None` leaves a field unchanged.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApplicantEdit {
-    pub full_name: Option<String>,
-    pub address: Option<String>,
-    pub phone: Option<Option<String>>,
-    pub village_code: Option<String>,
-}
+/// Editable applicant fields; `None` leaves a field unchanged (the domain's type, checked by
+/// its validator before anything is written).
+pub use loket_domain::applicant::ApplicantChange as ApplicantEdit;
 
 impl Store {
     /// Register a validated bansos application: submitted, with its registration number.
@@ -510,22 +505,10 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Application, StoreError> {
-        let change = ApplicantChange {
-            full_name: edit.full_name.clone(),
-            address: edit.address.clone(),
-            phone: edit.phone.clone(),
-            village_code: edit.village_code.clone(),
-        };
-        let v = validate_change(&change).map_err(|issues| {
+        let edit = &validate_change(edit).map_err(|issues| {
             let i = issues.into_iter().find(|i| i.is_error()).expect("refused with an error");
             StoreError::Invalid { field: i.field, code: i.code, message: i.message }
         })?;
-        let edit = &ApplicantEdit {
-            full_name: v.full_name,
-            address: v.address,
-            phone: v.phone,
-            village_code: v.village_code,
-        };
         self.write(actor, now, |w| {
             let app = load(&w.tx, id)?;
             if app.version != base_version {
