@@ -26,8 +26,13 @@ server: setup
 	$(CARGO) build -p loket-server
 
 ## Start the desktop app with a local provincial server on embedded SQLite (in .loket-dev/).
-## The app's data lives in the OS app-data directory unless LOKET_DATA_DIR is set.
+## The app's data lives in the OS app-data directory unless LOKET_DATA_DIR is set. Its key is
+## kept by the desktop's credential store; on a machine without a desktop session (no D-Bus,
+## so no Secret Service) `make run` uses the documented key-file mode with .loket-dev/store.key.
 LOKET_DEV_DIR ?= $(CURDIR)/.loket-dev
+ifeq ($(strip $(DBUS_SESSION_BUS_ADDRESS)),)
+export LOKET_KEY_FILE ?= $(LOKET_DEV_DIR)/store.key
+endif
 LOKET_SERVER_LISTEN ?= 127.0.0.1:8787
 run: app server
 	@mkdir -p $(LOKET_DEV_DIR)

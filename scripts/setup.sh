@@ -8,6 +8,8 @@ APT_PACKAGES=(
   # Tauri on Linux
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev
   libssl-dev pkg-config build-essential file
+  # SQLCipher's OpenSSL is built from source (openssl-src needs perl)
+  perl
   # End-to-end tests: a virtual display and WebKit's WebDriver
   xvfb xauth webkit2gtk-driver
   # The PostgreSQL backend of the server is tested against a real server

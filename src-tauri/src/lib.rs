@@ -29,7 +29,14 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let explicit_dir = data_dir::from_args_or_env(std::env::args_os(), std::env::var_os("LOKET_DATA_DIR"));
+    let explicit_dir =
+        data_dir::from_args_or_env(std::env::args_os(), "--data-dir", std::env::var_os("LOKET_DATA_DIR"));
+    // The data key: the OS credential store, or the documented key-file mode.
+    let keys = loket_app::KeySource::from_env(data_dir::from_args_or_env(
+        std::env::args_os(),
+        "--key-file",
+        std::env::var_os("LOKET_KEY_FILE"),
+    ));
     let specta = bindings::builder();
 
     tauri::Builder::default()
@@ -57,7 +64,7 @@ pub fn run() {
                 .and_then(|s| s.parse().ok())
                 .map_or(loket_app::DEFAULT_REAUTH, std::time::Duration::from_secs);
             let open = |dir: &std::path::Path| {
-                Loket::open(dir).map(|l| {
+                Loket::open(dir, &keys).map(|l| {
                     Arc::new(
                         l.with_default_server_url(server_url).with_idle_lock(idle).with_reauth_after(reauth),
                     )

@@ -150,7 +150,7 @@ async fn device(
             .trim()
             .to_string();
     let e = direct.enroll(&code, "bench", "bench").await.unwrap();
-    let mut store = Store::open_in_dir(dir).unwrap();
+    let mut store = Store::open_in_dir(dir, &loket_e2e::test_key()).unwrap();
     let enrollment = Enrollment {
         server_url: url.to_string(),
         device_id: e.device_id,
@@ -414,7 +414,8 @@ async fn main() {
     assert!(source.exists(), "{} is not device B's database", source.display());
     let mut device_floors = Vec::new();
     for k in 0..3 {
-        let fresh = Store::open_in_dir(&dir.path().join(format!("device_floor{k}"))).unwrap();
+        let fresh =
+            Store::open_in_dir(&dir.path().join(format!("device_floor{k}")), &loket_e2e::test_key()).unwrap();
         let c = fresh.raw_connection();
         c.execute("ATTACH DATABASE ?1 AS b", [source.to_str().unwrap()]).unwrap();
         let t = Instant::now();

@@ -44,6 +44,18 @@ pub fn app_binary() -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// Where the harness keeps the key of the window on `data_dir`: `<data_dir>.key`.
+pub fn key_file_for(data_dir: &Path) -> PathBuf {
+    let mut name = data_dir.file_name().unwrap_or_default().to_os_string();
+    name.push(".key");
+    data_dir.with_file_name(name)
+}
+
+/// The key the non-window tests encrypt their device stores with.
+pub fn test_key() -> loket_store::StoreKey {
+    loket_store::StoreKey::from_bytes([0x5e; 32])
+}
+
 /// A running Loket window and everything it needs.
 pub struct App {
     client: Option<Client>,
@@ -75,7 +87,7 @@ impl App {
         let caps = serde_json::json!({
             "tauri:options": {
                 "application": app_binary()?,
-                "args": ["--data-dir", self.data_dir],
+                "args": ["--data-dir", self.data_dir, "--key-file", self.key_file()],
             }
         });
         let serde_json::Value::Object(caps) = caps else { unreachable!() };
@@ -111,6 +123,19 @@ impl App {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The window's data key, in the documented key-file mode (beside, not inside, the data
+    /// directory; the app creates it owner-only on first start).
+    pub fn key_file(&self) -> PathBuf {
+        key_file_for(&self.data_dir)
+    }
+
+    /// Open the window's store (after `quit`) with its key.
+    pub fn open_store(&self) -> Result<loket_store::Store> {
+        let key = std::fs::read_to_string(self.key_file()).context("reading the window's key file")?;
+        let key = loket_store::StoreKey::from_hex(&key)?;
+        Ok(loket_store::Store::open_in_dir(&self.data_dir, &key)?)
     }
 
     /// Wait until an element matching `css` is present.
@@ -218,7 +243,25 @@ pub async fn run_with_files(
     app.quit().await?;
     drop(app);
     std::fs::remove_dir_all(&data).ok();
+    std::fs::remove_file(key_file_for(&data)).ok();
     outcome
+}
+
+/// Every file under `dir` (recursively) whose raw bytes contain `needle`.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if std::fs::read(&path)?.windows(needle.len()).any(|w| w == needle) {
+                found.push(path);
+            }
+        }
+    }
+    Ok(found)
 }
 
 fn tempfile_dir(name: &str) -> Result<PathBuf> {

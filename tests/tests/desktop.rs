@@ -79,7 +79,7 @@ async fn invalid_nik_is_refused_and_nothing_stored() -> Result<()> {
         app.find_text("#nik-error", "harus 16 digit").await?;
 
         app.quit().await?;
-        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let store = app.open_store()?;
         ensure!(store.count_applications()? == 0, "an application was stored");
         ensure!(store.outbox_len()? == 0 && store.audit_len()? == 0, "an operation was recorded");
         Ok(())
@@ -114,7 +114,7 @@ async fn household_members_and_search() -> Result<()> {
         app.find_text("#empty-list", "Tidak ada permohonan yang cocok").await?;
 
         app.quit().await?;
-        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let store = app.open_store()?;
         let ahmad = store.search_applications("ahmad", 10)?;
         ensure!(ahmad.len() == 1, "ahmad: {}", ahmad.len());
         let members = store.household(&ahmad[0].id)?;
@@ -361,11 +361,79 @@ async fn scanned_document_is_attached_by_content() -> Result<()> {
         app.click("#applications tbody tr .view-attachment").await?;
         app.find("#attachment-preview img").await?;
         app.quit().await?;
-        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let store = app.open_store()?;
         let id = store.list_applications(10)?[0].id.clone();
         let attached = store.attachments(&id)?;
         ensure!(attached.len() == 1 && attached[0].media_type == "image/png", "{attached:?}");
         ensure!(store.uploads_pending()?.len() == 1, "queued for upload once enrolled");
+        Ok(())
+    })
+    .await
+}
+
+/// What a thief who copies the data directory gets: no NIK, KK, name or scan, in the
+/// database, its WAL, the search index or the attachment files, while the app runs or after.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copied_data_directory_reveals_no_personal_data() -> Result<()> {
+    let scans = tempfile::tempdir()?;
+    let png = scans.path().join("ktp.png");
+    let scan_body = b"SCAN-KTP-AHMAD-HIDAYAT-3601011205900001";
+    let mut content = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    content.extend_from_slice(scan_body);
+    std::fs::write(&png, &content)?;
+    run("a_copied_data_directory_reveals_no_personal_data", async |app| {
+        configure_office(app).await?;
+        fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.click("#add-member").await?;
+        app.fill(".member input[aria-label='NIK anggota']", "3601015508150002").await?;
+        app.fill(".member input[aria-label='Nama anggota']", "Aisyah").await?;
+        app.select(".member select", "Anak").await?;
+        app.click("#submit").await?;
+        app.click("#receipt-close").await?;
+        app.find("#applications tbody tr .attach-file").await?.send_keys(&png.display().to_string()).await?;
+        app.find_text("#applications tbody tr .attachments", "1 berkas").await?;
+        // The search index holds the name too (lower-cased tokens).
+        app.fill("#search", "hidayat").await?;
+        app.find_text("#application-count", "1").await?;
+        let secrets: [&[u8]; 8] = [
+            b"3601011205900001",
+            b"3601015508150002",
+            b"3601011501100003",
+            b"Ahmad Hidayat",
+            b"hidayat",
+            b"Aisyah",
+            b"Cibadak",
+            scan_body,
+        ];
+        let data_dir = app.data_dir().to_path_buf();
+        let check = |when: &str| -> Result<()> {
+            for secret in secrets {
+                let found = loket_e2e::files_containing(&data_dir, secret)?;
+                ensure!(
+                    found.is_empty(),
+                    "{when}: {:?} readable in {found:?}",
+                    String::from_utf8_lossy(secret)
+                );
+            }
+            Ok(())
+        };
+        ensure!(app.data_dir().join("loket.sqlite3-wal").exists(), "the running app has a WAL to check");
+        check("while the app runs")?;
+        app.quit().await?;
+        check("after the app closed")?;
+        // The key file is the owner's only, and only that key opens the store.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(app.key_file())?.permissions().mode() & 0o777;
+        ensure!(mode == 0o600, "key file mode {mode:o}");
+        let store = app.open_store()?;
+        ensure!(store.search_applications("hidayat", 10)?.len() == 1, "the data is all there");
+        drop(store);
+        let wrong = loket_store::Store::open_in_dir(app.data_dir(), &loket_store::StoreKey::generate());
+        ensure!(
+            matches!(wrong, Err(loket_store::StoreError::WrongKey { .. })),
+            "wrong key: {:?}",
+            wrong.err()
+        );
         Ok(())
     })
     .await
@@ -435,7 +503,7 @@ async fn permit_is_drafted_until_its_documents_are_complete_then_submitted() -> 
         );
 
         app.quit().await?;
-        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let store = app.open_store()?;
         let apps = store.list_applications(10)?;
         let statuses: Vec<_> = apps.iter().map(|a| (a.service_code.as_str(), a.status.as_str())).collect();
         ensure!(statuses == [("SKTM", "submitted"), ("PBG", "submitted")], "stored {statuses:?}");
@@ -491,7 +559,7 @@ async fn hibah_for_an_organisation_with_a_warning_confirmed() -> Result<()> {
         app.find_text("#staff-form-error", "kasi, sekcam, camat, atau admin").await?;
 
         app.quit().await?;
-        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let store = app.open_store()?;
         let apps = store.list_applications(10)?;
         ensure!(
             apps.len() == 1 && apps[0].kind == loket_domain::workflow::ApplicationKind::Hibah,

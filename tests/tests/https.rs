@@ -47,7 +47,8 @@ async fn a_device_syncs_over_https_trusting_only_the_provincial_ca() {
     let cred = Credential { token: e.token.clone(), office_code: e.office_code.clone() };
     client.check(&cred).await.unwrap();
 
-    let mut store = loket_store::Store::open_in_dir(&dir.path().join("device")).unwrap();
+    let mut store =
+        loket_store::Store::open_in_dir(&dir.path().join("device"), &loket_e2e::test_key()).unwrap();
     store
         .save_enrollment(
             &loket_store::Enrollment {

@@ -80,7 +80,7 @@ async fn an_idle_session_locks_and_another_user_takes_over_without_losing_work()
         app.click("#reauth-submit").await?;
         app.find_text("#applications tbody tr .status", "Disetujui").await?;
 
-        let store = loket_store::Store::open_in_dir(app.data_dir())?;
+        let store = app.open_store()?;
         let application = store.application_by_number(&number)?.expect("registered");
         let actions: Vec<(String, String)> = store
             .audit_for("application", &application.id)?

@@ -57,7 +57,7 @@ struct Device {
 impl Device {
     fn reopen(&mut self) {
         // Drop the store (as a killed process would lose it) and open the same file again.
-        let store = Store::open_in_dir(&self.dir).expect("reopen after crash");
+        let store = Store::open_in_dir(&self.dir, &loket_e2e::test_key()).expect("reopen after crash");
         self.store = Arc::new(Mutex::new(store));
     }
 }
@@ -269,7 +269,7 @@ async fn run_seed(seed: u64, backend: Backend) {
         let code = admin::issue_enrollment_code(storage.as_ref(), office, 1).await.unwrap();
         let e = direct.enroll(&code, "Laptop", "test").await.unwrap();
         let dir = root.path().join(format!("device-{i}"));
-        let mut store = Store::open_in_dir(&dir).unwrap();
+        let mut store = Store::open_in_dir(&dir, &loket_e2e::test_key()).unwrap();
         store
             .save_enrollment(
                 &Enrollment {
@@ -327,6 +327,7 @@ async fn run_seed(seed: u64, backend: Backend) {
                     .arg(&devices[i].dir)
                     .env("RUST_LOG", "off")
                     .env("LOKET_CA_FILE", &PKI.1.ca)
+                    .env("LOKET_STORE_KEY", loket_e2e::test_key().to_hex().as_str())
                     .spawn()
                     .expect("start the sync child");
                 tokio::time::sleep(Duration::from_millis(5 + rng.below(60))).await;

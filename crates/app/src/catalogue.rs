@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn office_must_be_a_banten_kecamatan() {
         let dir = tempfile::tempdir().unwrap();
-        let loket = Loket::open(dir.path()).unwrap();
+        let loket = Loket::open(dir.path(), &crate::KeySource::Given(crate::StoreKey::generate())).unwrap();
         assert_eq!(loket.set_office("36.01.01").unwrap_err().code(), "first_user_required");
         let first = crate::dto::FirstUserInput {
             username: "petugas".into(),
@@ -129,7 +129,7 @@ mod tests {
     #[test]
     fn lists_are_complete() {
         let dir = tempfile::tempdir().unwrap();
-        let loket = Loket::open(dir.path()).unwrap();
+        let loket = Loket::open(dir.path(), &crate::KeySource::Given(crate::StoreKey::generate())).unwrap();
         assert_eq!(loket.kecamatan_list().len(), 155);
         assert!(loket.villages("36.01.01").iter().all(|v| v.code.starts_with("36.01.01.")));
         assert_eq!(loket.programmes().len(), PROGRAMMES.len());

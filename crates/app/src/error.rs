@@ -20,6 +20,18 @@ pub enum AppError {
     SchemaTooNew,
     #[error("Gagal mengakses basis data lokal: {0}")]
     Storage(String),
+    /// The OS credential store (which keeps the data key) cannot be used; nothing is opened.
+    #[error("Penyimpanan kunci sistem operasi tidak tersedia ({0}). Data lokal hanya dibuka dengan kuncinya. TI dapat menyalakan penyimpanan kunci (Secret Service/GNOME Keyring, Credential Manager, Keychain) atau memakai mode berkas kunci LOKET_KEY_FILE (lihat docs/SECURITY.md).")]
+    KeyStoreUnavailable(String),
+    #[error("Berkas kunci tidak dapat dipakai: {0}")]
+    KeyFile(String),
+    /// An encrypted store whose key is not where it should be: no new key is made.
+    #[error("Kunci data lokal perangkat ini tidak ditemukan. Data yang ada tidak dapat dibuka tanpa kunci itu; hubungi TI provinsi dan jangan hapus folder data.")]
+    StoreKeyMissing,
+    #[error(
+        "Kunci tidak cocok dengan data lokal perangkat ini, atau berkas data rusak. Hubungi TI provinsi."
+    )]
+    StoreKeyWrong,
     #[error("Alamat server tidak valid. Contoh: https://loket.bantenprov.go.id")]
     ServerUrl,
     /// Plain `http://` to another machine would send everything in clear.
@@ -97,6 +109,10 @@ impl AppError {
             Self::UnknownKecamatan(_) => "unknown_kecamatan",
             Self::SchemaTooNew => "schema_too_new",
             Self::Storage(_) => "storage",
+            Self::KeyStoreUnavailable(_) => "key_store_unavailable",
+            Self::KeyFile(_) => "key_file",
+            Self::StoreKeyMissing => "store_key_missing",
+            Self::StoreKeyWrong => "store_key_wrong",
             Self::ServerUrl => "server_url",
             Self::InsecureServerUrl => "insecure_server_url",
             Self::ServerCertificate => "server_certificate",
@@ -144,6 +160,10 @@ impl From<loket_store::StoreError> for AppError {
             S::DocumentsIncomplete { missing } => Self::DocumentsIncomplete(missing.join(", ")),
             S::Duplicate(what) => Self::Duplicate(what.to_string()),
             S::UsersExist => Self::UsersExist,
+            S::WrongKey { path } => {
+                tracing::error!(path = %path.display(), "the key does not open the local store");
+                Self::StoreKeyWrong
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::Storage(other.to_string())

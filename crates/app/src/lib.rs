@@ -21,10 +21,13 @@ mod registration;
 mod server_link;
 mod session;
 mod staff;
+mod store_key;
 #[cfg(test)]
 mod test_support;
 
 pub use dto::*;
 pub use error::{AppError, ErrorDto};
 pub use loket::{Loket, DEFAULT_IDLE_LOCK, DEFAULT_REAUTH};
+pub use loket_store::StoreKey;
 pub use server_link::{configure_tls, CA_FILE_NAME};
+pub use store_key::KeySource;

@@ -13,7 +13,7 @@ use loket_store::{Actor, Application, Store};
 use crate::dto::ApplicationDto;
 use crate::indexer::Indexer;
 use crate::present;
-use crate::AppError;
+use crate::{AppError, KeySource};
 
 /// One running Loket installation: its data directory and its store.
 pub struct Loket {
@@ -35,9 +35,13 @@ pub struct Loket {
 }
 
 impl Loket {
-    /// Open the installation in `data_dir` (created if missing).
-    pub fn open(data_dir: &Path) -> Result<Self, AppError> {
-        let store = Store::open_in_dir(data_dir)?;
+    /// Open the installation in `data_dir` (created if missing), its data encrypted under the
+    /// key `keys` keeps (made on first start).
+    pub fn open(data_dir: &Path, keys: &KeySource) -> Result<Self, AppError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| AppError::Storage(format!("{}: {e}", data_dir.display())))?;
+        let key = keys.load_or_create(data_dir)?;
+        let store = Store::open_in_dir(data_dir, &key)?;
         tracing::info!(path = %store.path().display(), "opened local store");
         let store = Arc::new(Mutex::new(store));
         Ok(Self {

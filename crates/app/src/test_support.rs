@@ -11,7 +11,7 @@ use crate::Loket;
 /// `petugas`) logged in.
 pub(crate) fn configured() -> (tempfile::TempDir, Loket) {
     let dir = tempfile::tempdir().unwrap();
-    let loket = Loket::open(dir.path()).unwrap();
+    let loket = Loket::open(dir.path(), &crate::KeySource::Given(crate::StoreKey::generate())).unwrap();
     loket
         .create_first_user(crate::dto::FirstUserInput {
             username: "petugas".into(),

@@ -8,6 +8,7 @@
 //! Pure computation apart from the operating system's random source: no files, no network.
 //! What is signed is defined by the protocol (`loket_protocol::signing`), not here.
 
+mod store_key;
 mod verify;
 mod wrap;
 
@@ -17,6 +18,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use zeroize::Zeroizing;
 
+pub use store_key::{FileCipher, StoreKey, SEALED_MAGIC};
 pub use verify::{verify, verify_all};
 pub use wrap::{WrapParams, WRAP_PARAMS};
 
@@ -28,6 +30,9 @@ pub enum KeyError {
     /// Not a wrapped key or public key this version understands.
     #[error("malformed key: {0}")]
     Malformed(&'static str),
+    /// Sealed data that this key does not open (another key, another name, or altered).
+    #[error("wrong key, or the data was altered")]
+    WrongKey,
 }
 
 /// A user's unwrapped signing key. Lives in memory only while the session is open.

@@ -19,7 +19,7 @@ use chrono::Utc;
 use loket_domain::aid::{validate_bansos, BansosDraft, MemberDraft};
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::workflow::Role;
-use loket_store::{Actor, Store};
+use loket_store::{Actor, Store, StoreKey};
 use rusqlite::{params, Connection};
 
 const FIRST: &[&str] = &[
@@ -137,7 +137,7 @@ fn main() {
     println!("store benchmark: {n} applications in {}", dir.path().display());
 
     // 1. Registrations through the store.
-    let mut store = Store::open_in_dir(&dir.path().join("store")).expect("open");
+    let mut store = Store::open_in_dir(&dir.path().join("store"), &StoreKey::generate()).expect("open");
     store.set_office_kecamatan("36.01.01").expect("office");
     // Signed as a logged-in clerk's saves are (Ed25519 over each operation).
     let key = std::sync::Arc::new(loket_keys::UserKey::generate());

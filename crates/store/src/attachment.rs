@@ -1,7 +1,9 @@
-//! Attachments (scanned documents), stored content-addressed.
+//! Attachments (scanned documents), stored content-addressed and sealed.
 //!
 //! A file is kept once under `attachments/<first two hex digits>/<sha256>`, whatever its name
-//! and however many applications refer to it. Its type is decided by its content (magic bytes),
+//! and however many applications refer to it. The name is the SHA-256 of the *plaintext* (so
+//! dedup and sync are unchanged); the content on disk is sealed with ChaCha20-Poly1305 under a
+//! key derived from the store key, bound to that name (`loket_keys::FileCipher`). Its type is decided by its content (magic bytes),
 //! never by its file name. The file is written and fsynced before the database transaction that
 //! refers to it commits, so metadata never points at a missing file.
 
@@ -15,6 +17,9 @@ use sha2::{Digest, Sha256};
 
 use crate::writer::{Actor, Change};
 use crate::{Store, StoreError};
+
+/// Set once every attachment file of the data directory is sealed.
+const SEALED_SETTING: &str = "attachments.sealed";
 
 pub use loket_domain::attachment::{sniff_media_type, MAX_ATTACHMENT_BYTES};
 
@@ -36,26 +41,75 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::AttachmentIo { path: path.to_path_buf(), source }
 }
 
+/// Write `bytes` to `path` durably: temp file, fsync, rename, fsync directory.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("attachment");
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+    f.write_all(bytes).map_err(io_err(&tmp))?;
+    f.sync_all().map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))?;
+    std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))?;
+    Ok(())
+}
+
+/// The directories or files inside `dir` (none when it does not exist).
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(io_err(dir)(e)),
+        Ok(entries) => entries.map(|e| e.map(|e| e.path()).map_err(io_err(dir))).collect(),
+    }
+}
+
 impl Store {
     fn attachment_path(&self, sha256: &str) -> PathBuf {
         self.attachments.join(&sha256[..2]).join(sha256)
     }
 
-    /// Write the content durably (temp file, fsync, rename, fsync directory) unless present.
+    /// Seal and write the content durably (temp file, fsync, rename, fsync directory) unless
+    /// present.
     fn write_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
         let path = self.attachment_path(sha256);
         if path.exists() {
             return Ok(());
         }
-        let dir = path.parent().unwrap_or(&self.attachments).to_path_buf();
-        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        let tmp = dir.join(format!(".{sha256}.tmp"));
-        let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
-        f.write_all(bytes).map_err(io_err(&tmp))?;
-        f.sync_all().map_err(io_err(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io_err(&path))?;
-        std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(io_err(&dir))?;
-        Ok(())
+        write_file(&path, &self.cipher.seal(sha256.as_bytes(), bytes))
+    }
+
+    /// Seal every attachment file written in clear by a Loket before encryption, once.
+    /// Idempotent: a crash half-way leaves each file either plain or sealed, and the next start
+    /// goes on.
+    pub(crate) fn seal_plain_attachments(&mut self) -> Result<(), StoreError> {
+        if self.setting(SEALED_SETTING)?.is_some() {
+            return Ok(());
+        }
+        let mut sealed = 0usize;
+        for shard in read_dir(&self.attachments)? {
+            for file in read_dir(&shard)? {
+                let Some(name) = file.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+                    continue;
+                };
+                if !loket_domain::attachment::is_sha256_hex(&name) {
+                    continue;
+                }
+                let bytes = std::fs::read(&file).map_err(io_err(&file))?;
+                if loket_keys::FileCipher::is_sealed(&bytes) {
+                    continue;
+                }
+                if hex(&Sha256::digest(&bytes)) != name {
+                    return Err(StoreError::Corrupt(format!("attachment {name} does not match its hash")));
+                }
+                write_file(&file, &self.cipher.seal(name.as_bytes(), &bytes))?;
+                sealed += 1;
+            }
+        }
+        if sealed > 0 {
+            tracing::info!(files = sealed, "sealed attachment files written before encryption");
+        }
+        self.set_setting(SEALED_SETTING, "1")
     }
 
     /// Attach a file to an application.
@@ -173,7 +227,10 @@ impl Store {
             return Err(StoreError::NotFound { entity: "attachment", id: sha256.to_string() });
         }
         let path = self.attachment_path(sha256);
-        let bytes = std::fs::read(&path).map_err(io_err(&path))?;
+        let sealed = std::fs::read(&path).map_err(io_err(&path))?;
+        let bytes = self.cipher.open(sha256.as_bytes(), &sealed).map_err(|_| {
+            StoreError::Corrupt(format!("attachment {sha256} does not open with this installation's key"))
+        })?;
         if hex(&Sha256::digest(&bytes)) != sha256 {
             return Err(StoreError::Corrupt(format!("attachment {sha256} does not match its hash")));
         }

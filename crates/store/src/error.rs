@@ -8,6 +8,15 @@ use thiserror::Error;
 pub enum StoreError {
     #[error("database was written by a newer Loket (schema {found}, this app knows up to {known})")]
     SchemaTooNew { found: u32, known: u32 },
+    /// The key does not open the database (another installation's key, or not a database).
+    #[error("the key does not open {path} (wrong key, or not a Loket database)")]
+    WrongKey { path: PathBuf },
+    /// This build's SQLite cannot encrypt (it must be SQLCipher): nothing is written in clear.
+    #[error("this build of Loket has no database encryption")]
+    EncryptionUnavailable,
+    /// Encrypting an older plain database in place failed; the plain file is untouched.
+    #[error("encrypting the local store failed: {0}")]
+    Migration(String),
     #[error("cannot use data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
     #[error("office is not configured")]

@@ -1,6 +1,8 @@
 //! Loket's local store: one SQLite file per office installation.
 //!
-//! The file lives in the app-data directory and is opened in WAL mode with
+//! The file lives in the app-data directory, encrypted with SQLCipher under the installation's
+//! key (`encryption.rs`; attachment files are sealed with a key derived from the same one), and
+//! is opened in WAL mode with
 //! `synchronous=FULL`, so a write is on disk before the call that made it returns: when the UI
 //! says "saved", a power cut cannot take it back.
 //!
@@ -11,6 +13,7 @@
 mod application;
 mod attachment;
 mod audit;
+mod encryption;
 mod error;
 mod holiday;
 mod listing;
@@ -26,8 +29,10 @@ mod writer;
 pub use application::{ApplicantEdit, Application, ChecklistRow, MemberRow, WorkflowEventRow};
 pub use attachment::{sniff_media_type, AttachmentRow, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditEntry, AuditProblem, AuditReport};
+pub use encryption::{file_state, plain_backup_path, FileState};
 pub use error::StoreError;
 pub use listing::ApplicationRow;
+pub use loket_keys::StoreKey;
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::{OutboxOp, SettledState, Settlement};
 pub use remote::{AidFlagRow, ApplyReport, ConflictRow, OfficeUser, RemoteChange};
@@ -37,7 +42,14 @@ pub use writer::Actor;
 
 use std::path::{Path, PathBuf};
 
+use loket_keys::FileCipher;
 use rusqlite::Connection;
+
+/// The key the store's unit tests open their stores with.
+#[cfg(test)]
+pub(crate) fn test_key() -> StoreKey {
+    StoreKey::from_bytes([0x42; 32])
+}
 
 /// WAL pages between automatic checkpoints.
 pub const WAL_AUTOCHECKPOINT_PAGES: i64 = 16_384;
@@ -52,13 +64,22 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     attachments: PathBuf,
+    /// Seals and opens the attachment files.
+    cipher: FileCipher,
 }
 
 impl Store {
-    /// Open (creating if needed) the database at `path` and bring its schema up to date.
-    /// Attachments live in `attachments/` beside the database file.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut conn = Connection::open(path)?;
+    /// Open (creating if needed) the database at `path` with the installation's `key` and
+    /// bring its schema up to date. A plain database from an older Loket is encrypted in place
+    /// first. Attachments live in `attachments/` beside the database file.
+    ///
+    /// A key that does not open the file is [`StoreError::WrongKey`].
+    pub fn open(path: &Path, key: &StoreKey) -> Result<Self, StoreError> {
+        encryption::recover(path)?;
+        if file_state(path)? == FileState::Plain {
+            encryption::encrypt_in_place(path, key)?;
+        }
+        let mut conn = encryption::open_keyed(path, key)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -71,14 +92,17 @@ impl Store {
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         let attachments = path.parent().unwrap_or(Path::new(".")).join(ATTACHMENTS_DIR);
-        Ok(Self { conn, path: path.to_path_buf(), attachments })
+        let mut store = Self { conn, path: path.to_path_buf(), attachments, cipher: key.attachment_cipher() };
+        store.seal_plain_attachments()?;
+        encryption::drop_plain_backup(path)?;
+        Ok(store)
     }
 
     /// Open the store inside a data directory, creating the directory if needed.
-    pub fn open_in_dir(dir: &Path) -> Result<Self, StoreError> {
+    pub fn open_in_dir(dir: &Path, key: &StoreKey) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|source| StoreError::DataDir { path: dir.to_path_buf(), source })?;
-        Self::open(&dir.join(DB_FILE))
+        Self::open(&dir.join(DB_FILE), key)
     }
 
     /// Where the database file is.

@@ -79,7 +79,7 @@ mod tests {
             let conn = Connection::open(&path).unwrap();
             conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
         }
-        match crate::Store::open(&path) {
+        match crate::Store::open(&path, &crate::test_key()) {
             Err(StoreError::SchemaTooNew { found, known }) => {
                 assert_eq!((found, known), (SCHEMA_VERSION + 1, SCHEMA_VERSION));
             }
@@ -116,7 +116,7 @@ mod tests {
             )
             .unwrap();
         }
-        let store = crate::Store::open(&path).unwrap();
+        let store = crate::Store::open(&path, &crate::test_key()).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let members: Vec<_> = store.household("a1").unwrap().into_iter().map(|m| m.full_name).collect();
         assert_eq!(members, ["Aisyah", "Fatimah"]);
@@ -165,7 +165,7 @@ mod tests {
             )
             .unwrap();
         }
-        let store = crate::Store::open(&path).unwrap();
+        let store = crate::Store::open(&path, &crate::test_key()).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let a = store.application("a1").unwrap();
         assert_eq!((a.status.as_str(), a.version, a.details["x"].as_i64()), ("approved", 3, Some(1)));
@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn hot_writes_build_no_temporary_btree_per_row() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let store = crate::Store::open(&dir.path().join("db.sqlite3"), &crate::test_key()).unwrap();
         for sql in [
             "INSERT INTO application (id, registration_number, kind, service_code, period, status, applicant_nik,
              applicant_name, applicant_address, applicant_phone, organization_name, kk, village_code, office_code,
@@ -222,8 +222,8 @@ mod tests {
     fn reopening_is_idempotent() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite3");
-        drop(crate::Store::open(&path).unwrap());
-        let store = crate::Store::open(&path).unwrap();
+        drop(crate::Store::open(&path, &crate::test_key()).unwrap());
+        let store = crate::Store::open(&path, &crate::test_key()).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     }
 }

@@ -80,7 +80,7 @@ mod tests {
     #[test]
     fn a_pulled_household_lands_whole_in_order_and_once() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = crate::Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let mut store = crate::Store::open(&dir.path().join("db.sqlite3"), &crate::test_key()).unwrap();
         let household: Vec<Value> = (0..11)
             .map(|k| serde_json::json!({"nik": format!("36010155081500{k:02}"), "full_name": format!("Anak {k}"), "relationship": "anak"}))
             .collect();
@@ -113,7 +113,7 @@ mod tests {
     #[test]
     fn a_registration_of_the_wrong_shape_is_skipped() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = crate::Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let mut store = crate::Store::open(&dir.path().join("db.sqlite3"), &crate::test_key()).unwrap();
         let change = crate::RemoteChange::decode(ChangeRecord {
             server_seq: 1,
             kind: ChangeKind::Application,

@@ -108,10 +108,10 @@ mod tests {
     #[test]
     fn device_code_is_stable() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open_in_dir(dir.path()).unwrap();
+        let mut s = Store::open_in_dir(dir.path(), &crate::test_key()).unwrap();
         let a = s.device_code().unwrap();
         drop(s);
-        let mut s = Store::open_in_dir(dir.path()).unwrap();
+        let mut s = Store::open_in_dir(dir.path(), &crate::test_key()).unwrap();
         assert_eq!(s.device_code().unwrap(), a);
         assert!(is_device_code(&a));
     }
@@ -119,7 +119,7 @@ mod tests {
     #[test]
     fn office_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open_in_dir(dir.path()).unwrap();
+        let mut s = Store::open_in_dir(dir.path(), &crate::test_key()).unwrap();
         assert_eq!(s.office_kecamatan().unwrap(), None);
         s.set_office_kecamatan("36.01.01").unwrap();
         assert_eq!(s.office_kecamatan().unwrap().as_deref(), Some("36.01.01"));

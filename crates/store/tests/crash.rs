@@ -1,7 +1,7 @@
 //! Crash test: a child process writes in a loop and is killed with SIGKILL at random points,
 //! 50 times, on the same database file. After every kill the file must pass
 //! `PRAGMA integrity_check`, every acknowledged write must be there, and rows, audit and outbox
-//! must agree. Kill points are drawn from a seeded generator (`LOKET_CRASH_SEED` to replay).
+//! must agree. The store is encrypted (SQLCipher), as on every laptop. Kill points are drawn from a seeded generator (`LOKET_CRASH_SEED` to replay).
 
 mod common;
 
@@ -39,6 +39,7 @@ fn acknowledged_writes_survive_sigkill() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_loket-store-crash-writer"))
             .arg(&db)
             .arg(start.to_string())
+            .env("LOKET_STORE_KEY", common::key().to_hex().as_str())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -61,7 +62,7 @@ fn acknowledged_writes_survive_sigkill() {
         let status = child.wait().unwrap();
         assert!(!status.success(), "round {round}: writer should have been killed");
 
-        let store = Store::open(&db).expect("reopen after SIGKILL");
+        let store = Store::open(&db, &common::key()).expect("reopen after SIGKILL");
         assert_eq!(store.integrity_check().unwrap(), Ok(()), "round {round} (seed {seed})");
         for (id, version) in &acked {
             let app = store.application(id).unwrap_or_else(|e| panic!("round {round}: acked {id} lost: {e}"));

@@ -1,6 +1,7 @@
 //! Test helper for the crash test (`tests/crash.rs`), not a user tool.
 //!
-//! Writes to the store at `argv[1]` in an endless loop (registrations, edits, transitions) and
+//! Writes to the store at `argv[1]` (encrypted with the key in `LOKET_STORE_KEY`, 64 hex
+//! digits) in an endless loop (registrations, edits, transitions) and
 //! prints one line per acknowledged write — `<kind> <application id> <version>` — only after the
 //! call that made it has returned, i.e. after the commit. The parent kills it with SIGKILL at
 //! a random point and then checks that everything acknowledged is there.
@@ -11,12 +12,14 @@ use chrono::Utc;
 use loket_domain::aid::{validate_bansos, BansosDraft};
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::workflow::{Action, Role};
-use loket_store::{Actor, ApplicantEdit, Store};
+use loket_store::{Actor, ApplicantEdit, Store, StoreKey};
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: loket-store-crash-writer <db path> <start>");
     let start: u32 = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut store = Store::open(std::path::Path::new(&path)).expect("open store");
+    let key =
+        StoreKey::from_hex(&std::env::var("LOKET_STORE_KEY").expect("LOKET_STORE_KEY")).expect("store key");
+    let mut store = Store::open(std::path::Path::new(&path), &key).expect("open store");
     if store.office_kecamatan().expect("office").is_none() {
         store.set_office_kecamatan("36.01.01").expect("set office");
     }

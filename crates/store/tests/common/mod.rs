@@ -8,7 +8,7 @@ use loket_domain::aid::{
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::permit::{validate_permit, PermitDetails, PermitDraft, ValidPermit};
 use loket_domain::workflow::Role;
-use loket_store::{Actor, Store};
+use loket_store::{Actor, Store, StoreKey};
 
 pub fn clerk() -> Actor {
     Actor::new("petugas", &[Role::Clerk])
@@ -22,10 +22,15 @@ pub fn admin() -> Actor {
     Actor::new("admin", &[Role::Admin])
 }
 
+/// The key the integration tests' stores are encrypted with.
+pub fn key() -> StoreKey {
+    StoreKey::from_bytes([0x17; 32])
+}
+
 /// A store in a fresh temporary directory with its office configured.
 pub fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_in_dir(dir.path()).unwrap();
+    let mut store = Store::open_in_dir(dir.path(), &key()).unwrap();
     store.set_office_kecamatan("36.01.01").unwrap();
     (dir, store)
 }

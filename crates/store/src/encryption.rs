@@ -1,0 +1,206 @@
+//! The store on disk is SQLCipher: every page of `loket.sqlite3` and of its WAL is encrypted
+//! (AES-256 with an HMAC per page) with a key derived from the installation's [`StoreKey`].
+//!
+//! A database written by an older Loket is plain SQLite. It is encrypted in place, once, the
+//! first time a key is given:
+//! 1. its WAL is checkpointed into the file, and `sqlcipher_export` writes an encrypted copy
+//!    (`loket.sqlite3.encrypting`), fsynced;
+//! 2. the copy is verified: it opens with the key, passes `integrity_check`, and every table
+//!    has the rows the plain file has;
+//! 3. the plain file becomes `loket.sqlite3.plain-backup` and the copy takes its name;
+//! 4. the backup is deleted once the store has opened the encrypted file successfully.
+//!
+//! A crash at any step leaves either the plain file or the verified copy under a known name;
+//! [`recover`] finishes or undoes the step at the next start. (Deleting a file does not erase
+//! its blocks on every disk: full-disk encryption stays the laptop's first line, see
+//! docs/SECURITY.md.)
+
+use std::path::{Path, PathBuf};
+
+use loket_keys::StoreKey;
+use rusqlite::{Connection, ErrorCode};
+
+use crate::StoreError;
+
+/// The first 16 bytes of a plain SQLite file (an encrypted one starts with random salt).
+const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// What is on disk at a database path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    /// No file, or an empty one: a new store.
+    Missing,
+    /// A plain SQLite file (written before encryption): it will be encrypted in place.
+    Plain,
+    /// Anything else: an encrypted store (or not a database at all; the key check tells).
+    Encrypted,
+}
+
+/// Look at the first bytes of `path`.
+pub fn file_state(path: &Path) -> Result<FileState, StoreError> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(16);
+    match std::fs::File::open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileState::Missing),
+        Err(source) => return Err(StoreError::DataDir { path: path.to_path_buf(), source }),
+        Ok(f) => {
+            f.take(16)
+                .read_to_end(&mut head)
+                .map_err(|source| StoreError::DataDir { path: path.to_path_buf(), source })?;
+        }
+    }
+    Ok(match head.as_slice() {
+        [] => FileState::Missing,
+        h if h == PLAIN_HEADER => FileState::Plain,
+        _ => FileState::Encrypted,
+    })
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// The encrypted copy being written.
+pub(crate) fn encrypting_path(path: &Path) -> PathBuf {
+    sibling(path, ".encrypting")
+}
+
+/// The plain file kept until the encrypted one has opened.
+pub fn plain_backup_path(path: &Path) -> PathBuf {
+    sibling(path, ".plain-backup")
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::DataDir { path: path.to_path_buf(), source }
+}
+
+fn sync_dir(path: &Path) -> Result<(), StoreError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+/// Open `path` with `key` and check that the key opens it. Creates the file when missing.
+pub(crate) fn open_keyed(path: &Path, key: &StoreKey) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    // The key must be the first statement on the connection.
+    conn.pragma_update(None, "key", key.database_pragma().as_str())?;
+    let version: Option<String> = conn.query_row("PRAGMA cipher_version", [], |r| r.get(0)).ok();
+    if version.is_none() {
+        return Err(StoreError::EncryptionUnavailable);
+    }
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => Ok(conn),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::NotADatabase => {
+            Err(StoreError::WrongKey { path: path.to_path_buf() })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Rows per table (every table, FTS shadow tables included), in name order.
+fn row_counts(conn: &Connection, schema: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    let tables: Vec<String> = conn
+        .prepare(&format!(
+            "SELECT name FROM {schema}.sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    tables
+        .into_iter()
+        .map(|t| {
+            let n = conn.query_row(
+                &format!("SELECT count(*) FROM {schema}.\"{}\"", t.replace('"', "\"\"")),
+                [],
+                |r| r.get(0),
+            )?;
+            Ok((t, n))
+        })
+        .collect()
+}
+
+/// Encrypt the plain database at `path` in place (see the module documentation).
+pub(crate) fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<(), StoreError> {
+    let copy = encrypting_path(path);
+    let backup = plain_backup_path(path);
+    if copy.exists() {
+        std::fs::remove_file(&copy).map_err(io(&copy))?;
+    }
+    let plain = Connection::open(path)?;
+    let (busy, _, _): (i64, i64, i64) =
+        plain.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    if busy != 0 {
+        return Err(StoreError::Migration("the plain database is in use by another program".into()));
+    }
+    let version: u32 = plain.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let before = row_counts(&plain, "main")?;
+    let copy_text =
+        copy.to_str().ok_or_else(|| StoreError::Migration("data directory path is not UTF-8".into()))?;
+    plain.execute("ATTACH DATABASE ?1 AS encrypted KEY ?2", [copy_text, key.database_pragma().as_str()])?;
+    plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+    plain.pragma_update(Some("encrypted"), "user_version", version)?;
+    plain.execute("DETACH DATABASE encrypted", [])?;
+    plain.close().map_err(|(_, e)| StoreError::Sqlite(e))?;
+    std::fs::File::open(&copy).and_then(|f| f.sync_all()).map_err(io(&copy))?;
+
+    // Verify the copy before the plain file gives up its name.
+    {
+        let enc = open_keyed(&copy, key)?;
+        let verdict: String = enc.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if verdict != "ok" {
+            return Err(StoreError::Migration(format!(
+                "encrypted copy fails its integrity check: {verdict}"
+            )));
+        }
+        let after = row_counts(&enc, "main")?;
+        if after != before {
+            return Err(StoreError::Migration("encrypted copy does not hold every row".into()));
+        }
+        let copied: u32 = enc.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if copied != version {
+            return Err(StoreError::Migration("encrypted copy lost the schema version".into()));
+        }
+    }
+    for leftover in [sibling(path, "-wal"), sibling(path, "-shm")] {
+        match std::fs::remove_file(&leftover) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&leftover)(e)),
+            _ => {}
+        }
+    }
+    std::fs::rename(path, &backup).map_err(io(path))?;
+    std::fs::rename(&copy, path).map_err(io(path))?;
+    sync_dir(path)?;
+    tracing::info!(path = %path.display(), "encrypted the local store in place");
+    Ok(())
+}
+
+/// Finish or undo an in-place encryption that a crash interrupted.
+pub(crate) fn recover(path: &Path) -> Result<(), StoreError> {
+    let copy = encrypting_path(path);
+    let backup = plain_backup_path(path);
+    if file_state(path)? == FileState::Missing && backup.exists() {
+        // The plain file was renamed; the verified copy had not yet taken its name.
+        if copy.exists() {
+            std::fs::rename(&copy, path).map_err(io(path))?;
+        } else {
+            std::fs::rename(&backup, path).map_err(io(path))?;
+        }
+        sync_dir(path)?;
+    } else if copy.exists() {
+        // An export that never finished: the plain file is intact and is encrypted again.
+        std::fs::remove_file(&copy).map_err(io(&copy))?;
+    }
+    Ok(())
+}
+
+/// The encrypted store opened: the plain backup has served its purpose.
+pub(crate) fn drop_plain_backup(path: &Path) -> Result<(), StoreError> {
+    let backup = plain_backup_path(path);
+    if backup.exists() {
+        std::fs::remove_file(&backup).map_err(io(&backup))?;
+        sync_dir(path)?;
+        tracing::info!(path = %path.display(), "removed the plain backup after encryption");
+    }
+    Ok(())
+}
