@@ -27,7 +27,9 @@ read -r line <&3
 base="http://${line#listening on }"
 echo "api-fuzz: server at $base"
 
-token=$(curl -sS -X POST "$base/api/v1/enroll" -H 'x-loket-protocol: 4' -H 'content-type: application/json' \
+# The protocol this build speaks, from its one definition.
+protocol=$(grep -oE 'pub const PROTOCOL_VERSION: u32 = [0-9]+' crates/protocol/src/lib.rs | grep -oE '[0-9]+$')
+token=$(curl -sS -X POST "$base/api/v1/enroll" -H "x-loket-protocol: $protocol" -H 'content-type: application/json' \
   -d "{\"code\":\"$code\",\"device_name\":\"fuzz\",\"app_version\":\"0.0.0\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 

@@ -417,7 +417,7 @@ async fn main() {
         let fresh =
             Store::open_in_dir(&dir.path().join(format!("device_floor{k}")), &loket_e2e::test_key()).unwrap();
         let c = fresh.raw_connection();
-        c.execute("ATTACH DATABASE ?1 AS b", [source.to_str().unwrap()]).unwrap();
+        loket_store::attach_keyed(c, &source, "b", &loket_e2e::test_key()).unwrap();
         let t = Instant::now();
         c.execute_batch(
             "BEGIN IMMEDIATE;

@@ -87,17 +87,23 @@ async fn invalid_nik_is_refused_and_nothing_stored() -> Result<()> {
     .await
 }
 
+/// Ahmad Hidayat's bansos, with his daughter Aisyah in the household, from the form.
+async fn register_ahmad_with_aisyah(app: &App) -> Result<()> {
+    fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+    app.click("#add-member").await?;
+    app.fill(".member input[aria-label='NIK anggota']", "3601015508150002").await?;
+    app.fill(".member input[aria-label='Nama anggota']", "Aisyah").await?;
+    app.select(".member select", "Anak").await?;
+    app.click("#submit").await?;
+    app.click("#receipt-close").await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn household_members_and_search() -> Result<()> {
     run("household_members_and_search", async |app| {
         configure_office(app).await?;
-        fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
-        app.click("#add-member").await?;
-        app.fill(".member input[aria-label='NIK anggota']", "3601015508150002").await?;
-        app.fill(".member input[aria-label='Nama anggota']", "Aisyah").await?;
-        app.select(".member select", "Anak").await?;
-        app.click("#submit").await?;
-        app.click("#receipt-close").await?;
+        register_ahmad_with_aisyah(app).await?;
 
         fill_bansos(app, "3601014107880004", "Dewi Lestari").await?;
         app.click("#submit").await?;
@@ -383,13 +389,7 @@ async fn a_copied_data_directory_reveals_no_personal_data() -> Result<()> {
     std::fs::write(&png, &content)?;
     run("a_copied_data_directory_reveals_no_personal_data", async |app| {
         configure_office(app).await?;
-        fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
-        app.click("#add-member").await?;
-        app.fill(".member input[aria-label='NIK anggota']", "3601015508150002").await?;
-        app.fill(".member input[aria-label='Nama anggota']", "Aisyah").await?;
-        app.select(".member select", "Anak").await?;
-        app.click("#submit").await?;
-        app.click("#receipt-close").await?;
+        register_ahmad_with_aisyah(app).await?;
         app.find("#applications tbody tr .attach-file").await?.send_keys(&png.display().to_string()).await?;
         app.find_text("#applications tbody tr .attachments", "1 berkas").await?;
         // The search index holds the name too (lower-cased tokens).

@@ -22,6 +22,8 @@
 //! `LOKET_FAULT_SEEDS` (default 200 on SQLite and 24 on PostgreSQL in `make test`; the long
 //! mode is `make test-faults-long`, 1,000 seeds on each backend).
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -36,7 +38,7 @@ use loket_domain::workflow::{Action, Role, Status};
 use loket_e2e::proxy::{FaultProxy, Mode, Rng};
 use loket_server::admin;
 use loket_server::api::{router, ApiConfig};
-use loket_server::storage::{Storage, User};
+use loket_server::storage::Storage;
 use loket_store::{Actor, Enrollment, Store};
 use loket_sync::engine::SharedStore;
 use loket_sync::worker::{sync_once, WorkerHandle};
@@ -187,15 +189,7 @@ async fn sqlite_backend() -> Backend {
 }
 
 async fn postgres_backend() -> Backend {
-    let admin_url = std::env::var("LOKET_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://loket:loket@127.0.0.1:5432/postgres".into());
-    let (client, conn) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
-        .await
-        .expect("PostgreSQL for the fault tests (make test starts one)");
-    tokio::spawn(conn);
-    let db = format!("loket_faults_{}", uuid::Uuid::now_v7().simple());
-    client.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
-    let url = format!("{}/{db}", admin_url.rsplit_once('/').unwrap().0);
+    let (client, db, url) = common::fresh_postgres("loket_faults").await;
     let storage = Arc::new(loket_server::storage::postgres::PostgresStorage::connect(&url, 8).await.unwrap());
     Backend { storage, _dir: tempfile::tempdir().unwrap(), pg_drop: Some((client, db)) }
 }
@@ -219,30 +213,12 @@ async fn run_seed(seed: u64, backend: Backend) {
     let storage = backend.storage.clone();
     let mut rng = Rng::new(seed);
     for office in OFFICES {
-        admin::add_office(storage.as_ref(), office).await.unwrap();
-        storage
-            .create_user(
-                &User {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    office_code: office.into(),
-                    username: format!("kasi-{}", office.replace('.', "")),
-                    full_name: "Kepala Seksi".into(),
-                    roles: vec!["clerk".into(), "supervisor".into()],
-                    password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-                    active: true,
-                    public_key: KEY.public_key(),
-                    // Nobody logs in here: the devices hold the key itself.
-                    wrapped_key: String::new(),
-                },
-                Utc::now(),
-            )
-            .await
-            .unwrap();
+        common::office_with_supervisor(storage.as_ref(), office, &KEY).await;
     }
     let app = router(storage.clone(), ApiConfig { auth_rate_limit: 10_000, ..ApiConfig::default() });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server_addr = listener.local_addr().unwrap();
-    let https = seed % 2 == 0;
+    let https = seed.is_multiple_of(2);
     let scheme = if https { "https" } else { "http" };
     let server = if https {
         let tls = loket_server::tls::load(&PKI.1.cert, &PKI.1.key).unwrap();
@@ -286,7 +262,7 @@ async fn run_seed(seed: u64, backend: Backend) {
             store: Arc::new(Mutex::new(store)),
             office,
             actor: Actor::signing(
-                format!("kasi-{}", office.replace('.', "")),
+                common::supervisor_of(office),
                 &[Role::Clerk, Role::Supervisor],
                 KEY.clone(),
             ),

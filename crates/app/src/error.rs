@@ -192,6 +192,9 @@ impl From<loket_sync::SyncError> for AppError {
             S::Refused { code, .. } if code == "link_mismatch" => Self::LinkMismatch,
             S::Refused { code, message, .. } => Self::ServerRefused(format!("{code}: {message}")),
             S::Protocol(m) => Self::ServerRefused(m),
+            S::ServerRestored { .. } => {
+                Self::ServerRefused("server dipulihkan dari cadangan; sinkronisasi diulang".into())
+            }
             S::Store(e) => e.into(),
         }
     }

@@ -162,7 +162,7 @@ pub(crate) fn is_valid_birth_date(day: u8, month: u8, yy: u8) -> bool {
     let max_day = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if yy % 4 == 0 => 29,
+        2 if yy.is_multiple_of(4) => 29,
         2 => 28,
         _ => return false,
     };

@@ -82,7 +82,7 @@ fn num(d: &str, from: usize, len: usize) -> u16 {
 const YEARS: std::ops::RangeInclusive<u16> = 1940..=2099;
 
 fn is_leap(y: u16) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 pub(crate) fn valid_date(y: u16, m: u16, d: u16) -> bool {

@@ -47,10 +47,12 @@ use serde::{Deserialize, Serialize};
 /// payload type per kind (`payload.rs`, `change.rs`). Version 3: operations carry the acting
 /// user's [`Proof`]; users travel with their public and wrapped keys, not a password hash.
 /// Version 4: payloads checked by the domain's validators ([`validate`]); duplicate-aid flags
-/// carry a reference instead of the other office's record ids.
-pub const PROTOCOL_VERSION: u32 = 4;
+/// carry a reference instead of the other office's record ids. Version 5: push and pull answers
+/// carry the server data's `epoch`, which a restore from backup changes (a client that does not
+/// understand it would miss what the restored server lost).
+pub const PROTOCOL_VERSION: u32 = 5;
 /// The oldest client protocol the server still serves.
-pub const MIN_PROTOCOL_VERSION: u32 = 4;
+pub const MIN_PROTOCOL_VERSION: u32 = 5;
 /// Request header carrying the client's protocol version.
 pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
 /// Largest number of operations in one push.
@@ -246,6 +248,10 @@ pub struct PushResponse {
     pub results: Vec<OpResult>,
     /// RFC 3339; the device warns when its clock is more than 5 minutes off.
     pub server_time: String,
+    /// The server data's generation: it changes when the server is restored from a backup,
+    /// and then the device sends again what it had sent and pulls from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// One change the office must apply, in server order.
@@ -278,6 +284,9 @@ pub struct PullResponse<D = RawPayload> {
     /// RFC 3339 (protocol 1 servers before this field: absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_time: Option<String>,
+    /// The server data's generation (see [`PushResponse::epoch`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
 }
 
 /// How far an attachment upload is (`GET …/attachments/{sha256}/status`, and the answer to

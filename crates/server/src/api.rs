@@ -69,6 +69,14 @@ pub struct AppState {
     sync_limiter: Arc<RateLimiter<String>>,
     trusted_proxies: Arc<[IpAddr]>,
     lockout: Arc<Lockout>,
+    /// The data's generation, read once (a restore happens with the server stopped).
+    epoch: Arc<tokio::sync::OnceCell<String>>,
+}
+
+impl AppState {
+    async fn epoch(&self) -> Result<String, ApiError> {
+        Ok(self.epoch.get_or_try_init(|| self.storage.epoch()).await?.clone())
+    }
 }
 
 /// Build the router.
@@ -79,6 +87,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         sync_limiter: Arc::new(RateLimiter::new(config.sync_rate_limit, Duration::from_secs(60))),
         trusted_proxies: config.trusted_proxies.into(),
         lockout: Arc::new(Lockout::new(config.lockout)),
+        epoch: Arc::new(tokio::sync::OnceCell::new()),
     };
     let api = Router::new()
         .route("/enroll", post(enroll))
@@ -405,7 +414,7 @@ async fn push(
     }
     let results = s.storage.push(&device, body.ops, Utc::now()).await?;
     s.storage.report_device(&device.id, &body.app_version, body.pending, Utc::now()).await?;
-    Ok(Json(PushResponse { results, server_time: Utc::now().to_rfc3339() }))
+    Ok(Json(PushResponse { results, server_time: Utc::now().to_rfc3339(), epoch: Some(s.epoch().await?) }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -438,6 +447,7 @@ async fn pull(
         next,
         has_more,
         server_time: Some(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        epoch: Some(s.epoch().await?),
     }))
 }
 

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use loket_server::api::{self, ApiConfig};
 use loket_server::config::{Config, FileConfig, Flags};
-use loket_server::{admin, open_storage};
+use loket_server::{admin, backup, open_storage};
 
 /// mimalloc instead of glibc's malloc: a push allocates and frees millions of small JSON
 /// nodes, and glibc's allocator was a fifth of the server's CPU doing it (BENCHMARKS.md).
@@ -66,6 +66,23 @@ enum Command {
     /// Aid across kecamatan (the provincial view).
     #[command(subcommand)]
     Aid(AidCmd),
+    /// Back up the server's data, attachments included, to a file (while it serves; SQLite:
+    /// online backup, PostgreSQL: pg_dump), checked before it is complete.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Check a backup file: readable, sound, and what it holds.
+    CheckBackup {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Restore the server's data from a backup (stop the server first). Devices then send
+    /// again what the backup lacks.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -185,6 +202,47 @@ async fn main() -> Result<()> {
             Flags { listen: listen.clone(), tls_cert: tls_cert.clone(), tls_key: tls_key.clone(), ..flags };
     }
     let config = Config::resolve(flags, file)?;
+    let postgres = config.database.starts_with("postgres://") || config.database.starts_with("postgresql://");
+    match &cli.command {
+        Command::Backup { to } => {
+            let summary = if postgres {
+                backup::backup_postgres(&config.database, to)?
+            } else {
+                backup::backup_sqlite(std::path::Path::new(&config.database), to)?
+            };
+            println!("backup written to {}: {summary}", to.display());
+            return Ok(());
+        }
+        Command::CheckBackup { file } => {
+            let summary = if postgres { backup::check_postgres(file)? } else { backup::check_sqlite(file)? };
+            println!("{} is a sound backup: {summary}", file.display());
+            return Ok(());
+        }
+        Command::Restore { from } => {
+            let restored = if postgres {
+                backup::restore_postgres(from, &config.database).await?
+            } else {
+                backup::restore_sqlite(from, std::path::Path::new(&config.database)).await?
+            };
+            println!(
+                "restored from {}: {}; new data epoch {}",
+                from.display(),
+                restored.summary,
+                restored.epoch
+            );
+            if let Some(previous) = restored.previous {
+                println!("the database it replaced is kept at {}", previous.display());
+            }
+            println!("devices will send again what the backup lacks at their next sync");
+            return Ok(());
+        }
+        _ => {}
+    }
+    // A server serving a SQLite file holds its lock: `restore` cannot run under it.
+    let _serving = match (&cli.command, postgres) {
+        (Command::Serve { .. }, false) => Some(backup::lock_serving(std::path::Path::new(&config.database))?),
+        _ => None,
+    };
     let storage = open_storage(&config.database).await.context("opening storage")?;
 
     match cli.command {
@@ -334,6 +392,9 @@ async fn main() -> Result<()> {
                 bail!("no active device {id}");
             }
             println!("device {id} revoked");
+        }
+        Command::Backup { .. } | Command::CheckBackup { .. } | Command::Restore { .. } => {
+            unreachable!("handled before the storage is opened")
         }
     }
     Ok(())

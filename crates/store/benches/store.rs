@@ -160,8 +160,16 @@ fn main() {
         store.register_bansos(&v, &clerk, Utc::now()).expect("register");
     }
     let wal = std::fs::metadata(store.path().with_extension("sqlite3-wal")).map(|m| m.len()).unwrap_or(0);
-    let page = store.raw_connection().query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0)).expect("page")
-        as u64;
+    // SQLCipher answers `page_size` as text (its `cipher_page_size`).
+    let page: u64 = store
+        .raw_connection()
+        .query_row("PRAGMA page_size", [], |r| r.get::<_, rusqlite::types::Value>(0))
+        .map(|v| match v {
+            rusqlite::types::Value::Integer(n) => n as u64,
+            rusqlite::types::Value::Text(t) => t.parse().expect("page size"),
+            other => panic!("page size {other:?}"),
+        })
+        .expect("page");
     let frames_per_registration = wal.saturating_sub(32) as f64 / (page + 24) as f64 / 100.0;
 
     // 2. Reference: the same rows into one plain table, one durable transaction each.

@@ -81,11 +81,19 @@ fn sync_dir(path: &Path) -> Result<(), StoreError> {
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
+/// The per-page HMAC: SHA-256 instead of SQLCipher 4's default SHA-512. Both are sound for an
+/// HMAC; SHA-256 has CPU instructions on current office laptops (SHA-NI), and with it a save's
+/// p99 stays under a millisecond (BENCHMARKS.md, issue 15). Part of the file format: every
+/// connection to a store must set it.
+const HMAC_ALGORITHM: &str = "HMAC_SHA256";
+
 /// Open `path` with `key` and check that the key opens it. Creates the file when missing.
-pub(crate) fn open_keyed(path: &Path, key: &StoreKey) -> Result<Connection, StoreError> {
+/// (Public for tools and tests that bypass the repositories.)
+pub fn open_keyed(path: &Path, key: &StoreKey) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     // The key must be the first statement on the connection.
     conn.pragma_update(None, "key", key.database_pragma().as_str())?;
+    conn.pragma_update(None, "cipher_hmac_algorithm", HMAC_ALGORITHM)?;
     let version: Option<String> = conn.query_row("PRAGMA cipher_version", [], |r| r.get(0)).ok();
     if version.is_none() {
         return Err(StoreError::EncryptionUnavailable);
@@ -97,6 +105,22 @@ pub(crate) fn open_keyed(path: &Path, key: &StoreKey) -> Result<Connection, Stor
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Attach another store encrypted with `key` to `conn` as `schema` (tools and benchmarks).
+///
+/// ATTACH reads the attached file's schema at once, before a per-schema setting could apply,
+/// so the HMAC algorithm is given as SQLCipher's process-wide default for the ATTACH and put
+/// back after it (not for concurrent use with other SQLCipher connections being opened).
+pub fn attach_keyed(conn: &Connection, path: &Path, schema: &str, key: &StoreKey) -> Result<(), StoreError> {
+    let path = path.to_str().ok_or_else(|| StoreError::Migration("path is not UTF-8".into()))?;
+    let previous: String = conn.query_row("PRAGMA cipher_default_hmac_algorithm", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cipher_default_hmac_algorithm", HMAC_ALGORITHM)?;
+    let sql = format!("ATTACH DATABASE ?1 AS \"{schema}\" KEY ?2");
+    let attached = conn.execute(&sql, [path, key.database_pragma().as_str()]);
+    conn.pragma_update(None, "cipher_default_hmac_algorithm", previous)?;
+    attached?;
+    Ok(())
 }
 
 /// Rows per table (every table, FTS shadow tables included), in name order.
@@ -138,6 +162,7 @@ pub(crate) fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<(), StoreE
     let copy_text =
         copy.to_str().ok_or_else(|| StoreError::Migration("data directory path is not UTF-8".into()))?;
     plain.execute("ATTACH DATABASE ?1 AS encrypted KEY ?2", [copy_text, key.database_pragma().as_str()])?;
+    plain.pragma_update(Some("encrypted"), "cipher_hmac_algorithm", HMAC_ALGORITHM)?;
     plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
     plain.pragma_update(Some("encrypted"), "user_version", version)?;
     plain.execute("DETACH DATABASE encrypted", [])?;

@@ -44,8 +44,7 @@ fn plain_data_dir(dir: &Path) -> String {
     let db = dir.join(DB_FILE);
     let plain = dir.join("plain.sqlite3");
     {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.pragma_update(None, "key", common::key().database_pragma().as_str()).unwrap();
+        let conn = loket_store::open_keyed(&db, &common::key()).unwrap();
         // An older Loket had no sealed attachments.
         conn.execute("DELETE FROM setting WHERE key = 'attachments.sealed'", []).unwrap();
         let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
@@ -142,8 +141,7 @@ fn an_encryption_cut_between_the_renames_finishes_with_the_verified_copy() {
     std::fs::copy(other.path().join(DB_FILE), &copy).unwrap();
     {
         // As exported from the plain file: its attachments not yet sealed.
-        let conn = rusqlite::Connection::open(&copy).unwrap();
-        conn.pragma_update(None, "key", common::key().database_pragma().as_str()).unwrap();
+        let conn = loket_store::open_keyed(Path::new(&copy), &common::key()).unwrap();
         conn.execute("DELETE FROM setting WHERE key = 'attachments.sealed'", []).unwrap();
     }
     assert_migrated(dir.path(), &sha);
@@ -171,4 +169,20 @@ fn an_altered_attachment_file_is_refused() {
     sealed[n - 1] ^= 0x01;
     std::fs::write(&path, sealed).unwrap();
     assert!(matches!(store.attachment_bytes(&sha), Err(StoreError::Corrupt(_))));
+}
+
+#[test]
+fn another_store_can_be_attached_with_its_key() {
+    let (dir, mut store) = common::store();
+    store.register_bansos(&common::bansos(1, "Siti Aminah"), &common::clerk(), Utc::now()).unwrap();
+    drop(store);
+    let other = tempfile::tempdir().unwrap();
+    let fresh = Store::open_in_dir(other.path(), &common::key()).unwrap();
+    let conn = fresh.raw_connection();
+    loket_store::attach_keyed(conn, &dir.path().join(DB_FILE), "b", &common::key()).unwrap();
+    let n: i64 = conn.query_row("SELECT count(*) FROM b.application", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+    // The default is back: a store opened afterwards still opens.
+    drop(fresh);
+    assert!(Store::open_in_dir(other.path(), &common::key()).is_ok());
 }

@@ -69,6 +69,24 @@ pub struct RunReport {
     pub uploads_held: u64,
     /// Server clock minus device clock, milliseconds (from the last answer that said).
     pub clock_offset_ms: Option<i64>,
+    /// The server data's epoch this run synced with.
+    pub server_epoch: Option<String>,
+    /// The server had been restored from a backup: everything it had accepted was sent again
+    /// and the pull started over.
+    pub server_restored: bool,
+}
+
+/// Compare an answer's epoch with the one this run syncs with (the first one seen is taken).
+fn observe_epoch(report: &mut RunReport, seen: Option<&str>) -> Result<(), SyncError> {
+    match (report.server_epoch.as_deref(), seen) {
+        (_, None) => Ok(()),
+        (None, Some(e)) => {
+            report.server_epoch = Some(e.to_string());
+            Ok(())
+        }
+        (Some(known), Some(e)) if known == e => Ok(()),
+        (Some(_), Some(e)) => Err(SyncError::ServerRestored { epoch: e.to_string() }),
+    }
 }
 
 /// The engine for one enrolled device.
@@ -137,18 +155,47 @@ impl Engine {
     }
 
     /// Push everything pending, then pull everything new. `progress` is called after each
-    /// request.
+    /// request. When the server turns out to have been restored from a backup (its epoch
+    /// changed), everything it had accepted is queued again and the run starts over.
     pub async fn run(
         &self,
         store: &SharedStore,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<RunReport, SyncError> {
-        let mut report = RunReport::default();
-        self.push_all(store, &mut report, progress).await?;
-        // Contents after their records: the server knows what an attachment belongs to.
-        self.upload_all(store, &mut report).await?;
-        self.pull_all(store, &mut report, progress).await?;
+        let known = with_store(store, |s| s.server_epoch()).await?;
+        let mut report = RunReport { server_epoch: known.clone(), ..RunReport::default() };
+        let mut restarts = 0;
+        loop {
+            match self.run_once(store, &mut report, progress).await {
+                Err(SyncError::ServerRestored { epoch }) if restarts < 2 => {
+                    restarts += 1;
+                    let e = epoch.clone();
+                    with_store(store, move |s| s.server_restored(&e)).await?;
+                    report.server_epoch = Some(epoch);
+                    report.server_restored = true;
+                }
+                Err(e) => return Err(e),
+                Ok(()) => break,
+            }
+        }
+        if report.server_epoch != known {
+            if let Some(e) = report.server_epoch.clone() {
+                with_store(store, move |s| s.set_server_epoch(&e)).await?;
+            }
+        }
         Ok(report)
+    }
+
+    async fn run_once(
+        &self,
+        store: &SharedStore,
+        report: &mut RunReport,
+        progress: &(dyn Fn(Progress) + Send + Sync),
+    ) -> Result<(), SyncError> {
+        self.push_all(store, report, progress).await?;
+        // Contents after their records: the server knows what an attachment belongs to.
+        self.upload_all(store, report).await?;
+        self.pull_all(store, report, progress).await
     }
 
     /// Upload every attachment whose content the server does not have complete yet, in chunks,
@@ -352,6 +399,8 @@ impl Engine {
                         settled.push(Settlement { seq: op.seq, state, error: reason });
                     }
                     report.pushed += sent;
+                    // Verdicts of a restored server stand; what it may have lost is sent again.
+                    observe_epoch(report, resp.epoch.as_deref())?;
                 }
                 Err(SyncError::Refused { status: 400 | 413 | 422, code, message }) => {
                     if part.len() > 1 {
@@ -396,6 +445,9 @@ impl Engine {
             };
             if let Some(t) = &page.server_time {
                 report.clock_offset_ms = offset_ms(t, Utc::now());
+            }
+            if let Err(e) = observe_epoch(report, page.epoch.as_deref()) {
+                break Err(e);
             }
             if page.next < after {
                 break Err(SyncError::Protocol(format!(

@@ -53,6 +53,10 @@ pub enum SyncError {
     /// operation it sent).
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
+    /// The server's data epoch changed: it was restored from a backup (the engine then sends
+    /// again and pulls from the start; see `loket_store::Store::server_restored`).
+    #[error("the server was restored from a backup (epoch {epoch})")]
+    ServerRestored { epoch: String },
     /// The local store failed.
     #[error("local store: {0}")]
     Store(#[from] loket_store::StoreError),
@@ -62,7 +66,7 @@ impl SyncError {
     /// Worth retrying later (the network or the server may recover by itself).
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Unreachable(_) | Self::Protocol(_) => true,
+            Self::Unreachable(_) | Self::Protocol(_) | Self::ServerRestored { .. } => true,
             // A certificate is renewed or the CA installed by IT, not by waiting.
             Self::Refused { status, .. } => *status >= 500 || *status == 429,
             _ => false,

@@ -87,11 +87,22 @@ macro_rules! with_conformance_checks {
             one_number_per_draft,
             keys_and_links,
             untrusted_operations,
+            data_epoch,
         );
     };
 }
 
 with_conformance_checks!(checks);
+
+/// The data epoch is made once and stays until renewed; a renewal is a new value that stays.
+pub async fn data_epoch(s: &dyn Storage) {
+    let first = s.epoch().await.unwrap();
+    assert!(!first.is_empty());
+    assert_eq!(s.epoch().await.unwrap(), first, "stable");
+    let renewed = s.renew_epoch().await.unwrap();
+    assert_ne!(renewed, first);
+    assert_eq!(s.epoch().await.unwrap(), renewed, "a renewal stays");
+}
 
 /// A page of changes with their data parsed, as a device reads it.
 async fn pull(

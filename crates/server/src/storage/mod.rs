@@ -30,7 +30,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_2_blobs.sql"),
     include_str!("schema_3_keys.sql"),
     include_str!("schema_4_untrusted.sql"),
+    include_str!("schema_5_epoch.sql"),
 ];
+
+/// The epoch: made once (the first call wins), replaced by a restore.
+pub(crate) const SQL_EPOCH_INIT: &str =
+    "INSERT INTO server_meta (name, value) VALUES ('epoch', $1) ON CONFLICT (name) DO NOTHING";
+pub(crate) const SQL_EPOCH: &str = "SELECT value FROM server_meta WHERE name = 'epoch'";
+pub(crate) const SQL_EPOCH_SET: &str = "INSERT INTO server_meta (name, value) VALUES ('epoch', $1)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
+/// A new epoch value.
+pub(crate) fn new_epoch() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
 /// The schema version this build creates and understands.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -389,6 +402,12 @@ pub trait Storage: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn ping(&self) -> Result<(), StorageError>;
     async fn durability(&self) -> Result<Durability, StorageError>;
+
+    /// The data's generation (made on first use). Sent with every push and pull answer.
+    async fn epoch(&self) -> Result<String, StorageError>;
+    /// Start a new generation: called by `restore`, so devices send again what the restored
+    /// data may lack and pull from the start. Returns the new epoch.
+    async fn renew_epoch(&self) -> Result<String, StorageError>;
 
     async fn upsert_office(&self, code: &str, name: &str) -> Result<(), StorageError>;
     async fn office(&self, code: &str) -> Result<Option<Office>, StorageError>;

@@ -612,6 +612,18 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
+    async fn epoch(&self) -> Result<String, StorageError> {
+        let c = self.pool.get().await?;
+        c.execute(super::SQL_EPOCH_INIT, &[&super::new_epoch()]).await?;
+        Ok(c.query_one(super::SQL_EPOCH, &[]).await?.get(0))
+    }
+
+    async fn renew_epoch(&self) -> Result<String, StorageError> {
+        let epoch = super::new_epoch();
+        self.pool.get().await?.execute(super::SQL_EPOCH_SET, &[&epoch]).await?;
+        Ok(epoch)
+    }
+
     async fn durability(&self) -> Result<Durability, StorageError> {
         let c = self.pool.get().await?;
         let sync: String = c.query_one("SHOW synchronous_commit", &[]).await?.get(0);

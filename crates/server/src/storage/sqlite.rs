@@ -363,6 +363,23 @@ impl Storage for SqliteStorage {
         self.run(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?)).await
     }
 
+    async fn epoch(&self) -> Result<String, StorageError> {
+        self.run(|c| {
+            c.prepare_cached(&sql(super::SQL_EPOCH_INIT))?.execute([super::new_epoch()])?;
+            Ok(c.prepare_cached(super::SQL_EPOCH)?.query_row([], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn renew_epoch(&self) -> Result<String, StorageError> {
+        self.run(|c| {
+            let epoch = super::new_epoch();
+            c.execute(&sql(super::SQL_EPOCH_SET), [&epoch])?;
+            Ok(epoch)
+        })
+        .await
+    }
+
     async fn durability(&self) -> Result<Durability, StorageError> {
         self.run(|c| {
             let sync: i64 = c.pragma_query_value(None, "synchronous", |r| r.get(0))?;

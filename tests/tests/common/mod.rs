@@ -1,0 +1,49 @@
+//! Helpers shared by the end-to-end tests that set a server up directly through its storage.
+#![allow(dead_code)]
+
+use chrono::Utc;
+use loket_server::admin;
+use loket_server::storage::{Storage, User};
+
+/// A new, empty PostgreSQL database on the test server (`LOKET_TEST_POSTGRES`, started by
+/// `make test`): the admin connection (to drop it after), its name, and its URL.
+pub async fn fresh_postgres(prefix: &str) -> (tokio_postgres::Client, String, String) {
+    let admin_url = std::env::var("LOKET_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://loket:loket@127.0.0.1:5432/postgres".into());
+    let (client, conn) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls)
+        .await
+        .expect("PostgreSQL for the end-to-end tests (make test starts one)");
+    tokio::spawn(conn);
+    let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    (client, name, url)
+}
+
+/// The office, and its supervisor `kasi-<office digits>` whose operations `key` signs (nobody
+/// logs in: the devices hold the key itself).
+pub async fn office_with_supervisor(storage: &dyn Storage, office: &str, key: &loket_keys::UserKey) {
+    admin::add_office(storage, office).await.unwrap();
+    storage
+        .create_user(
+            &User {
+                id: uuid::Uuid::now_v7().to_string(),
+                office_code: office.into(),
+                username: supervisor_of(office),
+                full_name: "Kepala Seksi".into(),
+                roles: vec!["clerk".into(), "supervisor".into()],
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                active: true,
+                public_key: key.public_key(),
+                wrapped_key: String::new(),
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+}
+
+/// The username of [`office_with_supervisor`]'s supervisor.
+pub fn supervisor_of(office: &str) -> String {
+    format!("kasi-{}", office.replace('.', ""))
+}
