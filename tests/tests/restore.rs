@@ -182,6 +182,10 @@ async fn restored_server_converges(db: Database) {
         sync_all(&devices).await;
         sync_all(&devices).await;
         assert_eq!(storage.count_applications(None).await.unwrap(), expected.len() as i64);
+        // Not under a serving server.
+        let refused = ServerProcess::admin(&db.path(), &["restore", "--from", backup_file.to_str().unwrap()]);
+        let message = refused.expect_err("restore under a serving server").to_string();
+        assert!(message.contains("serving"), "{message}");
         drop(server);
         (enrollments, devices)
     };

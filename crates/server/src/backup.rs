@@ -8,8 +8,8 @@
 //!   the current database aside (`<db>.before-restore-<time>`, never deleted) and puts the copy
 //!   in its place.
 //! - **PostgreSQL**: `pg_dump --format=custom`, checked with `pg_restore --list`; restore is
-//!   `pg_restore --clean --if-exists --single-transaction`, then a new epoch. Stop the servers
-//!   first (docs/OPERATIONS.md).
+//!   `pg_restore --clean --if-exists --single-transaction` under the exclusive serving lock (an
+//!   advisory lock servers hold shared), then a new epoch (docs/OPERATIONS.md).
 //!
 //! The new epoch is what makes a restore lose nothing: every device that sees it sends again
 //! what the old server had accepted and pulls from the start (`loket_store::Store::server_restored`).
@@ -41,6 +41,9 @@ pub enum BackupError {
     /// A server serves this database: stop it before restoring.
     #[error("a Loket server is serving {0}; stop it before restoring")]
     ServerRunning(PathBuf),
+    /// A restore holds the database: a server does not start under it.
+    #[error("a restore is running on this database; start the server when it is done")]
+    RestoreRunning,
     /// `pg_dump` or `pg_restore` failed or is missing.
     #[error("{tool}: {message}")]
     Tool { tool: &'static str, message: String },
@@ -80,10 +83,34 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// Held by a server serving a SQLite database (`<db>.lock`, an OS file lock released when the
-/// process ends, however it ends). `restore` takes it too, so it cannot run under a server.
-#[derive(Debug)]
-pub struct ServingLock(#[allow(dead_code)] File);
+/// Held by a server while it serves: for SQLite `<db>.lock`, an OS file lock; for PostgreSQL an
+/// advisory lock, shared by every server of the database. Released when the process ends,
+/// however it ends. `restore` takes it exclusively, so it cannot run under a server.
+pub struct ServingLock(#[allow(dead_code)] Held);
+
+// Held for its `Drop` (closing the file or the connection releases the lock), never read.
+#[allow(dead_code)]
+enum Held {
+    File(File),
+    Postgres(deadpool_postgres::ClientWrapper),
+}
+
+impl std::fmt::Debug for ServingLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServingLock")
+    }
+}
+
+/// Take the serving lock of the PostgreSQL database at `url`: `shared` for a server,
+/// exclusive for a restore. [`BackupError::ServerRunning`] when the other side holds it.
+pub async fn lock_serving_postgres(url: &str, shared: bool) -> Result<ServingLock, BackupError> {
+    let storage = crate::storage::postgres::PostgresStorage::connect(url, 2).await?;
+    match storage.serving_lock(shared).await? {
+        Some(client) => Ok(ServingLock(Held::Postgres(client))),
+        None if shared => Err(BackupError::RestoreRunning),
+        None => Err(BackupError::ServerRunning(PathBuf::from("the PostgreSQL database"))),
+    }
+}
 
 /// Take the serving lock of the SQLite database `db`.
 pub fn lock_serving(db: &Path) -> Result<ServingLock, BackupError> {
@@ -95,7 +122,7 @@ pub fn lock_serving(db: &Path) -> Result<ServingLock, BackupError> {
         .open(&path)
         .map_err(io(&path))?;
     match file.try_lock() {
-        Ok(()) => Ok(ServingLock(file)),
+        Ok(()) => Ok(ServingLock(Held::File(file))),
         Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::ServerRunning(db.to_path_buf())),
         Err(std::fs::TryLockError::Error(e)) => Err(io(&path)(e)),
     }
@@ -145,22 +172,29 @@ fn copy_all(source: &Connection, copy: &mut Connection) -> Result<(), BackupErro
     )))
 }
 
+/// Copy `source` into a new single-file database at `copy` (whatever was there before, with
+/// its WAL, is removed first).
+fn fresh_copy(source: &Path, copy: &Path) -> Result<(), BackupError> {
+    for f in [copy.to_path_buf(), sibling(copy, "-wal"), sibling(copy, "-shm")] {
+        match std::fs::remove_file(&f) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&f)(e)),
+            _ => {}
+        }
+    }
+    let source = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut target = Connection::open(copy)?;
+    copy_all(&source, &mut target)?;
+    target.pragma_update(None, "journal_mode", "DELETE")?;
+    Ok(())
+}
+
 /// Copy the live SQLite database `db` to `to` (online), checked before it gets its name.
 pub fn backup_sqlite(db: &Path, to: &Path) -> Result<Summary, BackupError> {
     if !db.exists() {
         return Err(io(db)(std::io::Error::from(std::io::ErrorKind::NotFound)));
     }
     let tmp = sibling(to, ".partial");
-    std::fs::remove_file(&tmp)
-        .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
-        .map_err(io(&tmp))?;
-    {
-        let source = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let mut copy = Connection::open(&tmp)?;
-        copy_all(&source, &mut copy)?;
-        // One self-contained file.
-        copy.pragma_update(None, "journal_mode", "DELETE")?;
-    }
+    fresh_copy(db, &tmp)?;
     let summary = check_sqlite(&tmp)?;
     File::open(&tmp).and_then(|f| f.sync_all()).map_err(io(&tmp))?;
     std::fs::rename(&tmp, to).map_err(io(to))?;
@@ -183,16 +217,7 @@ pub async fn restore_sqlite(from: &Path, db: &Path) -> Result<Restored, BackupEr
     let summary = check_sqlite(from)?;
     let _lock = lock_serving(db)?;
     let tmp = sibling(db, ".restoring");
-    for f in [tmp.clone(), sibling(&tmp, "-wal"), sibling(&tmp, "-shm")] {
-        std::fs::remove_file(&f)
-            .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
-            .map_err(io(&f))?;
-    }
-    {
-        let source = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let mut copy = Connection::open(&tmp)?;
-        copy_all(&source, &mut copy)?;
-    }
+    fresh_copy(from, &tmp)?;
     // Brought to this build's schema, with a new epoch, then closed into one file.
     let epoch = SqliteStorage::open(&tmp)?.renew_epoch().await?;
     {
@@ -275,6 +300,7 @@ pub fn backup_postgres(url: &str, to: &Path) -> Result<Summary, BackupError> {
 /// new epoch.
 pub async fn restore_postgres(from: &Path, url: &str) -> Result<Restored, BackupError> {
     let summary = check_postgres(from)?;
+    let _lock = lock_serving_postgres(url, false).await?;
     tool(
         "pg_restore",
         &[

@@ -241,6 +241,7 @@ async fn main() -> Result<()> {
     // A server serving a SQLite file holds its lock: `restore` cannot run under it.
     let _serving = match (&cli.command, postgres) {
         (Command::Serve { .. }, false) => Some(backup::lock_serving(std::path::Path::new(&config.database))?),
+        (Command::Serve { .. }, true) => Some(backup::lock_serving_postgres(&config.database, true).await?),
         _ => None,
     };
     let storage = open_storage(&config.database).await.context("opening storage")?;

@@ -27,6 +27,8 @@ fn schema(sql: &str) -> String {
     sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
 }
 use super::SCHEMA_VERSION;
+/// Advisory lock key held shared by serving servers and exclusively by a restore.
+const SERVING_LOCK: i64 = 0x004C_4F4B_5345;
 /// Advisory lock key serialising change-log writers.
 const CHANGE_LOCK: i64 = 0x004C_4F4B_4554;
 
@@ -119,6 +121,20 @@ impl PostgresStorage {
             Self { pool: pool_of(max_size.saturating_sub(pushers).max(2))?, push_pool: pool_of(pushers)? };
         s.migrate().await?;
         Ok(s)
+    }
+
+    /// Take the serving lock — shared for a server (several may serve one database),
+    /// exclusive for a restore — on a connection of its own, taken out of the pool: the lock
+    /// lasts as long as the returned connection. `None` when the other side holds it.
+    pub async fn serving_lock(
+        &self,
+        shared: bool,
+    ) -> Result<Option<deadpool_postgres::ClientWrapper>, StorageError> {
+        let c = self.pool.get().await?;
+        let sql =
+            if shared { "SELECT pg_try_advisory_lock_shared($1)" } else { "SELECT pg_try_advisory_lock($1)" };
+        let got: bool = c.query_one(sql, &[&SERVING_LOCK]).await?.get(0);
+        Ok(got.then(|| deadpool_postgres::Object::take(c)))
     }
 
     /// Whether this storage's connections to PostgreSQL are encrypted.
