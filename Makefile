@@ -31,7 +31,7 @@ server: setup
 ## so no Secret Service) `make run` uses the documented key-file mode with .loket-dev/store.key.
 LOKET_DEV_DIR ?= $(CURDIR)/.loket-dev
 ifeq ($(strip $(DBUS_SESSION_BUS_ADDRESS)),)
-export LOKET_KEY_FILE ?= $(LOKET_DEV_DIR)/store.key
+run: export LOKET_KEY_FILE ?= $(LOKET_DEV_DIR)/store.key
 endif
 LOKET_SERVER_LISTEN ?= 127.0.0.1:8787
 run: app server

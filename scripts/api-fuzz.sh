@@ -20,7 +20,8 @@ code=$(server enroll-code --office 36.01.01 | grep -oE '[A-Z0-9]{4}-[A-Z0-9]{4}(
 
 # The server prints its address on stdout once it listens: read it through a FIFO (no polling).
 mkfifo "$work/out"
-RUST_LOG=warn server serve --listen 127.0.0.1:0 >"$work/out" 2>"$work/server.log" &
+# The binary itself, not the shell function: `$!` must be the server, for cleanup to stop it.
+RUST_LOG=warn "$BIN" --database "$db" serve --listen 127.0.0.1:0 >"$work/out" 2>"$work/server.log" &
 pid=$!
 exec 3<"$work/out"
 read -r line <&3

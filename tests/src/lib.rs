@@ -64,11 +64,28 @@ pub struct App {
     driver: Option<Guard>,
     _display: Guard,
     display_name: String,
+    /// The key-file mode (the tests' default); without it the app looks for the OS credential
+    /// store over the session bus `bus` names.
+    key_store: KeyStore,
+}
+
+/// Where the window under test keeps its data key.
+#[derive(Debug, Clone)]
+pub enum KeyStore {
+    /// `--key-file <data_dir>.key` (see [`key_file_for`]).
+    KeyFile,
+    /// The OS credential store, reached over the D-Bus session bus at this address.
+    CredentialStore { bus: String },
 }
 
 impl App {
     /// Start a display and launch the app on `data_dir`.
     pub async fn launch(data_dir: &Path) -> Result<Self> {
+        Self::launch_with(data_dir, KeyStore::KeyFile).await
+    }
+
+    /// Start a display and launch the app on `data_dir`, its key kept in `key_store`.
+    pub async fn launch_with(data_dir: &Path, key_store: KeyStore) -> Result<Self> {
         let (display, display_name) = process::start_xvfb().await?;
         let mut app = Self {
             client: None,
@@ -76,18 +93,32 @@ impl App {
             driver: None,
             _display: display,
             display_name,
+            key_store,
         };
         app.start().await?;
         Ok(app)
     }
 
     async fn start(&mut self) -> Result<()> {
-        let (driver, port) = process::start_tauri_driver(&self.display_name).await?;
+        let (args, env) = match &self.key_store {
+            KeyStore::KeyFile => {
+                (serde_json::json!(["--data-dir", self.data_dir, "--key-file", self.key_file()]), Vec::new())
+            }
+            KeyStore::CredentialStore { bus } => (
+                serde_json::json!(["--data-dir", self.data_dir]),
+                vec![
+                    ("DBUS_SESSION_BUS_ADDRESS".to_string(), bus.clone()),
+                    // Not the key-file mode, whatever the environment says.
+                    ("LOKET_KEY_FILE".to_string(), String::new()),
+                ],
+            ),
+        };
+        let (driver, port) = process::start_tauri_driver(&self.display_name, &env).await?;
         self.driver = Some(driver);
         let caps = serde_json::json!({
             "tauri:options": {
                 "application": app_binary()?,
-                "args": ["--data-dir", self.data_dir, "--key-file", self.key_file()],
+                "args": args,
             }
         });
         let serde_json::Value::Object(caps) = caps else { unreachable!() };

@@ -66,13 +66,15 @@ fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Start tauri-driver on free ports with `DISPLAY` set; returns it and its WebDriver port.
-pub async fn start_tauri_driver(display: &str) -> Result<(Guard, u16)> {
+/// Start tauri-driver on free ports with `DISPLAY` and `env` set (the app inherits them);
+/// returns it and its WebDriver port.
+pub async fn start_tauri_driver(display: &str, env: &[(String, String)]) -> Result<(Guard, u16)> {
     let port = free_port()?;
     let native_port = free_port()?;
     let child = Command::new("tauri-driver")
         .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
         .env("DISPLAY", display)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .kill_on_drop(false)

@@ -439,6 +439,29 @@ async fn a_copied_data_directory_reveals_no_personal_data() -> Result<()> {
     .await
 }
 
+/// No credential store and no key-file mode: the window opens nothing, says why and what IT
+/// can do, and no key or data is written anywhere.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_credential_store_the_window_says_what_it_can_do() -> Result<()> {
+    let root = tempfile::tempdir()?;
+    let data = root.path().join("data");
+    let bus = format!("unix:path={}", root.path().join("no-session-bus").display());
+    let mut app = loket_e2e::App::launch_with(&data, loket_e2e::KeyStore::CredentialStore { bus }).await?;
+    let outcome = async {
+        let banner = app.find_text("#fatal-error", "LOKET_KEY_FILE").await?.text().await?;
+        ensure!(banner.contains("Penyimpanan kunci"), "{banner}");
+        ensure!(!data.join("loket.sqlite3").exists(), "no store was created without a key");
+        ensure!(!loket_e2e::key_file_for(&data).exists(), "no key file was made");
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        app.screenshot("without_a_credential_store").await.ok();
+    }
+    app.quit().await?;
+    outcome
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn permit_is_drafted_until_its_documents_are_complete_then_submitted() -> Result<()> {
     run("permit_is_drafted_until_its_documents_are_complete_then_submitted", async |app| {
