@@ -38,8 +38,6 @@ impl Loket {
     /// Open the installation in `data_dir` (created if missing), its data encrypted under the
     /// key `keys` keeps (made on first start).
     pub fn open(data_dir: &Path, keys: &KeySource) -> Result<Self, AppError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| AppError::Storage(format!("{}: {e}", data_dir.display())))?;
         let key = keys.load_or_create(data_dir)?;
         let store = Store::open_in_dir(data_dir, &key)?;
         tracing::info!(path = %store.path().display(), "opened local store");

@@ -3,9 +3,10 @@
 //! A file is kept once under `attachments/<first two hex digits>/<sha256>`, whatever its name
 //! and however many applications refer to it. The name is the SHA-256 of the *plaintext* (so
 //! dedup and sync are unchanged); the content on disk is sealed with ChaCha20-Poly1305 under a
-//! key derived from the store key, bound to that name (`loket_keys::FileCipher`). Its type is decided by its content (magic bytes),
-//! never by its file name. The file is written and fsynced before the database transaction that
-//! refers to it commits, so metadata never points at a missing file.
+//! key derived from the store key, bound to that name (`loket_keys::FileCipher`). Its type is
+//! decided by its content (magic bytes), never by its file name. The file is written and fsynced
+//! before the database transaction that refers to it commits, so metadata never points at a
+//! missing file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
