@@ -16,6 +16,7 @@
 //! docs/SECURITY.md.)
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use loket_keys::StoreKey;
 use rusqlite::{Connection, ErrorCode};
@@ -87,9 +88,32 @@ fn sync_dir(path: &Path) -> Result<(), StoreError> {
 /// connection to a store must set it.
 const HMAC_ALGORITHM: &str = "HMAC_SHA256";
 
+/// Open the process's first connection alone, so that SQLCipher's initialisation has finished
+/// before any store is keyed.
+///
+/// SQLite marks itself initialised before it runs SQLCipher's extra initialisation (private
+/// heap, crypto provider), so a thread opening a connection meanwhile found SQLCipher "not
+/// initialized" and `PRAGMA key` failed. The first connection opened here, under a
+/// `OnceLock` every other thread waits on, runs both steps to the end. Every connection the
+/// store opens comes after this call (`tests/first_open.rs`).
+fn sqlcipher_ready() -> Result<(), StoreError> {
+    static READY: OnceLock<bool> = OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        Connection::open_in_memory()
+            .and_then(|conn| conn.query_row("PRAGMA cipher_version", [], |r| r.get::<_, String>(0)))
+            .is_ok()
+    });
+    if *ready {
+        Ok(())
+    } else {
+        Err(StoreError::EncryptionUnavailable)
+    }
+}
+
 /// Open `path` with `key` and check that the key opens it. Creates the file when missing.
 /// (Public for tools and tests that bypass the repositories.)
 pub fn open_keyed(path: &Path, key: &StoreKey) -> Result<Connection, StoreError> {
+    sqlcipher_ready()?;
     let conn = Connection::open(path)?;
     // The key must be the first statement on the connection.
     conn.pragma_update(None, "key", key.database_pragma().as_str())?;
@@ -151,6 +175,7 @@ pub(crate) fn encrypt_in_place(path: &Path, key: &StoreKey) -> Result<(), StoreE
     if copy.exists() {
         std::fs::remove_file(&copy).map_err(io(&copy))?;
     }
+    sqlcipher_ready()?;
     let plain = Connection::open(path)?;
     let (busy, _, _): (i64, i64, i64) =
         plain.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
