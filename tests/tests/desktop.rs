@@ -179,6 +179,71 @@ async fn enrollment_with_the_server_and_revocation() -> Result<()> {
     .await
 }
 
+/// IT revokes a laptop while it holds work the server has not seen: the laptop hands that work
+/// over (the server still accepts it), then deletes its key and its data, says so in the window,
+/// and the server's `device list` shows the wipe.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_laptop_hands_over_its_work_then_deletes_its_data() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = sumur_server_with_clerk(dir.path(), "ani", "Ani Suryani", "sandi-ani-2026")?;
+    let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
+    let server = ServerProcess::start(&db)?;
+    run("a_revoked_laptop_hands_over_its_work_then_deletes_its_data", async |app| {
+        enroll(app, &server.url, &code).await?;
+        let device_code = app.find("#device-code").await?.text().await?;
+        app.find_text("#connection-status", "Terhubung").await?;
+        let list = ServerProcess::admin(server.db(), &["device", "list"])?;
+        let device_id = list
+            .lines()
+            .find(|l| l.contains(&format!(" {device_code} ")))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_default()
+            .to_string();
+        log_in(app, "ani", "sandi-ani-2026", "Ani Suryani").await?;
+        let synced = register_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        on_server(&server, &synced, |_| true).await?;
+
+        // The server stops answering; the laptop registers one more application (its push
+        // waits), and meanwhile IT revokes the laptop.
+        let pid = server.pid().to_string();
+        ensure!(std::process::Command::new("kill").args(["-STOP", &pid]).status()?.success());
+        let unsynced = register_bansos(app, "3601011205900002", "Siti Rahmawati").await;
+        let revoked = ServerProcess::admin(server.db(), &["device", "revoke", &device_id]);
+        ensure!(std::process::Command::new("kill").args(["-CONT", &pid]).status()?.success());
+        let (unsynced, _) = (unsynced?, revoked?);
+
+        // The server still takes that work; the laptop then deletes everything it holds.
+        app.find_text("#device-wiped", "dihapus").await?;
+        on_server(&server, &unsynced, |_| true).await?;
+        wait_for_device_status(&server, &device_id, "wiped").await?;
+        ensure!(!app.key_file().exists(), "the store key is deleted");
+        let data = app.data_dir().to_path_buf();
+        ensure!(!data.join(loket_store::DB_FILE).exists(), "the database is deleted");
+        ensure!(!data.join(loket_store::ATTACHMENTS_DIR).exists(), "the attachments are deleted");
+        for nik in ["3601011205900001", "3601011205900002"] {
+            let found = loket_e2e::files_containing(&data, nik.as_bytes())?;
+            ensure!(found.is_empty(), "{nik} left in {found:?}");
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Wait (with a deadline) until the server's `device list` shows `device_id` with `status`:
+/// the laptop reports its wipe on its own schedule.
+async fn wait_for_device_status(server: &ServerProcess, device_id: &str, status: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let list = ServerProcess::admin(server.db(), &["device", "list"])?;
+        let line = list.lines().find(|l| l.starts_with(device_id)).unwrap_or_default().to_string();
+        if line.split_whitespace().nth(6) == Some(status) {
+            return Ok(());
+        }
+        ensure!(std::time::Instant::now() < deadline, "device {device_id} is not {status}:\n{list}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn duplicate_aid_flag_from_another_kecamatan_shows_on_the_application() -> Result<()> {
     let dir = tempfile::tempdir()?;

@@ -74,6 +74,7 @@ impl Loket {
 
     /// The configured office, if any.
     pub fn office(&self) -> Result<Option<OfficeDto>, AppError> {
+        self.not_wiped()?;
         let mut store = self.store();
         let Some(code) = store.office_kecamatan()? else { return Ok(None) };
         let region = catalogue().get(&code).ok_or_else(|| AppError::UnknownKecamatan(code.clone()))?;
@@ -86,6 +87,7 @@ impl Loket {
 
     /// Choose which kecamatan office this installation serves.
     pub fn set_office(&self, kecamatan_code: &str) -> Result<OfficeDto, AppError> {
+        self.not_wiped()?;
         if self.store().enrollment()?.is_some() {
             return Err(AppError::OfficeEnrolled);
         }

@@ -51,6 +51,8 @@ pub enum AppError {
     EnrollmentCodeSpent,
     #[error("Perangkat ini telah dicabut oleh TI provinsi. Hubungi admin untuk mendaftarkan ulang.")]
     DeviceRevoked,
+    #[error("Perangkat ini telah dicabut oleh TI provinsi. Pekerjaan yang masih diterima server sudah dikirim, lalu data di laptop ini dihapus. Hubungi TI provinsi untuk mendaftarkan ulang.")]
+    DeviceWiped,
     #[error("Versi Loket ini terlalu lama untuk server. Perbarui aplikasi.")]
     UpgradeRequired,
     #[error("Server menolak permintaan: {0}")]
@@ -121,6 +123,7 @@ impl AppError {
             Self::EnrollmentCodeInvalid => "enrollment_code_invalid",
             Self::EnrollmentCodeSpent => "enrollment_code_spent",
             Self::DeviceRevoked => "device_revoked",
+            Self::DeviceWiped => "device_wiped",
             Self::UpgradeRequired => "upgrade_required",
             Self::ServerRefused(_) => "server_refused",
             Self::LoginFailed => "login_failed",
@@ -184,7 +187,8 @@ impl From<loket_sync::SyncError> for AppError {
             }
             S::CaFile { path, message } => Self::CaFile(format!("{path}: {message}")),
             S::Unreachable(_) => Self::ServerUnreachable,
-            S::Revoked | S::Unauthenticated => Self::DeviceRevoked,
+            S::Revoked | S::HandedOver | S::Unauthenticated => Self::DeviceRevoked,
+            S::Wipe(m) => Self::Storage(m),
             S::UpgradeRequired { .. } => Self::UpgradeRequired,
             S::Refused { code, .. } if code == "enrollment_code_invalid" => Self::EnrollmentCodeInvalid,
             S::Refused { code, .. } if code.starts_with("enrollment_code_") => Self::EnrollmentCodeSpent,

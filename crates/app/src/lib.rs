@@ -18,6 +18,7 @@ mod listing;
 mod loket;
 mod present;
 mod registration;
+mod retirement;
 mod server_link;
 mod session;
 mod staff;

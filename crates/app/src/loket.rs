@@ -4,6 +4,7 @@
 //! `server_link`, `attachments`, `listing`); how a stored record is shown is `present`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,10 @@ pub struct Loket {
     /// Indexes new applications for search right after they are saved.
     pub(crate) indexer: Option<Indexer>,
     pub(crate) data_dir: PathBuf,
+    /// Where the data key is kept (deleted when a revoked device wipes its data).
+    pub(crate) keys: KeySource,
+    /// The device was revoked and its data deleted: every command is refused.
+    pub(crate) wiped: Arc<AtomicBool>,
     /// Who is at the counter, and whether the session is locked.
     pub(crate) session: Mutex<Session>,
     /// A logged-in session locks after this long without the user doing anything.
@@ -47,6 +52,8 @@ impl Loket {
             store,
             sync: OnceLock::new(),
             data_dir: data_dir.to_path_buf(),
+            keys: keys.clone(),
+            wiped: Arc::new(AtomicBool::new(false)),
             session: Mutex::new(Session::default()),
             idle_lock: DEFAULT_IDLE_LOCK,
             reauth_after: DEFAULT_REAUTH,
@@ -92,6 +99,7 @@ impl Loket {
     /// The user a command runs as: once the office's users are known, somebody must be logged
     /// in and the session unlocked. Checked here, not in the window.
     fn current(&self) -> Result<Actor, AppError> {
+        self.not_wiped()?;
         let users_known = self.users_known()?;
         let s = self.session_state();
         match &s.user {
@@ -99,6 +107,15 @@ impl Loket {
             Some(u) => Ok(u.actor.clone()),
             None if users_known => Err(AppError::LoginRequired),
             None => Err(AppError::FirstUserRequired),
+        }
+    }
+
+    /// Refuse once a revoked device has deleted its data (nothing could be kept any more).
+    pub(crate) fn not_wiped(&self) -> Result<(), AppError> {
+        if self.wiped.load(Ordering::SeqCst) {
+            Err(AppError::DeviceWiped)
+        } else {
+            Ok(())
         }
     }
 

@@ -34,16 +34,17 @@ impl Loket {
     /// The background sync task: the shell spawns the returned future on its tokio runtime once.
     /// Later calls return a future that does nothing.
     pub fn sync_task(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let poke = self.indexer.as_ref().map(crate::indexer::Indexer::poker);
+        let host = crate::retirement::SyncHost {
+            data_dir: self.data_dir.clone(),
+            keys: self.keys.clone(),
+            wiped: self.wiped.clone(),
+            pulled: self.indexer.as_ref().map(|i| Box::new(i.poker()) as Box<dyn Fn() + Send + Sync>),
+        };
         let (handle, task) = loket_sync::worker::start(
             self.store.clone(),
             loket_sync::worker::WorkerConfig::default(),
             env!("CARGO_PKG_VERSION").to_string(),
-            move || {
-                if let Some(poke) = &poke {
-                    poke();
-                }
-            },
+            std::sync::Arc::new(host),
         );
         let first = self.sync.set(handle).is_ok();
         async move {
@@ -89,6 +90,7 @@ impl Loket {
     /// Enroll this device with the provincial server using a one-time code from IT. The office
     /// and the device code then come from the server.
     pub async fn enroll(&self, input: EnrollInput) -> Result<OfficeDto, AppError> {
+        self.not_wiped()?;
         let client = loket_sync::Client::new(&input.server_url)?;
         let device_name = format!("Loket {}", env!("CARGO_PKG_VERSION"));
         // The first local user, if any, is linked to the account the code names.

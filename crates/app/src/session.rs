@@ -23,6 +23,7 @@ impl Loket {
     /// Who is at the counter, whether a first user or a login is needed, and whether the
     /// session is locked.
     pub fn session(&self) -> Result<SessionDto, AppError> {
+        self.not_wiped()?;
         // An enrolled laptop gets its users from the server (the first pull may still be on
         // its way); one that is not enrolled starts with a first local user.
         let users_known = self.users_known()?;
@@ -43,6 +44,7 @@ impl Loket {
     /// made here and kept only wrapped by the password; at enrollment IT links the user to a
     /// server account and the work done until then is accepted with its signatures.
     pub fn create_first_user(&self, input: FirstUserInput) -> Result<SessionDto, AppError> {
+        self.not_wiped()?;
         let username = input.username.trim().to_lowercase();
         let draft =
             loket_domain::staff::UserDraft { username: username.clone(), roles: vec!["clerk".into()] };
@@ -75,6 +77,7 @@ impl Loket {
     /// Log in offline (also: switch user from a locked session): the password must open the
     /// user's wrapped key. The same message for an unknown user and a wrong password.
     pub fn login(&self, input: LoginInput) -> Result<SessionDto, AppError> {
+        self.not_wiped()?;
         let user = self.store().office_user(input.username.trim())?;
         let Some(user) = user.filter(|u| u.active) else { return Err(AppError::LoginFailed) };
         let Ok(key) = UserKey::unwrap(&user.wrapped_key, &input.password) else {
@@ -108,6 +111,7 @@ impl Loket {
 
     /// Unlock a locked session with the same user's password.
     pub fn unlock(&self, input: UnlockInput) -> Result<SessionDto, AppError> {
+        self.not_wiped()?;
         let key = self.check_password(&input.password)?;
         let mut s = self.session_state();
         if let Some(u) = &mut s.user {

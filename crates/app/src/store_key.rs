@@ -40,6 +40,20 @@ impl KeySource {
         }
     }
 
+    /// Delete the key of the store in `data_dir` (a revoked laptop): what is left on disk can no
+    /// longer be read. A key already gone is fine.
+    pub(crate) fn delete(&self, data_dir: &Path) -> Result<(), AppError> {
+        match self {
+            Self::Given(_) => Ok(()),
+            Self::KeyFile(path) => match std::fs::remove_file(path) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(AppError::KeyFile(format!("{}: {e}", path.display()))),
+            },
+            Self::CredentialStore => credential_store::delete(data_dir),
+        }
+    }
+
     /// The key of the store in `data_dir`; made and kept when the store is new or plain.
     pub(crate) fn load_or_create(&self, data_dir: &Path) -> Result<StoreKey, AppError> {
         let state = loket_store::file_state(&data_dir.join(loket_store::DB_FILE))?;
@@ -154,6 +168,20 @@ mod credential_store {
         }
     }
 
+    #[cfg(any(target_os = "linux", target_os = "windows", target_os = "macos"))]
+    pub(super) fn delete(data_dir: &Path) -> Result<(), AppError> {
+        let entry = keyring::Entry::new(CREDENTIAL_SERVICE, &account(data_dir)).map_err(unavailable)?;
+        match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "macos")))]
+    pub(super) fn delete(_: &Path) -> Result<(), AppError> {
+        Ok(())
+    }
+
     #[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "macos")))]
     pub(super) fn load_or_create(_: &Path, _: bool) -> Result<StoreKey, AppError> {
         Err(unavailable("no credential store is supported on this system"))
@@ -177,6 +205,9 @@ mod tests {
             assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
         }
         assert_eq!(source.load_or_create(&data).unwrap().to_hex(), made.to_hex());
+        source.delete(&data).unwrap();
+        assert!(!file.exists());
+        source.delete(&data).unwrap();
     }
 
     #[cfg(unix)]

@@ -96,6 +96,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         .route("/offices/{office}/changes", get(pull))
         .route("/offices/{office}/attachments/{sha256}", get(blob_download).put(blob_upload))
         .route("/offices/{office}/attachments/{sha256}/status", get(blob_status))
+        .route("/offices/{office}/device/wiped", post(device_wiped))
         .layer(middleware::from_fn(negotiate_protocol))
         .route("/openapi.json", get(openapi))
         .method_not_allowed_fallback(method_not_allowed);
@@ -228,8 +229,18 @@ pub fn forwarded_client(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Ip
     client
 }
 
+/// What a revoked device may still do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Revoked {
+    /// Nothing (pull, download, the connection check).
+    Refused,
+    /// Hand over its work: push operations (each still needs a valid user's proof) and upload
+    /// the attachments they announced, then report its wipe.
+    MayHandOver,
+}
+
 /// The device behind a bearer token, or 401.
-async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<Device, ApiError> {
+async fn authenticate(s: &AppState, headers: &HeaderMap, revoked: Revoked) -> Result<Device, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -240,7 +251,7 @@ async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<Device, ApiEr
         .device_by_token(&auth::hash_secret(token.trim()))
         .await?
         .ok_or_else(|| ApiError::unauthorized("unauthenticated", "device credential not recognised"))?;
-    if device.revoked {
+    if device.revoked && revoked == Revoked::Refused {
         return Err(ApiError::unauthorized("device_revoked", "this device has been revoked by IT"));
     }
     Ok(device)
@@ -248,8 +259,13 @@ async fn authenticate(s: &AppState, headers: &HeaderMap) -> Result<Device, ApiEr
 
 /// The device behind a sync request for `office`: authenticated, of that office, and within
 /// its sync rate (429 with `Retry-After` otherwise).
-async fn sync_device(s: &AppState, headers: &HeaderMap, office: &str) -> Result<Device, ApiError> {
-    let device = authenticate(s, headers).await?;
+async fn sync_device(
+    s: &AppState,
+    headers: &HeaderMap,
+    office: &str,
+    revoked: Revoked,
+) -> Result<Device, ApiError> {
+    let device = authenticate(s, headers, revoked).await?;
     if device.office_code != office {
         return Err(ApiError::forbidden("a device may only use its own office"));
     }
@@ -404,7 +420,7 @@ async fn push(
     headers: HeaderMap,
     ApiJson(body): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    let device = sync_device(&s, &headers, &office).await?;
+    let device = sync_device(&s, &headers, &office, Revoked::MayHandOver).await?;
     if body.ops.len() > MAX_PUSH_OPS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -436,7 +452,7 @@ async fn pull(
     headers: HeaderMap,
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PullResponse<RawPayload>>, ApiError> {
-    sync_device(&s, &headers, &office).await?;
+    sync_device(&s, &headers, &office, Revoked::Refused).await?;
     let Query(q) =
         query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
     let limit = q.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
@@ -464,7 +480,7 @@ async fn blob_status(
     ApiPath((office, sha256)): ApiPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<loket_protocol::BlobStatus>, ApiError> {
-    let device = own_office(&s, &headers, &office).await?;
+    let device = sync_device(&s, &headers, &office, Revoked::MayHandOver).await?;
     check_sha(&sha256)?;
     let status =
         s.storage.blob_status(&device.office_code, &sha256).await?.ok_or_else(|| {
@@ -497,7 +513,7 @@ async fn blob_upload(
     query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<loket_protocol::BlobStatus>, ApiError> {
-    let device = own_office(&s, &headers, &office).await?;
+    let device = sync_device(&s, &headers, &office, Revoked::MayHandOver).await?;
     check_sha(&sha256)?;
     let Query(q) =
         query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
@@ -541,7 +557,7 @@ async fn blob_download(
     headers: HeaderMap,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let device = own_office(&s, &headers, &office).await?;
+    let device = sync_device(&s, &headers, &office, Revoked::Refused).await?;
     check_sha(&sha256)?;
     let bytes =
         s.storage.blob_read(&device.office_code, &sha256).await?.ok_or_else(|| {
@@ -550,8 +566,30 @@ async fn blob_download(
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }
 
-async fn own_office(s: &AppState, headers: &HeaderMap, office: &str) -> Result<Device, ApiError> {
-    sync_device(s, headers, office).await
+/// A revoked device reports that it deleted its key and its local data (`device list` shows
+/// it). Re-sending the report changes nothing.
+#[utoipa::path(post, path = "/api/v1/offices/{office}/device/wiped", tag = "devices",
+    params(crate::openapi::Protocol, crate::openapi::OfficePath),
+    security(("device" = [])), responses(
+    (status = 204, description = "The wipe is recorded"),
+    (status = 400, description = "`invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
+    (status = 409, description = "`device_not_revoked`: only a revoked device reports a wipe", body = ApiErrorBody),
+    crate::openapi::SyncRefusals))]
+async fn device_wiped(
+    State(s): State<AppState>,
+    ApiPath(office): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let device = sync_device(&s, &headers, &office, Revoked::MayHandOver).await?;
+    if !s.storage.record_wipe(&device.id, Utc::now()).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "device_not_revoked",
+            "only a device IT has revoked reports a wipe",
+        ));
+    }
+    tracing::info!(device = %device.id, office = %device.office_code, "revoked device reports its wipe");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn check_sha(sha256: &str) -> Result<(), ApiError> {

@@ -346,20 +346,25 @@ async fn main() -> Result<()> {
         }
         Command::Device(DeviceCmd::List) => {
             println!(
-                "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} {:<8} refused",
-                "id", "office", "code", "version", "pending", "last sync", "status"
+                "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} {:<8} {:<27} refused",
+                "id", "office", "code", "version", "pending", "last sync", "status", "wiped at"
             );
             for v in admin::devices(storage.as_ref()).await? {
                 let d = &v.device;
                 println!(
-                    "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} {:<8} {}",
+                    "{:<36}  {:<9} {:<5} {:<12} {:>7}  {:<27} {:<8} {:<27} {}",
                     d.id,
                     d.office_code,
                     d.device_code,
                     d.app_version,
                     d.pending_reported,
                     d.last_sync_at.as_deref().unwrap_or("-"),
-                    if d.revoked { "revoked" } else { "active" },
+                    match (&d.wiped_at, d.revoked) {
+                        (Some(_), _) => "wiped",
+                        (None, true) => "revoked",
+                        (None, false) => "active",
+                    },
+                    d.wiped_at.as_deref().unwrap_or("-"),
                     v.refusal_summary()
                 );
             }

@@ -130,6 +130,7 @@ impl Modify for DeviceAuth {
         crate::api::blob_status,
         crate::api::blob_upload,
         crate::api::blob_download,
+        crate::api::device_wiped,
     ),
     components(schemas(loket_protocol::ApiError, loket_protocol::OpKind, loket_protocol::ChangeKind, loket_protocol::Entity)),
     modifiers(&DeviceAuth)

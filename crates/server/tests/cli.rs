@@ -104,6 +104,16 @@ async fn it_admin_workflow_and_serving() {
     cli(&db, &["device", "revoke", &device_id], None);
     let r = api(reqwest::Method::GET, "offices/36.01.01/changes").bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status(), 401);
+    let status_of = |list: &str| {
+        let line = list.lines().find(|l| l.contains(&device_id)).unwrap_or_default().to_string();
+        line.split_whitespace().nth(6).unwrap_or_default().to_string()
+    };
+    assert_eq!(status_of(&cli(&db, &["device", "list"], None)), "revoked");
+    let r =
+        api(reqwest::Method::POST, "offices/36.01.01/device/wiped").bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let list = cli(&db, &["device", "list"], None);
+    assert_eq!(status_of(&list), "wiped", "IT sees that the revoked laptop deleted its data: {list}");
 
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     assert!(server.wait().unwrap().success(), "graceful shutdown on SIGTERM");

@@ -124,7 +124,7 @@ macro_rules! both_backends {
 
 both_backends!(
     enrollment_valid_reused_expired,
-    revoked_device_gets_401,
+    a_revoked_device_hands_over_its_work_then_reports_its_wipe,
     cross_kecamatan_is_403,
     decisions_need_a_supervisor,
     only_the_users_own_proof_is_accepted,
@@ -178,16 +178,37 @@ async fn enrollment_valid_reused_expired(backend: &str) {
     assert_eq!(s.storage.list_devices().await.unwrap().len(), 1);
 }
 
-async fn revoked_device_gets_401(backend: &str) {
+/// A revoked device can no longer read the office's data, but still hands over what it holds
+/// (operations, each checked as always, and their attachments) and then reports its wipe.
+async fn a_revoked_device_hands_over_its_work_then_reports_its_wipe(backend: &str) {
     let s = start(backend, ApiConfig::default()).await;
     let d = s.enroll("36.01.01").await;
     let pull = |token: String| s.get("/api/v1/offices/36.01.01/changes?after=0").bearer_auth(token).send();
+    let wiped = |token: String| s.post("/api/v1/offices/36.01.01/device/wiped").bearer_auth(token).send();
     assert_eq!(pull(d.token.clone()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        error_code(wiped(d.token.clone()).await.unwrap()).await,
+        (StatusCode::CONFLICT, "device_not_revoked".into()),
+        "an active device reports no wipe"
+    );
     admin::revoke(s.storage.as_ref(), &d.device_id).await.unwrap();
     assert_eq!(
         error_code(pull(d.token.clone()).await.unwrap()).await,
         (StatusCode::UNAUTHORIZED, "device_revoked".into())
     );
+    let sha = "a".repeat(64);
+    let download = s.get(&format!("/api/v1/offices/36.01.01/attachments/{sha}")).bearer_auth(&d.token);
+    assert_eq!(error_code(download.send().await.unwrap()).await.0, StatusCode::UNAUTHORIZED);
+
+    // What it registered before it learnt of the revocation is still accepted.
+    let op = conformance::register_op(1, "app-revoked", "36.01.01", "3601011205900001", "3601011501100003");
+    let r: loket_protocol::PushResponse = s.push(&d, "36.01.01", &[op]).await.json().await.unwrap();
+    assert_eq!(r.results[0].status, loket_protocol::OpStatus::Accepted);
+    assert_eq!(wiped(d.token.clone()).await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(wiped(d.token.clone()).await.unwrap().status(), StatusCode::NO_CONTENT, "re-sent");
+    let listed = s.storage.list_devices().await.unwrap();
+    assert!(listed.iter().any(|x| x.id == d.device_id && x.wiped_at.is_some()), "{listed:?}");
+
     assert_eq!(
         error_code(pull("f".repeat(64)).await.unwrap()).await,
         (StatusCode::UNAUTHORIZED, "unauthenticated".into())

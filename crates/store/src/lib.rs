@@ -25,6 +25,7 @@ mod search;
 mod server_epoch;
 mod settings;
 mod staff;
+mod wipe;
 mod writer;
 
 pub use application::{ApplicantEdit, Application, ChecklistRow, MemberRow, WorkflowEventRow};

@@ -195,7 +195,12 @@ impl Engine {
         self.push_all(store, report, progress).await?;
         // Contents after their records: the server knows what an attachment belongs to.
         self.upload_all(store, report).await?;
-        self.pull_all(store, report, progress).await
+        // A revoked device may still hand its work over, but not read: the pull is refused.
+        // Reaching it means everything was pushed and uploaded.
+        match self.pull_all(store, report, progress).await {
+            Err(SyncError::Revoked) => Err(SyncError::HandedOver),
+            other => other,
+        }
     }
 
     /// Upload every attachment whose content the server does not have complete yet, in chunks,

@@ -42,6 +42,11 @@ pub enum SyncError {
     Unreachable(String),
     #[error("this device has been revoked")]
     Revoked,
+    /// The device is revoked, and the server now holds everything it still accepts from it
+    /// (every operation has its verdict, every attachment it takes is uploaded): the local data
+    /// may go (see `worker::Host::wipe`).
+    #[error("this device has been revoked; the server holds everything it still accepts from it")]
+    HandedOver,
     #[error("device credential is not recognised")]
     Unauthenticated,
     #[error("the app is too old for the server (protocol {min_version} required)")]
@@ -57,6 +62,9 @@ pub enum SyncError {
     /// again and pulls from the start; see `loket_store::Store::server_restored`).
     #[error("the server was restored from a backup (epoch {epoch})")]
     ServerRestored { epoch: String },
+    /// The app could not delete a revoked device's key or data.
+    #[error("deleting the local data failed: {0}")]
+    Wipe(String),
     /// The local store failed.
     #[error("local store: {0}")]
     Store(#[from] loket_store::StoreError),
@@ -312,6 +320,18 @@ impl Client {
             .await;
         let Some(r) = Self::answer_or_missing(r).await? else { return Ok(None) };
         r.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+
+    /// Tell the server that this revoked device deleted its key and its local data.
+    pub async fn report_wiped(&self, cred: &Credential) -> Result<(), SyncError> {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/offices/{}/device/wiped", self.base, cred.office_code))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .bearer_auth(&cred.token)
+            .send()
+            .await;
+        Self::answer(r).await.map(|_| ())
     }
 
     /// Check the credential with the smallest possible pull.

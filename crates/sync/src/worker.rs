@@ -3,7 +3,9 @@
 //! The task runs a sync whenever it is woken (after a local change) or its interval passes.
 //! When the server cannot be reached it waits with exponential backoff and full jitter (so a
 //! province of laptops coming back online at once does not stampede the server), and retries
-//! by itself. A revoked device or a too-old app stops retrying until woken: a person must act.
+//! by itself. A too-old app stops retrying until woken: a person must act. A revoked device
+//! hands over what the server still accepts from it, then its owner deletes the key and the
+//! local data ([`Host::wipe`]) and the task reports that to the server and ends.
 //! Status is a plain value behind a lock; the UI reads it whenever it wants.
 
 use std::sync::{Arc, Mutex};
@@ -32,6 +34,8 @@ pub enum SyncState {
     Offline,
     /// The server revoked this device.
     Revoked,
+    /// The device was revoked and its key and local data are deleted.
+    Wiped,
     /// The server needs a newer app.
     UpgradeRequired,
     /// Something else failed; retrying with backoff.
@@ -46,6 +50,7 @@ impl SyncState {
             Self::Syncing => "syncing",
             Self::Offline => "offline",
             Self::Revoked => "revoked",
+            Self::Wiped => "wiped",
             Self::UpgradeRequired => "upgrade_required",
             Self::Failed => "failed",
         }
@@ -119,6 +124,17 @@ impl Default for WorkerConfig {
 pub fn backoff(config: &WorkerConfig, failures: u32, unit: f64) -> Duration {
     let exp = config.backoff_base.saturating_mul(1u32 << failures.saturating_sub(1).min(20));
     exp.min(config.backoff_max).mul_f64(unit.clamp(0.0, 1.0))
+}
+
+/// What the background task needs from the app that owns the store.
+pub trait Host: Send + Sync + 'static {
+    /// A sync applied changes from the server (the desktop indexes them for search).
+    fn pulled(&self);
+    /// The device is revoked and the server holds everything it still accepts from it: delete
+    /// the installation's key, then `store`'s data ([`loket_store::Store::wipe`]). Called with
+    /// the store held, after checking that nothing waits to be sent, so nothing registered
+    /// meanwhile is lost.
+    fn wipe(&self, store: &mut loket_store::Store) -> Result<(), String>;
 }
 
 /// A handle to the running task: read its status, wake it.
@@ -219,7 +235,9 @@ pub async fn sync_once(
                 st.last_error = Some(e.to_string());
                 st.state = match e {
                     SyncError::Unreachable(_) => SyncState::Offline,
-                    SyncError::Revoked | SyncError::Unauthenticated => SyncState::Revoked,
+                    SyncError::Revoked | SyncError::HandedOver | SyncError::Unauthenticated => {
+                        SyncState::Revoked
+                    }
                     SyncError::UpgradeRequired { .. } => SyncState::UpgradeRequired,
                     _ => SyncState::Failed,
                 };
@@ -230,15 +248,64 @@ pub async fn sync_once(
     result
 }
 
+/// After [`SyncError::HandedOver`]: when nothing waits to be sent, have the host delete the
+/// key and the local data, in one hold of the store. Returns the credential to report the wipe
+/// with, or `None` when work arrived meanwhile (sync again first).
+pub async fn retire(
+    store: &SharedStore,
+    handle: &WorkerHandle,
+    host: Arc<dyn Host>,
+) -> Result<Option<(Client, Credential)>, SyncError> {
+    let store = store.clone();
+    let retired = tokio::task::spawn_blocking(move || -> Result<_, SyncError> {
+        let mut s = lock(&store);
+        let Some(e) = s.enrollment()? else { return Ok(None) };
+        if s.pending_count()? > 0 {
+            return Ok(None);
+        }
+        host.wipe(&mut s).map_err(SyncError::Wipe)?;
+        Ok(Some(e))
+    })
+    .await
+    .map_err(|e| SyncError::Protocol(format!("store task: {e}")))??;
+    let Some(e) = retired else { return Ok(None) };
+    handle.update(|st| {
+        *st = SyncStatus { state: SyncState::Wiped, ..SyncStatus::default() };
+    });
+    tracing::warn!("device revoked: key and local data deleted");
+    Ok(Some((Client::new(&e.server_url)?, Credential { token: e.token, office_code: e.office_code })))
+}
+
+/// Tell the server about the wipe, retrying with backoff while the network is down (the
+/// credential lives only in memory now: a restart forgets it, and IT sees the device as
+/// revoked, not wiped).
+async fn report_wipe(client: &Client, cred: &Credential, config: &WorkerConfig, jitter: &mut Jitter) {
+    let mut failures = 0;
+    loop {
+        match client.report_wiped(cred).await {
+            Ok(()) => {
+                tracing::info!("wipe reported to the server");
+                return;
+            }
+            Err(e) if e.is_transient() => {
+                failures += 1;
+                tokio::time::sleep(backoff(config, failures, jitter.unit())).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the server did not take the wipe report");
+                return;
+            }
+        }
+    }
+}
+
 /// Start the background task: returns its handle and the future to spawn on a tokio runtime.
-///
-/// `pulled` is called after a sync that applied changes from the server (the desktop indexes
-/// them for search then).
+/// The task ends once a revoked device is wiped and has said so.
 pub fn start(
     store: SharedStore,
     config: WorkerConfig,
     app_version: String,
-    pulled: impl Fn() + Send + 'static,
+    host: Arc<dyn Host>,
 ) -> (WorkerHandle, impl std::future::Future<Output = ()> + Send + 'static) {
     let handle = WorkerHandle::default();
     let h = handle.clone();
@@ -248,10 +315,23 @@ pub fn start(
             let wait = match sync_once(&store, &h, &app_version).await {
                 Ok(report) => {
                     if report.pulled > 0 {
-                        pulled();
+                        host.pulled();
                     }
                     config.interval
                 }
+                Err(SyncError::HandedOver) => match retire(&store, &h, host.clone()).await {
+                    Ok(Some((client, cred))) => {
+                        report_wipe(&client, &cred, &config, &mut jitter).await;
+                        return;
+                    }
+                    // Work registered meanwhile: hand it over first.
+                    Ok(None) => Duration::ZERO,
+                    Err(e) => {
+                        tracing::error!(error = %e, "deleting the revoked device's data failed");
+                        h.update(|st| st.last_error = Some(e.to_string()));
+                        backoff(&config, h.status().failures.max(1), jitter.unit())
+                    }
+                },
                 Err(e) if e.is_transient() || matches!(e, SyncError::Store(_)) => {
                     let failures = h.status().failures;
                     let d = backoff(&config, failures, jitter.unit());

@@ -651,6 +651,8 @@ export type SyncState =
 "offline" | 
 /**  The server revoked this device. */
 "revoked" | 
+/**  The device was revoked and its key and local data are deleted. */
+"wiped" | 
 /**  The server needs a newer app. */
 "upgrade_required" | 
 /**  Something else failed; retrying with backoff. */

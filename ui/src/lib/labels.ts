@@ -90,6 +90,8 @@ export const ID: Labels = {
         return `Server tidak dapat dihubungi; ${s.pending} perubahan aman di perangkat ini dan akan dikirim otomatis.`;
       case "revoked":
         return "Perangkat ini telah dicabut oleh TI provinsi. Hubungi admin.";
+      case "wiped":
+        return "Perangkat dicabut; data di laptop ini telah dihapus.";
       case "upgrade_required":
         return "Versi Loket terlalu lama untuk server. Perbarui aplikasi.";
       case "failed":

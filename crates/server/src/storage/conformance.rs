@@ -88,6 +88,7 @@ macro_rules! with_conformance_checks {
             keys_and_links,
             untrusted_operations,
             data_epoch,
+            a_revoked_device_reports_its_wipe,
         );
     };
 }
@@ -298,6 +299,26 @@ async fn enrollment(s: &dyn Storage) {
     assert!(!s.revoke_device(&d.id, Utc::now()).await.unwrap(), "revoking twice is a no-op");
     assert!(s.device_by_token(&auth::hash_secret("AAAA")).await.unwrap().unwrap().revoked);
     assert_eq!(s.list_devices().await.unwrap().len(), 1);
+    assert_eq!(s.list_devices().await.unwrap()[0].wiped_at, None);
+}
+
+async fn a_revoked_device_reports_its_wipe(s: &dyn Storage) {
+    let d = device(s, "36.01.01").await;
+    assert!(!s.record_wipe(&d.id, Utc::now()).await.unwrap(), "an active device cannot be wiped");
+    assert!(!s.record_wipe("no-such-device", Utc::now()).await.unwrap());
+    s.revoke_device(&d.id, Utc::now()).await.unwrap();
+    let first = Utc::now();
+    assert!(s.record_wipe(&d.id, first).await.unwrap());
+    assert!(
+        s.record_wipe(&d.id, first + chrono::Duration::hours(1)).await.unwrap(),
+        "a re-sent report is fine"
+    );
+    let listed = s.list_devices().await.unwrap().into_iter().find(|x| x.id == d.id).unwrap();
+    assert_eq!(
+        listed.wiped_at,
+        Some(first.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        "the first report's time is kept"
+    );
 }
 
 async fn idempotent_push(s: &dyn Storage) {

@@ -31,6 +31,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_3_keys.sql"),
     include_str!("schema_4_untrusted.sql"),
     include_str!("schema_5_epoch.sql"),
+    include_str!("schema_6_wiped.sql"),
 ];
 
 /// The epoch: made once (the first call wins), replaced by a restore.
@@ -39,6 +40,13 @@ pub(crate) const SQL_EPOCH_INIT: &str =
 pub(crate) const SQL_EPOCH: &str = "SELECT value FROM server_meta WHERE name = 'epoch'";
 pub(crate) const SQL_EPOCH_SET: &str = "INSERT INTO server_meta (name, value) VALUES ('epoch', $1)
      ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
+/// A revoked device's wipe; the first report's time stays.
+pub(crate) const SQL_RECORD_WIPE: &str =
+    "UPDATE device SET wiped_at = COALESCE(wiped_at, $2) WHERE id = $1 AND revoked_at IS NOT NULL";
+/// The device columns `device_row` reads, in order.
+pub(crate) const DEVICE_COLUMNS: &str =
+    "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at, wiped_at";
 
 /// A new epoch value.
 pub(crate) fn new_epoch() -> String {
@@ -350,6 +358,8 @@ pub struct Device {
     pub last_sync_at: Option<String>,
     pub pending_reported: i64,
     pub revoked: bool,
+    /// When the device, revoked, reported that it deleted its key and local data.
+    pub wiped_at: Option<String>,
 }
 
 /// How many operations of one device were refused with one code, and when last.
@@ -439,6 +449,9 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Device, StorageError>;
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StorageError>;
     async fn revoke_device(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;
+    /// Record that a revoked device deleted its key and local data (the first report's time is
+    /// kept). `false` when the device is not revoked.
+    async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;
     async fn list_devices(&self) -> Result<Vec<Device>, StorageError>;
     /// How many operations of each device were refused, by code.
     async fn refusals(&self) -> Result<Vec<Refusals>, StorageError>;

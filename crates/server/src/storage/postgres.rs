@@ -195,6 +195,7 @@ fn device_row(r: &Row) -> Device {
         last_sync_at: r.get(5),
         pending_reported: r.get(6),
         revoked: revoked.is_some(),
+        wiped_at: r.get(8),
     }
 }
 
@@ -202,9 +203,8 @@ fn app_row(r: &Row) -> Result<AppState, StorageError> {
     super::app_state(r)
 }
 
+use super::DEVICE_COLUMNS;
 use super::USER_COLUMNS;
-const DEVICE_COLUMNS: &str =
-    "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
 
 /// Register `public_key` for a user (kept forever; a key already known changes nothing).
 async fn add_key(
@@ -819,6 +819,11 @@ impl Storage for PostgresStorage {
                 &[&id, &ts(now)],
             )
             .await?;
+        Ok(n == 1)
+    }
+
+    async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        let n = self.pool.get().await?.execute(super::SQL_RECORD_WIPE, &[&id, &ts(now)]).await?;
         Ok(n == 1)
     }
 

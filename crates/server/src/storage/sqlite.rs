@@ -109,11 +109,11 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         last_sync_at: r.get(5)?,
         pending_reported: r.get(6)?,
         revoked: revoked.is_some(),
+        wiped_at: r.get(8)?,
     })
 }
 
-const DEVICE_COLUMNS: &str =
-    "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at";
+use super::DEVICE_COLUMNS;
 
 fn app_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppState> {
     super::app_state(r)
@@ -587,6 +587,14 @@ impl Storage for SqliteStorage {
                 params![id, ts(now)],
             )? == 1)
         })
+        .await
+    }
+
+    async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        let id = id.to_string();
+        self.run(
+            move |c| Ok(c.execute(&super::SQL_RECORD_WIPE.replace('$', "?"), params![id, ts(now)])? == 1),
+        )
         .await
     }
 
