@@ -27,6 +27,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         services,
         list_applications,
         search_applications,
+        open_application,
         enroll,
         connection,
         sync_status,

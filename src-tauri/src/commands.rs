@@ -131,6 +131,12 @@ pub async fn search_applications(
 
 #[tauri::command]
 #[specta::specta]
+pub async fn open_application(core: State<'_, Core>, id: String) -> Result<ApplicationDto, ErrorDto> {
+    call(core, move |l| l.open_application(&id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn enroll(core: State<'_, Core>, input: EnrollInput) -> Result<OfficeDto, ErrorDto> {
     Ok(core.get()?.enroll(input).await?)
 }

@@ -229,6 +229,57 @@ async fn a_revoked_laptop_hands_over_its_work_then_deletes_its_data() -> Result<
     .await
 }
 
+/// A supervisor searches a citizen's NIK and opens their application; IT then asks the server
+/// who looked at that NIK and sees both looks, with the user, the device and the time — and
+/// the server keeps the searched number only as a keyed hash.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supervisors_looks_at_a_citizens_data_are_on_record_for_it() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = sumur_server_with_clerk(dir.path(), "ani", "Ani Suryani", "sandi-ani-2026")?;
+    add_user(&db, "36.01.01", "kasi.kesos", "Dedi Kurniawan", "supervisor", "rahasia-kasi-2026")?;
+    let code = ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string();
+    let server = ServerProcess::start(&db)?;
+    let nik = "3601011205900001";
+    run("a_supervisors_looks_at_a_citizens_data_are_on_record_for_it", async |app| {
+        enroll(app, &server.url, &code).await?;
+        let device_code = app.find("#device-code").await?.text().await?;
+        log_in(app, "ani", "sandi-ani-2026", "Ani Suryani").await?;
+        let number = register_bansos(app, nik, "Ahmad Hidayat").await?;
+        // Lists show the NIK masked.
+        app.find_text("#applications tbody tr", "3601 **** **** 0001").await?;
+        app.click("#logout").await?;
+
+        log_in(app, "kasi.kesos", "rahasia-kasi-2026", "Dedi Kurniawan").await?;
+        app.fill("#search", nik).await?;
+        app.find_text("#application-count", "1").await?;
+        app.click("#applications tbody tr .open-detail").await?;
+        app.find_text("#detail-nik", "3601 0112 0590 0001").await?;
+        on_server(&server, &number, |_| true).await?;
+        app.find_text("#sync-message", "Semua data sudah tersinkron").await?;
+
+        let audit = ServerProcess::admin(server.db(), &["audit", "--nik", "3601.0112.0590.0001"])?;
+        let looks: Vec<&str> = audit.lines().filter(|l| l.contains("kasi.kesos")).collect();
+        ensure!(looks.len() == 2, "two looks by the supervisor:\n{audit}");
+        ensure!(looks[0].contains("search_nik") && looks[1].contains("view_application"), "{audit}");
+        ensure!(looks[1].contains(&number), "the application looked at: {audit}");
+        for look in &looks {
+            let columns: Vec<&str> = look.split_whitespace().collect();
+            ensure!(columns.get(2) == Some(&device_code.as_str()), "from device {device_code}: {look}");
+            ensure!(columns.first().is_some_and(|t| t.starts_with("20")), "with the time: {look}");
+        }
+        ensure!(!audit.contains("ani "), "registering is no look: {audit}");
+        // The server holds the searched number only as a keyed hash.
+        let conn = rusqlite::Connection::open(server.db())?;
+        let raw: Vec<String> = conn
+            .prepare("SELECT coalesce(subject_hash, '') FROM access_log")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ensure!(raw.iter().all(|h| !h.contains(nik)) && raw.iter().any(|h| h.len() == 64), "{raw:?}");
+        Ok(())
+    })
+    .await
+}
+
 /// Wait (with a deadline) until the server's `device list` shows `device_id` with `status`:
 /// the laptop reports its wipe on its own schedule.
 async fn wait_for_device_status(server: &ServerProcess, device_id: &str, status: &str) -> Result<()> {

@@ -2,6 +2,7 @@
 //! fetched from the provincial server when another device of the office attached them.
 
 use chrono::Utc;
+use loket_store::Access;
 
 use crate::dto::{ApplicationDto, AttachmentContentDto, AttachmentInput};
 use crate::{AppError, Loket};
@@ -31,7 +32,8 @@ impl Loket {
     /// from the provincial server the first time it is opened.
     pub async fn attachment_content(&self, sha256: &str) -> Result<AttachmentContentDto, AppError> {
         use base64::Engine as _;
-        self.acting()?;
+        let actor = self.acting()?;
+        let application_id = self.store().attachment_application(sha256)?.ok_or(AppError::NotFound)?;
         let present = self.store().attachment_present(sha256)?;
         if !present {
             let enrollment = self.store().enrollment()?.ok_or(AppError::AttachmentNotUploaded)?;
@@ -44,7 +46,14 @@ impl Loket {
                 return Err(AppError::AttachmentNotUploaded);
             }
         }
-        let bytes = self.store().attachment_bytes(sha256)?;
+        let bytes = {
+            let mut store = self.store();
+            let bytes = store.attachment_bytes(sha256)?;
+            let opened = Access::OpenAttachment { application_id: &application_id, sha256 };
+            store.record_access(opened, &actor, Utc::now())?;
+            bytes
+        };
+        self.sync_now();
         Ok(AttachmentContentDto {
             media_type: loket_store::sniff_media_type(&bytes)
                 .unwrap_or("application/octet-stream")

@@ -29,6 +29,8 @@ pub struct Loket {
     pub(crate) keys: KeySource,
     /// The device was revoked and its data deleted: every command is refused.
     pub(crate) wiped: Arc<AtomicBool>,
+    /// The last search for a whole NIK or KK that was recorded (`listing`).
+    pub(crate) last_number_search: Mutex<crate::listing::LastNumberSearch>,
     /// Who is at the counter, and whether the session is locked.
     pub(crate) session: Mutex<Session>,
     /// A logged-in session locks after this long without the user doing anything.
@@ -54,6 +56,7 @@ impl Loket {
             data_dir: data_dir.to_path_buf(),
             keys: keys.clone(),
             wiped: Arc::new(AtomicBool::new(false)),
+            last_number_search: Mutex::new(None),
             session: Mutex::new(Session::default()),
             idle_lock: DEFAULT_IDLE_LOCK,
             reauth_after: DEFAULT_REAUTH,

@@ -96,6 +96,13 @@ pub fn key_id(public_key: &str) -> String {
     digest.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// HMAC-SHA256 of `message` under `key`, lower-case hex: how the server keeps a searched NIK or
+/// KK in its access record without keeping the number (`loket-server audit` matches by it).
+pub fn keyed_hash(key: &[u8], message: &str) -> String {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    ring::hmac::sign(&key, message.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Is `public_key` a well-formed Ed25519 public key as [`UserKey::public_key`] writes it?
 pub fn is_public_key(public_key: &str) -> bool {
     B64.decode(public_key).is_ok_and(|k| k.len() == 32)
@@ -103,6 +110,15 @@ pub fn is_public_key(public_key: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// RFC 4231, test case 2.
+    #[test]
+    fn keyed_hash_is_hmac_sha256() {
+        assert_eq!(
+            super::keyed_hash(b"Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
     use super::*;
 
     #[test]

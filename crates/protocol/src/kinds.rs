@@ -77,6 +77,7 @@ wire_names! {
         ApplicationDocument = "application.document", ApplicationAttach = "application.attach",
         StaffCreate = "staff.create", StaffUpdate = "staff.update",
         UserCreate = "user.create", UserDeactivate = "user.deactivate", HolidaySet = "holiday.set",
+        AccessRecord = "access.record",
     }
 }
 
@@ -103,6 +104,7 @@ wire_names! {
     /// What an operation is about (`Operation::entity`).
     pub enum Entity {
         Application = "application", Staff = "staff", User = "user", Holiday = "holiday",
+        Access = "access",
     }
 }
 
@@ -119,7 +121,17 @@ impl OpKind {
             Self::StaffCreate | Self::StaffUpdate => Entity::Staff,
             Self::UserCreate | Self::UserDeactivate => Entity::User,
             Self::HolidaySet => Entity::Holiday,
+            Self::AccessRecord => Entity::Access,
         }
+    }
+}
+
+wire_names! {
+    /// What somebody did with personal data (`access.record`): the record UU 27/2022 asks a
+    /// controller to keep of its processing.
+    pub enum AccessAction {
+        ViewApplication = "view_application", OpenAttachment = "open_attachment",
+        SearchNik = "search_nik", SearchKk = "search_kk", Export = "export",
     }
 }
 

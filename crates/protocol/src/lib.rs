@@ -32,11 +32,12 @@ pub use change::{
     StepConflict, UserRecord, ValuesConflict,
 };
 pub use details::{BansosDetails, HibahDetails};
-pub use kinds::{ChangeKind, Entity, OpKind};
+pub use kinds::{AccessAction, ChangeKind, Entity, OpKind};
 pub use payload::{
-    ApplicantFields, AttachPayload, ChecklistEntry, DocumentPayload, EditPayload, HolidayPayload,
-    HouseholdMember, OpBody, RecordData, RegisterPayload, Relayed, ResolvePayload, StaffCreatePayload,
-    StaffFields, StaffUpdatePayload, TransitionPayload, UserCreatePayload, UserDeactivatePayload,
+    AccessPayload, ApplicantFields, AttachPayload, ChecklistEntry, DocumentPayload, EditPayload,
+    HolidayPayload, HouseholdMember, OpBody, RecordData, RegisterPayload, Relayed, ResolvePayload,
+    StaffCreatePayload, StaffFields, StaffUpdatePayload, TransitionPayload, UserCreatePayload,
+    UserDeactivatePayload,
 };
 pub use raw::RawJson;
 pub use signing::Signed;

@@ -5,7 +5,7 @@
 use loket_domain::workflow::{Action, ApplicationKind, Role, Status};
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::OpKind;
+use crate::kinds::{AccessAction, OpKind};
 use crate::raw::{present, RawJson};
 use crate::typed_bodies;
 
@@ -261,6 +261,27 @@ pub struct HolidayPayload {
     pub name: String,
 }
 
+/// `access.record`: a user looked at personal data — an application's detail, an attachment, a
+/// search by NIK or KK — or exported it. Kept by the server for IT's `loket-server audit`, never
+/// relayed to devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPayload {
+    /// The record's own id.
+    pub id: String,
+    pub action: AccessAction,
+    /// The application looked at (`view_application`, `open_attachment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// The attachment opened (its SHA-256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
+    /// The NIK or KK searched for (`search_nik`, `search_kk`). It travels only inside the
+    /// encrypted store and TLS: the server keeps a keyed hash of it, not the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+}
+
 typed_bodies! {
     /// An operation's payload decoded by its kind: one variant per [`OpKind`].
     pub enum OpBody by OpKind {
@@ -269,7 +290,7 @@ typed_bodies! {
         Document(DocumentPayload) = ApplicationDocument, Attach(AttachPayload) = ApplicationAttach,
         StaffCreate(StaffCreatePayload) = StaffCreate, StaffUpdate(StaffUpdatePayload) = StaffUpdate,
         UserCreate(UserCreatePayload) = UserCreate, UserDeactivate(UserDeactivatePayload) = UserDeactivate,
-        HolidaySet(HolidayPayload) = HolidaySet,
+        HolidaySet(HolidayPayload) = HolidaySet, Access(AccessPayload) = AccessRecord,
     }
 }
 

@@ -21,7 +21,8 @@ use loket_domain::FieldIssue;
 
 use crate::details::{BansosDetails, HibahDetails};
 use crate::payload::{
-    ApplicantFields, AttachPayload, OpBody, RegisterPayload, ResolvePayload, StaffFields, TransitionPayload,
+    AccessPayload, ApplicantFields, AttachPayload, OpBody, RegisterPayload, ResolvePayload, StaffFields,
+    TransitionPayload,
 };
 
 /// Why a payload is refused: the validator's stable code, the field, and a message.
@@ -126,6 +127,7 @@ pub fn check(body: &OpBody) -> Result<(), Invalid> {
             loket_domain::sla::check_holiday(&p.day, &p.name)?;
             same("name", p.name.trim(), p.name.as_str())
         }
+        OpBody::Access(p) => access(p),
     }
 }
 
@@ -462,6 +464,41 @@ fn resolve(p: &ResolvePayload) -> Result<(), Invalid> {
         Ok(())
     } else {
         fields(&p.fields)
+    }
+}
+
+/// An access record names what its action is about, and nothing else.
+fn access(p: &AccessPayload) -> Result<(), Invalid> {
+    use crate::kinds::AccessAction as A;
+    id("id", &p.id)?;
+    let wrong = |field: &'static str, what: &str| {
+        Err(Invalid::new("access.invalid", field, format!("{what} for {}", p.action)))
+    };
+    let (needs_app, needs_attachment, needs_identifier) = match p.action {
+        A::ViewApplication => (true, false, false),
+        A::OpenAttachment => (true, true, false),
+        A::SearchNik | A::SearchKk => (false, false, true),
+        A::Export => (false, false, false),
+    };
+    match (&p.application_id, needs_app) {
+        (Some(app), true) => id("application_id", app)?,
+        (None, false) => {}
+        (Some(_), false) => return wrong("application_id", "no application"),
+        (None, true) => return wrong("application_id", "an application is required"),
+    }
+    match (&p.attachment, needs_attachment) {
+        (Some(sha), true) if is_sha256_hex(sha) => {}
+        (None, false) => {}
+        (Some(_), true) => return wrong("attachment", "a lower-case SHA-256"),
+        (Some(_), false) => return wrong("attachment", "no attachment"),
+        (None, true) => return wrong("attachment", "an attachment is required"),
+    }
+    match (&p.identifier, needs_identifier) {
+        (Some(n), true) if n.len() == 16 && n.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
+        (None, false) => Ok(()),
+        (Some(_), true) => wrong("identifier", "16 digits"),
+        (Some(_), false) => wrong("identifier", "no identifier"),
+        (None, true) => wrong("identifier", "the number searched for is required"),
     }
 }
 

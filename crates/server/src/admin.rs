@@ -31,6 +31,11 @@ pub enum AdminError {
     CodeLifetime(i64),
     #[error("user {user} belongs to office {office}, not {code_office}")]
     UserOfOtherOffice { user: String, office: String, code_office: String },
+    /// `audit` is asked about a number that is not 16 digits (separators are fine).
+    #[error("{0} is not a NIK or KK number (16 digits)")]
+    NotANumber(String),
+    #[error("the audit period is 1 to 3650 days, not {0}")]
+    AuditDays(i64),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -247,6 +252,27 @@ pub async fn duplicates(
         .filter(|(r, _)| reference.is_none_or(|want| r.eq_ignore_ascii_case(want.trim())))
         .filter(|(_, p)| office.is_none_or(|o| p.office_code == o || p.other_office_code == o))
         .collect())
+}
+
+/// Who looked at `number` (a NIK or KK, separators allowed) in the last `days` days: searches
+/// for it (matched by keyed hash) and looks at the applications of that applicant or household,
+/// oldest first.
+pub async fn audit(
+    s: &dyn Storage,
+    number: &str,
+    days: i64,
+) -> Result<Vec<crate::storage::AccessRow>, AdminError> {
+    let digits: String = number.chars().filter(|c| !matches!(c, '.' | '-' | ' ')).collect();
+    if digits.len() != 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AdminError::NotANumber(number.to_string()));
+    }
+    if !(1..=3650).contains(&days) {
+        return Err(AdminError::AuditDays(days));
+    }
+    let since =
+        (Utc::now() - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let hash = crate::storage::subject_hash(&s.audit_key().await?, &digits);
+    Ok(s.accesses(&digits, &hash, &since).await?)
 }
 
 pub async fn revoke(s: &dyn Storage, id: &str) -> Result<bool, AdminError> {

@@ -63,6 +63,16 @@ enum Command {
     /// Manage enrolled devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// Who looked at a citizen's data: views of their applications, attachments opened, and
+    /// searches for their NIK or KK (matched by keyed hash), oldest first.
+    Audit {
+        /// The NIK or KK number (16 digits; dots, dashes and spaces are ignored).
+        #[arg(long)]
+        nik: String,
+        /// How far back, in days.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
     /// Aid across kecamatan (the provincial view).
     #[command(subcommand)]
     Aid(AidCmd),
@@ -391,6 +401,28 @@ async fn main() -> Result<()> {
             }
             if pairs.is_empty() {
                 println!("(none)");
+            }
+        }
+        Command::Audit { nik, days } => {
+            let rows = admin::audit(storage.as_ref(), &nik, days).await?;
+            println!(
+                "{:<27}  {:<9} {:<6} {:<16} {:<17} {:<20} attachment",
+                "received", "office", "device", "user", "action", "application"
+            );
+            for r in &rows {
+                println!(
+                    "{:<27}  {:<9} {:<6} {:<16} {:<17} {:<20} {}",
+                    r.received_at,
+                    r.office_code,
+                    r.device_code.as_deref().unwrap_or("-"),
+                    r.username,
+                    r.action,
+                    r.registration_number.as_deref().or(r.application_id.as_deref()).unwrap_or("-"),
+                    r.attachment.as_deref().unwrap_or("-")
+                );
+            }
+            if rows.is_empty() {
+                println!("(none in the last {days} days)");
             }
         }
         Command::Device(DeviceCmd::Revoke { id }) => {

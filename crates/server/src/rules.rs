@@ -145,6 +145,13 @@ pub enum Write {
         application_id: String,
         ids: Vec<String>,
     },
+    /// Somebody looked at personal data (kept for IT's audit, not relayed). A searched NIK or
+    /// KK (`identifier`) is stored as its keyed hash only.
+    Access {
+        office: String,
+        username: String,
+        payload: loket_protocol::AccessPayload,
+    },
     /// An accepted attach operation announces its content: only announced contents may be
     /// uploaded, of the declared size and type.
     ExpectBlob {
@@ -339,6 +346,11 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
             | OpBody::HolidaySet(_),
             _,
         ) => relay(&ctx.device_office, &op.entity_id, body),
+        (OpBody::Access(p), _) => Decision::accepted(vec![Write::Access {
+            office: ctx.device_office.clone(),
+            username: op.proof.as_ref().map(|p| p.user.clone()).unwrap_or_default(),
+            payload: p.clone(),
+        }]),
     }
 }
 

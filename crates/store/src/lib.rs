@@ -10,6 +10,7 @@
 //! changes the rows, appends a hash-chained audit entry and queues an outbox operation for
 //! sync. Rows, audit and outbox therefore never disagree, whatever happens to the process.
 
+mod access;
 mod application;
 mod attachment;
 mod audit;
@@ -28,6 +29,7 @@ mod staff;
 mod wipe;
 mod writer;
 
+pub use access::Access;
 pub use application::{ApplicantEdit, Application, ChecklistRow, MemberRow, WorkflowEventRow};
 pub use attachment::{sniff_media_type, AttachmentRow, MAX_ATTACHMENT_BYTES};
 pub use audit::{AuditEntry, AuditProblem, AuditReport};

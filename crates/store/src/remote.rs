@@ -591,14 +591,15 @@ fn apply_record(tx: &Transaction<'_>, op: &OpBody, c: &RemoteChange) -> Result<b
             Ok(true)
         }
         // Users and holidays travel too; this version takes users from the server's own `user`
-        // records and does not yet apply relayed holidays.
+        // records and does not yet apply relayed holidays. Access records are never relayed.
         OpBody::Register(_)
         | OpBody::Transition(_)
         | OpBody::Edit(_)
         | OpBody::Resolve(_)
         | OpBody::UserCreate(_)
         | OpBody::UserDeactivate(_)
-        | OpBody::HolidaySet(_) => Ok(false),
+        | OpBody::HolidaySet(_)
+        | OpBody::Access(_) => Ok(false),
     }
 }
 

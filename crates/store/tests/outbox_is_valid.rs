@@ -7,7 +7,7 @@ use common::*;
 use loket_domain::staff::{validate_staff, validate_user, StaffDraft, UserDraft};
 use loket_domain::workflow::Action;
 use loket_protocol::{validate, OpBody, OpKind};
-use loket_store::{ApplicantEdit, StoreError};
+use loket_store::{Access, ApplicantEdit, StoreError};
 
 #[test]
 fn every_operation_the_store_writes_passes_the_servers_checks() {
@@ -37,6 +37,16 @@ fn every_operation_the_store_writes_passes_the_servers_checks() {
     let inactive = validate_staff(&StaffDraft { active: false, ..staff }).unwrap();
     s.update_staff(&row.id, row.version, &inactive, &admin(), now()).unwrap();
     s.set_holiday("2026-03-20".parse().unwrap(), "Idul Fitri 1447 H", &admin(), now()).unwrap();
+    let sha = s.attachments(&app.id).unwrap()[0].sha256.clone();
+    for access in [
+        Access::ViewApplication { application_id: &app.id },
+        Access::OpenAttachment { application_id: &app.id, sha256: &sha },
+        Access::SearchNumber { number: "3601011205900001" },
+        Access::SearchNumber { number: "3601011501100003" },
+        Access::Export,
+    ] {
+        s.record_access(access, &supervisor(), now()).unwrap();
+    }
 
     let ops = s.pending_ops(1000).unwrap();
     let mut kinds: Vec<&str> = ops.iter().map(|o| o.op.as_str()).collect();

@@ -23,6 +23,7 @@ export const commands = {
 	services: () => typedError<ServiceDto[], ErrorDto>(__TAURI_INVOKE("services")),
 	listApplications: () => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_applications")),
 	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
+	openApplication: (id: string) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("open_application", { id })),
 	enroll: (input: EnrollInput) => typedError<OfficeDto, ErrorDto>(__TAURI_INVOKE("enroll", { input })),
 	connection: () => typedError<ConnectionDto_Serialize, ErrorDto>(__TAURI_INVOKE("connection")),
 	syncStatus: () => typedError<SyncStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("sync_status")),

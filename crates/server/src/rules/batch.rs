@@ -206,7 +206,8 @@ fn overlay(loaded: &mut Loaded, w: &Write) {
         | Write::Flag { .. }
         | Write::Conflict { .. }
         | Write::ResolveConflicts { .. }
-        | Write::ExpectBlob { .. } => {}
+        | Write::ExpectBlob { .. }
+        | Write::Access { .. } => {}
     }
 }
 

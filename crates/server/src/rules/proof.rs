@@ -40,6 +40,8 @@ fn allowed_roles(body: &OpBody) -> Option<&'static [Role]> {
         }
         // Accounts and the holiday calendar are the province's (IT).
         OpBody::UserCreate(_) | OpBody::HolidaySet(_) => Some(&[Role::Admin]),
+        // Whoever may look at the office's records leaves a record of doing so.
+        OpBody::Access(_) => Some(&[Role::Clerk, Role::Supervisor, Role::Admin]),
     }
 }
 

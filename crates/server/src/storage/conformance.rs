@@ -89,6 +89,7 @@ macro_rules! with_conformance_checks {
             untrusted_operations,
             data_epoch,
             a_revoked_device_reports_its_wipe,
+            access_records,
         );
     };
 }
@@ -103,6 +104,57 @@ pub async fn data_epoch(s: &dyn Storage) {
     let renewed = s.renew_epoch().await.unwrap();
     assert_ne!(renewed, first);
     assert_eq!(s.epoch().await.unwrap(), renewed, "a renewal stays");
+}
+
+/// Looks at personal data are kept for IT: who, when, from which device; a searched number only
+/// as its keyed hash. `accesses` finds the searches for a number and the looks at its holder's
+/// applications, and nothing else.
+pub async fn access_records(s: &dyn Storage) {
+    let d = device(s, "36.01.01").await;
+    let (nik, kk, other) = ("3601011205900001", "3601011501100003", "3601011205900002");
+    let access =
+        |seq: i64, payload: Value| operation(seq, OpKind::AccessRecord, &format!("acc-{seq}"), payload, None);
+    let ops = signed(
+        &d,
+        vec![
+            register_op(1, "app-1", "36.01.01", nik, kk),
+            access(2, json!({"id": "acc-2", "action": "view_application", "application_id": "app-1"})),
+            access(3, json!({"id": "acc-3", "action": "search_nik", "identifier": nik})),
+            access(4, json!({"id": "acc-4", "action": "search_nik", "identifier": other})),
+            access(5, json!({"id": "acc-5", "action": "search_kk"})),
+            access(6, json!({"id": "acc-6", "action": "export"})),
+        ],
+    );
+    let results = s.push(&d, ops, Utc::now()).await.unwrap();
+    let statuses: Vec<_> = results.iter().map(|r| (r.status, r.code.as_deref())).collect();
+    assert_eq!(
+        statuses,
+        [
+            (OpStatus::Accepted, None),
+            (OpStatus::Accepted, None),
+            (OpStatus::Accepted, None),
+            (OpStatus::Accepted, None),
+            (OpStatus::Rejected, Some("access.invalid")),
+            (OpStatus::Accepted, None),
+        ]
+    );
+    let key = s.audit_key().await.unwrap();
+    assert_eq!(s.audit_key().await.unwrap(), key, "one key");
+    let since = (Utc::now() - Duration::days(90)).to_rfc3339();
+    let found = s.accesses(nik, &super::subject_hash(&key, nik), &since).await.unwrap();
+    let seen: Vec<_> = found.iter().map(|r| (r.action.as_str(), r.application_id.as_deref())).collect();
+    assert_eq!(seen, [("view_application", Some("app-1")), ("search_nik", None)]);
+    assert!(found
+        .iter()
+        .all(|r| r.username == clerk_of("36.01.01") && r.device_code.as_deref() == Some(&*d.device_code)));
+    // By the household card too: the looks at its applications.
+    let by_kk = s.accesses(kk, &super::subject_hash(&key, kk), &since).await.unwrap();
+    assert_eq!(by_kk.len(), 1);
+    let later = (Utc::now() + Duration::minutes(1)).to_rfc3339();
+    assert!(s.accesses(nik, &super::subject_hash(&key, nik), &later).await.unwrap().is_empty());
+    // Nothing about access reaches the office's devices.
+    let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
+    assert!(changes.iter().all(|c| !c.data.to_string().contains("search_nik")), "{changes:?}");
 }
 
 /// A page of changes with their data parsed, as a device reads it.

@@ -32,6 +32,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_4_untrusted.sql"),
     include_str!("schema_5_epoch.sql"),
     include_str!("schema_6_wiped.sql"),
+    include_str!("schema_7_access.sql"),
 ];
 
 /// The epoch: made once (the first call wins), replaced by a restore.
@@ -47,6 +48,55 @@ pub(crate) const SQL_RECORD_WIPE: &str =
 /// The device columns `device_row` reads, in order.
 pub(crate) const DEVICE_COLUMNS: &str =
     "id, office_code, device_code, name, app_version, last_sync_at, pending_reported, revoked_at, wiped_at";
+
+/// The key searched numbers are hashed with in the access record: made once (the first call
+/// wins), kept with the data (a restored server answers for the records it restored).
+pub(crate) const SQL_AUDIT_KEY_INIT: &str =
+    "INSERT INTO server_meta (name, value) VALUES ('audit_key', $1) ON CONFLICT (name) DO NOTHING";
+pub(crate) const SQL_AUDIT_KEY: &str = "SELECT value FROM server_meta WHERE name = 'audit_key'";
+pub(crate) const SQL_ACCESS_INSERT: &str = "INSERT INTO access_log
+     (op_id, office_code, username, action, application_id, attachment, subject_hash, hlc, received_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+/// Access records about a number: searches for it (by its keyed hash, `$2`) and looks at the
+/// applications whose applicant or household head's card holds it (`$1`), since `$3`.
+pub(crate) const SQL_ACCESSES: &str = "SELECT a.received_at, a.office_code, d.device_code, a.username,
+         a.action, a.application_id, app.registration_number, a.attachment, a.hlc
+     FROM access_log a
+     LEFT JOIN op_log o ON o.op_id = a.op_id
+     LEFT JOIN device d ON d.id = o.device_id
+     LEFT JOIN application app ON app.id = a.application_id
+     WHERE a.received_at >= $3
+       AND (a.subject_hash = $2
+            OR a.application_id IN (SELECT id FROM application WHERE applicant_nik = $1 OR kk = $1))
+     ORDER BY a.received_at, a.op_id";
+
+/// A new audit key (256 random bits, hex).
+pub(crate) fn new_audit_key() -> String {
+    crate::auth::new_token()
+}
+
+/// The keyed hash of a searched NIK or KK under the audit key.
+pub fn subject_hash(audit_key: &str, number: &str) -> String {
+    loket_keys::keyed_hash(audit_key.as_bytes(), number)
+}
+
+/// One access record as IT reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRow {
+    /// When the server received it.
+    pub received_at: String,
+    pub office_code: String,
+    /// The device that sent it (`None` if unknown).
+    pub device_code: Option<String>,
+    pub username: String,
+    pub action: String,
+    pub application_id: Option<String>,
+    pub registration_number: Option<String>,
+    pub attachment: Option<String>,
+    /// The device's hybrid logical clock when it happened (its wall-clock part is the
+    /// laptop's, which may be wrong).
+    pub hlc: String,
+}
 
 /// A new epoch value.
 pub(crate) fn new_epoch() -> String {
@@ -449,6 +499,16 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Device, StorageError>;
     async fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>, StorageError>;
     async fn revoke_device(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;
+    /// The key searched numbers are hashed with in the access record (made on first use).
+    async fn audit_key(&self) -> Result<String, StorageError>;
+    /// Access records about `number` (see [`SQL_ACCESSES`]) received since `since` (RFC 3339),
+    /// oldest first; `subject_hash` is the number's [`subject_hash`].
+    async fn accesses(
+        &self,
+        number: &str,
+        subject_hash: &str,
+        since: &str,
+    ) -> Result<Vec<AccessRow>, StorageError>;
     /// Record that a revoked device deleted its key and local data (the first report's time is
     /// kept). `false` when the device is not revoked.
     async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;

@@ -613,8 +613,36 @@ async fn execute(
             let stmt = tx.prepare_cached(blob::SQL_EXPECT).await?;
             tx.execute(&stmt, &[office, sha256, size, &now, media_type]).await?;
         }
+        Write::Access { office, username, payload: p } => {
+            let subject = match &p.identifier {
+                Some(number) => Some(super::subject_hash(&audit_key(tx).await?, number)),
+                None => None,
+            };
+            let stmt = tx.prepare_cached(super::SQL_ACCESS_INSERT).await?;
+            tx.execute(
+                &stmt,
+                &[
+                    &op.op_id,
+                    office,
+                    username,
+                    &p.action.as_str(),
+                    &p.application_id,
+                    &p.attachment,
+                    &subject,
+                    &op.hlc,
+                    &now,
+                ],
+            )
+            .await?;
+        }
     }
     Ok(())
+}
+
+/// The audit key, made on first use.
+async fn audit_key(c: &impl deadpool_postgres::GenericClient) -> Result<String, StorageError> {
+    c.execute(super::SQL_AUDIT_KEY_INIT, &[&super::new_audit_key()]).await?;
+    Ok(c.query_one(super::SQL_AUDIT_KEY, &[]).await?.get(0))
 }
 
 #[async_trait]
@@ -820,6 +848,35 @@ impl Storage for PostgresStorage {
             )
             .await?;
         Ok(n == 1)
+    }
+
+    async fn audit_key(&self) -> Result<String, StorageError> {
+        let client = self.pool.get().await?;
+        audit_key(&client).await
+    }
+
+    async fn accesses(
+        &self,
+        number: &str,
+        subject_hash: &str,
+        since: &str,
+    ) -> Result<Vec<super::AccessRow>, StorageError> {
+        let rows =
+            self.pool.get().await?.query(super::SQL_ACCESSES, &[&number, &subject_hash, &since]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| super::AccessRow {
+                received_at: r.get(0),
+                office_code: r.get(1),
+                device_code: r.get(2),
+                username: r.get(3),
+                action: r.get(4),
+                application_id: r.get(5),
+                registration_number: r.get(6),
+                attachment: r.get(7),
+                hlc: r.get(8),
+            })
+            .collect())
     }
 
     async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {

@@ -312,8 +312,31 @@ fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), 
             tx.prepare_cached(&sql(blob::SQL_EXPECT))?
                 .execute(params![office, sha256, size, now, media_type])?;
         }
+        Write::Access { office, username, payload: p } => {
+            let subject = match &p.identifier {
+                Some(number) => Some(super::subject_hash(&audit_key(tx)?, number)),
+                None => None,
+            };
+            tx.prepare_cached(&sql(super::SQL_ACCESS_INSERT))?.execute(params![
+                op.op_id,
+                office,
+                username,
+                p.action.as_str(),
+                p.application_id,
+                p.attachment,
+                subject,
+                op.hlc,
+                now
+            ])?;
+        }
     }
     Ok(())
+}
+
+/// The audit key, made on first use.
+fn audit_key(c: &Connection) -> Result<String, StorageError> {
+    c.prepare_cached(&sql(super::SQL_AUDIT_KEY_INIT))?.execute([super::new_audit_key()])?;
+    Ok(c.prepare_cached(super::SQL_AUDIT_KEY)?.query_row([], |r| r.get(0))?)
 }
 
 /// Apply a push in one transaction; with `per_op`, each operation in its own savepoint, planned
@@ -586,6 +609,37 @@ impl Storage for SqliteStorage {
                 "UPDATE device SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
                 params![id, ts(now)],
             )? == 1)
+        })
+        .await
+    }
+
+    async fn audit_key(&self) -> Result<String, StorageError> {
+        self.run(|c| audit_key(c)).await
+    }
+
+    async fn accesses(
+        &self,
+        number: &str,
+        subject_hash: &str,
+        since: &str,
+    ) -> Result<Vec<super::AccessRow>, StorageError> {
+        let args = [number.to_string(), subject_hash.to_string(), since.to_string()];
+        self.run(move |c| {
+            let mut stmt = c.prepare(&sql(super::SQL_ACCESSES))?;
+            let rows = stmt.query_map(params![args[0], args[1], args[2]], |r| {
+                Ok(super::AccessRow {
+                    received_at: r.get(0)?,
+                    office_code: r.get(1)?,
+                    device_code: r.get(2)?,
+                    username: r.get(3)?,
+                    action: r.get(4)?,
+                    application_id: r.get(5)?,
+                    registration_number: r.get(6)?,
+                    attachment: r.get(7)?,
+                    hlc: r.get(8)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
     }
