@@ -365,7 +365,9 @@ mod tests {
             .unwrap();
         assert_eq!(saved.village_label, "Desa Sumberjaya, Kec. Sumur, Kabupaten Pandeglang");
         assert_eq!(saved.service_name, "Program Keluarga Harapan (PKH)");
-        assert_eq!(loket.search_applications("ujang").unwrap(), vec![saved.clone()]);
-        assert_eq!(loket.list_applications().unwrap(), vec![saved]);
+        // Lists carry the NIK masked only.
+        let listed = crate::ApplicationDto { applicant_nik: None, ..saved };
+        assert_eq!(loket.search_applications("ujang").unwrap(), vec![listed.clone()]);
+        assert_eq!(loket.list_applications().unwrap(), vec![listed]);
     }
 }
