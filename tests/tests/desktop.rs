@@ -56,7 +56,7 @@ async fn registered_application_survives_restart() -> Result<()> {
         log_in(app, "petugas", "sandi-laptop-2026", "Siti Petugas").await?;
         let row = app.find_text(&format!("tr[data-registration=\"{number}\"]"), "Siti Aminah").await?;
         let text = row.text().await?;
-        ensure!(text.contains("3601 0152 0590 0007"), "row {text:?}");
+        ensure!(text.contains("3601 **** **** 0007"), "the list shows the NIK masked: {text:?}");
         ensure!(text.contains("Sumberjaya"), "row {text:?}");
         Ok(())
     })
