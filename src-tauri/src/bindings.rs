@@ -28,6 +28,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         list_applications,
         search_applications,
         open_application,
+        export_unsynced,
+        import_unsynced,
         enroll,
         connection,
         sync_status,

@@ -137,6 +137,24 @@ pub async fn open_application(core: State<'_, Core>, id: String) -> Result<Appli
 
 #[tauri::command]
 #[specta::specta]
+pub async fn export_unsynced(
+    core: State<'_, Core>,
+    input: HandoverInput,
+) -> Result<HandoverExportDto, ErrorDto> {
+    call(core, move |l| l.export_unsynced(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn import_unsynced(
+    core: State<'_, Core>,
+    input: HandoverInput,
+) -> Result<HandoverImportDto, ErrorDto> {
+    Ok(core.get()?.import_unsynced(input).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn enroll(core: State<'_, Core>, input: EnrollInput) -> Result<OfficeDto, ErrorDto> {
     Ok(core.get()?.enroll(input).await?)
 }

@@ -280,6 +280,65 @@ async fn a_supervisors_looks_at_a_citizens_data_are_on_record_for_it() -> Result
     .await
 }
 
+/// A laptop breaks before it could sync (here: its server goes away for good); its clerk
+/// exports the unsynced work to a sealed file, and the office's replacement laptop imports it:
+/// the server takes the work as the broken laptop's, and the replacement pulls it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_laptops_unsynced_work_reaches_the_server_through_its_replacement() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = sumur_server_with_clerk(dir.path(), "ani", "Ani Suryani", "sandi-ani-2026")?;
+    let enroll_code = || -> Result<String> {
+        Ok(ServerProcess::admin(&db, &["enroll-code", "--office", "36.01.01"])?.trim().to_string())
+    };
+    let (code_broken, code_new) = (enroll_code()?, enroll_code()?);
+    let file = dir.path().join("serah-terima.loket").display().to_string();
+    let passphrase = "sandi-serah-terima-2026";
+    let mut number = String::new();
+
+    let first = ServerProcess::start(&db)?;
+    run("handover_from_the_broken_laptop", async |app| {
+        enroll(app, &first.url, &code_broken).await?;
+        log_in(app, "ani", "sandi-ani-2026", "Ani Suryani").await?;
+        // The server this laptop knows stops for good: what it registers now stays on it.
+        let pid = first.pid().to_string();
+        ensure!(std::process::Command::new("kill").args(["-TERM", &pid]).status()?.success());
+        number = register_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.find_text("#sync-pending", "1").await?;
+        app.click("#tab-handover").await?;
+        app.fill("#export-path", &file).await?;
+        app.fill("#export-passphrase", passphrase).await?;
+        app.fill("#export-repeat", passphrase).await?;
+        app.click("#export-submit").await?;
+        app.find_text("#export-result", "1 perubahan dan 0 lampiran").await?;
+        Ok(())
+    })
+    .await?;
+    drop(first);
+    let sealed = std::fs::read(&file)?;
+    ensure!(sealed.starts_with(b"LOKET-HANDOVER-1\n"));
+    for clear in [&b"Ahmad Hidayat"[..], b"3601011205900001"] {
+        ensure!(!sealed.windows(clear.len()).any(|w| w == clear), "the file is sealed");
+    }
+
+    let second = ServerProcess::start(&db)?;
+    run("handover_to_the_replacement_laptop", async |app| {
+        enroll(app, &second.url, &code_new).await?;
+        log_in(app, "ani", "sandi-ani-2026", "Ani Suryani").await?;
+        app.click("#tab-handover").await?;
+        app.fill("#import-path", &file).await?;
+        app.fill("#import-passphrase", "kata-sandi-yang-salah").await?;
+        app.click("#import-submit").await?;
+        app.find_text("#handover-error", "salah").await?;
+        app.fill("#import-passphrase", passphrase).await?;
+        app.click("#import-submit").await?;
+        app.find_text("#import-result", "1 diterima server, 0 ditolak").await?;
+        on_server(&second, &number, |_| true).await?;
+        app.find_text("#applications tbody tr", &number).await?;
+        Ok(())
+    })
+    .await
+}
+
 /// Wait (with a deadline) until the server's `device list` shows `device_id` with `status`:
 /// the laptop reports its wipe on its own schedule.
 async fn wait_for_device_status(server: &ServerProcess, device_id: &str, status: &str) -> Result<()> {

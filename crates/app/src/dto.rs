@@ -338,6 +338,39 @@ pub struct AppInfoDto {
     pub default_server_url: Option<String>,
 }
 
+/// A file of a broken laptop's unsynced work: written by one laptop, read by its replacement.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct HandoverInput {
+    /// Where the file is written (export) or read (import); outside the data directory.
+    pub path: String,
+    /// At least 10 characters; given to the person who imports the file, never with it.
+    pub passphrase: String,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct HandoverExportDto {
+    pub path: String,
+    /// Operations not yet sent.
+    pub operations: u32,
+    /// Attachments the server does not have yet.
+    pub attachments: u32,
+}
+
+/// What the server made of an imported file's work.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct HandoverImportDto {
+    /// The broken laptop's device code.
+    pub device_code: String,
+    pub operations: u32,
+    pub accepted: u32,
+    /// Refused operations (shown on the applications they concern once pulled).
+    pub refused: u32,
+    pub conflicts: u32,
+    /// Attachments the server now holds.
+    pub attachments: u32,
+}
+
 /// Enrolling this device with the provincial server.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
 pub struct EnrollInput {

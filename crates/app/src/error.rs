@@ -53,6 +53,14 @@ pub enum AppError {
     DeviceRevoked,
     #[error("Perangkat ini telah dicabut oleh TI provinsi. Pekerjaan yang masih diterima server sudah dikirim, lalu data di laptop ini dihapus. Hubungi TI provinsi untuk mendaftarkan ulang.")]
     DeviceWiped,
+    #[error("Perangkat ini belum terdaftar ke server provinsi. Serah terima pekerjaan lewat berkas hanya untuk perangkat yang terdaftar.")]
+    HandoverNotEnrolled,
+    #[error("Berkas serah terima tidak dapat dipakai: {0}")]
+    HandoverFile(String),
+    #[error("Kata sandi berkas serah terima salah, atau berkasnya rusak.")]
+    HandoverPassphrase,
+    #[error("Berkas serah terima ini dari kantor {0}, bukan kantor perangkat ini.")]
+    HandoverOtherOffice(String),
     #[error("Versi Loket ini terlalu lama untuk server. Perbarui aplikasi.")]
     UpgradeRequired,
     #[error("Server menolak permintaan: {0}")]
@@ -124,6 +132,10 @@ impl AppError {
             Self::EnrollmentCodeSpent => "enrollment_code_spent",
             Self::DeviceRevoked => "device_revoked",
             Self::DeviceWiped => "device_wiped",
+            Self::HandoverNotEnrolled => "handover_not_enrolled",
+            Self::HandoverFile(_) => "handover_file",
+            Self::HandoverPassphrase => "handover_passphrase",
+            Self::HandoverOtherOffice(_) => "handover_other_office",
             Self::UpgradeRequired => "upgrade_required",
             Self::ServerRefused(_) => "server_refused",
             Self::LoginFailed => "login_failed",

@@ -13,6 +13,7 @@ mod catalogue;
 mod decisions;
 mod dto;
 mod error;
+mod handover;
 mod indexer;
 mod listing;
 mod loket;

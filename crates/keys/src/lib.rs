@@ -8,6 +8,7 @@
 //! Pure computation apart from the operating system's random source: no files, no network.
 //! What is signed is defined by the protocol (`loket_protocol::signing`), not here.
 
+mod handover;
 mod store_key;
 mod verify;
 mod wrap;
@@ -18,6 +19,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use zeroize::Zeroizing;
 
+pub use handover::{open_with_passphrase, seal_with_passphrase, HANDOVER_MAGIC};
 pub use store_key::{FileCipher, StoreKey, SEALED_MAGIC};
 pub use verify::{verify, verify_all};
 pub use wrap::{WrapParams, WRAP_PARAMS};

@@ -89,6 +89,16 @@ fn observe_epoch(report: &mut RunReport, seen: Option<&str>) -> Result<(), SyncE
     }
 }
 
+/// What became of an attachment's upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upload {
+    /// The server holds the whole content.
+    Complete,
+    /// The server does not take it (yet): no accepted attach operation announced it, or it is
+    /// not the declared type. Kept; tried again next run.
+    Held,
+}
+
 /// The engine for one enrolled device.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -103,7 +113,7 @@ pub struct Engine {
 /// An outbox operation as sent: its stored payload goes out as it is, after a check that it is
 /// JSON and of a kind this protocol knows (anything else is quarantined instead of refusing the
 /// whole batch).
-fn wire_op(op: &OutboxOp) -> Result<Operation<RawPayload>, String> {
+pub fn wire_op(op: &OutboxOp) -> Result<Operation<RawPayload>, String> {
     let kind = op.kind().ok_or_else(|| format!("unknown operation kind {:?}", op.op))?;
     let payload = serde_json::value::RawValue::from_string(op.payload.clone())
         .map_err(|e| format!("payload is not JSON: {e}"))?;
@@ -207,44 +217,52 @@ impl Engine {
     /// resuming where the server is (after a cut connection or a restart).
     pub async fn upload_all(&self, store: &SharedStore, report: &mut RunReport) -> Result<(), SyncError> {
         let pending = with_store(store, |s| s.uploads_pending()).await?;
-        'attachments: for (sha, size) in pending {
+        for (sha, _) in pending {
             let name = sha.clone();
             let bytes = with_store(store, move |s| s.attachment_bytes(&name)).await?;
-            let mut offset = self.resume_at(&sha, size).await?;
-            let mut restarts = 0;
-            while offset < size {
-                let end = (offset as usize + self.upload_chunk).min(bytes.len());
-                let chunk = bytes[offset as usize..end].to_vec();
-                match self.client.upload_chunk(&self.cred, &sha, size, offset, chunk).await {
-                    Ok(st) if st.complete => offset = size,
-                    Ok(st) => offset = st.received,
-                    // The server is elsewhere (an earlier chunk's answer was lost): ask where.
-                    Err(SyncError::Refused { code, .. }) if code == "upload_offset" => {
-                        offset = self.resume_at(&sha, size).await?;
-                    }
-                    Err(SyncError::Refused { code, .. })
-                        if code == "upload_hash_mismatch" && restarts == 0 =>
-                    {
-                        restarts += 1;
-                        offset = 0;
-                    }
-                    // Its attach operation was refused (and is shown with the application), or
-                    // the file is not what it said: the other attachments go on.
-                    Err(SyncError::Refused { code, .. })
-                        if code == "attachment_not_expected" || code == "attachment_type_mismatch" =>
-                    {
-                        tracing::warn!(%sha, %code, "attachment held back by the server");
-                        report.uploads_held += 1;
-                        continue 'attachments;
-                    }
-                    Err(e) => return Err(e),
+            match self.upload(&sha, &bytes).await? {
+                Upload::Complete => {
+                    let name = sha.clone();
+                    with_store(store, move |s| s.mark_uploaded(&name)).await?;
+                    report.uploaded += 1;
                 }
+                Upload::Held => report.uploads_held += 1,
             }
-            let name = sha.clone();
-            with_store(store, move |s| s.mark_uploaded(&name)).await?;
-            report.uploaded += 1;
         }
         Ok(())
+    }
+
+    /// Upload one attachment's content, in chunks, from where the server is.
+    pub async fn upload(&self, sha: &str, bytes: &[u8]) -> Result<Upload, SyncError> {
+        let size = bytes.len() as i64;
+        let mut offset = self.resume_at(sha, size).await?;
+        let mut restarts = 0;
+        while offset < size {
+            let end = (offset as usize + self.upload_chunk).min(bytes.len());
+            let chunk = bytes[offset as usize..end].to_vec();
+            match self.client.upload_chunk(&self.cred, sha, size, offset, chunk).await {
+                Ok(st) if st.complete => offset = size,
+                Ok(st) => offset = st.received,
+                // The server is elsewhere (an earlier chunk's answer was lost): ask where.
+                Err(SyncError::Refused { code, .. }) if code == "upload_offset" => {
+                    offset = self.resume_at(sha, size).await?;
+                }
+                Err(SyncError::Refused { code, .. }) if code == "upload_hash_mismatch" && restarts == 0 => {
+                    restarts += 1;
+                    offset = 0;
+                }
+                // Its attach operation was refused (and is shown with the application), or the
+                // file is not what it said: the other attachments go on.
+                Err(SyncError::Refused { code, .. })
+                    if code == "attachment_not_expected" || code == "attachment_type_mismatch" =>
+                {
+                    tracing::warn!(%sha, %code, "attachment held back by the server");
+                    return Ok(Upload::Held);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Upload::Complete)
     }
 
     /// Where the upload of an attachment of `size` bytes continues on the server.

@@ -24,6 +24,8 @@ export const commands = {
 	listApplications: () => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("list_applications")),
 	searchApplications: (query: string) => typedError<ApplicationDto_Serialize[], ErrorDto>(__TAURI_INVOKE("search_applications", { query })),
 	openApplication: (id: string) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("open_application", { id })),
+	exportUnsynced: (input: HandoverInput) => typedError<HandoverExportDto, ErrorDto>(__TAURI_INVOKE("export_unsynced", { input })),
+	importUnsynced: (input: HandoverInput) => typedError<HandoverImportDto, ErrorDto>(__TAURI_INVOKE("import_unsynced", { input })),
 	enroll: (input: EnrollInput) => typedError<OfficeDto, ErrorDto>(__TAURI_INVOKE("enroll", { input })),
 	connection: () => typedError<ConnectionDto_Serialize, ErrorDto>(__TAURI_INVOKE("connection")),
 	syncStatus: () => typedError<SyncStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("sync_status")),
@@ -403,6 +405,36 @@ export type FlagReason =
 export type GolonganDto = {
 	pns: string[],
 	pppk: string[],
+};
+
+/**  What an export wrote. */
+export type HandoverExportDto = {
+	path: string,
+	/**  Operations not yet sent. */
+	operations: number,
+	/**  Attachments the server does not have yet. */
+	attachments: number,
+};
+
+/**  What the server made of an imported file's work. */
+export type HandoverImportDto = {
+	/**  The broken laptop's device code. */
+	device_code: string,
+	operations: number,
+	accepted: number,
+	/**  Refused operations (shown on the applications they concern once pulled). */
+	refused: number,
+	conflicts: number,
+	/**  Attachments the server now holds. */
+	attachments: number,
+};
+
+/**  A file of a broken laptop's unsynced work: written by one laptop, read by its replacement. */
+export type HandoverInput = {
+	/**  Where the file is written (export) or read (import); outside the data directory. */
+	path: string,
+	/**  At least 10 characters; given to the person who imports the file, never with it. */
+	passphrase: string,
 };
 
 /**  The hibah (grant to an organisation) form as submitted by the UI. */
