@@ -193,7 +193,10 @@ mod tests {
         assert_eq!(code(loket.export_unsynced(input(file.clone(), "pendek"))), "weak_password");
         let inside = dir.path().join("serah-terima.loket");
         assert_eq!(code(loket.export_unsynced(input(inside, "sandi-serah-terima"))), "handover_file");
-        assert_eq!(code(loket.export_unsynced(input(file.clone(), "sandi-serah-terima"))), "handover_not_enrolled");
+        assert_eq!(
+            code(loket.export_unsynced(input(file.clone(), "sandi-serah-terima"))),
+            "handover_not_enrolled"
+        );
         assert!(!file.exists(), "nothing written");
     }
 }
