@@ -126,12 +126,21 @@ fn yes() -> bool {
     true
 }
 
+/// `redacted`: the application's retention period is over and the server removed its personal
+/// data (`loket-server retention run`); a device removes what it holds of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedactedData {
+    pub application_id: String,
+    pub redacted_at: String,
+}
+
 typed_bodies! {
     /// A change's data decoded by its kind: one variant per [`ChangeKind`].
     pub enum ChangeBody by ChangeKind {
         Application(Box<RegisterPayload>) = Application, Event(EventData) = Event, State(StateData) = State,
         Edit(EditData) = Edit, Resolved(ResolvedData) = Resolved, Conflict(Box<ConflictData>) = Conflict,
         Flag(FlagData) = Flag, User(UserRecord) = User, Record(Relayed) = Record,
+        Redacted(RedactedData) = Redacted,
     }
 }
 

@@ -93,10 +93,13 @@ wire_names! {
     /// - `flag`: a duplicate-aid flag across kecamatan;
     /// - `user`: a user of the office (for offline login);
     /// - `record`: an operation relayed as it was accepted (documents, attachments, staff,
-    ///   users, holidays).
+    ///   users, holidays);
+    /// - `redacted`: an application's personal data was removed at the end of its retention
+    ///   period; devices remove theirs.
     pub enum ChangeKind {
         Application = "application", Event = "event", State = "state", Edit = "edit", Resolved = "resolved",
         Conflict = "conflict", Flag = "flag", User = "user", Record = "record",
+        Redacted = "redacted",
     }
 }
 

@@ -24,12 +24,13 @@ mod details;
 mod kinds;
 mod payload;
 mod raw;
+pub mod redaction;
 mod signing;
 pub mod validate;
 
 pub use change::{
-    ChangeBody, ConflictData, EditData, EventData, FlagData, FlagReason, ResolvedData, StateData,
-    StepConflict, UserRecord, ValuesConflict,
+    ChangeBody, ConflictData, EditData, EventData, FlagData, FlagReason, RedactedData, ResolvedData,
+    StateData, StepConflict, UserRecord, ValuesConflict,
 };
 pub use details::{BansosDetails, HibahDetails};
 pub use kinds::{AccessAction, ChangeKind, Entity, OpKind};
@@ -50,10 +51,12 @@ use serde::{Deserialize, Serialize};
 /// Version 4: payloads checked by the domain's validators ([`validate`]); duplicate-aid flags
 /// carry a reference instead of the other office's record ids. Version 5: push and pull answers
 /// carry the server data's `epoch`, which a restore from backup changes (a client that does not
-/// understand it would miss what the restored server lost).
-pub const PROTOCOL_VERSION: u32 = 5;
+/// understand it would miss what the restored server lost). Version 6: `access.record`
+/// operations, and `redacted` changes (an application's personal data removed at the end of its
+/// retention period), which an older client could not decode.
+pub const PROTOCOL_VERSION: u32 = 6;
 /// The oldest client protocol the server still serves.
-pub const MIN_PROTOCOL_VERSION: u32 = 5;
+pub const MIN_PROTOCOL_VERSION: u32 = 6;
 /// Request header carrying the client's protocol version.
 pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
 /// Largest number of operations in one push.

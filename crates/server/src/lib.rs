@@ -17,6 +17,7 @@ pub mod error;
 pub mod lockout;
 pub mod openapi;
 pub mod ratelimit;
+pub mod retention;
 pub mod rules;
 pub mod serve;
 pub mod storage;

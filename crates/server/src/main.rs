@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use loket_server::api::{self, ApiConfig};
 use loket_server::config::{Config, FileConfig, Flags};
+use loket_server::retention::Policy;
 use loket_server::{admin, backup, open_storage};
 
 /// mimalloc instead of glibc's malloc: a push allocates and frees millions of small JSON
@@ -73,6 +74,9 @@ enum Command {
         #[arg(long, default_value_t = 90)]
         days: i64,
     },
+    /// Remove the personal data of records past their retention period (docs/RETENTION.md).
+    #[command(subcommand)]
+    Retention(RetentionCmd),
     /// Aid across kecamatan (the provincial view).
     #[command(subcommand)]
     Aid(AidCmd),
@@ -157,6 +161,28 @@ enum UserCmd {
     Reactivate {
         #[arg(long)]
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCmd {
+    /// Redact the applications past their period (on the server, then on every laptop through
+    /// sync) and delete old access records. Defaults: permits and bansos 5 years after they are
+    /// finished, hibah 10 years, unsubmitted drafts 90 days, access records 2 years.
+    Run {
+        /// Count what is due; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, default_value_t = Policy::default().permit_days)]
+        permit_days: u32,
+        #[arg(long, default_value_t = Policy::default().bansos_days)]
+        bansos_days: u32,
+        #[arg(long, default_value_t = Policy::default().hibah_days)]
+        hibah_days: u32,
+        #[arg(long, default_value_t = Policy::default().draft_days)]
+        draft_days: u32,
+        #[arg(long, default_value_t = Policy::default().access_days)]
+        access_days: u32,
     },
 }
 
@@ -401,6 +427,25 @@ async fn main() -> Result<()> {
             }
             if pairs.is_empty() {
                 println!("(none)");
+            }
+        }
+        Command::Retention(RetentionCmd::Run {
+            dry_run,
+            permit_days,
+            bansos_days,
+            hibah_days,
+            draft_days,
+            access_days,
+        }) => {
+            let policy = Policy { permit_days, bansos_days, hibah_days, draft_days, access_days };
+            let report =
+                loket_server::retention::run(storage.as_ref(), &policy, chrono::Utc::now(), dry_run).await?;
+            let verb = if dry_run { "due" } else { "redacted" };
+            for (kind, n) in &report.redacted {
+                println!("{kind:<7} {n:>7} {verb}");
+            }
+            if !dry_run {
+                println!("access  {:>7} records deleted", report.access_pruned);
             }
         }
         Command::Audit { nik, days } => {

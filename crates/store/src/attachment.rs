@@ -66,7 +66,7 @@ fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
 }
 
 impl Store {
-    fn attachment_path(&self, sha256: &str) -> PathBuf {
+    pub(crate) fn attachment_path(&self, sha256: &str) -> PathBuf {
         self.attachments.join(&sha256[..2]).join(sha256)
     }
 

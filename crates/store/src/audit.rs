@@ -4,6 +4,14 @@
 //! The chain head (last sequence number and hash) is kept in `setting`, so removing the newest
 //! entries is detected too. [`Store::verify_audit`] walks the chain and reports the first
 //! entry that was edited, deleted or inserted out of band.
+//!
+//! Redaction (an application past its retention period) removes the personal data from the
+//! entries about it. Their stored hashes stay, so the chain still links; a later `redact` entry
+//! records, per redacted entry, the hash of what it holds now ([`redacted_hash`]), and the
+//! verifier checks a redacted entry against that instead. Editing a redacted entry afterwards
+//! is detected like any other edit.
+
+use std::collections::BTreeMap;
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
@@ -48,6 +56,63 @@ fn entry_hash(prev: &str, seq: i64, e: &NewEntry<'_>) -> String {
         h.update(field.as_bytes());
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The audit action of the entry that records a redaction.
+pub(crate) const REDACT_ACTION: &str = "redact";
+
+/// The hash of a redacted entry as it stands after the redaction.
+fn redacted_hash(seq: i64, e: &NewEntry<'_>) -> String {
+    entry_hash("redacted", seq, e)
+}
+
+/// Remove the personal data from the entries about `entity_id` of `entity` (see the module
+/// documentation). Returns, per redacted entry, its [`redacted_hash`] — what the caller's
+/// `redact` entry records.
+pub(crate) fn redact_entries(
+    tx: &Transaction<'_>,
+    entity: &str,
+    entity_id: &str,
+) -> Result<BTreeMap<i64, String>, StoreError> {
+    let entries: Vec<(i64, [String; 5])> = tx
+        .prepare("SELECT seq, hlc, actor, device, action, change FROM audit_log WHERE entity = ?1 AND entity_id = ?2")?
+        .query_map([entity, entity_id], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?])))?
+        .collect::<Result<_, _>>()?;
+    let mut redacted = BTreeMap::new();
+    for (seq, [hlc, actor, device, action, change]) in entries {
+        if action == REDACT_ACTION {
+            continue;
+        }
+        let scrubbed = loket_protocol::redaction::scrub_personal_text(&change);
+        tx.prepare_cached("UPDATE audit_log SET change = ?2 WHERE seq = ?1")?
+            .execute(params![seq, scrubbed])?;
+        let e = NewEntry {
+            hlc: &hlc,
+            actor: &actor,
+            device: &device,
+            entity,
+            entity_id,
+            action: &action,
+            change: &scrubbed,
+        };
+        redacted.insert(seq, redacted_hash(seq, &e));
+    }
+    Ok(redacted)
+}
+
+/// Every redaction recorded: redacted entry → its hash after the redaction.
+fn recorded_redactions(conn: &rusqlite::Connection) -> Result<BTreeMap<i64, String>, StoreError> {
+    let mut out = BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT change FROM audit_log WHERE action = ?1")?;
+    let rows = stmt.query_map([REDACT_ACTION], |r| r.get::<_, String>(0))?;
+    for change in rows {
+        let change = change?;
+        let entries: Option<BTreeMap<i64, String>> = serde_json::from_str::<serde_json::Value>(&change)
+            .ok()
+            .and_then(|v| serde_json::from_value(v.get("entries")?.clone()).ok());
+        out.extend(entries.unwrap_or_default());
+    }
+    Ok(out)
 }
 
 fn head(tx: &rusqlite::Connection) -> Result<(i64, String), StoreError> {
@@ -119,6 +184,7 @@ impl Store {
     /// Walk the whole chain.
     pub fn verify_audit(&self) -> Result<AuditReport, StoreError> {
         let (head_seq, head_hash) = head(&self.conn)?;
+        let redactions = recorded_redactions(&self.conn)?;
         let mut stmt = self.conn.prepare(
             "SELECT seq, hlc, actor, device, entity, entity_id, action, change, prev_hash, hash
              FROM audit_log ORDER BY seq",
@@ -153,7 +219,8 @@ impl Store {
                 action: &action,
                 change: &change,
             };
-            if entry_hash(&prev_hash, seq, &e) != hash {
+            let redacted = redactions.get(&seq).is_some_and(|h| *h == redacted_hash(seq, &e));
+            if !redacted && entry_hash(&prev_hash, seq, &e) != hash {
                 return Ok(AuditReport { entries, problem: Some(AuditProblem::Edited { seq }) });
             }
             entries += 1;

@@ -20,6 +20,7 @@ mod holiday;
 mod listing;
 mod migrate;
 mod outbox;
+mod redaction;
 mod registration_rows;
 mod remote;
 mod search;

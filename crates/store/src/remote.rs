@@ -17,6 +17,7 @@ use loket_protocol::{
 };
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
+use crate::redaction::{self, Redacted};
 use crate::registration_rows;
 use crate::{audit, search, Store, StoreError};
 
@@ -157,8 +158,9 @@ impl Store {
             .unwrap_or(0);
         let mut report = ApplyReport::default();
         let mut newest: Option<HlcTimestamp> = None;
+        let mut redacted = Redacted::default();
         for c in changes.iter().filter(|c| c.server_seq > current) {
-            if apply_one(&tx, c)? {
+            if apply_one(&tx, c, &mut redacted)? {
                 report.applied += 1;
             } else {
                 report.skipped += 1;
@@ -206,10 +208,37 @@ impl Store {
                 },
             )?;
         }
+        if !redacted.audit.is_empty() {
+            // Merge the search index's segments, so that no old one still holds the terms.
+            tx.execute("INSERT INTO application_search (application_search) VALUES ('optimize')", [])?;
+        }
+        for (id, entries) in &redacted.audit {
+            audit::append(
+                &tx,
+                &audit::NewEntry {
+                    hlc: &stamp.to_string(),
+                    actor: "server",
+                    device: &device,
+                    entity: loket_protocol::Entity::Application.as_str(),
+                    entity_id: id,
+                    action: audit::REDACT_ACTION,
+                    change: &serde_json::json!({ "entries": entries }).to_string(),
+                },
+            )?;
+        }
         // Pulled applications are indexed for search after the pull (the desktop's background
         // indexer), or by the next search, which always indexes what is missing first: one
         // catch-up for a whole initial pull instead of one FTS segment per page.
         tx.commit()?;
+        // The scans of redacted applications, once the rows no longer name them.
+        for sha in redacted.files {
+            let path = self.attachment_path(&sha);
+            if let Err(e) = std::fs::remove_file(&path) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(%sha, error = %e, "a redacted attachment could not be deleted");
+                }
+            }
+        }
         Ok(report)
     }
 
@@ -429,7 +458,7 @@ fn registration_number_of(tx: &Transaction<'_>, id: &str) -> Result<Option<Optio
 }
 
 /// Apply one change; `false` when it was skipped.
-fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError> {
+fn apply_one(tx: &Transaction<'_>, c: &RemoteChange, redacted: &mut Redacted) -> Result<bool, StoreError> {
     let hlc = c.hlc.as_deref();
     match &c.body {
         None => Ok(false),
@@ -457,6 +486,7 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange) -> Result<bool, StoreError>
         Some(ChangeBody::Flag(f)) => apply_flag(tx, f, c.server_seq),
         Some(ChangeBody::User(u)) => apply_user(tx, u),
         Some(ChangeBody::Record(Relayed(op))) => apply_record(tx, op, c),
+        Some(ChangeBody::Redacted(r)) => redaction::redact(tx, &r.application_id, redacted),
     }
 }
 

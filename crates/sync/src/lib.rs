@@ -151,6 +151,16 @@ impl Client {
         match (status, body) {
             (StatusCode::UNAUTHORIZED, Some(b)) if b.code == "device_revoked" => SyncError::Revoked,
             (StatusCode::UNAUTHORIZED, _) => SyncError::Unauthenticated,
+            // About the request, not its operations (the server is older than this app): wait
+            // for IT to update it, never split the batch and quarantine what it holds.
+            (StatusCode::BAD_REQUEST, Some(b))
+                if b.code == "protocol_unsupported" || b.code == "protocol_required" =>
+            {
+                SyncError::Protocol(format!(
+                    "the server does not speak protocol {PROTOCOL_VERSION}: {}",
+                    b.message
+                ))
+            }
             (StatusCode::UPGRADE_REQUIRED, b) => SyncError::UpgradeRequired {
                 min_version: b.and_then(|b| b.min_version).unwrap_or(PROTOCOL_VERSION + 1),
             },
@@ -345,5 +355,25 @@ impl Client {
             .await;
         let r = Self::answer(r).await?;
         r.json::<PullResponse>().await.map(|_| ()).map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &'static str) -> reqwest::Response {
+        reqwest::Response::from(http::Response::builder().status(status).body(body).expect("a response"))
+    }
+
+    /// A laptop updated before its server: every push is refused for its protocol. That is no
+    /// verdict on the operations (which a 400 about a batch would quarantine): retried later.
+    #[tokio::test]
+    async fn a_server_older_than_the_app_is_waited_for_not_blamed_on_the_operations() {
+        let older = answer(400, r#"{"code":"protocol_unsupported","message":"this server speaks up to 5"}"#);
+        let e = Client::error(older).await;
+        assert!(matches!(e, SyncError::Protocol(_)) && e.is_transient(), "{e:?}");
+        let bad = Client::error(answer(400, r#"{"code":"malformed_json","message":"x"}"#)).await;
+        assert!(matches!(bad, SyncError::Refused { status: 400, .. }), "{bad:?}");
     }
 }

@@ -90,6 +90,7 @@ macro_rules! with_conformance_checks {
             data_epoch,
             a_revoked_device_reports_its_wipe,
             access_records,
+            retention_redacts_personal_data,
         );
     };
 }
@@ -155,6 +156,71 @@ pub async fn access_records(s: &dyn Storage) {
     // Nothing about access reaches the office's devices.
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
     assert!(changes.iter().all(|c| !c.data.to_string().contains("search_nik")), "{changes:?}");
+}
+
+/// At the end of its retention period an application keeps what statistics need and loses
+/// the people in it: its row, every change of the office's feed about it and its scanned
+/// documents; the office's devices are told with a `redacted` change. Only finished (or
+/// abandoned draft) applications are due, each once.
+pub async fn retention_redacts_personal_data(s: &dyn Storage) {
+    use loket_domain::workflow::ApplicationKind;
+    let d = device(s, "36.01.01").await;
+    user(s, "36.01.01", "kasi", &["supervisor"]).await;
+    let (nik, kk, member) = ("3601011205900001", "3601011501100003", "3601015508150002");
+    let mut register = register_op(1, "x", "36.01.01", nik, kk);
+    edit_payload(&mut register, |p| {
+        p["household"] = json!([{ "nik": member, "full_name": "Aisyah", "relationship": "Anak" }]);
+    });
+    let scan = b"\x89PNG\r\n\x1a\nSCAN-OF-A-KTP".to_vec();
+    let attach = attach_op(2, "x", &scan, "image/png");
+    let sha: String =
+        serde_json::from_str::<Value>(attach.payload.get()).unwrap()["sha256"].as_str().unwrap().into();
+    let r =
+        push(s, &d, vec![register, attach, register_op(3, "y", "36.01.01", "3601011205900002", kk)]).await;
+    assert!(r.iter().all(|r| r.status == OpStatus::Accepted), "{r:?}");
+    s.blob_append(chunk("36.01.01", &sha, scan.len() as i64, 0, scan.clone())).await.unwrap();
+    let steps = vec![
+        transition_op(4, "x", "start_review", "submitted", "kasi"),
+        transition_op(5, "x", "approve", "in_review", "kasi"),
+    ];
+    assert!(push(s, &d, steps).await.iter().all(|r| r.status == OpStatus::Accepted));
+
+    let at =
+        |days: i64| (Utc::now() + Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    assert!(s.retention_due(ApplicationKind::Bansos, &at(-1825), &at(-90), 10).await.unwrap().is_empty());
+    assert_eq!(
+        s.retention_due(ApplicationKind::Bansos, &at(1), &at(-90), 10).await.unwrap(),
+        ["x"],
+        "y is not finished"
+    );
+    assert!(s.retention_due(ApplicationKind::Permit, &at(1), &at(1), 10).await.unwrap().is_empty());
+    assert!(s.redact_application("x", Utc::now()).await.unwrap());
+    assert!(!s.redact_application("x", Utc::now()).await.unwrap(), "once");
+    assert!(!s.redact_application("nothing", Utc::now()).await.unwrap());
+    assert!(s.retention_due(ApplicationKind::Bansos, &at(1), &at(-90), 10).await.unwrap().is_empty());
+
+    let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
+    let about_x: Vec<_> = changes.iter().filter(|c| c.entity_id == "x").collect();
+    let text = serde_json::to_string(&about_x.iter().map(|c| &c.data).collect::<Vec<_>>()).unwrap();
+    for personal in [nik, member, "Warga", "Aisyah", "ktp.pdf"] {
+        assert!(!text.contains(personal), "{personal} left in {text}");
+    }
+    assert!(
+        text.contains("360101-") && text.contains("PKH") && text.contains("approved"),
+        "statistics stay: {text}"
+    );
+    assert_eq!(about_x.last().unwrap().kind, ChangeKind::Redacted);
+    // Every change still decodes as its kind: a device pulling from the start applies them.
+    for c in &about_x {
+        loket_protocol::ChangeBody::decode(c.kind, &c.data.to_string()).unwrap();
+    }
+    assert!(s.blob_read("36.01.01", &sha).await.unwrap().is_none(), "the scan is gone");
+    // The other application, of the same household card, keeps everything.
+    let y = changes.iter().find(|c| c.entity_id == "y").unwrap().data.to_string();
+    assert!(y.contains(kk) && y.contains("3601011205900002"));
+    assert_eq!(s.count_applications(Some("36.01.01")).await.unwrap(), 2, "the record stays");
+    s.prune_access_log(&at(1)).await.unwrap();
+    s.compact().await.unwrap();
 }
 
 /// A page of changes with their data parsed, as a device reads it.

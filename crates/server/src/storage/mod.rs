@@ -18,7 +18,9 @@ pub use loket_protocol::BlobStatus;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use loket_domain::workflow::{ApplicationKind, Status};
-use loket_protocol::{ApplicantFields, ChangeRecord, OpResult, Operation, RawPayload};
+use loket_protocol::{
+    ApplicantFields, ChangeBody, ChangeKind, ChangeRecord, OpResult, Operation, RawPayload,
+};
 use thiserror::Error;
 
 /// The server schema, written once in SQL both backends accept; the PostgreSQL backend only
@@ -33,6 +35,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_5_epoch.sql"),
     include_str!("schema_6_wiped.sql"),
     include_str!("schema_7_access.sql"),
+    include_str!("schema_8_retention.sql"),
 ];
 
 /// The epoch: made once (the first call wins), replaced by a restore.
@@ -96,6 +99,69 @@ pub struct AccessRow {
     /// The device's hybrid logical clock when it happened (its wall-clock part is the
     /// laptop's, which may be wrong).
     pub hlc: String,
+}
+
+/// Applications past retention (`Storage::retention_due`): `$1` kind, `$2` finished before,
+/// `$3` drafts untouched since, `$4`..`$7` the finished statuses, `$8` draft, `$9` limit.
+pub(crate) const SQL_RETENTION_DUE: &str = "SELECT id FROM application
+     WHERE kind = $1 AND redacted_at IS NULL
+       AND ((status IN ($4, $5, $6, $7) AND updated_at < $2) OR (status = $8 AND updated_at < $3))
+     ORDER BY updated_at LIMIT $9";
+/// Whether another application of the office, not redacted, still names an attachment content
+/// (`$3` is `%<sha256>%`, `$4` the record change kind).
+pub(crate) const SQL_BLOB_STILL_NAMED: &str = "SELECT count(*) FROM change_log c
+     JOIN application a ON a.id = c.entity_id
+     WHERE c.office_code = $1 AND c.kind = $4 AND a.id <> $2 AND a.redacted_at IS NULL AND c.data LIKE $3";
+pub(crate) const SQL_ACCESS_PRUNE: &str = "DELETE FROM access_log WHERE received_at < $1";
+
+/// The statuses after which an application's retention period runs.
+pub(crate) const FINISHED: [Status; 4] =
+    [Status::Approved, Status::Rejected, Status::Completed, Status::Cancelled];
+
+/// What redacting one application writes, worked out from what it read (the same for both
+/// backends): its data, every change of the feed and conflict about it with the personal data
+/// removed, the attachment contents it named, and the `redacted` change for its office.
+pub(crate) struct Redaction {
+    pub data: String,
+    pub changes: Vec<(i64, String)>,
+    pub conflicts: Vec<(String, String)>,
+    pub attachments: Vec<String>,
+    pub change: String,
+}
+
+impl Redaction {
+    pub(crate) fn plan(
+        id: &str,
+        data: &str,
+        changes: Vec<(i64, String, String)>,
+        conflicts: Vec<(String, String)>,
+        now: &str,
+    ) -> Self {
+        use loket_protocol::redaction::scrub_personal_text;
+        let mut attachments = Vec::new();
+        for (_, kind, text) in &changes {
+            if kind == ChangeKind::Record.as_str() {
+                if let Ok(loket_protocol::RecordData { payload, .. }) =
+                    serde_json::from_str::<loket_protocol::RecordData<serde_json::Value>>(text)
+                {
+                    if let Some(sha) = payload.get("sha256").and_then(|s| s.as_str()) {
+                        attachments.push(sha.to_string());
+                    }
+                }
+            }
+        }
+        let body = ChangeBody::Redacted(loket_protocol::RedactedData {
+            application_id: id.to_string(),
+            redacted_at: now.to_string(),
+        });
+        Self {
+            data: scrub_personal_text(data),
+            changes: changes.into_iter().map(|(seq, _, text)| (seq, scrub_personal_text(&text))).collect(),
+            conflicts: conflicts.into_iter().map(|(cid, text)| (cid, scrub_personal_text(&text))).collect(),
+            attachments,
+            change: body.encode(),
+        }
+    }
 }
 
 /// A new epoch value.
@@ -509,6 +575,26 @@ pub trait Storage: Send + Sync + 'static {
         subject_hash: &str,
         since: &str,
     ) -> Result<Vec<AccessRow>, StorageError>;
+    /// Applications of `kind` whose personal data is past retention: finished (approved,
+    /// rejected, completed, cancelled) before `finished_before`, or drafts untouched since
+    /// `draft_before` (RFC 3339); not yet redacted; oldest first, at most `limit`.
+    async fn retention_due(
+        &self,
+        kind: ApplicationKind,
+        finished_before: &str,
+        draft_before: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StorageError>;
+    /// Remove an application's personal data everywhere the server keeps it — its row, every
+    /// change of the feed and conflict about it, attachment contents no other application names
+    /// — in one transaction, and tell its office's devices with a `redacted` change. `false`
+    /// when there is no such application or it is redacted already.
+    async fn redact_application(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;
+    /// Delete access records received before `before` (RFC 3339); how many.
+    async fn prune_access_log(&self, before: &str) -> Result<u64, StorageError>;
+    /// Give deleted rows' space back so that what was deleted is no longer in the database
+    /// files (SQLite: `VACUUM`; PostgreSQL: `VACUUM`, see docs/RETENTION.md).
+    async fn compact(&self) -> Result<(), StorageError>;
     /// Record that a revoked device deleted its key and local data (the first report's time is
     /// kept). `false` when the device is not revoked.
     async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;

@@ -12,6 +12,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
+use loket_domain::workflow::{ApplicationKind, Status};
 use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, RawPayload};
 use serde_json::Value;
 use tokio_postgres::{NoTls, Row, Transaction};
@@ -877,6 +878,113 @@ impl Storage for PostgresStorage {
                 hlc: r.get(8),
             })
             .collect())
+    }
+
+    async fn retention_due(
+        &self,
+        kind: ApplicationKind,
+        finished_before: &str,
+        draft_before: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StorageError> {
+        let [a, b, d, e] = super::FINISHED.map(|s| s.as_str());
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                super::SQL_RETENTION_DUE,
+                &[
+                    &kind.as_str(),
+                    &finished_before,
+                    &draft_before,
+                    &a,
+                    &b,
+                    &d,
+                    &e,
+                    &Status::Draft.as_str(),
+                    &i64::from(limit),
+                ],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn redact_application(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        let now = ts(now);
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        // The locks a push on this application takes, in the same order: no push decides on it
+        // while its data is being removed.
+        tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&PUSH_SPACE_LOCK]).await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(&["application", id])]).await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT office_code, data FROM application WHERE id = $1 AND redacted_at IS NULL",
+                &[&id],
+            )
+            .await?
+        else {
+            return Ok(false);
+        };
+        let (office, data): (String, String) = (row.get(0), row.get(1));
+        let changes = tx
+            .query("SELECT server_seq, kind, data FROM change_log WHERE entity_id = $1", &[&id])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let conflicts = tx
+            .query("SELECT id, data FROM conflict WHERE application_id = $1", &[&id])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let plan = super::Redaction::plan(id, &data, changes, conflicts, &now);
+        tx.execute(
+            "UPDATE application SET applicant_nik = NULL, kk = NULL, data = $2, redacted_at = $3 WHERE id = $1",
+            &[&id, &plan.data, &now],
+        )
+        .await?;
+        for (seq, text) in &plan.changes {
+            tx.execute("UPDATE change_log SET data = $2 WHERE server_seq = $1", &[seq, text]).await?;
+        }
+        for (cid, text) in &plan.conflicts {
+            tx.execute("UPDATE conflict SET data = $2 WHERE id = $1", &[cid, text]).await?;
+        }
+        for sha in &plan.attachments {
+            let pattern = format!("%{sha}%");
+            let named: i64 = tx
+                .query_one(
+                    super::SQL_BLOB_STILL_NAMED,
+                    &[&office, &id, &pattern, &ChangeKind::Record.as_str()],
+                )
+                .await?
+                .get(0);
+            if named == 0 {
+                tx.execute("DELETE FROM blob_chunk WHERE office_code = $1 AND sha256 = $2", &[&office, sha])
+                    .await?;
+                tx.execute("DELETE FROM blob WHERE office_code = $1 AND sha256 = $2", &[&office, sha])
+                    .await?;
+            }
+        }
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK]).await?;
+        tx.execute(
+            "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, $2, $3, $4, NULL, $5)",
+            &[&office, &ChangeKind::Redacted.as_str(), &id, &plan.change, &now],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn prune_access_log(&self, before: &str) -> Result<u64, StorageError> {
+        Ok(self.pool.get().await?.execute(super::SQL_ACCESS_PRUNE, &[&before]).await?)
+    }
+
+    async fn compact(&self) -> Result<(), StorageError> {
+        self.pool.get().await?.batch_execute("VACUUM").await?;
+        Ok(())
     }
 
     async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use loket_domain::workflow::{ApplicationKind, Status};
 use loket_protocol::{BlobStatus, ChangeKind, ChangeRecord, OpResult, Operation, RawPayload};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use serde_json::Value;
@@ -640,6 +641,102 @@ impl Storage for SqliteStorage {
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn retention_due(
+        &self,
+        kind: ApplicationKind,
+        finished_before: &str,
+        draft_before: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StorageError> {
+        let (finished_before, draft_before) = (finished_before.to_string(), draft_before.to_string());
+        self.run(move |c| {
+            let [a, b, d, e] = super::FINISHED.map(|s| s.as_str());
+            let mut stmt = c.prepare_cached(&sql(super::SQL_RETENTION_DUE))?;
+            let rows = stmt.query_map(
+                params![
+                    kind.as_str(),
+                    finished_before,
+                    draft_before,
+                    a,
+                    b,
+                    d,
+                    e,
+                    Status::Draft.as_str(),
+                    limit
+                ],
+                |r| r.get(0),
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn redact_application(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        let id = id.to_string();
+        self.run(move |c| {
+            let now = ts(now);
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT office_code, data FROM application WHERE id = ?1 AND redacted_at IS NULL",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((office, data)) = row else { return Ok(false) };
+            let changes = tx
+                .prepare("SELECT server_seq, kind, data FROM change_log WHERE entity_id = ?1")?
+                .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let conflicts = tx
+                .prepare("SELECT id, data FROM conflict WHERE application_id = ?1")?
+                .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let plan = super::Redaction::plan(&id, &data, changes, conflicts, &now);
+            tx.execute(
+                "UPDATE application SET applicant_nik = NULL, kk = NULL, data = ?2, redacted_at = ?3 WHERE id = ?1",
+                params![id, plan.data, now],
+            )?;
+            for (seq, text) in &plan.changes {
+                tx.execute("UPDATE change_log SET data = ?2 WHERE server_seq = ?1", params![seq, text])?;
+            }
+            for (cid, text) in &plan.conflicts {
+                tx.execute("UPDATE conflict SET data = ?2 WHERE id = ?1", params![cid, text])?;
+            }
+            for sha in &plan.attachments {
+                let named: i64 = tx.query_row(
+                    &sql(super::SQL_BLOB_STILL_NAMED),
+                    params![office, id, format!("%{sha}%"), ChangeKind::Record.as_str()],
+                    |r| r.get(0),
+                )?;
+                if named == 0 {
+                    tx.execute("DELETE FROM blob_chunk WHERE office_code = ?1 AND sha256 = ?2", params![office, sha])?;
+                    tx.execute("DELETE FROM blob WHERE office_code = ?1 AND sha256 = ?2", params![office, sha])?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES (?1, ?2, ?3, ?4, NULL, ?5)",
+                params![office, ChangeKind::Redacted.as_str(), id, plan.change, now],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn prune_access_log(&self, before: &str) -> Result<u64, StorageError> {
+        let before = before.to_string();
+        self.run(move |c| Ok(c.execute(&sql(super::SQL_ACCESS_PRUNE), [before])? as u64)).await
+    }
+
+    async fn compact(&self) -> Result<(), StorageError> {
+        self.run(|c| {
+            c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+            Ok(())
         })
         .await
     }
