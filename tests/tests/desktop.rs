@@ -260,7 +260,7 @@ async fn a_supervisors_looks_at_a_citizens_data_are_on_record_for_it() -> Result
         let audit = ServerProcess::admin(server.db(), &["audit", "--nik", "3601.0112.0590.0001"])?;
         let looks: Vec<&str> = audit.lines().filter(|l| l.contains("kasi.kesos")).collect();
         ensure!(looks.len() == 2, "two looks by the supervisor:\n{audit}");
-        ensure!(looks[0].contains("search_nik") && looks[1].contains("view_application"), "{audit}");
+        ensure!(looks[0].contains("search_number") && looks[1].contains("view_application"), "{audit}");
         ensure!(looks[1].contains(&number), "the application looked at: {audit}");
         for look in &looks {
             let columns: Vec<&str> = look.split_whitespace().collect();

@@ -118,8 +118,8 @@ mod tests {
         assert_eq!(
             accesses(&loket),
             [
-                (AccessAction::SearchNik, Some(nik.to_string())),
-                (AccessAction::SearchKk, Some("3601011501100003".to_string())),
+                (AccessAction::SearchNumber, Some(nik.to_string())),
+                (AccessAction::SearchNumber, Some("3601011501100003".to_string())),
             ]
         );
 

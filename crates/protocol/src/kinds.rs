@@ -131,10 +131,11 @@ impl OpKind {
 
 wire_names! {
     /// What somebody did with personal data (`access.record`): the record UU 27/2022 asks a
-    /// controller to keep of its processing.
+    /// controller to keep of its processing. `search_number` is a search whose query was a
+    /// whole NIK or KK (the two look alike; the server matches either by the number).
     pub enum AccessAction {
         ViewApplication = "view_application", OpenAttachment = "open_attachment",
-        SearchNik = "search_nik", SearchKk = "search_kk", Export = "export",
+        SearchNumber = "search_number", Export = "export",
     }
 }
 

@@ -276,7 +276,7 @@ pub struct AccessPayload {
     /// The attachment opened (its SHA-256).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<String>,
-    /// The NIK or KK searched for (`search_nik`, `search_kk`). It travels only inside the
+    /// The NIK or KK searched for (`search_number`). It travels only inside the
     /// encrypted store and TLS: the server keeps a keyed hash of it, not the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,

@@ -477,7 +477,7 @@ fn access(p: &AccessPayload) -> Result<(), Invalid> {
     let (needs_app, needs_attachment, needs_identifier) = match p.action {
         A::ViewApplication => (true, false, false),
         A::OpenAttachment => (true, true, false),
-        A::SearchNik | A::SearchKk => (false, false, true),
+        A::SearchNumber => (false, false, true),
         A::Export => (false, false, false),
     };
     match (&p.application_id, needs_app) {

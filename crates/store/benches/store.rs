@@ -19,7 +19,8 @@ use chrono::Utc;
 use loket_domain::aid::{validate_bansos, BansosDraft, MemberDraft};
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::workflow::Role;
-use loket_store::{Actor, Store, StoreKey};
+use loket_protocol::{ChangeBody, RedactedData};
+use loket_store::{Access, Actor, RemoteChange, Store, StoreKey};
 use rusqlite::{params, Connection};
 
 const FIRST: &[&str] = &[
@@ -145,11 +146,13 @@ fn main() {
     let valid: Vec<_> = (0..n).map(|i| validate_bansos(&draft(i)).expect("valid")).collect();
     let mut samples = Vec::with_capacity(n as usize);
     let mut numbers = Vec::with_capacity(n as usize);
+    let mut ids = Vec::with_capacity(n as usize);
     for v in &valid {
         let t = Instant::now();
         let app = store.register_bansos(v, &clerk, Utc::now()).expect("register");
         samples.push(t.elapsed());
         numbers.push(app.registration_number.unwrap_or_default());
+        ids.push(app.id);
     }
     let register = Stats::new(samples);
 
@@ -259,7 +262,41 @@ fn main() {
     }
     let (one_query, per_row) = (Stats::new(one_query), Stats::new(per_row));
 
+    // 5. The access record a look at one person's data leaves (a search for a whole NIK here):
+    //    one signed write, like a save.
+    let mut samples = Vec::with_capacity(1000);
+    for i in 0..1000u32 {
+        let nik = draft(i * 97 % n).applicant.nik;
+        let t = Instant::now();
+        store.record_access(Access::SearchNumber { number: &nik }, &clerk, Utc::now()).expect("access");
+        samples.push(t.elapsed());
+    }
+    let access = Stats::new(samples);
+
+    // 6. A retention run reaching the laptop: pulled pages of 1,000 `redacted` changes (the
+    //    oldest applications), each applied in one transaction.
+    let mut samples = Vec::with_capacity(5);
+    for page in 0..5usize {
+        let changes: Vec<RemoteChange> = ids[page * 1000..(page + 1) * 1000]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let body = ChangeBody::Redacted(RedactedData {
+                    application_id: id.clone(),
+                    redacted_at: "2031-12-01T00:00:00Z".into(),
+                });
+                RemoteChange::of((page * 1000 + i + 1) as i64, id, body, "2031-12-01T00:00:00Z")
+            })
+            .collect();
+        let t = Instant::now();
+        store.apply_remote(&changes, ((page + 1) * 1000) as i64, Utc::now()).expect("redact");
+        samples.push(t.elapsed());
+    }
+    let redaction = Stats::new(samples);
+
     println!("{}", register.line("register (row+audit+outbox)"));
+    println!("{}", access.line("access record (whole-NIK search)"));
+    println!("{}", redaction.line("redaction, page of 1,000 applications"));
     println!("{}", raw.line("raw single-table insert"));
     println!("{}", search.line("fts search, limit 50"));
     println!("{}", search_after.line("search right after a registration"));

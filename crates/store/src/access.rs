@@ -57,11 +57,7 @@ impl Store {
                 payload.attachment = Some(sha256.to_string());
             }
             Access::SearchNumber { number } => {
-                payload.action = if self.is_household_card(number)? {
-                    AccessAction::SearchKk
-                } else {
-                    AccessAction::SearchNik
-                };
+                payload.action = AccessAction::SearchNumber;
                 payload.identifier = Some(number.to_string());
             }
             Access::Export => {}
@@ -81,15 +77,6 @@ impl Store {
             })?;
             Ok(())
         })
-    }
-
-    /// Whether `number` is the household card (KK) of an application here and nobody's NIK.
-    fn is_household_card(&self, number: &str) -> Result<bool, StoreError> {
-        let found = |sql: &str| -> Result<bool, StoreError> {
-            Ok(self.conn.prepare_cached(sql)?.query_row([number], |_| Ok(())).optional()?.is_some())
-        };
-        Ok(!found("SELECT 1 FROM application WHERE applicant_nik = ?1 LIMIT 1")?
-            && found("SELECT 1 FROM application WHERE kk = ?1 LIMIT 1")?)
     }
 
     /// The application an attachment belongs to.

@@ -11,7 +11,7 @@
 //! verifier checks a redacted entry against that instead. Editing a redacted entry afterwards
 //! is detected like any other edit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
@@ -66,21 +66,25 @@ fn redacted_hash(seq: i64, e: &NewEntry<'_>) -> String {
     entry_hash("redacted", seq, e)
 }
 
-/// Remove the personal data from the entries about `entity_id` of `entity` (see the module
-/// documentation). Returns, per redacted entry, its [`redacted_hash`] — what the caller's
-/// `redact` entry records.
+/// Remove the personal data from the entries about the `ids` of `entity` (see the module
+/// documentation), in one pass over the log. Returns, per id and redacted entry, its
+/// [`redacted_hash`] — what the caller's `redact` entry records.
 pub(crate) fn redact_entries(
     tx: &Transaction<'_>,
     entity: &str,
-    entity_id: &str,
-) -> Result<BTreeMap<i64, String>, StoreError> {
-    let entries: Vec<(i64, [String; 5])> = tx
-        .prepare("SELECT seq, hlc, actor, device, action, change FROM audit_log WHERE entity = ?1 AND entity_id = ?2")?
-        .query_map([entity, entity_id], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?])))?
+    ids: &BTreeSet<String>,
+) -> Result<BTreeMap<String, BTreeMap<i64, String>>, StoreError> {
+    let entries: Vec<(i64, [String; 6])> = tx
+        .prepare(
+            "SELECT seq, entity_id, hlc, actor, device, action, change FROM audit_log WHERE entity = ?1",
+        )?
+        .query_map([entity], |r| {
+            Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?]))
+        })?
         .collect::<Result<_, _>>()?;
-    let mut redacted = BTreeMap::new();
-    for (seq, [hlc, actor, device, action, change]) in entries {
-        if action == REDACT_ACTION {
+    let mut redacted: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
+    for (seq, [entity_id, hlc, actor, device, action, change]) in entries {
+        if action == REDACT_ACTION || !ids.contains(&entity_id) {
             continue;
         }
         let scrubbed = loket_protocol::redaction::scrub_personal_text(&change);
@@ -91,11 +95,12 @@ pub(crate) fn redact_entries(
             actor: &actor,
             device: &device,
             entity,
-            entity_id,
+            entity_id: &entity_id,
             action: &action,
             change: &scrubbed,
         };
-        redacted.insert(seq, redacted_hash(seq, &e));
+        let hash = redacted_hash(seq, &e);
+        redacted.entry(entity_id).or_default().insert(seq, hash);
     }
     Ok(redacted)
 }

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_fewer_pages.sql"),
     include_str!("migrations/0005_plain_checks.sql"),
     include_str!("migrations/0006_user_keys.sql"),
+    include_str!("migrations/0007_attachment_by_content.sql"),
 ];
 
 /// The schema version this build creates and understands.

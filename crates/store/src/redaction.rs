@@ -8,20 +8,24 @@
 //! scan), and the same fields in the outbox's sent operations, the sync conflicts and the audit
 //! log (whose chain stays verifiable, see `audit`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use loket_protocol::redaction::scrub_personal_text;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::{audit, search, StoreError};
 
-/// What a redaction leaves to do once its transaction has committed.
+/// The redactions of one pulled page: what is left to do once per page (the outbox and the
+/// audit log have no index by application, and a retention run redacts many at once), and once
+/// the transaction has committed.
 #[derive(Debug, Default)]
 pub(crate) struct Redacted {
-    /// Attachment files to delete.
+    /// The applications redacted in this page.
+    pub ids: BTreeSet<String>,
+    /// Attachment files to delete after the commit.
     pub files: Vec<String>,
     /// Per application: its audit entries redacted, with their hashes after the redaction.
-    pub audit: Vec<(String, BTreeMap<i64, String>)>,
+    pub audit: BTreeMap<String, BTreeMap<i64, String>>,
 }
 
 /// Remove the personal data of application `id`; `false` when this device does not have it.
@@ -58,19 +62,33 @@ pub(crate) fn redact(tx: &Transaction<'_>, id: &str, done: &mut Redacted) -> Res
             done.files.push(sha);
         }
     }
-    let rows = |sql: &str| -> Result<Vec<(i64, String)>, StoreError> {
-        Ok(tx.prepare(sql)?.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?)
-    };
-    for (seq, payload) in rows("SELECT seq, payload FROM outbox WHERE entity_id = ?1 AND state <> 'pending'")?
-    {
-        tx.prepare_cached("UPDATE outbox SET payload = ?2 WHERE seq = ?1")?
-            .execute(params![seq, scrub_personal_text(&payload)])?;
-    }
-    for (seq, data) in rows("SELECT server_seq, data FROM sync_conflict WHERE application_id = ?1")? {
+    let conflicts: Vec<(i64, String)> = tx
+        .prepare_cached("SELECT server_seq, data FROM sync_conflict WHERE application_id = ?1")?
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (seq, data) in conflicts {
         tx.prepare_cached("UPDATE sync_conflict SET data = ?2 WHERE server_seq = ?1")?
             .execute(params![seq, scrub_personal_text(&data)])?;
     }
-    let entity = loket_protocol::Entity::Application.as_str();
-    done.audit.push((id.to_string(), audit::redact_entries(tx, entity, id)?));
+    done.ids.insert(id.to_string());
     Ok(true)
+}
+
+/// The rest of a page's redactions, in one pass over the outbox and one over the audit log:
+/// the operations already sent about them and their audit entries.
+pub(crate) fn finish(tx: &Transaction<'_>, done: &mut Redacted) -> Result<(), StoreError> {
+    if done.ids.is_empty() {
+        return Ok(());
+    }
+    let sent: Vec<(i64, String, String)> = tx
+        .prepare("SELECT seq, entity_id, payload FROM outbox WHERE state <> 'pending'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (seq, _, payload) in sent.into_iter().filter(|(_, e, _)| done.ids.contains(e)) {
+        tx.prepare_cached("UPDATE outbox SET payload = ?2 WHERE seq = ?1")?
+            .execute(params![seq, scrub_personal_text(&payload)])?;
+    }
+    let entity = loket_protocol::Entity::Application.as_str();
+    done.audit = audit::redact_entries(tx, entity, &done.ids)?;
+    Ok(())
 }

@@ -208,7 +208,8 @@ impl Store {
                 },
             )?;
         }
-        if !redacted.audit.is_empty() {
+        redaction::finish(&tx, &mut redacted)?;
+        if !redacted.ids.is_empty() {
             // Merge the search index's segments, so that no old one still holds the terms.
             tx.execute("INSERT INTO application_search (application_search) VALUES ('optimize')", [])?;
         }

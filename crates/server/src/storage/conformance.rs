@@ -120,9 +120,9 @@ pub async fn access_records(s: &dyn Storage) {
         vec![
             register_op(1, "app-1", "36.01.01", nik, kk),
             access(2, json!({"id": "acc-2", "action": "view_application", "application_id": "app-1"})),
-            access(3, json!({"id": "acc-3", "action": "search_nik", "identifier": nik})),
-            access(4, json!({"id": "acc-4", "action": "search_nik", "identifier": other})),
-            access(5, json!({"id": "acc-5", "action": "search_kk"})),
+            access(3, json!({"id": "acc-3", "action": "search_number", "identifier": nik})),
+            access(4, json!({"id": "acc-4", "action": "search_number", "identifier": other})),
+            access(5, json!({"id": "acc-5", "action": "search_number"})),
             access(6, json!({"id": "acc-6", "action": "export"})),
         ],
     );
@@ -144,7 +144,7 @@ pub async fn access_records(s: &dyn Storage) {
     let since = (Utc::now() - Duration::days(90)).to_rfc3339();
     let found = s.accesses(nik, &super::subject_hash(&key, nik), &since).await.unwrap();
     let seen: Vec<_> = found.iter().map(|r| (r.action.as_str(), r.application_id.as_deref())).collect();
-    assert_eq!(seen, [("view_application", Some("app-1")), ("search_nik", None)]);
+    assert_eq!(seen, [("view_application", Some("app-1")), ("search_number", None)]);
     assert!(found
         .iter()
         .all(|r| r.username == clerk_of("36.01.01") && r.device_code.as_deref() == Some(&*d.device_code)));
@@ -155,7 +155,7 @@ pub async fn access_records(s: &dyn Storage) {
     assert!(s.accesses(nik, &super::subject_hash(&key, nik), &later).await.unwrap().is_empty());
     // Nothing about access reaches the office's devices.
     let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
-    assert!(changes.iter().all(|c| !c.data.to_string().contains("search_nik")), "{changes:?}");
+    assert!(changes.iter().all(|c| !c.data.to_string().contains("search_number")), "{changes:?}");
 }
 
 /// At the end of its retention period an application keeps what statistics need and loses
