@@ -15,9 +15,9 @@ use loket_domain::aid::{validate_bansos, BansosDraft};
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::workflow::Role;
 use loket_e2e::ServerProcess;
+use loket_server::open_storage;
 use loket_server::storage::Storage;
-use loket_server::{admin, open_storage};
-use loket_store::{Actor, ApplicantEdit, Enrollment, Store};
+use loket_store::{Actor, ApplicantEdit, Enrollment};
 use loket_sync::engine::SharedStore;
 use loket_sync::worker::{sync_once, WorkerHandle};
 
@@ -125,22 +125,13 @@ async fn restored_server_converges(db: Database) {
             common::office_with_supervisor(storage.as_ref(), office, &key).await;
         }
         let server = ServerProcess::start(&db.path()).unwrap();
-        let client = loket_sync::Client::new(&server.url).unwrap();
         let root = db._dir.path().join("devices");
         let mut enrollments = Vec::new();
         let mut devices = Vec::new();
         for (i, office) in [OFFICES[0], OFFICES[0], OFFICES[1]].into_iter().enumerate() {
-            let code = admin::issue_enrollment_code(storage.as_ref(), office, 1).await.unwrap();
-            let e = client.enroll(&code, "Laptop", "test").await.unwrap();
-            let mut store =
-                Store::open_in_dir(&root.join(format!("device-{i}")), &loket_e2e::test_key()).unwrap();
-            let enrollment = Enrollment {
-                server_url: server.url.clone(),
-                device_id: e.device_id,
-                token: e.token,
-                office_code: e.office_code,
-            };
-            store.save_enrollment(&enrollment, &e.device_code).unwrap();
+            let dir = root.join(format!("device-{i}"));
+            let (store, enrollment, device_code) =
+                common::enrolled_store(storage.as_ref(), &server.url, office, &dir).await;
             enrollments.push(enrollment);
             let username = common::supervisor_of(office);
             devices.push(Device {
@@ -148,7 +139,7 @@ async fn restored_server_converges(db: Database) {
                 office,
                 actor: Actor::signing(username, &[Role::Clerk, Role::Supervisor], key.clone()),
                 handle: WorkerHandle::default(),
-                device_code: e.device_code,
+                device_code,
             });
         }
 

@@ -13,8 +13,8 @@ use loket_domain::applicant::ApplicantDraft;
 use loket_domain::workflow::{Action, Role};
 use loket_e2e::ServerProcess;
 use loket_server::storage::Storage;
-use loket_server::{admin, open_storage};
-use loket_store::{Actor, Enrollment, Store};
+use loket_server::open_storage;
+use loket_store::{Actor, Store};
 use loket_sync::worker::{sync_once, WorkerHandle};
 
 const OFFICE: &str = "36.01.01";
@@ -56,23 +56,13 @@ async fn past_its_retention_period_an_application_keeps_its_statistics_and_loses
     let storage: Arc<dyn Storage> = open_storage(db.to_str().unwrap()).await.unwrap();
     common::office_with_supervisor(storage.as_ref(), OFFICE, &key).await;
     let server = ServerProcess::start(&db).unwrap();
-    let client = loket_sync::Client::new(&server.url).unwrap();
     let actor = Actor::signing(common::supervisor_of(OFFICE), &[Role::Clerk, Role::Supervisor], key.clone());
-    let mut laptops = Vec::new();
-    for i in 0..2 {
-        let code = admin::issue_enrollment_code(storage.as_ref(), OFFICE, 1).await.unwrap();
-        let e = client.enroll(&code, "Laptop", "test").await.unwrap();
-        let mut store =
-            Store::open_in_dir(&dir.path().join(format!("laptop-{i}")), &loket_e2e::test_key()).unwrap();
-        let enrollment = Enrollment {
-            server_url: server.url.clone(),
-            device_id: e.device_id,
-            token: e.token,
-            office_code: e.office_code,
-        };
-        store.save_enrollment(&enrollment, &e.device_code).unwrap();
-        laptops.push(Arc::new(Mutex::new(store)));
-    }
+    let laptop = async |name: &str| {
+        let dir = dir.path().join(name);
+        let (store, _, _) = common::enrolled_store(storage.as_ref(), &server.url, OFFICE, &dir).await;
+        Arc::new(Mutex::new(store))
+    };
+    let laptops = [laptop("laptop-0").await, laptop("laptop-1").await];
     let sync = async |store: &Arc<Mutex<Store>>| {
         sync_once(store, &WorkerHandle::default(), "test").await.unwrap();
     };
@@ -121,19 +111,7 @@ async fn past_its_retention_period_an_application_keeps_its_statistics_and_loses
         assert!(!s.attachment_present(&sha).unwrap(), "the scan is gone");
     }
     // A laptop enrolled now pulls the office from the start: Siti is not in it.
-    let code = admin::issue_enrollment_code(storage.as_ref(), OFFICE, 1).await.unwrap();
-    let e = client.enroll(&code, "Laptop baru", "test").await.unwrap();
-    let fresh = {
-        let mut store = Store::open_in_dir(&dir.path().join("laptop-new"), &loket_e2e::test_key()).unwrap();
-        let enrollment = Enrollment {
-            server_url: server.url.clone(),
-            device_id: e.device_id,
-            token: e.token,
-            office_code: e.office_code,
-        };
-        store.save_enrollment(&enrollment, &e.device_code).unwrap();
-        Arc::new(Mutex::new(store))
-    };
+    let fresh = laptop("laptop-new").await;
     sync(&fresh).await;
     {
         let s = fresh.lock().unwrap();

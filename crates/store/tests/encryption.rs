@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::Utc;
 use loket_store::{file_state, plain_backup_path, FileState, Store, StoreError, StoreKey, DB_FILE};
@@ -12,22 +12,6 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\nSCAN-OF-A-KTP-3601011205900007";
 
 fn raw_contains(path: &Path, needle: &[u8]) -> bool {
     std::fs::read(path).unwrap().windows(needle.len()).any(|w| w == needle)
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                pending.push(p)
-            } else {
-                out.push(p)
-            }
-        }
-    }
-    out
 }
 
 /// A data directory as an older, unencrypted Loket left it: a plain database (the store's
@@ -73,7 +57,7 @@ fn assert_migrated(dir: &Path, sha: &str) {
     let db = dir.join(DB_FILE);
     assert_eq!(file_state(&db).unwrap(), FileState::Encrypted);
     assert!(!plain_backup_path(&db).exists(), "the plain backup is removed once verified");
-    for file in files(dir) {
+    for file in common::files_under(dir) {
         for secret in [&b"Siti Aminah"[..], b"3601011205900007", b"3601011501100003", &PNG[8..]] {
             assert!(
                 !raw_contains(&file, secret),
@@ -91,13 +75,13 @@ fn a_wrong_key_opens_nothing_and_changes_nothing() {
     store.register_bansos(&common::bansos(1, "Siti Aminah"), &common::clerk(), Utc::now()).unwrap();
     drop(store);
     let before: Vec<_> =
-        files(dir.path()).into_iter().map(|f| (f.clone(), std::fs::read(f).unwrap())).collect();
+        common::files_under(dir.path()).into_iter().map(|f| (f.clone(), std::fs::read(f).unwrap())).collect();
     match Store::open_in_dir(dir.path(), &StoreKey::generate()) {
         Err(StoreError::WrongKey { path }) => assert_eq!(path, dir.path().join(DB_FILE)),
         other => panic!("expected WrongKey, got {:?}", other.err()),
     }
     let after: Vec<_> =
-        files(dir.path()).into_iter().map(|f| (f.clone(), std::fs::read(f).unwrap())).collect();
+        common::files_under(dir.path()).into_iter().map(|f| (f.clone(), std::fs::read(f).unwrap())).collect();
     assert_eq!(before, after);
     let err = Store::open_in_dir(dir.path(), &StoreKey::generate()).err().unwrap();
     assert!(err.to_string().contains("wrong key"), "{err}");

@@ -85,7 +85,7 @@ fn a_redacted_application_keeps_its_statistics_and_loses_its_people() {
             }
         }
     }
-    let files: Vec<_> = walk(dir.path());
+    let files: Vec<_> = files_under(dir.path());
     assert!(
         files.iter().all(|f| !f.to_string_lossy().contains(&s.attachments(&app.id).unwrap()[0].sha256[..8])),
         "the scan's file is deleted: {files:?}"
@@ -112,17 +112,4 @@ fn text(v: rusqlite::types::ValueRef<'_>) -> String {
         V::Real(f) => f.to_string(),
         V::Null => String::new(),
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

@@ -121,7 +121,7 @@ fn attachments_are_typed_by_content_and_content_addressed() {
 
     // The same content attached twice is one file.
     s.add_attachment(&b.id, PNG, "copy.png", "kk", &clerk(), now()).unwrap();
-    let files: Vec<_> = walk(&dir.path().join("attachments"));
+    let files: Vec<_> = files_under(&dir.path().join("attachments"));
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(s.attachment_bytes(&row.sha256).unwrap(), PNG);
     assert_eq!(s.attachments(&b.id).unwrap()[0].file_name, "copy.png");
@@ -131,7 +131,7 @@ fn attachments_are_typed_by_content_and_content_addressed() {
     big.resize(MAX_ATTACHMENT_BYTES as usize + 1, 0);
     let err = s.add_attachment(&a.id, &big, "big.pdf", "", &clerk(), now()).unwrap_err();
     assert!(matches!(err, StoreError::AttachmentTooLarge { .. }));
-    assert_eq!(walk(&dir.path().join("attachments")).len(), 1);
+    assert_eq!(files_under(&dir.path().join("attachments")).len(), 1);
     assert_consistent(&s);
 }
 
@@ -143,17 +143,4 @@ fn tampered_attachment_file_is_detected() {
     let path = dir.path().join("attachments").join(&row.sha256[..2]).join(&row.sha256);
     std::fs::write(&path, b"changed").unwrap();
     assert!(matches!(s.attachment_bytes(&row.sha256), Err(StoreError::Corrupt(_))));
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = vec![];
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }

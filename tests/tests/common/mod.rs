@@ -47,3 +47,24 @@ pub async fn office_with_supervisor(storage: &dyn Storage, office: &str, key: &l
 pub fn supervisor_of(office: &str) -> String {
     format!("kasi-{}", office.replace('.', ""))
 }
+
+/// A laptop of `office`: a new encrypted store in `dir`, enrolled with the server at `url` (the
+/// one-time code issued through `storage`). Returns the store, its enrollment and device code.
+pub async fn enrolled_store(
+    storage: &dyn Storage,
+    url: &str,
+    office: &str,
+    dir: &std::path::Path,
+) -> (loket_store::Store, loket_store::Enrollment, String) {
+    let code = admin::issue_enrollment_code(storage, office, 1).await.unwrap();
+    let e = loket_sync::Client::new(url).unwrap().enroll(&code, "Laptop", "test").await.unwrap();
+    let mut store = loket_store::Store::open_in_dir(dir, &loket_e2e::test_key()).unwrap();
+    let enrollment = loket_store::Enrollment {
+        server_url: url.to_string(),
+        device_id: e.device_id,
+        token: e.token,
+        office_code: e.office_code,
+    };
+    store.save_enrollment(&enrollment, &e.device_code).unwrap();
+    (store, enrollment, e.device_code)
+}

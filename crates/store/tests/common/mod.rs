@@ -167,3 +167,20 @@ pub fn assert_consistent(store: &Store) {
 pub fn now() -> chrono::DateTime<Utc> {
     Utc::now()
 }
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                pending.push(p)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+    out
+}
