@@ -12,8 +12,8 @@ use loket_domain::aid::{validate_bansos, BansosDraft, MemberDraft};
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::workflow::{Action, Role};
 use loket_e2e::ServerProcess;
-use loket_server::storage::Storage;
 use loket_server::open_storage;
+use loket_server::storage::Storage;
 use loket_store::{Actor, Store};
 use loket_sync::worker::{sync_once, WorkerHandle};
 
