@@ -9,6 +9,7 @@
 
 mod batch;
 mod proof;
+pub mod release;
 
 pub use batch::{refusals, Batch, BatchNeeds, Loaded, Step};
 pub use proof::Signer;

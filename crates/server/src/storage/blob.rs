@@ -87,6 +87,12 @@ pub(crate) fn check(current: Option<Upload>, chunk: &BlobChunk) -> Result<Chunk,
 }
 
 /// Whether the assembled chunks hash to `sha256` (lower-case hex).
+/// The lower-case hex SHA-256 of `bytes`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub(crate) fn matches(sha256: &str, chunks: &[Vec<u8>]) -> bool {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();

@@ -91,6 +91,7 @@ macro_rules! with_conformance_checks {
             a_revoked_device_reports_its_wipe,
             access_records,
             retention_redacts_personal_data,
+            releases_and_their_artifacts,
         );
     };
 }
@@ -221,6 +222,70 @@ pub async fn retention_redacts_personal_data(s: &dyn Storage) {
     assert_eq!(s.count_applications(Some("36.01.01")).await.unwrap(), 2, "the record stays");
     s.prune_access_log(&at(1)).await.unwrap();
     s.compact().await.unwrap();
+}
+
+/// A release IT publishes: its artifacts kept whole and readable by any byte range (a cut
+/// download resumes), a version never published twice, pause, resume and promote, a yank for
+/// good, each device counted once per rollout step, and the minimum app version.
+pub async fn releases_and_their_artifacts(s: &dyn Storage) {
+    use crate::rules::release::ReleaseState;
+    let bundle: Vec<u8> = (0..2_500_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let release = super::NewRelease {
+        version: "0.2.0".into(),
+        notes: "Perbaikan cetak tanda terima".into(),
+        percent: 30,
+        regions: vec!["36.01".into()],
+        artifacts: vec![super::NewArtifact {
+            target: "linux-x86_64".into(),
+            file_name: "loket_0.2.0_amd64.deb".into(),
+            signature: "untrusted comment: signature from tauri secret key\nRWT...".into(),
+            bytes: bundle.clone(),
+        }],
+    };
+    let now = Utc::now();
+    s.publish_release(&release, now).await.unwrap();
+    assert!(matches!(s.publish_release(&release, now).await, Err(StorageError::Duplicate("release"))));
+    let listed = s.releases().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].state, listed[0].percent, listed[0].regions.clone()),
+        (ReleaseState::Active, 30, vec!["36.01".to_string()])
+    );
+    let artifacts = s.artifacts("0.2.0").await.unwrap();
+    assert_eq!(artifacts.len(), 1);
+    let a = &artifacts[0];
+    assert_eq!((a.size, a.sha256.len()), (bundle.len() as i64, 64));
+    assert_eq!(s.artifact_by_sha(&a.sha256).await.unwrap().as_ref(), Some(a));
+    assert_eq!(s.artifact_by_sha(&"0".repeat(64)).await.unwrap(), None);
+    // Whole, and by ranges across chunk boundaries.
+    assert_eq!(s.artifact_bytes(&a.sha256, 0, a.size).await.unwrap(), bundle);
+    for (start, end) in [(0, 10), (1_048_570, 1_048_590), (2_097_000, 2_500_000), (2_499_999, 2_500_000)] {
+        let got = s.artifact_bytes(&a.sha256, start, end).await.unwrap();
+        assert_eq!(got, &bundle[start as usize..end as usize], "{start}..{end}");
+    }
+
+    assert!(s.update_release("0.2.0", Some(ReleaseState::Paused), None, now).await.unwrap());
+    assert!(s.update_release("0.2.0", Some(ReleaseState::Active), Some(60), now).await.unwrap());
+    assert_eq!(s.releases().await.unwrap()[0].percent, 60);
+    assert!(s.update_release("0.2.0", Some(ReleaseState::Yanked), None, now).await.unwrap());
+    assert!(
+        !s.update_release("0.2.0", Some(ReleaseState::Active), None, now).await.unwrap(),
+        "yanked for good"
+    );
+    assert!(!s.update_release("9.9.9", Some(ReleaseState::Paused), None, now).await.unwrap());
+    assert_eq!(s.releases().await.unwrap()[0].state, ReleaseState::Yanked);
+
+    for (device, event) in [("d1", "offered"), ("d1", "offered"), ("d2", "offered"), ("d1", "downloaded")] {
+        s.rollout_event("0.2.0", device, event, now).await.unwrap();
+    }
+    assert_eq!(
+        s.rollout_counts("0.2.0").await.unwrap(),
+        [("downloaded".to_string(), 1), ("offered".to_string(), 2)]
+    );
+    assert_eq!(s.minimum_app_version().await.unwrap(), None);
+    s.set_minimum_app_version("0.2.0").await.unwrap();
+    s.set_minimum_app_version("0.3.0").await.unwrap();
+    assert_eq!(s.minimum_app_version().await.unwrap().as_deref(), Some("0.3.0"));
 }
 
 /// A page of changes with their data parsed, as a device reads it.

@@ -36,6 +36,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_6_wiped.sql"),
     include_str!("schema_7_access.sql"),
     include_str!("schema_8_retention.sql"),
+    include_str!("schema_9_releases.sql"),
 ];
 
 /// The epoch: made once (the first call wins), replaced by a restore.
@@ -162,6 +163,113 @@ impl Redaction {
             change: body.encode(),
         }
     }
+}
+
+/// Bytes of an artifact per stored chunk.
+pub const ARTIFACT_CHUNK: usize = 1024 * 1024;
+pub(crate) const SQL_RELEASE_INSERT: &str = "INSERT INTO app_release
+     (version, notes, state, percent, regions, published_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)";
+pub(crate) const SQL_ARTIFACT_INSERT: &str =
+    "INSERT INTO app_artifact (version, target, sha256, size, signature, file_name) VALUES ($1, $2, $3, $4, $5, $6)";
+pub(crate) const SQL_ARTIFACT_CHUNK_INSERT: &str =
+    "INSERT INTO app_artifact_chunk (sha256, offset_bytes, data)
+     VALUES ($1, $2, $3) ON CONFLICT (sha256, offset_bytes) DO NOTHING";
+pub(crate) const SQL_RELEASES: &str =
+    "SELECT version, notes, state, percent, regions, published_at, updated_at FROM app_release";
+pub(crate) const SQL_RELEASE_UPDATE: &str = "UPDATE app_release
+     SET state = coalesce($2, state), percent = coalesce($3, percent), updated_at = $4
+     WHERE version = $1 AND state <> $5";
+pub(crate) const SQL_ARTIFACTS: &str =
+    "SELECT version, target, sha256, size, signature, file_name FROM app_artifact WHERE version = $1 ORDER BY target";
+pub(crate) const SQL_ARTIFACT_BY_SHA: &str =
+    "SELECT version, target, sha256, size, signature, file_name FROM app_artifact WHERE sha256 = $1 LIMIT 1";
+/// The chunks overlapping bytes `$2` to `$3` (exclusive) of an artifact.
+pub(crate) const SQL_ARTIFACT_CHUNKS: &str = "SELECT offset_bytes, data FROM app_artifact_chunk
+     WHERE sha256 = $1 AND offset_bytes < $3 AND offset_bytes + $4 > $2 ORDER BY offset_bytes";
+pub(crate) const SQL_ROLLOUT_EVENT: &str = "INSERT INTO rollout_event (version, device_id, event, at)
+     VALUES ($1, $2, $3, $4) ON CONFLICT (version, device_id, event) DO NOTHING";
+pub(crate) const SQL_ROLLOUT_COUNTS: &str =
+    "SELECT event, count(*) FROM rollout_event WHERE version = $1 GROUP BY event ORDER BY event";
+pub(crate) const SQL_MINIMUM: &str = "SELECT value FROM server_meta WHERE name = 'minimum_app_version'";
+pub(crate) const SQL_MINIMUM_SET: &str =
+    "INSERT INTO server_meta (name, value) VALUES ('minimum_app_version', $1)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
+/// A release IT publishes: its notes, rollout and one signed artifact per platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRelease {
+    pub version: String,
+    pub notes: String,
+    pub percent: u8,
+    /// Dotted region codes (kabupaten/kota or office); empty for all.
+    pub regions: Vec<String>,
+    pub artifacts: Vec<NewArtifact>,
+}
+
+/// One platform's signed update bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewArtifact {
+    /// `linux-x86_64`, `windows-x86_64`, `darwin-aarch64`, …
+    pub target: String,
+    pub file_name: String,
+    /// The content of the bundle's `.sig` file (minisign, from `tauri signer sign`).
+    pub signature: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A published release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseRow {
+    pub version: String,
+    pub notes: String,
+    pub state: crate::rules::release::ReleaseState,
+    pub percent: u8,
+    pub regions: Vec<String>,
+    pub published_at: String,
+    pub updated_at: String,
+}
+
+/// A stored artifact (its bytes are read by range).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactRow {
+    pub version: String,
+    pub target: String,
+    pub sha256: String,
+    pub size: i64,
+    pub signature: String,
+    pub file_name: String,
+}
+
+/// How far a rollout got: devices per event (`offered`, `downloaded`, `installed`, `failed`).
+pub type RolloutCounts = Vec<(String, i64)>;
+
+pub(crate) fn release_row(
+    cols: [String; 5],
+    percent: i64,
+    published_at: String,
+) -> Result<ReleaseRow, StorageError> {
+    let [version, notes, state, regions, updated_at] = cols;
+    Ok(ReleaseRow {
+        state: crate::rules::release::ReleaseState::parse(&state)
+            .ok_or_else(|| StorageError::Backend(format!("release state {state:?}")))?,
+        version,
+        notes,
+        percent: percent.clamp(0, 100) as u8,
+        regions: regions.split(',').filter(|r| !r.is_empty()).map(str::to_string).collect(),
+        published_at,
+        updated_at,
+    })
+}
+
+/// The bytes `start..end` of an artifact from its overlapping chunks.
+pub(crate) fn assemble(chunks: Vec<(i64, Vec<u8>)>, start: i64, end: i64) -> Vec<u8> {
+    let mut out = Vec::with_capacity((end - start).max(0) as usize);
+    for (offset, data) in chunks {
+        let from = (start - offset).clamp(0, data.len() as i64) as usize;
+        let to = (end - offset).clamp(0, data.len() as i64) as usize;
+        out.extend_from_slice(&data[from..to]);
+    }
+    out
 }
 
 /// A new epoch value.
@@ -595,6 +703,39 @@ pub trait Storage: Send + Sync + 'static {
     /// Give deleted rows' space back so that what was deleted is no longer in the database
     /// files (SQLite: `VACUUM`; PostgreSQL: `VACUUM`, see docs/RETENTION.md).
     async fn compact(&self) -> Result<(), StorageError>;
+    /// Publish a release with its artifacts (each content-addressed, stored in chunks), in one
+    /// transaction. `Duplicate("release")` when the version exists (versions are never reused).
+    async fn publish_release(&self, release: &NewRelease, now: DateTime<Utc>) -> Result<(), StorageError>;
+    /// Every release, in no particular order.
+    async fn releases(&self) -> Result<Vec<ReleaseRow>, StorageError>;
+    /// Change a release's state and/or rollout percentage; a yanked release stays yanked.
+    /// `false` when there is no such release, or it is yanked.
+    async fn update_release(
+        &self,
+        version: &str,
+        state: Option<crate::rules::release::ReleaseState>,
+        percent: Option<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError>;
+    /// A release's artifacts.
+    async fn artifacts(&self, version: &str) -> Result<Vec<ArtifactRow>, StorageError>;
+    /// The artifact with this content.
+    async fn artifact_by_sha(&self, sha256: &str) -> Result<Option<ArtifactRow>, StorageError>;
+    /// Bytes `start..end` of an artifact's content.
+    async fn artifact_bytes(&self, sha256: &str, start: i64, end: i64) -> Result<Vec<u8>, StorageError>;
+    /// A device reached a step of a release's rollout (once per step).
+    async fn rollout_event(
+        &self,
+        version: &str,
+        device_id: &str,
+        event: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+    /// Devices per rollout step of a release.
+    async fn rollout_counts(&self, version: &str) -> Result<RolloutCounts, StorageError>;
+    /// The oldest app version allowed to sync, if IT set one.
+    async fn minimum_app_version(&self) -> Result<Option<String>, StorageError>;
+    async fn set_minimum_app_version(&self, version: &str) -> Result<(), StorageError>;
     /// Record that a revoked device deleted its key and local data (the first report's time is
     /// kept). `false` when the device is not revoked.
     async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;

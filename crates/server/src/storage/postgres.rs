@@ -185,6 +185,17 @@ fn user_row(r: &Row) -> User {
     }
 }
 
+fn artifact_row(r: &Row) -> super::ArtifactRow {
+    super::ArtifactRow {
+        version: r.get(0),
+        target: r.get(1),
+        sha256: r.get(2),
+        size: r.get(3),
+        signature: r.get(4),
+        file_name: r.get(5),
+    }
+}
+
 fn device_row(r: &Row) -> Device {
     let revoked: Option<String> = r.get(7);
     Device {
@@ -984,6 +995,121 @@ impl Storage for PostgresStorage {
 
     async fn compact(&self) -> Result<(), StorageError> {
         self.pool.get().await?.batch_execute("VACUUM").await?;
+        Ok(())
+    }
+
+    async fn publish_release(
+        &self,
+        release: &super::NewRelease,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let now = ts(now);
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let percent = i64::from(release.percent);
+        let active = crate::rules::release::ReleaseState::Active.as_str();
+        let regions = release.regions.join(",");
+        let inserted = tx
+            .execute(
+                super::SQL_RELEASE_INSERT,
+                &[&release.version, &release.notes, &active, &percent, &regions, &now],
+            )
+            .await;
+        match inserted {
+            Err(e) if is_unique(&e) => return Err(StorageError::Duplicate("release")),
+            other => other?,
+        };
+        for a in &release.artifacts {
+            let sha = super::blob::sha256_hex(&a.bytes);
+            let size = a.bytes.len() as i64;
+            tx.execute(
+                super::SQL_ARTIFACT_INSERT,
+                &[&release.version, &a.target, &sha, &size, &a.signature, &a.file_name],
+            )
+            .await?;
+            for (i, chunk) in a.bytes.chunks(super::ARTIFACT_CHUNK).enumerate() {
+                let offset = (i * super::ARTIFACT_CHUNK) as i64;
+                tx.execute(super::SQL_ARTIFACT_CHUNK_INSERT, &[&sha, &offset, &chunk]).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn releases(&self) -> Result<Vec<super::ReleaseRow>, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_RELEASES, &[]).await?;
+        rows.iter()
+            .map(|r| {
+                super::release_row([r.get(0), r.get(1), r.get(2), r.get(4), r.get(6)], r.get(3), r.get(5))
+            })
+            .collect()
+    }
+
+    async fn update_release(
+        &self,
+        version: &str,
+        state: Option<crate::rules::release::ReleaseState>,
+        percent: Option<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let (state, percent) = (state.map(|s| s.as_str()), percent.map(i64::from));
+        let yanked = crate::rules::release::ReleaseState::Yanked.as_str();
+        let n = self
+            .pool
+            .get()
+            .await?
+            .execute(super::SQL_RELEASE_UPDATE, &[&version, &state, &percent, &ts(now), &yanked])
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn artifacts(&self, version: &str) -> Result<Vec<super::ArtifactRow>, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_ARTIFACTS, &[&version]).await?;
+        Ok(rows.iter().map(artifact_row).collect())
+    }
+
+    async fn artifact_by_sha(&self, sha256: &str) -> Result<Option<super::ArtifactRow>, StorageError> {
+        let row = self.pool.get().await?.query_opt(super::SQL_ARTIFACT_BY_SHA, &[&sha256]).await?;
+        Ok(row.as_ref().map(artifact_row))
+    }
+
+    async fn artifact_bytes(&self, sha256: &str, start: i64, end: i64) -> Result<Vec<u8>, StorageError> {
+        let chunk = super::ARTIFACT_CHUNK as i64;
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(super::SQL_ARTIFACT_CHUNKS, &[&sha256, &start, &end, &chunk])
+            .await?;
+        Ok(super::assemble(rows.iter().map(|r| (r.get(0), r.get(1))).collect(), start, end))
+    }
+
+    async fn rollout_event(
+        &self,
+        version: &str,
+        device_id: &str,
+        event: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.pool
+            .get()
+            .await?
+            .execute(super::SQL_ROLLOUT_EVENT, &[&version, &device_id, &event, &ts(now)])
+            .await?;
+        Ok(())
+    }
+
+    async fn rollout_counts(&self, version: &str) -> Result<super::RolloutCounts, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_ROLLOUT_COUNTS, &[&version]).await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn minimum_app_version(&self) -> Result<Option<String>, StorageError> {
+        Ok(self.pool.get().await?.query_opt(super::SQL_MINIMUM, &[]).await?.map(|r| r.get(0)))
+    }
+
+    async fn set_minimum_app_version(&self, version: &str) -> Result<(), StorageError> {
+        self.pool.get().await?.execute(super::SQL_MINIMUM_SET, &[&version]).await?;
         Ok(())
     }
 

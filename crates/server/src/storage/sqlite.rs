@@ -99,6 +99,17 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
+fn artifact_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<super::ArtifactRow> {
+    Ok(super::ArtifactRow {
+        version: r.get(0)?,
+        target: r.get(1)?,
+        sha256: r.get(2)?,
+        size: r.get(3)?,
+        signature: r.get(4)?,
+        file_name: r.get(5)?,
+    })
+}
+
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     let revoked: Option<String> = r.get(7)?;
     Ok(Device {
@@ -736,6 +747,148 @@ impl Storage for SqliteStorage {
     async fn compact(&self) -> Result<(), StorageError> {
         self.run(|c| {
             c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn publish_release(
+        &self,
+        release: &super::NewRelease,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let release = release.clone();
+        self.run(move |c| {
+            let now = ts(now);
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let inserted = tx.execute(
+                &sql(super::SQL_RELEASE_INSERT),
+                params![
+                    release.version,
+                    release.notes,
+                    crate::rules::release::ReleaseState::Active.as_str(),
+                    i64::from(release.percent),
+                    release.regions.join(","),
+                    now
+                ],
+            );
+            match inserted {
+                Err(e) if is_unique(&e) => return Err(StorageError::Duplicate("release")),
+                other => other?,
+            };
+            for a in &release.artifacts {
+                let sha = super::blob::sha256_hex(&a.bytes);
+                tx.execute(
+                    &sql(super::SQL_ARTIFACT_INSERT),
+                    params![release.version, a.target, sha, a.bytes.len() as i64, a.signature, a.file_name],
+                )?;
+                for (i, chunk) in a.bytes.chunks(super::ARTIFACT_CHUNK).enumerate() {
+                    let offset = (i * super::ARTIFACT_CHUNK) as i64;
+                    tx.execute(&sql(super::SQL_ARTIFACT_CHUNK_INSERT), params![sha, offset, chunk])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn releases(&self) -> Result<Vec<super::ReleaseRow>, StorageError> {
+        self.run(|c| {
+            let mut stmt = c.prepare(super::SQL_RELEASES)?;
+            let rows = stmt.query_map([], |r| {
+                Ok(([r.get(0)?, r.get(1)?, r.get(2)?, r.get(4)?, r.get(6)?], r.get::<_, i64>(3)?, r.get(5)?))
+            })?;
+            rows.map(|row| {
+                let (cols, percent, published_at) = row?;
+                super::release_row(cols, percent, published_at)
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn update_release(
+        &self,
+        version: &str,
+        state: Option<crate::rules::release::ReleaseState>,
+        percent: Option<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let version = version.to_string();
+        self.run(move |c| {
+            let yanked = crate::rules::release::ReleaseState::Yanked.as_str();
+            let n = c.execute(
+                &sql(super::SQL_RELEASE_UPDATE),
+                params![version, state.map(|s| s.as_str()), percent.map(i64::from), ts(now), yanked],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn artifacts(&self, version: &str) -> Result<Vec<super::ArtifactRow>, StorageError> {
+        let version = version.to_string();
+        self.run(move |c| {
+            let mut stmt = c.prepare(&sql(super::SQL_ARTIFACTS))?;
+            let rows = stmt.query_map([version], artifact_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn artifact_by_sha(&self, sha256: &str) -> Result<Option<super::ArtifactRow>, StorageError> {
+        let sha = sha256.to_string();
+        self.run(move |c| {
+            Ok(c.query_row(&sql(super::SQL_ARTIFACT_BY_SHA), [sha], artifact_row).optional()?)
+        })
+        .await
+    }
+
+    async fn artifact_bytes(&self, sha256: &str, start: i64, end: i64) -> Result<Vec<u8>, StorageError> {
+        let sha = sha256.to_string();
+        self.run(move |c| {
+            let mut stmt = c.prepare(&sql(super::SQL_ARTIFACT_CHUNKS))?;
+            let chunk = super::ARTIFACT_CHUNK as i64;
+            let rows = stmt.query_map(params![sha, start, end, chunk], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(super::assemble(rows.collect::<Result<_, _>>()?, start, end))
+        })
+        .await
+    }
+
+    async fn rollout_event(
+        &self,
+        version: &str,
+        device_id: &str,
+        event: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let args = [version.to_string(), device_id.to_string(), event.to_string(), ts(now)];
+        self.run(move |c| {
+            c.execute(&sql(super::SQL_ROLLOUT_EVENT), params![args[0], args[1], args[2], args[3]])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn rollout_counts(&self, version: &str) -> Result<super::RolloutCounts, StorageError> {
+        let version = version.to_string();
+        self.run(move |c| {
+            let mut stmt = c.prepare(&sql(super::SQL_ROLLOUT_COUNTS))?;
+            let rows = stmt.query_map([version], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn minimum_app_version(&self) -> Result<Option<String>, StorageError> {
+        self.run(|c| Ok(c.query_row(super::SQL_MINIMUM, [], |r| r.get(0)).optional()?)).await
+    }
+
+    async fn set_minimum_app_version(&self, version: &str) -> Result<(), StorageError> {
+        let version = version.to_string();
+        self.run(move |c| {
+            c.execute(&sql(super::SQL_MINIMUM_SET), [version])?;
             Ok(())
         })
         .await
