@@ -71,11 +71,34 @@ pub struct AppState {
     lockout: Arc<Lockout>,
     /// The data's generation, read once (a restore happens with the server stopped).
     epoch: Arc<tokio::sync::OnceCell<String>>,
+    /// The minimum app version IT set (`release minimum`, from another process): read again
+    /// when older than [`MINIMUM_FRESH`].
+    minimum: Arc<std::sync::Mutex<Option<MinimumRead>>>,
 }
+
+/// When the minimum app version was read, and what it was.
+type MinimumRead = (std::time::Instant, Option<semver::Version>);
+
+/// How long the server trusts the minimum app version it read.
+const MINIMUM_FRESH: Duration = Duration::from_secs(30);
+
+/// The header a laptop names its app version in.
+pub const APP_VERSION_HEADER: &str = "x-loket-app-version";
 
 impl AppState {
     async fn epoch(&self) -> Result<String, ApiError> {
         Ok(self.epoch.get_or_try_init(|| self.storage.epoch()).await?.clone())
+    }
+
+    async fn minimum(&self) -> Result<Option<semver::Version>, ApiError> {
+        let cached = self.minimum.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some((_, v)) = cached.filter(|(at, _)| at.elapsed() < MINIMUM_FRESH) {
+            return Ok(v);
+        }
+        let v = self.storage.minimum_app_version().await?.and_then(|v| semver::Version::parse(&v).ok());
+        *self.minimum.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), v.clone()));
+        Ok(v)
     }
 }
 
@@ -88,6 +111,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         trusted_proxies: config.trusted_proxies.into(),
         lockout: Arc::new(Lockout::new(config.lockout)),
         epoch: Arc::new(tokio::sync::OnceCell::new()),
+        minimum: Arc::new(std::sync::Mutex::new(None)),
     };
     let api = Router::new()
         .route("/enroll", post(enroll))
@@ -97,6 +121,8 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         .route("/offices/{office}/attachments/{sha256}", get(blob_download).put(blob_upload))
         .route("/offices/{office}/attachments/{sha256}/status", get(blob_status))
         .route("/offices/{office}/device/wiped", post(device_wiped))
+        .route("/updates/{target}/{arch}/{current_version}", get(crate::updates::check))
+        .route("/updates/artifacts/{sha256}", get(crate::updates::artifact))
         .layer(middleware::from_fn(negotiate_protocol))
         .route("/openapi.json", get(openapi))
         .method_not_allowed_fallback(method_not_allowed);
@@ -257,6 +283,14 @@ async fn authenticate(s: &AppState, headers: &HeaderMap, revoked: Revoked) -> Re
     Ok(device)
 }
 
+/// The device behind an update request: authenticated (a revoked device gets no update), within
+/// its sync rate.
+pub(crate) async fn device_for_updates(s: &AppState, headers: &HeaderMap) -> Result<Device, ApiError> {
+    let device = authenticate(s, headers, Revoked::Refused).await?;
+    within_sync_rate(s, &device)?;
+    Ok(device)
+}
+
 /// The device behind a sync request for `office`: authenticated, of that office, and within
 /// its sync rate (429 with `Retry-After` otherwise).
 async fn sync_device(
@@ -269,6 +303,24 @@ async fn sync_device(
     if device.office_code != office {
         return Err(ApiError::forbidden("a device may only use its own office"));
     }
+    within_sync_rate(s, &device)?;
+    let app_version = headers.get(APP_VERSION_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let minimum = s.minimum().await?;
+    if crate::rules::release::below_minimum(app_version, minimum.as_ref()) {
+        return Err(ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "app_upgrade_required",
+            format!(
+                "this server serves Loket {} and newer; update the app",
+                minimum.unwrap_or(semver::Version::new(0, 0, 0))
+            ),
+        ));
+    }
+    Ok(device)
+}
+
+/// 429 with `Retry-After` when the device goes faster than the sync rate.
+fn within_sync_rate(s: &AppState, device: &Device) -> Result<(), ApiError> {
     if let Some(wait) = s.sync_limiter.wait(device.id.clone()) {
         tracing::warn!(device = %device.id, "sync rate limit reached");
         let mut e = ApiError::new(
@@ -279,7 +331,7 @@ async fn sync_device(
         e.retry_after = Some(wait.as_secs().max(1));
         return Err(e);
     }
-    Ok(device)
+    Ok(())
 }
 
 #[utoipa::path(post, path = "/api/v1/enroll", tag = "devices",
@@ -592,7 +644,7 @@ async fn device_wiped(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn check_sha(sha256: &str) -> Result<(), ApiError> {
+pub(crate) fn check_sha(sha256: &str) -> Result<(), ApiError> {
     if loket_domain::attachment::is_sha256_hex(sha256) {
         Ok(())
     } else {

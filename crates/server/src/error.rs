@@ -17,6 +17,8 @@ pub struct ApiError {
     pub body: Body,
     /// Seconds for a `Retry-After` header (429).
     pub retry_after: Option<u64>,
+    /// A `Content-Range` header (416: `bytes */<size>`).
+    pub content_range: Option<String>,
 }
 
 impl ApiError {
@@ -25,6 +27,7 @@ impl ApiError {
             status,
             body: Body { code: code.into(), message: message.into(), min_version: None },
             retry_after: None,
+            content_range: None,
         }
     }
 
@@ -42,6 +45,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, Json(self.body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
+        if let Some(range) = self.content_range.and_then(|r| r.parse().ok()) {
+            response.headers_mut().insert(header::CONTENT_RANGE, range);
         }
         response
     }

@@ -23,6 +23,7 @@ pub mod serve;
 pub mod storage;
 pub mod sync;
 pub mod tls;
+pub mod updates;
 
 use std::sync::Arc;
 

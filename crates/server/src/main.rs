@@ -77,6 +77,9 @@ enum Command {
     /// Remove the personal data of records past their retention period (docs/RETENTION.md).
     #[command(subcommand)]
     Retention(RetentionCmd),
+    /// Signed app releases for the laptops: publish, roll out, stop (docs/UPDATES.md).
+    #[command(subcommand)]
+    Release(ReleaseCmd),
     /// Aid across kecamatan (the provincial view).
     #[command(subcommand)]
     Aid(AidCmd),
@@ -165,6 +168,42 @@ enum UserCmd {
 }
 
 #[derive(Subcommand)]
+enum ReleaseCmd {
+    /// Publish a release: a bundle per platform, each with its signature beside it
+    /// (`<file>.sig`). It starts at `--rollout` percent of the laptops (0: none until promoted).
+    Publish {
+        #[arg(long)]
+        version: String,
+        #[arg(long, default_value = "")]
+        notes: String,
+        /// PLATFORM=FILE, e.g. linux-x86_64=loket_0.2.0_amd64.deb (repeatable).
+        #[arg(long = "artifact", required = true)]
+        artifacts: Vec<String>,
+        #[arg(long, default_value_t = 0)]
+        rollout: u8,
+        /// Only these kabupaten/kota or kecamatan (dotted codes, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        regions: Vec<String>,
+    },
+    /// Releases with their state, rollout and progress (offered, downloaded, installed).
+    List,
+    /// Offer a release to nobody for now.
+    Pause { version: String },
+    /// Offer a paused release again.
+    Resume { version: String },
+    /// Widen (or narrow) a release's rollout.
+    Promote {
+        version: String,
+        #[arg(long)]
+        rollout: u8,
+    },
+    /// Withdraw a release for good.
+    Yank { version: String },
+    /// Refuse sync to apps older than this version (426; the window offers the update).
+    Minimum { version: String },
+}
+
+#[derive(Subcommand)]
 enum RetentionCmd {
     /// Redact the applications past their period (on the server, then on every laptop through
     /// sync) and delete old access records. Defaults: permits and bansos 5 years after they are
@@ -193,6 +232,53 @@ enum DeviceCmd {
     List,
     /// Revoke a device: it gets 401 from then on.
     Revoke { id: String },
+}
+
+async fn release_command(storage: &dyn loket_server::storage::Storage, cmd: ReleaseCmd) -> Result<()> {
+    use loket_server::rules::release::ReleaseState as S;
+    use loket_server::updates;
+    match cmd {
+        ReleaseCmd::Publish { version, notes, artifacts, rollout, regions } => {
+            updates::publish(storage, &version, &notes, &artifacts, rollout, &regions).await?;
+            println!("release {version} published at {rollout}% (promote it with `release promote`)");
+        }
+        ReleaseCmd::List => {
+            println!(
+                "{:<12} {:<7} {:>4}  {:<20} {:<27} progress",
+                "version", "state", "pct", "regions", "published"
+            );
+            for r in storage.releases().await? {
+                let counts = storage.rollout_counts(&r.version).await?;
+                let progress: Vec<String> = counts.iter().map(|(e, n)| format!("{e} {n}")).collect();
+                let regions = if r.regions.is_empty() { "all".to_string() } else { r.regions.join(",") };
+                println!(
+                    "{:<12} {:<7} {:>3}%  {:<20} {:<27} {}",
+                    r.version,
+                    r.state.as_str(),
+                    r.percent,
+                    regions,
+                    r.published_at,
+                    progress.join(", ")
+                );
+            }
+            if let Some(min) = storage.minimum_app_version().await? {
+                println!("minimum app version: {min}");
+            }
+        }
+        ReleaseCmd::Pause { version } => updates::update(storage, &version, Some(S::Paused), None).await?,
+        ReleaseCmd::Resume { version } => updates::update(storage, &version, Some(S::Active), None).await?,
+        ReleaseCmd::Promote { version, rollout } => {
+            updates::update(storage, &version, None, Some(rollout)).await?
+        }
+        ReleaseCmd::Yank { version } => updates::update(storage, &version, Some(S::Yanked), None).await?,
+        ReleaseCmd::Minimum { version } => {
+            let v = semver::Version::parse(version.trim_start_matches('v'))
+                .with_context(|| format!("{version:?} is not a version"))?;
+            storage.set_minimum_app_version(&v.to_string()).await?;
+            println!("apps older than {v} are refused sync (426) and offered the update");
+        }
+    }
+    Ok(())
 }
 
 fn read_password() -> Result<String> {
@@ -448,6 +534,7 @@ async fn main() -> Result<()> {
                 println!("access  {:>7} records deleted", report.access_pruned);
             }
         }
+        Command::Release(cmd) => release_command(storage.as_ref(), cmd).await?,
         Command::Audit { nik, days } => {
             let rows = admin::audit(storage.as_ref(), &nik, days).await?;
             println!(

@@ -27,6 +27,31 @@ pub struct OfficePath {
     pub office: String,
 }
 
+/// The laptop asking for an update: its platform and the version it runs (the updater's
+/// `{{target}}`, `{{arch}}` and `{{current_version}}`).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct UpdatePath {
+    /// `linux`, `windows` or `darwin`.
+    #[param(max_length = 16)]
+    pub target: String,
+    /// `x86_64`, `aarch64`, …
+    #[param(max_length = 16)]
+    pub arch: String,
+    /// The app's version (semver).
+    #[param(max_length = 64)]
+    pub current_version: String,
+}
+
+/// A byte range of a download (`bytes=START-` or `bytes=START-END`), to resume one that was cut.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct RangeHeader {
+    #[serde(rename = "range")]
+    #[param(rename = "range", required = false, pattern = "^bytes=[0-9]+-[0-9]*$")]
+    pub range: Option<String>,
+}
+
 /// An attachment's name: the SHA-256 of its content.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
@@ -131,6 +156,8 @@ impl Modify for DeviceAuth {
         crate::api::blob_upload,
         crate::api::blob_download,
         crate::api::device_wiped,
+        crate::updates::check,
+        crate::updates::artifact,
     ),
     components(schemas(loket_protocol::ApiError, loket_protocol::OpKind, loket_protocol::ChangeKind, loket_protocol::Entity)),
     modifiers(&DeviceAuth)

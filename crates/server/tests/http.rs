@@ -137,6 +137,8 @@ both_backends!(
     attachments_only_for_accepted_attach_operations,
     every_class_of_bad_operation_is_refused_by_name,
     office_records_by_role_and_office,
+    updates_are_offered_by_rollout_and_downloads_resume,
+    below_the_minimum_app_version_sync_is_426,
 );
 
 async fn enrollment_valid_reused_expired(backend: &str) {
@@ -1086,4 +1088,108 @@ async fn office_records_by_role_and_office(backend: &str) {
     }
     let page = s.pull(&d, 0).await;
     assert_eq!(page.changes.iter().filter(|c| c.kind == ChangeKind::Record).count(), relayed);
+}
+
+/// The updater's endpoint: a release at 100 % is offered with its signature and a URL on this
+/// server, never to a laptop already at that version, to none while paused; its bundle downloads
+/// whole or by ranges (a cut download resumes), and IT sees who was offered and who downloaded.
+async fn updates_are_offered_by_rollout_and_downloads_resume(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    let dir = tempfile::tempdir().unwrap();
+    let bundle: Vec<u8> = (0..1_500_000u32).map(|i| (i % 253) as u8).collect();
+    let file = dir.path().join("loket_0.2.0_amd64.deb");
+    std::fs::write(&file, &bundle).unwrap();
+    std::fs::write(
+        dir.path().join("loket_0.2.0_amd64.deb.sig"),
+        "dW50cnVzdGVkIGNvbW1lbnQ6IHNpZ25hdHVyZQ==\n",
+    )
+    .unwrap();
+    let artifact = format!("linux-x86_64={}", file.display());
+    loket_server::updates::publish(s.storage.as_ref(), "0.2.0", "Perbaikan", &[artifact], 100, &[])
+        .await
+        .unwrap();
+    let check = |version: &str| {
+        s.get(&format!("/api/v1/updates/linux/x86_64/{version}")).bearer_auth(&d.token).send()
+    };
+
+    let offer: Value = {
+        let r = check("0.1.0").await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
+    };
+    assert_eq!(offer["version"], "0.2.0");
+    assert_eq!(offer["signature"], "dW50cnVzdGVkIGNvbW1lbnQ6IHNpZ25hdHVyZQ==");
+    let url = offer["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:") && url.contains("/api/v1/updates/artifacts/"), "{url}");
+    assert_eq!(check("0.2.0").await.unwrap().status(), StatusCode::NO_CONTENT, "no reinstall");
+    assert_eq!(check("0.3.0").await.unwrap().status(), StatusCode::NO_CONTENT, "no downgrade");
+    assert_eq!(
+        error_code(check("dua").await.unwrap()).await,
+        (StatusCode::BAD_REQUEST, "invalid_version".into())
+    );
+    assert_eq!(
+        s.get("/api/v1/updates/linux/x86_64/0.1.0").send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let windows = s.get("/api/v1/updates/windows/x86_64/0.1.0").bearer_auth(&d.token).send().await.unwrap();
+    assert_eq!(windows.status(), StatusCode::NO_CONTENT, "no bundle for that platform");
+
+    // The download is cut at 600,000 bytes; the rest comes by range.
+    let path = url.split_once("/api/v1").map(|(_, p)| format!("/api/v1{p}")).unwrap();
+    let first = s.get(&path).bearer_auth(&d.token).header("range", "bytes=0-599999").send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(first.headers()["content-range"], "bytes 0-599999/1500000");
+    let mut got = first.bytes().await.unwrap().to_vec();
+    let rest = s.get(&path).bearer_auth(&d.token).header("range", "bytes=600000-").send().await.unwrap();
+    assert_eq!(rest.status(), StatusCode::PARTIAL_CONTENT);
+    got.extend_from_slice(&rest.bytes().await.unwrap());
+    assert_eq!(got, bundle);
+    let whole = s.get(&path).bearer_auth(&d.token).send().await.unwrap();
+    assert_eq!(
+        (whole.status(), whole.headers()["accept-ranges"].to_str().unwrap()),
+        (StatusCode::OK, "bytes")
+    );
+    assert_eq!(whole.bytes().await.unwrap().len(), bundle.len());
+    let beyond = s.get(&path).bearer_auth(&d.token).header("range", "bytes=2000000-").send().await.unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(beyond.headers()["content-range"], "bytes */1500000");
+    let counts = s.storage.rollout_counts("0.2.0").await.unwrap();
+    assert_eq!(counts, [("downloaded".to_string(), 1), ("offered".to_string(), 1)]);
+
+    loket_server::updates::update(
+        s.storage.as_ref(),
+        "0.2.0",
+        Some(loket_server::rules::release::ReleaseState::Paused),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(check("0.1.0").await.unwrap().status(), StatusCode::NO_CONTENT, "paused: nobody");
+}
+
+/// IT sets a minimum app version: an older laptop's sync is refused with 426 (the window then
+/// offers the update); an app at the minimum syncs.
+async fn below_the_minimum_app_version_sync_is_426(backend: &str) {
+    let s = start(backend, ApiConfig::default()).await;
+    let d = s.enroll("36.01.01").await;
+    let pull = |version: &'static str| {
+        s.get("/api/v1/offices/36.01.01/changes?after=0")
+            .bearer_auth(&d.token)
+            .header("x-loket-app-version", version)
+            .send()
+    };
+    // (Every other test syncs without a minimum; a running server reads a new one within 30 s.)
+    s.storage.set_minimum_app_version("0.3.0").await.unwrap();
+    assert_eq!(
+        error_code(pull("0.2.9").await.unwrap()).await,
+        (StatusCode::UPGRADE_REQUIRED, "app_upgrade_required".into())
+    );
+    assert_eq!(pull("0.3.0").await.unwrap().status(), StatusCode::OK);
+    let none = s.get("/api/v1/offices/36.01.01/changes?after=0").bearer_auth(&d.token).send().await.unwrap();
+    assert_eq!(
+        error_code(none).await.0,
+        StatusCode::UPGRADE_REQUIRED,
+        "an app that does not say its version"
+    );
 }

@@ -23,6 +23,9 @@ use loket_protocol::{
 use reqwest::StatusCode;
 use thiserror::Error;
 
+/// The header every request names the app's version in (the workspace's version is the app's).
+pub const APP_VERSION_HEADER: &str = "x-loket-app-version";
+
 /// Why talking to the server failed. Callers branch on the variant.
 #[derive(Debug, Error)]
 pub enum SyncError {
@@ -131,7 +134,12 @@ impl Client {
         if url.scheme() == "http" && !policy.allow_plain_http && !tls::is_loopback(&url) {
             return Err(SyncError::InsecureUrl(base));
         }
+        // Every request names the app's version: the server refuses sync below IT's minimum.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers
+            .insert(APP_VERSION_HEADER, reqwest::header::HeaderValue::from_static(env!("CARGO_PKG_VERSION")));
         let builder = reqwest::Client::builder()
+            .default_headers(headers)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30));
         let http = policy
