@@ -482,6 +482,7 @@ async fn push(
     }
     let results = s.storage.push(&device, body.ops, Utc::now()).await?;
     s.storage.report_device(&device.id, &body.app_version, body.pending, Utc::now()).await?;
+    s.storage.rollout_installed(&device.id, &body.app_version, Utc::now()).await?;
     Ok(Json(PushResponse { results, server_time: Utc::now().to_rfc3339(), epoch: Some(s.epoch().await?) }))
 }
 

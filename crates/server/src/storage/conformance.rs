@@ -278,9 +278,13 @@ pub async fn releases_and_their_artifacts(s: &dyn Storage) {
     for (device, event) in [("d1", "offered"), ("d1", "offered"), ("d2", "offered"), ("d1", "downloaded")] {
         s.rollout_event("0.2.0", device, event, now).await.unwrap();
     }
+    // A laptop syncing with the release's version has installed it; other versions count nothing.
+    s.rollout_installed("d1", "0.2.0", now).await.unwrap();
+    s.rollout_installed("d1", "0.2.0", now).await.unwrap();
+    s.rollout_installed("d2", "0.1.0", now).await.unwrap();
     assert_eq!(
         s.rollout_counts("0.2.0").await.unwrap(),
-        [("downloaded".to_string(), 1), ("offered".to_string(), 2)]
+        [("downloaded".to_string(), 1), ("installed".to_string(), 1), ("offered".to_string(), 2)]
     );
     assert_eq!(s.minimum_app_version().await.unwrap(), None);
     s.set_minimum_app_version("0.2.0").await.unwrap();

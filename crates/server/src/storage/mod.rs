@@ -188,6 +188,11 @@ pub(crate) const SQL_ARTIFACT_CHUNKS: &str = "SELECT offset_bytes, data FROM app
      WHERE sha256 = $1 AND offset_bytes < $3 AND offset_bytes + $4 > $2 ORDER BY offset_bytes";
 pub(crate) const SQL_ROLLOUT_EVENT: &str = "INSERT INTO rollout_event (version, device_id, event, at)
      VALUES ($1, $2, $3, $4) ON CONFLICT (version, device_id, event) DO NOTHING";
+/// A laptop that syncs with a published release's version has installed it (`$1` device, `$2`
+/// its app version, `$3` now, `$4` the step's name).
+pub(crate) const SQL_ROLLOUT_INSTALLED: &str = "INSERT INTO rollout_event (version, device_id, event, at)
+     SELECT version, $1, $4, $3 FROM app_release WHERE version = $2
+     ON CONFLICT (version, device_id, event) DO NOTHING";
 pub(crate) const SQL_ROLLOUT_COUNTS: &str =
     "SELECT event, count(*) FROM rollout_event WHERE version = $1 GROUP BY event ORDER BY event";
 pub(crate) const SQL_MINIMUM: &str = "SELECT value FROM server_meta WHERE name = 'minimum_app_version'";
@@ -729,6 +734,13 @@ pub trait Storage: Send + Sync + 'static {
         version: &str,
         device_id: &str,
         event: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError>;
+    /// A device synced with `app_version`: if that is a published release, it is installed.
+    async fn rollout_installed(
+        &self,
+        device_id: &str,
+        app_version: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StorageError>;
     /// Devices per rollout step of a release.

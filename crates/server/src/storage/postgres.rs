@@ -1099,6 +1099,18 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
+    async fn rollout_installed(
+        &self,
+        device_id: &str,
+        app_version: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let client = self.pool.get().await?;
+        let stmt = client.prepare_cached(super::SQL_ROLLOUT_INSTALLED).await?;
+        client.execute(&stmt, &[&device_id, &app_version, &ts(now), &"installed"]).await?;
+        Ok(())
+    }
+
     async fn rollout_counts(&self, version: &str) -> Result<super::RolloutCounts, StorageError> {
         let rows = self.pool.get().await?.query(super::SQL_ROLLOUT_COUNTS, &[&version]).await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())

@@ -871,6 +871,25 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn rollout_installed(
+        &self,
+        device_id: &str,
+        app_version: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let args = [device_id.to_string(), app_version.to_string(), ts(now)];
+        self.run(move |c| {
+            c.prepare_cached(&sql(super::SQL_ROLLOUT_INSTALLED))?.execute(params![
+                args[0],
+                args[1],
+                args[2],
+                "installed"
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn rollout_counts(&self, version: &str) -> Result<super::RolloutCounts, StorageError> {
         let version = version.to_string();
         self.run(move |c| {
