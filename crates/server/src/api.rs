@@ -123,6 +123,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         .route("/offices/{office}/device/wiped", post(device_wiped))
         .route("/updates/{target}/{arch}/{current_version}", get(crate::updates::check))
         .route("/updates/artifacts/{sha256}", get(crate::updates::artifact))
+        .route("/updates/failed/{version}", post(crate::updates::failed))
         .layer(middleware::from_fn(negotiate_protocol))
         .route("/openapi.json", get(openapi))
         .method_not_allowed_fallback(method_not_allowed);

@@ -43,6 +43,14 @@ pub struct UpdatePath {
     pub current_version: String,
 }
 
+/// A release's version (semver).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct VersionPath {
+    #[param(max_length = 64)]
+    pub version: String,
+}
+
 /// A byte range of a download (`bytes=START-` or `bytes=START-END`), to resume one that was cut.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -158,6 +166,7 @@ impl Modify for DeviceAuth {
         crate::api::device_wiped,
         crate::updates::check,
         crate::updates::artifact,
+        crate::updates::failed,
     ),
     components(schemas(loket_protocol::ApiError, loket_protocol::OpKind, loket_protocol::ChangeKind, loket_protocol::Entity)),
     modifiers(&DeviceAuth)

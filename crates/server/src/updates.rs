@@ -97,6 +97,34 @@ pub async fn check(
     Ok(Json(offer).into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/updates/failed/{version}", tag = "updates",
+    params(crate::openapi::Protocol, crate::openapi::VersionPath),
+    security(("device" = [])), responses(
+    (status = 204, description = "Counted for IT (`release list`)"),
+    (status = 400, description = "`invalid_version`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = loket_protocol::ApiError),
+    (status = 404, description = "`not_found`: no such release", body = loket_protocol::ApiError),
+    crate::openapi::SyncRefusals))]
+/// The laptop could not install a release it was offered (the signature did not verify, the
+/// installer stopped): counted for IT as the rollout's `failed` step.
+pub async fn failed(
+    State(s): State<AppState>,
+    ApiPath(version): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let device = device_for_updates(&s, &headers).await?;
+    let version = Version::parse(version.trim_start_matches('v'))
+        .map_err(|e| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_version", format!("not a version: {e}"))
+        })?
+        .to_string();
+    if !s.storage.releases().await?.iter().any(|r| r.version == version) {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such release"));
+    }
+    s.storage.rollout_event(&version, &device.id, "failed", Utc::now()).await?;
+    tracing::warn!(device = %device.id, %version, "a laptop could not install a release");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `bytes=START-` or `bytes=START-END` (inclusive end), within `size`; `None` for the whole.
 fn range(headers: &HeaderMap, size: i64) -> Result<Option<(i64, i64)>, ApiError> {
     let Some(value) = headers.get(header::RANGE) else { return Ok(None) };

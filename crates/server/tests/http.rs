@@ -1154,8 +1154,20 @@ async fn updates_are_offered_by_rollout_and_downloads_resume(backend: &str) {
     let beyond = s.get(&path).bearer_auth(&d.token).header("range", "bytes=2000000-").send().await.unwrap();
     assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(beyond.headers()["content-range"], "bytes */1500000");
+    // The laptop could not install it: counted for IT.
+    let failed =
+        |version: &str| s.post(&format!("/api/v1/updates/failed/{version}")).bearer_auth(&d.token).send();
+    assert_eq!(failed("0.2.0").await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(error_code(failed("0.9.0").await.unwrap()).await, (StatusCode::NOT_FOUND, "not_found".into()));
+    assert_eq!(
+        error_code(failed("dua").await.unwrap()).await,
+        (StatusCode::BAD_REQUEST, "invalid_version".into())
+    );
     let counts = s.storage.rollout_counts("0.2.0").await.unwrap();
-    assert_eq!(counts, [("downloaded".to_string(), 1), ("offered".to_string(), 1)]);
+    assert_eq!(
+        counts,
+        [("downloaded".to_string(), 1), ("failed".to_string(), 1), ("offered".to_string(), 1)]
+    );
 
     loket_server::updates::update(
         s.storage.as_ref(),
