@@ -62,17 +62,15 @@ pub async fn check(
     let current = Version::parse(current.trim_start_matches('v')).map_err(|e| {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_version", format!("not a version: {e}"))
     })?;
-    let releases: Vec<Rollout> = s
-        .storage
-        .releases()
-        .await?
-        .into_iter()
+    let rows = s.storage.releases().await?;
+    let releases: Vec<Rollout> = rows
+        .iter()
         .filter_map(|r| {
             Some(Rollout {
                 version: Version::parse(&r.version).ok()?,
                 state: r.state,
                 percent: r.percent,
-                regions: r.regions,
+                regions: r.regions.clone(),
             })
         })
         .collect();
@@ -85,7 +83,7 @@ pub async fn check(
     else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
-    let release = s.storage.releases().await?.into_iter().find(|r| r.version == version);
+    let release = rows.into_iter().find(|r| r.version == version);
     s.storage.rollout_event(&version, &device.id, "offered", Utc::now()).await?;
     let offer = UpdateOffer {
         version,
