@@ -45,6 +45,10 @@ pub fn builder() -> Builder<tauri::Wry> {
         resolve_conflicts,
         add_attachment,
         attachment_content,
+        update_status,
+        check_update,
+        install_update,
+        restart_app,
     ])
 }
 

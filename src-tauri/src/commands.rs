@@ -258,3 +258,39 @@ pub async fn attachment_content(
 ) -> Result<AttachmentContentDto, ErrorDto> {
     Ok(core.get()?.attachment_content(&sha256).await?)
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_status(
+    updates: State<'_, Arc<crate::updater::Updates>>,
+) -> Result<UpdateStatusDto, ErrorDto> {
+    Ok(updates.status())
+}
+
+/// Check for an update now (the user asked, or sync said this version is too old).
+#[tauri::command]
+#[specta::specta]
+pub async fn check_update(
+    updates: State<'_, Arc<crate::updater::Updates>>,
+) -> Result<UpdateStatusDto, ErrorDto> {
+    updates.check_now();
+    Ok(updates.status())
+}
+
+/// Install the verified update the user confirmed (pending work is pushed first unless `force`).
+#[tauri::command]
+#[specta::specta]
+pub async fn install_update(
+    core: State<'_, Core>,
+    updates: State<'_, Arc<crate::updater::Updates>>,
+    force: bool,
+) -> Result<UpdateStatusDto, ErrorDto> {
+    crate::updater::install(&core.get()?, &updates, force).await
+}
+
+/// Start the app again (after an update is installed).
+#[tauri::command]
+#[specta::specta]
+pub async fn restart_app(app: tauri::AppHandle) -> Result<(), ErrorDto> {
+    app.restart()
+}

@@ -7,6 +7,7 @@
 pub mod bindings;
 pub mod commands;
 mod data_dir;
+pub mod updater;
 
 use std::sync::Arc;
 
@@ -40,8 +41,11 @@ pub fn run() {
     let specta = bindings::builder();
 
     tauri::Builder::default()
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
+            // The version the server, the updater and the status bar name: the bundle's.
+            loket_app::set_app_version(&app.package_info().version.to_string());
             let dir = match explicit_dir {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
@@ -79,6 +83,13 @@ pub fn run() {
                 // whenever the server is reachable.
                 tauri::async_runtime::spawn(loket.sync_task());
             }
+            let updates = Arc::new(updater::Updates::default());
+            if let Ok(loket) = &core {
+                // Checks for a signed update at start-up and every few hours.
+                let task = updater::task(app.handle().clone(), loket.clone(), updates.clone());
+                tauri::async_runtime::spawn(task);
+            }
+            app.manage(updates);
             app.manage(Core(core));
             Ok(())
         })

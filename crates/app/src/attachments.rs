@@ -40,7 +40,7 @@ impl Loket {
             let engine = loket_sync::engine::Engine::new(
                 loket_sync::Client::new(&enrollment.server_url)?,
                 loket_sync::Credential { token: enrollment.token, office_code: enrollment.office_code },
-                env!("CARGO_PKG_VERSION"),
+                crate::app_version(),
             );
             if !engine.fetch_attachment(&self.store, sha256).await? {
                 return Err(AppError::AttachmentNotUploaded);

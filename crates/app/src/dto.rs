@@ -489,3 +489,37 @@ pub struct AttachmentContentDto {
     pub media_type: String,
     pub content_base64: String,
 }
+
+/// Where the app's own update stands, for the status bar and the update panel.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum UpdateStatusDto {
+    /// Nothing is offered (`checked_at`: RFC 3339, when the server last said so).
+    UpToDate {
+        checked_at: Option<String>,
+    },
+    Checking,
+    /// The bundle is downloading in the background (bytes).
+    Downloading {
+        version: String,
+        notes: String,
+        received: u32,
+        total: Option<u32>,
+    },
+    /// Downloaded and its signature verified: installs when the user confirms.
+    Ready {
+        version: String,
+        notes: String,
+    },
+    Installing {
+        version: String,
+    },
+    /// Installed: the new version runs from the next start.
+    Installed {
+        version: String,
+    },
+    Failed {
+        version: Option<String>,
+        error: crate::ErrorDto,
+    },
+}

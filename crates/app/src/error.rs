@@ -104,6 +104,18 @@ pub enum AppError {
     StaffManagersOnly,
     #[error("{0} sudah terdaftar.")]
     Duplicate(String),
+    /// Pushing before an update did not get everything to the server: the work is kept and the
+    /// new version sends it; the user may install anyway.
+    #[error("{0} pekerjaan belum terkirim ke server. Pekerjaan itu tetap tersimpan di laptop ini dan dikirim oleh versi baru setelah terpasang.")]
+    UpdateWorkNotSent(i64),
+    /// The bundle's signature is not from the province's key, or it was altered.
+    #[error("Pembaruan ditolak: tanda tangannya tidak sah untuk aplikasi ini (berkas diubah, atau bukan dari TI provinsi). Tidak ada yang dipasang; TI provinsi sudah diberi tahu.")]
+    UpdateRejected(String),
+    /// Updates come over `https://` only (release builds).
+    #[error("Pembaruan hanya diterima lewat https://.")]
+    UpdateInsecure,
+    #[error("Pembaruan gagal: {0}")]
+    UpdateFailed(String),
     /// A permit cannot be submitted before every required document was received.
     #[error("Berkas belum lengkap: {0}.")]
     DocumentsIncomplete(String),
@@ -157,6 +169,10 @@ impl AppError {
             Self::DocumentsIncomplete(_) => "documents_incomplete",
             Self::StaffManagersOnly => "staff_managers_only",
             Self::Duplicate(_) => "duplicate",
+            Self::UpdateWorkNotSent(_) => "update_work_not_sent",
+            Self::UpdateRejected(_) => "update_rejected",
+            Self::UpdateInsecure => "update_insecure",
+            Self::UpdateFailed(_) => "update_failed",
         }
     }
 }

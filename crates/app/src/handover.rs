@@ -152,7 +152,7 @@ impl Loket {
             attachments: 0,
         };
         for batch in file.operations.chunks(loket_sync::engine::PUSH_BATCH as usize) {
-            let answer = client.push(&cred, batch.to_vec(), 0, env!("CARGO_PKG_VERSION")).await?;
+            let answer = client.push(&cred, batch.to_vec(), 0, crate::app_version()).await?;
             for r in answer.results {
                 match r.status {
                     OpStatus::Accepted => report.accepted += 1,
@@ -161,7 +161,7 @@ impl Loket {
                 }
             }
         }
-        let engine = loket_sync::engine::Engine::new(client, cred, env!("CARGO_PKG_VERSION"));
+        let engine = loket_sync::engine::Engine::new(client, cred, crate::app_version());
         for a in &file.attachments {
             let bytes = B64.decode(&a.content_base64).map_err(|e| AppError::HandoverFile(e.to_string()))?;
             if engine.upload(&a.sha256, &bytes).await? == loket_sync::engine::Upload::Complete {

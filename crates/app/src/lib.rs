@@ -26,6 +26,7 @@ mod staff;
 mod store_key;
 #[cfg(test)]
 mod test_support;
+mod updates;
 
 pub use dto::*;
 pub use error::{AppError, ErrorDto};
@@ -33,3 +34,4 @@ pub use loket::{Loket, DEFAULT_IDLE_LOCK, DEFAULT_REAUTH};
 pub use loket_store::StoreKey;
 pub use server_link::{configure_tls, CA_FILE_NAME};
 pub use store_key::KeySource;
+pub use updates::{app_version, set_app_version};

@@ -43,7 +43,7 @@ impl Loket {
         let (handle, task) = loket_sync::worker::start(
             self.store.clone(),
             loket_sync::worker::WorkerConfig::default(),
-            env!("CARGO_PKG_VERSION").to_string(),
+            crate::app_version().to_string(),
             std::sync::Arc::new(host),
         );
         let first = self.sync.set(handle).is_ok();
@@ -80,7 +80,7 @@ impl Loket {
     /// Version, data directory and schema, for the about panel.
     pub fn info(&self) -> Result<AppInfoDto, AppError> {
         Ok(AppInfoDto {
-            version: env!("CARGO_PKG_VERSION").to_string(),
+            version: crate::app_version().to_string(),
             data_dir: self.data_dir.display().to_string(),
             schema_version: self.store().schema_version()?,
             default_server_url: self.default_server_url.clone(),
@@ -92,16 +92,14 @@ impl Loket {
     pub async fn enroll(&self, input: EnrollInput) -> Result<OfficeDto, AppError> {
         self.not_wiped()?;
         let client = loket_sync::Client::new(&input.server_url)?;
-        let device_name = format!("Loket {}", env!("CARGO_PKG_VERSION"));
+        let device_name = format!("Loket {}", crate::app_version());
         // The first local user, if any, is linked to the account the code names.
         let local_user = self.store().local_user()?.map(|u| loket_protocol::LocalUser {
             username: u.username,
             public_key: u.public_key,
             wrapped_key: u.wrapped_key,
         });
-        let e = client
-            .enroll_with(input.code.trim(), &device_name, env!("CARGO_PKG_VERSION"), local_user)
-            .await?;
+        let e = client.enroll_with(input.code.trim(), &device_name, crate::app_version(), local_user).await?;
         if catalogue().get(&e.office_code).is_none_or(|r| r.level != Level::District) {
             return Err(AppError::UnknownKecamatan(e.office_code));
         }

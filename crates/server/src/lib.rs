@@ -7,6 +7,7 @@
 //! - [`admin`]: what IT does from the command line (offices, users, enrollment codes, devices).
 //! - [`serve`]: the connection loop, within bounds (connection cap, header and idle timeouts).
 //! - [`tls`]: HTTPS terminated by the server (rustls).
+//! - [`updates`], [`release_key`]: the laptops' signed updates (publish, roll out, serve).
 
 pub mod admin;
 pub mod api;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod lockout;
 pub mod openapi;
 pub mod ratelimit;
+pub mod release_key;
 pub mod retention;
 pub mod rules;
 pub mod serve;

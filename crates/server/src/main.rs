@@ -185,6 +185,9 @@ enum ReleaseCmd {
         #[arg(long, value_delimiter = ',')]
         regions: Vec<String>,
     },
+    /// Trust the public key releases are signed with (the `.pub` file of `tauri signer
+    /// generate`; the same key as `plugins.updater.pubkey` in the app's tauri.conf.json).
+    TrustKey { file: std::path::PathBuf },
     /// Releases with their state, rollout and progress (offered, downloaded, installed).
     List,
     /// Offer a release to nobody for now.
@@ -242,6 +245,11 @@ async fn release_command(storage: &dyn loket_server::storage::Storage, cmd: Rele
             updates::publish(storage, &version, &notes, &artifacts, rollout, &regions).await?;
             println!("release {version} published at {rollout}% (promote it with `release promote`)");
         }
+        ReleaseCmd::TrustKey { file } => {
+            let key = std::fs::read_to_string(&file).with_context(|| format!("{}", file.display()))?;
+            let id = updates::trust_key(storage, &key).await?;
+            println!("releases must now be signed by key {id}");
+        }
         ReleaseCmd::List => {
             println!(
                 "{:<12} {:<7} {:>4}  {:<20} {:<27} progress",
@@ -263,6 +271,10 @@ async fn release_command(storage: &dyn loket_server::storage::Storage, cmd: Rele
             }
             if let Some(min) = storage.minimum_app_version().await? {
                 println!("minimum app version: {min}");
+            }
+            match storage.release_key().await? {
+                Some(key) => println!("signing key: {}", loket_server::release_key::key_id(&key)?),
+                None => println!("signing key: none trusted yet (release trust-key)"),
             }
         }
         ReleaseCmd::Pause { version } => updates::update(storage, &version, Some(S::Paused), None).await?,

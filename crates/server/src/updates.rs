@@ -200,6 +200,13 @@ pub enum ReleaseError {
     Region(String),
     #[error("{path}: {source}")]
     File { path: String, source: std::io::Error },
+    /// No key to check signatures against: `release trust-key` first.
+    #[error("no release key is trusted yet: run `loket-server release trust-key <key>.pub` first")]
+    NoKey,
+    #[error("{file}: {source}")]
+    Signature { file: String, source: crate::release_key::SignatureError },
+    #[error(transparent)]
+    Key(crate::release_key::SignatureError),
     #[error("release {0} is not known, or it was yanked")]
     NoRelease(String),
     #[error(transparent)]
@@ -216,8 +223,17 @@ pub const PLATFORMS: &[&str] = &[
     "darwin-aarch64",
 ];
 
+/// Trust `key` (the content of a `tauri signer generate` `.pub` file) for releases; its key id.
+pub async fn trust_key(s: &dyn crate::storage::Storage, key: &str) -> Result<String, ReleaseError> {
+    let key = key.trim();
+    let id = crate::release_key::key_id(key).map_err(ReleaseError::Key)?;
+    s.set_release_key(key).await?;
+    Ok(id)
+}
+
 /// Publish release `version` from bundle files, each signed beside it (`<file>.sig`, from
-/// `tauri signer sign`): `artifacts` are `PLATFORM=FILE`.
+/// `tauri build` or `tauri signer sign`) by the trusted key for this version: `artifacts` are
+/// `PLATFORM=FILE`.
 pub async fn publish(
     s: &dyn crate::storage::Storage,
     version: &str,
@@ -238,6 +254,7 @@ pub async fn publish(
             return Err(ReleaseError::Region(r.clone()));
         }
     }
+    let key = s.release_key().await?.ok_or(ReleaseError::NoKey)?;
     let read = |path: &str| {
         std::fs::read(path).map_err(|source| ReleaseError::File { path: path.to_string(), source })
     };
@@ -252,12 +269,10 @@ pub async fn publish(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        list.push(crate::storage::NewArtifact {
-            target: target.to_string(),
-            file_name,
-            signature,
-            bytes: read(path)?,
-        });
+        let bytes = read(path)?;
+        crate::release_key::verify(&key, &bytes, &signature, &version)
+            .map_err(|source| ReleaseError::Signature { file: path.to_string(), source })?;
+        list.push(crate::storage::NewArtifact { target: target.to_string(), file_name, signature, bytes });
     }
     let release = crate::storage::NewRelease {
         version,

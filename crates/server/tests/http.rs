@@ -1100,15 +1100,32 @@ async fn updates_are_offered_by_rollout_and_downloads_resume(backend: &str) {
     let bundle: Vec<u8> = (0..1_500_000u32).map(|i| (i % 253) as u8).collect();
     let file = dir.path().join("loket_0.2.0_amd64.deb");
     std::fs::write(&file, &bundle).unwrap();
-    std::fs::write(
-        dir.path().join("loket_0.2.0_amd64.deb.sig"),
-        "dW50cnVzdGVkIGNvbW1lbnQ6IHNpZ25hdHVyZQ==\n",
-    )
-    .unwrap();
+    let key = common::SigningKey::generate();
+    let signature = key.sign(&bundle, "0.2.0");
+    std::fs::write(dir.path().join("loket_0.2.0_amd64.deb.sig"), format!("{signature}\n")).unwrap();
     let artifact = format!("linux-x86_64={}", file.display());
-    loket_server::updates::publish(s.storage.as_ref(), "0.2.0", "Perbaikan", &[artifact], 100, &[])
+    let publish = || {
+        loket_server::updates::publish(
+            s.storage.as_ref(),
+            "0.2.0",
+            "Perbaikan",
+            &[artifact.clone()],
+            100,
+            &[],
+        )
+    };
+    assert!(matches!(publish().await, Err(loket_server::updates::ReleaseError::NoKey)), "no key trusted");
+    // Signed by another key: refused.
+    loket_server::updates::trust_key(s.storage.as_ref(), &common::SigningKey::generate().public())
         .await
         .unwrap();
+    assert!(matches!(publish().await, Err(loket_server::updates::ReleaseError::Signature { .. })));
+    loket_server::updates::trust_key(s.storage.as_ref(), &key.public()).await.unwrap();
+    // Published as another version than the one signed: refused.
+    let misnamed =
+        loket_server::updates::publish(s.storage.as_ref(), "0.2.1", "", &[artifact.clone()], 100, &[]).await;
+    assert!(matches!(misnamed, Err(loket_server::updates::ReleaseError::Signature { .. })), "{misnamed:?}");
+    publish().await.unwrap();
     let check = |version: &str| {
         s.get(&format!("/api/v1/updates/linux/x86_64/{version}")).bearer_auth(&d.token).send()
     };
@@ -1119,7 +1136,7 @@ async fn updates_are_offered_by_rollout_and_downloads_resume(backend: &str) {
         r.json().await.unwrap()
     };
     assert_eq!(offer["version"], "0.2.0");
-    assert_eq!(offer["signature"], "dW50cnVzdGVkIGNvbW1lbnQ6IHNpZ25hdHVyZQ==");
+    assert_eq!(offer["signature"], signature);
     let url = offer["url"].as_str().unwrap().to_string();
     assert!(url.starts_with("http://127.0.0.1:") && url.contains("/api/v1/updates/artifacts/"), "{url}");
     assert_eq!(check("0.2.0").await.unwrap().status(), StatusCode::NO_CONTENT, "no reinstall");

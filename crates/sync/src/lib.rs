@@ -10,9 +10,11 @@
 
 pub mod engine;
 mod tls;
+mod updates;
 pub mod worker;
 
 pub use tls::TlsPolicy;
+pub use updates::{app_version, set_app_version};
 
 use std::time::Duration;
 
@@ -23,7 +25,7 @@ use loket_protocol::{
 use reqwest::StatusCode;
 use thiserror::Error;
 
-/// The header every request names the app's version in (the workspace's version is the app's).
+/// The header every request names the app's version in ([`app_version`]).
 pub const APP_VERSION_HEADER: &str = "x-loket-app-version";
 
 /// Why talking to the server failed. Callers branch on the variant.
@@ -136,8 +138,11 @@ impl Client {
         }
         // Every request names the app's version: the server refuses sync below IT's minimum.
         let mut headers = reqwest::header::HeaderMap::new();
-        headers
-            .insert(APP_VERSION_HEADER, reqwest::header::HeaderValue::from_static(env!("CARGO_PKG_VERSION")));
+        headers.insert(
+            APP_VERSION_HEADER,
+            reqwest::header::HeaderValue::from_str(app_version())
+                .unwrap_or(reqwest::header::HeaderValue::from_static(env!("CARGO_PKG_VERSION"))),
+        );
         let builder = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(Duration::from_secs(5))

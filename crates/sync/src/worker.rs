@@ -8,6 +8,7 @@
 //! local data ([`Host::wipe`]) and the task reports that to the server and ends.
 //! Status is a plain value behind a lock; the UI reads it whenever it wants.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -142,6 +143,10 @@ pub trait Host: Send + Sync + 'static {
 pub struct WorkerHandle {
     status: Arc<Mutex<SyncStatus>>,
     wake: Arc<Notify>,
+    /// Runs started and finished, and a signal at each finish ([`WorkerHandle::sync_and_wait`]).
+    started: Arc<AtomicU64>,
+    finished: Arc<AtomicU64>,
+    done: Arc<Notify>,
 }
 
 impl WorkerHandle {
@@ -152,6 +157,23 @@ impl WorkerHandle {
     /// Sync as soon as possible (after a local change, or the user asked).
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Sync now and wait for a run that started after this call to finish; its status. (Before
+    /// an update is installed: everything registered so far goes to the server first.) Waits
+    /// for as long as it takes; callers bound it.
+    pub async fn sync_and_wait(&self) -> SyncStatus {
+        let target = self.started.load(Ordering::SeqCst) + 1;
+        self.wake();
+        loop {
+            let notified = self.done.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.finished.load(Ordering::SeqCst) >= target {
+                return self.status();
+            }
+            notified.await;
+        }
     }
 
     fn update(&self, f: impl FnOnce(&mut SyncStatus)) {
@@ -197,6 +219,18 @@ fn refresh_counts(store: &SharedStore, handle: &WorkerHandle) {
 
 /// Run one sync now and record its outcome in the status. Returns the error, if any.
 pub async fn sync_once(
+    store: &SharedStore,
+    handle: &WorkerHandle,
+    app_version: &str,
+) -> Result<RunReport, SyncError> {
+    handle.started.fetch_add(1, Ordering::SeqCst);
+    let result = run_once(store, handle, app_version).await;
+    handle.finished.fetch_add(1, Ordering::SeqCst);
+    handle.done.notify_waiters();
+    result
+}
+
+async fn run_once(
     store: &SharedStore,
     handle: &WorkerHandle,
     app_version: &str,

@@ -43,6 +43,13 @@ export const commands = {
 	resolveConflicts: (input: ResolveInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("resolve_conflicts", { input })),
 	addAttachment: (input: AttachmentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_attachment", { input })),
 	attachmentContent: (sha256: string) => typedError<AttachmentContentDto, ErrorDto>(__TAURI_INVOKE("attachment_content", { sha256 })),
+	updateStatus: () => typedError<UpdateStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("update_status")),
+	/**  Check for an update now (the user asked, or sync said this version is too old). */
+	checkUpdate: () => typedError<UpdateStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("check_update")),
+	/**  Install the verified update the user confirmed (pending work is pushed first unless `force`). */
+	installUpdate: (force: boolean) => typedError<UpdateStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("install_update", { force })),
+	/**  Start the app again (after an update is installed). */
+	restartApp: () => typedError<null, ErrorDto>(__TAURI_INVOKE("restart_app")),
 };
 
 /* Types */
@@ -732,6 +739,31 @@ export type SyncStatusDto_Serialize = {
 export type UnlockInput = {
 	password: string,
 };
+
+/**  Where the app's own update stands, for the status bar and the update panel. */
+export type UpdateStatusDto = UpdateStatusDto_Serialize | UpdateStatusDto_Deserialize;
+
+/**  Where the app's own update stands, for the status bar and the update panel. */
+export type UpdateStatusDto_Deserialize = 
+/**  Nothing is offered (`checked_at`: RFC 3339, when the server last said so). */
+{ state: "up_to_date"; checked_at?: string | null } | { state: "checking" } | 
+/**  The bundle is downloading in the background (bytes). */
+{ state: "downloading"; version: string; notes: string; received: number; total?: number | null } | 
+/**  Downloaded and its signature verified: installs when the user confirms. */
+{ state: "ready"; version: string; notes: string } | { state: "installing"; version: string } | 
+/**  Installed: the new version runs from the next start. */
+{ state: "installed"; version: string } | { state: "failed"; version?: string | null; error: ErrorDto };
+
+/**  Where the app's own update stands, for the status bar and the update panel. */
+export type UpdateStatusDto_Serialize = 
+/**  Nothing is offered (`checked_at`: RFC 3339, when the server last said so). */
+{ state: "up_to_date"; checked_at: string | null } | { state: "checking" } | 
+/**  The bundle is downloading in the background (bytes). */
+{ state: "downloading"; version: string; notes: string; received: number; total: number | null } | 
+/**  Downloaded and its signature verified: installs when the user confirms. */
+{ state: "ready"; version: string; notes: string } | { state: "installing"; version: string } | 
+/**  Installed: the new version runs from the next start. */
+{ state: "installed"; version: string } | { state: "failed"; version: string | null; error: ErrorDto };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

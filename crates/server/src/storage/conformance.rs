@@ -290,6 +290,10 @@ pub async fn releases_and_their_artifacts(s: &dyn Storage) {
     s.set_minimum_app_version("0.2.0").await.unwrap();
     s.set_minimum_app_version("0.3.0").await.unwrap();
     assert_eq!(s.minimum_app_version().await.unwrap().as_deref(), Some("0.3.0"));
+    assert_eq!(s.release_key().await.unwrap(), None);
+    s.set_release_key("a2V5IDE=").await.unwrap();
+    s.set_release_key("a2V5IDI=").await.unwrap();
+    assert_eq!(s.release_key().await.unwrap().as_deref(), Some("a2V5IDI="), "the key IT trusted last");
 }
 
 /// A page of changes with their data parsed, as a device reads it.

@@ -200,6 +200,11 @@ pub(crate) const SQL_MINIMUM_SET: &str =
     "INSERT INTO server_meta (name, value) VALUES ('minimum_app_version', $1)
      ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
+pub(crate) const SQL_RELEASE_KEY: &str = "SELECT value FROM server_meta WHERE name = 'release_public_key'";
+pub(crate) const SQL_RELEASE_KEY_SET: &str =
+    "INSERT INTO server_meta (name, value) VALUES ('release_public_key', $1)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
 /// A release IT publishes: its notes, rollout and one signed artifact per platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRelease {
@@ -748,6 +753,9 @@ pub trait Storage: Send + Sync + 'static {
     /// The oldest app version allowed to sync, if IT set one.
     async fn minimum_app_version(&self) -> Result<Option<String>, StorageError>;
     async fn set_minimum_app_version(&self, version: &str) -> Result<(), StorageError>;
+    /// The public key releases must be signed with (Tauri's base64 form), if IT set one.
+    async fn release_key(&self) -> Result<Option<String>, StorageError>;
+    async fn set_release_key(&self, key: &str) -> Result<(), StorageError>;
     /// Record that a revoked device deleted its key and local data (the first report's time is
     /// kept). `false` when the device is not revoked.
     async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;

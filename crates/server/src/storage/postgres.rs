@@ -1125,6 +1125,15 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
+    async fn release_key(&self) -> Result<Option<String>, StorageError> {
+        Ok(self.pool.get().await?.query_opt(super::SQL_RELEASE_KEY, &[]).await?.map(|r| r.get(0)))
+    }
+
+    async fn set_release_key(&self, key: &str) -> Result<(), StorageError> {
+        self.pool.get().await?.execute(super::SQL_RELEASE_KEY_SET, &[&key]).await?;
+        Ok(())
+    }
+
     async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {
         let n = self.pool.get().await?.execute(super::SQL_RECORD_WIPE, &[&id, &ts(now)]).await?;
         Ok(n == 1)

@@ -913,6 +913,19 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn release_key(&self) -> Result<Option<String>, StorageError> {
+        self.run(|c| Ok(c.query_row(super::SQL_RELEASE_KEY, [], |r| r.get(0)).optional()?)).await
+    }
+
+    async fn set_release_key(&self, key: &str) -> Result<(), StorageError> {
+        let key = key.to_string();
+        self.run(move |c| {
+            c.execute(&sql(super::SQL_RELEASE_KEY_SET), [key])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {
         let id = id.to_string();
         self.run(

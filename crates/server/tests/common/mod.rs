@@ -68,3 +68,29 @@ pub async fn postgres_database() -> (String, Guard) {
     };
     (url, Guard::Postgres { admin_url: admin, db })
 }
+
+/// A release signing key made for one test (as `tauri signer generate` would), and signatures
+/// of bundles in Tauri's form (base64 of minisign's text, the version in the trusted comment).
+pub struct SigningKey(minisign::KeyPair);
+
+impl SigningKey {
+    pub fn generate() -> Self {
+        Self(minisign::KeyPair::generate_unencrypted_keypair().expect("a key pair"))
+    }
+
+    /// The public key as `tauri.conf.json` and `release trust-key` take it.
+    pub fn public(&self) -> String {
+        use base64::Engine as _;
+        let text = self.0.pk.to_box().expect("public key text").into_string();
+        base64::engine::general_purpose::STANDARD.encode(text)
+    }
+
+    /// The `.sig` content for `bytes` signed for `version`.
+    pub fn sign(&self, bytes: &[u8], version: &str) -> String {
+        use base64::Engine as _;
+        let comment = format!("timestamp:1796217109\tfile:loket_{version}_amd64.deb\tversion:{version}");
+        let sig =
+            minisign::sign(Some(&self.0.pk), &self.0.sk, bytes, Some(&comment), None).expect("a signature");
+        base64::engine::general_purpose::STANDARD.encode(sig.into_string())
+    }
+}
