@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 TAURI := ui/node_modules/.bin/tauri
 
-.PHONY: setup postgres ui app server run test lint test-rust test-ui test-e2e test-api-fuzz test-faults-long bindings deb clean
+.PHONY: setup postgres ui app server run test lint test-rust test-ui test-e2e test-api-fuzz test-faults-long bindings deb release update-test-bundles clean
 
 setup:
 	@scripts/setup.sh
@@ -62,7 +62,7 @@ test-api-fuzz: server
 
 ## Cross-crate tests: architecture checks, client against a real server, and the real window
 ## under a private Xvfb display, one test at a time.
-test-e2e: app server postgres
+test-e2e: app server postgres update-test-bundles
 	$(CARGO) test -p loket-e2e --tests -- --test-threads=1
 
 ## Long mode of the seeded sync fault tests: 1,000 seeds on each server backend.
@@ -73,9 +73,23 @@ test-faults-long: setup postgres
 bindings:
 	LOKET_UPDATE_BINDINGS=1 $(CARGO) test -p loket --lib bindings
 
-## A Debian package in target/release/bundle/deb/.
+## A Debian package in target/release/bundle/deb/ (unsigned; `make release` signs and publishes).
 deb: ui
 	TAURI_APP_PATH=src-tauri $(TAURI) build --bundles deb
+
+## A signed release (VERSION=x.y.z SIGNING_KEY=<key file>), published to DATABASE (by default
+## the `make run` server's) at ROLLOUT percent: scripts/release.sh, README "For IT".
+DATABASE ?= $(LOKET_DEV_DIR)/server.sqlite3
+release: ui server
+	DATABASE="$(DATABASE)" scripts/release.sh
+
+## The update test's bundles (tests/tests/updates.rs): a key made for the test, Loket N and
+## N+1 as signed .deb packages (debug builds), and N+1 signed by a second, foreign key. The
+## desktop binary of the other window tests is rebuilt afterwards (the bundles' builds replace it).
+UPDATE_TEST_DIR := target/update-test
+update-test-bundles: ui server
+	scripts/update-test-bundles.sh $(UPDATE_TEST_DIR)
+	$(CARGO) build -p loket
 
 clean:
 	$(CARGO) clean

@@ -16,6 +16,9 @@ APT_PACKAGES=(
   postgresql postgresql-client
   # The API fuzzer (Schemathesis, from PyPI) runs in a virtual environment
   python3-venv curl
+  # The update test installs .deb packages the way the updater does on a laptop: pkexec when a
+  # polkit agent is there, else sudo (which lets root through without a password)
+  sudo
 )
 
 say() { printf '\033[1;32m[setup]\033[0m %s\n' "$*"; }

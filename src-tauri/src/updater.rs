@@ -7,7 +7,7 @@
 //! An offered bundle downloads in the background and is verified at once; it installs only
 //! when the user confirms.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +25,8 @@ pub struct Updates {
     /// A verified bundle waiting for the user's confirmation.
     ready: Mutex<Option<(Update, Arc<Vec<u8>>)>>,
     busy: AtomicBool,
+    /// Checks the server was asked since the app started.
+    checks: AtomicU32,
     wake: tokio::sync::Notify,
 }
 
@@ -90,7 +92,8 @@ async fn check<R: Runtime>(app: &AppHandle<R>, loket: &Arc<Loket>, updates: &Arc
             }
             Err((version, e)) => {
                 tracing::warn!(error = %e, ?version, "update check failed");
-                updates.set(UpdateStatusDto::Failed { version, error: ErrorDto::from(e) });
+                let attempt = updates.checks.load(Ordering::SeqCst);
+                updates.set(UpdateStatusDto::Failed { version, error: ErrorDto::from(e), attempt });
             }
         }
     }
@@ -107,6 +110,7 @@ async fn fetch<R: Runtime>(
         return Ok(UpdateStatusDto::UpToDate { checked_at: None });
     };
     updates.set(UpdateStatusDto::Checking);
+    updates.checks.fetch_add(1, Ordering::SeqCst);
     let endpoint = endpoint.parse().map_err(|_| fail(AppError::ServerUrl))?;
     let updater = app
         .updater_builder()
@@ -188,7 +192,8 @@ pub async fn install(
                 tracing::warn!(error = %report, "the failed update could not be reported");
             }
             let error = ErrorDto::from(e);
-            updates.set(UpdateStatusDto::Failed { version: Some(version), error: error.clone() });
+            let attempt = updates.checks.load(Ordering::SeqCst);
+            updates.set(UpdateStatusDto::Failed { version: Some(version), error: error.clone(), attempt });
             Err(error)
         }
         Err(e) => Err(AppError::UpdateFailed(e.to_string()).into()),

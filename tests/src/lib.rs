@@ -13,7 +13,7 @@ pub mod proxy;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use process::Guard;
@@ -67,6 +67,9 @@ pub struct App {
     /// The key-file mode (the tests' default); without it the app looks for the OS credential
     /// store over the session bus `bus` names.
     key_store: KeyStore,
+    /// The desktop binary ([`app_binary`] unless a test runs another, e.g. one installed from
+    /// a package).
+    binary: PathBuf,
 }
 
 /// Where the window under test keeps its data key.
@@ -86,6 +89,11 @@ impl App {
 
     /// Start a display and launch the app on `data_dir`, its key kept in `key_store`.
     pub async fn launch_with(data_dir: &Path, key_store: KeyStore) -> Result<Self> {
+        Self::launch_binary(data_dir, key_store, app_binary()?).await
+    }
+
+    /// Start a display and launch the desktop `binary` on `data_dir`.
+    pub async fn launch_binary(data_dir: &Path, key_store: KeyStore, binary: PathBuf) -> Result<Self> {
         let (display, display_name) = process::start_xvfb().await?;
         let mut app = Self {
             client: None,
@@ -94,6 +102,7 @@ impl App {
             _display: display,
             display_name,
             key_store,
+            binary,
         };
         app.start().await?;
         Ok(app)
@@ -117,7 +126,7 @@ impl App {
         self.driver = Some(driver);
         let caps = serde_json::json!({
             "tauri:options": {
-                "application": app_binary()?,
+                "application": self.binary,
                 "args": args,
             }
         });
@@ -254,11 +263,21 @@ pub async fn run_with_files(
     files: &[(&str, Vec<u8>)],
     body: impl AsyncFnOnce(&mut App) -> Result<()>,
 ) -> Result<()> {
+    run_binary(name, files, app_binary()?, body).await
+}
+
+/// [`run_with_files`] with the desktop `binary` (e.g. the one a package installed).
+pub async fn run_binary(
+    name: &str,
+    files: &[(&str, Vec<u8>)],
+    binary: PathBuf,
+    body: impl AsyncFnOnce(&mut App) -> Result<()>,
+) -> Result<()> {
     let data = tempfile_dir(name)?;
     for (file, content) in files {
         std::fs::write(data.join(file), content)?;
     }
-    let mut app = App::launch(&data).await?;
+    let mut app = App::launch_binary(&data, KeyStore::KeyFile, binary).await?;
     // A hung WebDriver call must fail the test, not the CI run.
     let outcome = match tokio::time::timeout(TEST_LIMIT, body(&mut app)).await {
         Ok(outcome) => outcome,
@@ -418,6 +437,28 @@ impl ServerProcess {
 
     pub fn db(&self) -> &Path {
         &self.db
+    }
+
+    /// Stop the server and start it again on the same address (what IT changed in its
+    /// database from another process is then read afresh).
+    pub fn restart(&mut self) -> Result<()> {
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait()?;
+        let addr = self.url.split_once("://").map(|(_, a)| a.to_string()).context("server url")?;
+        let (bin, db) = (Self::binary()?, self.db.clone());
+        let mut command = std::process::Command::new(bin);
+        command.arg("--database").arg(&db).args(["serve", "--listen", &addr]);
+        self.child = command
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()?;
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(self.child.stdout.take().context("server stdout")?).read_line(&mut line)?;
+        ensure!(line.trim() == format!("listening on {addr}"), "server said {line:?}");
+        Ok(())
     }
 }
 

@@ -518,8 +518,10 @@ pub enum UpdateStatusDto {
     Installed {
         version: String,
     },
+    /// `attempt`: which check of this run of the app failed (1, 2, …).
     Failed {
         version: Option<String>,
         error: crate::ErrorDto,
+        attempt: u32,
     },
 }

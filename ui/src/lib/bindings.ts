@@ -752,7 +752,9 @@ export type UpdateStatusDto_Deserialize =
 /**  Downloaded and its signature verified: installs when the user confirms. */
 { state: "ready"; version: string; notes: string } | { state: "installing"; version: string } | 
 /**  Installed: the new version runs from the next start. */
-{ state: "installed"; version: string } | { state: "failed"; version?: string | null; error: ErrorDto };
+{ state: "installed"; version: string } | 
+/**  `attempt`: which check of this run of the app failed (1, 2, …). */
+{ state: "failed"; version?: string | null; error: ErrorDto; attempt: number };
 
 /**  Where the app's own update stands, for the status bar and the update panel. */
 export type UpdateStatusDto_Serialize = 
@@ -763,7 +765,9 @@ export type UpdateStatusDto_Serialize =
 /**  Downloaded and its signature verified: installs when the user confirms. */
 { state: "ready"; version: string; notes: string } | { state: "installing"; version: string } | 
 /**  Installed: the new version runs from the next start. */
-{ state: "installed"; version: string } | { state: "failed"; version: string | null; error: ErrorDto };
+{ state: "installed"; version: string } | 
+/**  `attempt`: which check of this run of the app failed (1, 2, …). */
+{ state: "failed"; version: string | null; error: ErrorDto; attempt: number };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
