@@ -1103,17 +1103,9 @@ async fn updates_are_offered_by_rollout_and_downloads_resume(backend: &str) {
     let key = common::SigningKey::generate();
     let signature = key.sign(&bundle, "0.2.0");
     std::fs::write(dir.path().join("loket_0.2.0_amd64.deb.sig"), format!("{signature}\n")).unwrap();
-    let artifact = format!("linux-x86_64={}", file.display());
-    let publish = || {
-        loket_server::updates::publish(
-            s.storage.as_ref(),
-            "0.2.0",
-            "Perbaikan",
-            &[artifact.clone()],
-            100,
-            &[],
-        )
-    };
+    let artifact = [format!("linux-x86_64={}", file.display())];
+    let publish =
+        || loket_server::updates::publish(s.storage.as_ref(), "0.2.0", "Perbaikan", &artifact, 100, &[]);
     assert!(matches!(publish().await, Err(loket_server::updates::ReleaseError::NoKey)), "no key trusted");
     // Signed by another key: refused.
     loket_server::updates::trust_key(s.storage.as_ref(), &common::SigningKey::generate().public())
@@ -1122,8 +1114,7 @@ async fn updates_are_offered_by_rollout_and_downloads_resume(backend: &str) {
     assert!(matches!(publish().await, Err(loket_server::updates::ReleaseError::Signature { .. })));
     loket_server::updates::trust_key(s.storage.as_ref(), &key.public()).await.unwrap();
     // Published as another version than the one signed: refused.
-    let misnamed =
-        loket_server::updates::publish(s.storage.as_ref(), "0.2.1", "", &[artifact.clone()], 100, &[]).await;
+    let misnamed = loket_server::updates::publish(s.storage.as_ref(), "0.2.1", "", &artifact, 100, &[]).await;
     assert!(matches!(misnamed, Err(loket_server::updates::ReleaseError::Signature { .. })), "{misnamed:?}");
     publish().await.unwrap();
     let check = |version: &str| {
