@@ -116,3 +116,8 @@ export const ID: Labels = {
 
 /** The catalogue in use. */
 export const labels: Labels = ID;
+
+/** Sync is refused because this version of the app is too old (426): the update is offered. */
+export function refusedForVersion(s: SyncStatusDto): boolean {
+  return s.state === "upgrade_required";
+}
