@@ -2,8 +2,9 @@
 //! server holding N+1 signed by the key the app trusts (`make update-test-bundles` builds both
 //! through scripts/release.sh, with a key made for the test and a second, foreign one).
 //!
-//! The window test installs packages system-wide, as the updater does on a laptop: it runs
-//! as root (CI does), and removes the package when it ends.
+//! The window test installs packages system-wide, as the updater does on a laptop (which asks
+//! with pkexec, else sudo): it runs as root or with passwordless sudo, and removes the package
+//! when it ends.
 
 use std::path::{Path, PathBuf};
 
@@ -46,24 +47,37 @@ fn installed() -> Option<String> {
     out.strip_prefix("install ok installed ").map(str::to_string)
 }
 
+/// `dpkg` as root: directly, or through passwordless sudo.
+fn dpkg() -> std::process::Command {
+    let root = std::process::Command::new("id").arg("-u").output();
+    if root.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0") {
+        std::process::Command::new("dpkg")
+    } else {
+        let mut sudo = std::process::Command::new("sudo");
+        sudo.args(["-n", "dpkg"]);
+        sudo
+    }
+}
+
 /// Package `loket` installed for one test; purged after it.
 struct Package;
 
 impl Package {
     fn install(deb: &Path) -> Result<Self> {
-        let root = std::process::Command::new("id").arg("-u").output()?;
-        if String::from_utf8_lossy(&root.stdout).trim() != "0" {
-            bail!("the update test installs packages: run it as root (CI does; `sudo make test` here)");
+        let out = dpkg().arg("-i").arg(deb).output()?;
+        if !out.status.success() {
+            bail!(
+                "dpkg -i (the update test installs packages: as root, or with passwordless sudo): {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
-        let out = std::process::Command::new("dpkg").arg("-i").arg(deb).output()?;
-        ensure!(out.status.success(), "dpkg -i: {}", String::from_utf8_lossy(&out.stderr));
         Ok(Self)
     }
 }
 
 impl Drop for Package {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("dpkg").args(["--purge", "loket"]).output();
+        let _ = dpkg().args(["--purge", "loket"]).output();
     }
 }
 
