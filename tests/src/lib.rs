@@ -415,9 +415,21 @@ impl ServerProcess {
     }
 
     fn spawn(bin: &Path, db: &Path, tls: Option<(&Path, &Path)>) -> Result<Self> {
+        let (child, addr) = Self::serve(bin, db, "127.0.0.1:0", tls)?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        Ok(Self { url: format!("{scheme}://{addr}"), child, db: db.to_path_buf() })
+    }
+
+    /// `loket-server serve` on `listen`: the process and the address it says it listens on.
+    fn serve(
+        bin: &Path,
+        db: &Path,
+        listen: &str,
+        tls: Option<(&Path, &Path)>,
+    ) -> Result<(std::process::Child, String)> {
         use std::io::BufRead;
         let mut command = std::process::Command::new(bin);
-        command.arg("--database").arg(db).args(["serve", "--listen", "127.0.0.1:0"]);
+        command.arg("--database").arg(db).args(["serve", "--listen", listen]);
         if let Some((cert, key)) = tls {
             command.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
         }
@@ -431,8 +443,7 @@ impl ServerProcess {
         std::io::BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
         let addr =
             line.trim().strip_prefix("listening on ").with_context(|| format!("server said {line:?}"))?;
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        Ok(Self { url: format!("{scheme}://{addr}"), child, db: db.to_path_buf() })
+        Ok((child, addr.to_string()))
     }
 
     pub fn db(&self) -> &Path {
@@ -445,19 +456,10 @@ impl ServerProcess {
         let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         self.child.wait()?;
         let addr = self.url.split_once("://").map(|(_, a)| a.to_string()).context("server url")?;
-        let (bin, db) = (Self::binary()?, self.db.clone());
-        let mut command = std::process::Command::new(bin);
-        command.arg("--database").arg(&db).args(["serve", "--listen", &addr]);
-        self.child = command
-            .env_remove("DATABASE_URL")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()?;
-        let mut line = String::new();
-        use std::io::BufRead;
-        std::io::BufReader::new(self.child.stdout.take().context("server stdout")?).read_line(&mut line)?;
-        ensure!(line.trim() == format!("listening on {addr}"), "server said {line:?}");
+        ensure!(self.url.starts_with("http://"), "restart serves plain HTTP only");
+        let (child, listening) = Self::serve(&Self::binary()?, &self.db, &addr, None)?;
+        self.child = child;
+        ensure!(listening == addr, "the server listens on {listening}, not {addr}");
         Ok(())
     }
 }

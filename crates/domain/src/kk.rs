@@ -43,7 +43,7 @@ pub struct Kk {
 
 impl Kk {
     pub fn parse(input: &str) -> Result<Self, KkError> {
-        let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits = crate::separators::strip(input);
         if digits.is_empty() {
             return Err(KkError::Empty);
         }

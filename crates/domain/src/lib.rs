@@ -21,6 +21,7 @@ pub mod permit;
 pub mod phone;
 pub mod region;
 pub mod registration;
+pub mod separators;
 pub mod service;
 pub mod sla;
 pub mod staff;

@@ -55,7 +55,8 @@ pub enum Sex {
 pub struct Nik(String);
 
 impl Nik {
-    /// Validate and normalise (spaces are removed: clerks copy NIKs in groups of four).
+    /// Validate and normalise (spaces, dots and dashes are removed: clerks copy NIKs in groups
+    /// of four; [`crate::separators`]).
     pub fn parse(input: &str) -> Result<Self, NikError> {
         parse(input).map(|info| info.nik)
     }
@@ -124,9 +125,11 @@ impl NikInfo {
     }
 }
 
-/// Validate a NIK and decode it.
+/// Validate a NIK and decode it. The layout is Dukcapil's (UU 24/2013 on population
+/// administration and its implementing regulations): kecamatan of issue, birth date (+40 on the
+/// day for women), serial.
 pub fn parse(input: &str) -> Result<NikInfo, NikError> {
-    let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    let digits = crate::separators::strip(input);
     if digits.is_empty() {
         return Err(NikError::Empty);
     }
@@ -184,7 +187,8 @@ mod tests {
         ("", "nik.empty"),
         ("   ", "nik.empty"),
         ("36010112059000a1", "nik.not_digits"),
-        ("3601-0112-0590-0001", "nik.not_digits"),
+        ("3601-0112-0590-0001", "ok"), // dashes and dots of copied text are separators too
+        ("3601.0112.0590.0001", "ok"),
         ("360101120590000", "nik.length"),
         ("36010112059000011", "nik.length"),
         ("3601010005900001", "nik.birth_date"), // day 0

@@ -1,6 +1,7 @@
 //! NPWP (Nomor Pokok Wajib Pajak), the taxpayer number: the old 15-digit format
-//! (`XX.XXX.XXX.X-XXX.XXX`) or the 16-digit format introduced in 2024 (a person's NIK, or
-//! `0` + the old 15 digits for organisations).
+//! (`XX.XXX.XXX.X-XXX.XXX`) or the 16-digit format of PMK 112/PMK.03/2022: for a resident
+//! person, their NIK; for others (organisations, non-residents), `0` + the old 15 digits. A
+//! 16-digit NPWP that does not start with `0` is therefore checked as a NIK.
 
 use thiserror::Error;
 
@@ -14,6 +15,9 @@ pub enum NpwpError {
     Length(usize),
     #[error("NPWP tidak boleh semuanya nol.")]
     AllZero,
+    /// PMK 112/2022: a 16-digit NPWP not starting with 0 is the holder's NIK.
+    #[error("NPWP 16 digit orang pribadi adalah NIK, tetapi ini bukan NIK yang sah: {0}")]
+    NotNik(crate::nik::NikError),
 }
 
 impl NpwpError {
@@ -23,6 +27,7 @@ impl NpwpError {
             Self::InvalidChars => "npwp.invalid_chars",
             Self::Length(_) => "npwp.length",
             Self::AllZero => "npwp.all_zero",
+            Self::NotNik(_) => "npwp.not_nik",
         }
     }
 }
@@ -33,7 +38,7 @@ pub fn parse_npwp(input: &str) -> Result<String, NpwpError> {
     if trimmed.is_empty() {
         return Err(NpwpError::Empty);
     }
-    if !trimmed.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | ' ')) {
+    if !trimmed.chars().all(|c| c.is_ascii_digit() || crate::separators::is_separator(c)) {
         return Err(NpwpError::InvalidChars);
     }
     let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
@@ -42,6 +47,9 @@ pub fn parse_npwp(input: &str) -> Result<String, NpwpError> {
     }
     if digits.bytes().all(|b| b == b'0') {
         return Err(NpwpError::AllZero);
+    }
+    if digits.len() == 16 && !digits.starts_with('0') {
+        crate::nik::parse(&digits).map_err(NpwpError::NotNik)?;
     }
     Ok(digits)
 }
@@ -66,5 +74,24 @@ mod tests {
             let got = parse_npwp(input).map(|_| "ok").unwrap_or_else(|e| e.code());
             assert_eq!(got, *want, "{input:?}");
         }
+    }
+
+    /// PMK 112/PMK.03/2022: a resident person's 16-digit NPWP is their NIK (checked as one);
+    /// an organisation's is 0 followed by its old 15 digits.
+    #[test]
+    fn pmk_112_2022_sixteen_digit_npwp_of_a_person_is_a_nik() {
+        let cases: &[(&str, &str)] = &[
+            ("3601011205900001", "ok"),
+            ("3601 0112 0590 0001", "ok"),
+            ("3601011213900001", "npwp.not_nik"), // month 13
+            ("3601011205900000", "npwp.not_nik"), // serial 0000
+            ("0012345678901000", "ok"),           // an organisation's
+            ("0012.3456.7890.1000", "ok"),
+        ];
+        for (input, want) in cases {
+            let got = parse_npwp(input).map(|_| "ok").unwrap_or_else(|e| e.code());
+            assert_eq!(got, *want, "{input:?}");
+        }
+        assert_eq!(parse_npwp("3601-0112-0590-0001").unwrap(), "3601011205900001", "shown back as digits");
     }
 }

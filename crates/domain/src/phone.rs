@@ -6,7 +6,7 @@ use thiserror::Error;
 pub enum PhoneError {
     #[error("Nomor telepon wajib diisi.")]
     Empty,
-    #[error("Nomor telepon hanya boleh berisi angka, spasi, +, - dan tanda kurung.")]
+    #[error("Nomor telepon hanya boleh berisi angka, spasi, titik, +, - dan tanda kurung.")]
     InvalidChars,
     #[error("Nomor telepon harus diawali 0, 62 atau +62.")]
     Prefix,
@@ -31,10 +31,11 @@ pub fn parse_phone(input: &str) -> Result<String, PhoneError> {
     if trimmed.is_empty() {
         return Err(PhoneError::Empty);
     }
-    if !trimmed.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+    if !trimmed.chars().all(|c| c.is_ascii_digit() || crate::separators::is_separator(c) || "+()".contains(c))
+    {
         return Err(PhoneError::InvalidChars);
     }
-    if trimmed[1..].contains('+') {
+    if trimmed.chars().skip(1).any(|c| c == '+') {
         return Err(PhoneError::InvalidChars);
     }
     let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
@@ -62,6 +63,9 @@ mod tests {
             ("+62 812-3456-7890", Ok("081234567890")),
             ("6281234567890", Ok("081234567890")),
             ("(0254) 201234", Ok("0254201234")),
+            ("0812.3456.7890", Ok("081234567890")),
+            ("0812\u{2013}3456\u{2013}7890", Ok("081234567890")),
+            ("\u{2013}0812345678", Ok("0812345678")),
             ("", Err("phone.empty")),
             ("0812abc", Err("phone.invalid_chars")),
             ("0812+345678", Err("phone.invalid_chars")),

@@ -18,6 +18,8 @@ describe("nikTypingHint", () => {
     ["", null],
     ["3601", "4/16 digit"],
     ["3601 0112 0590 0001", null],
+    ["3601.0112.0590.0001", null],
+    ["3601-0112-0590-0001", null],
     ["36010112059000011", "Kelebihan 1 digit."],
     ["3601a", "NIK hanya boleh berisi angka."],
   ])("%j → %j", (input, expected) => {

@@ -16,9 +16,15 @@ function rank(i: FieldIssueDto): number {
   return i.severity === "error" ? 0 : 1;
 }
 
+/** The separators people type or copy into numbers (spaces, dots, hyphens and dashes); the
+ * Rust side (`loket_domain::separators`) removes the same before checking. */
+export function stripSeparators(value: string): string {
+  return value.replace(/[\s.\-\u2010-\u2014]+/g, "");
+}
+
 /** A live hint while typing a NIK, before the authoritative check on save. */
 export function nikTypingHint(value: string): string | null {
-  const compact = value.replace(/\s+/g, "");
+  const compact = stripSeparators(value);
   if (compact === "") return null;
   if (/\D/.test(compact)) return "NIK hanya boleh berisi angka.";
   if (compact.length < 16) return `${compact.length}/16 digit`;

@@ -2,31 +2,23 @@ import { describe, expect, it } from "vitest";
 import { ID, refusedForVersion } from "./labels";
 
 describe("labels", () => {
+  const base = {
+    pending: 0,
+    last_success: null,
+    pushed: null,
+    pulled: null,
+    attention: 0,
+    clock_warning: false,
+    clock_offset_seconds: null,
+  };
+
   it("puts a sync state in words", () => {
-    const base = {
-      pending: 0,
-      last_success: null,
-      pushed: null,
-      pulled: null,
-      attention: 0,
-      clock_warning: false,
-      clock_offset_seconds: null,
-    };
     expect(ID.sync({ ...base, state: "idle" })).toBe("Semua data sudah tersinkron.");
     expect(ID.sync({ ...base, state: "idle", pending: 3 })).toBe("3 perubahan menunggu dikirim.");
     expect(ID.sync({ ...base, state: "offline", pending: 2 })).toContain("2 perubahan aman");
   });
 
   it("knows when sync is refused for the app's version (the update is then offered)", () => {
-    const base = {
-      pending: 0,
-      last_success: null,
-      pushed: null,
-      pulled: null,
-      attention: 0,
-      clock_warning: false,
-      clock_offset_seconds: null,
-    };
     expect(refusedForVersion({ ...base, state: "upgrade_required" })).toBe(true);
     expect(refusedForVersion({ ...base, state: "offline" })).toBe(false);
   });
