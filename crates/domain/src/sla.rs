@@ -105,7 +105,9 @@ pub fn parse_calendar(text: &str) -> Result<Vec<Holiday>, Vec<String>> {
             continue;
         };
         match check_holiday(day.trim(), name.trim_matches(|c: char| c.is_whitespace() || c == '"')) {
-            Ok(date) if !seen.insert(date) => errors.push(format!("baris {n}: tanggal {date} tercantum dua kali")),
+            Ok(date) if !seen.insert(date) => {
+                errors.push(format!("baris {n}: tanggal {date} tercantum dua kali"))
+            }
             Ok(date) => days.push(Holiday {
                 day: date,
                 kind,

@@ -53,10 +53,12 @@ use serde::{Deserialize, Serialize};
 /// carry the server data's `epoch`, which a restore from backup changes (a client that does not
 /// understand it would miss what the restored server lost). Version 6: `access.record`
 /// operations, and `redacted` changes (an application's personal data removed at the end of its
-/// retention period), which an older client could not decode.
-pub const PROTOCOL_VERSION: u32 = 6;
+/// retention period), which an older client could not decode. Version 7: a holiday carries its
+/// kind and whether it stops the office's service clock (the province's calendar, published
+/// to every office), which an older client could not decode.
+pub const PROTOCOL_VERSION: u32 = 7;
 /// The oldest client protocol the server still serves.
-pub const MIN_PROTOCOL_VERSION: u32 = 6;
+pub const MIN_PROTOCOL_VERSION: u32 = 7;
 /// Request header carrying the client's protocol version.
 pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
 /// Largest number of operations in one push.
@@ -327,7 +329,7 @@ mod tests {
     #[test]
     fn operation_base_version_defaults_to_none() {
         let op: Operation = serde_json::from_str(
-            r#"{"op_id":"a","seq":1,"entity":"holiday","entity_id":"b","op":"holiday.set","payload":{"day":"2026-03-20","name":"Idul Fitri"},"hlc":"h"}"#,
+            r#"{"op_id":"a","seq":1,"entity":"holiday","entity_id":"b","op":"holiday.set","payload":{"day":"2026-03-20","name":"Idul Fitri","kind":"cuti_bersama","off":true},"hlc":"h"}"#,
         )
         .unwrap();
         assert_eq!(op.base_version, None);

@@ -252,13 +252,18 @@ pub struct UserDeactivatePayload {
     pub id: String,
 }
 
-/// `holiday.set`: a day off for service-time standards.
+/// `holiday.set`: a day of the office's calendar — as the province publishes it to every office
+/// (`loket-server holiday load`), or as an admin sets it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HolidayPayload {
     /// `YYYY-MM-DD`.
     pub day: String,
     pub name: String,
+    pub kind: loket_domain::sla::HolidayKind,
+    /// Whether the day stops the office's service clock (`false`: a cuti bersama its
+    /// kabupaten/kota counts as a working day, or a day taken off the calendar).
+    pub off: bool,
 }
 
 /// `access.record`: a user looked at personal data — an application's detail, an attachment, a

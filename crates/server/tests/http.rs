@@ -1064,7 +1064,7 @@ async fn office_records_by_role_and_office(backend: &str) {
                 seq + 4,
                 OpKind::HolidaySet,
                 "2026-03-20",
-                json!({ "day": "2026-03-20", "name": "Idul Fitri 1447 H" }),
+                json!({ "day": "2026-03-20", "name": "Idul Fitri 1447 H", "kind": "cuti_bersama", "off": true }),
                 None,
             ),
         ]

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
-use loket_domain::sla::{sla_state, HolidayCalendar, SlaState};
+use loket_domain::sla::{sla_state, HolidayCalendar, HolidayKind, SlaState};
 use loket_domain::workflow::Status;
 use loket_protocol::{HolidayPayload, OpBody};
 use rusqlite::params;
@@ -12,30 +12,50 @@ use crate::writer::{Actor, Change};
 use crate::{Store, StoreError};
 
 impl Store {
-    /// Add or rename a holiday (national holidays and cuti bersama).
+    /// An admin adds or renames a day of this office's calendar (the province publishes the
+    /// national one; `off`: whether it stops the service clock).
     pub fn set_holiday(
         &mut self,
         day: NaiveDate,
         name: &str,
+        kind: HolidayKind,
+        off: bool,
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let day = day.to_string();
+        let payload = HolidayPayload { day: day.to_string(), name: name.to_string(), kind, off };
         self.write(actor, now, |w| {
-            w.tx.prepare_cached("INSERT INTO holiday (day, name) VALUES (?1, ?2) ON CONFLICT (day) DO UPDATE SET name = excluded.name")?.execute(params![day, name])?;
+            upsert(&w.tx, &payload)?;
             w.record(Change {
-                entity_id: &day,
+                entity_id: &payload.day,
                 action: "set",
-                audit: json!({ "day": day, "name": name }),
-                body: OpBody::HolidaySet(HolidayPayload { day: day.clone(), name: name.to_string() }),
+                audit: json!({ "day": payload.day, "name": name, "kind": kind.as_str(), "off": off }),
+                body: OpBody::HolidaySet(payload.clone()),
                 base_version: None,
             })?;
             Ok(())
         })
     }
 
+    /// The days of this office's calendar: day, kind, name, whether it stops the clock.
+    pub fn holidays(&self) -> Result<Vec<(NaiveDate, HolidayKind, String, bool)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT day, kind, name, off FROM holiday ORDER BY day")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?))
+        })?;
+        let mut days = Vec::new();
+        for row in rows {
+            let (day, kind, name, off) = row?;
+            if let (Ok(day), Some(kind)) = (day.parse(), HolidayKind::parse(&kind)) {
+                days.push((day, kind, name, off));
+            }
+        }
+        Ok(days)
+    }
+
+    /// The days off of the service clock.
     pub fn holiday_calendar(&self) -> Result<HolidayCalendar, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT day FROM holiday")?;
+        let mut stmt = self.conn.prepare_cached("SELECT day FROM holiday WHERE off = 1")?;
         let days = stmt
             .query_map([], |r| r.get::<_, String>(0))?
             .filter_map(|d| d.ok().and_then(|d| d.parse::<NaiveDate>().ok()))
@@ -58,4 +78,14 @@ impl Store {
             .collect();
         Ok(sla_state(&history, standard_days, today, &self.holiday_calendar()?))
     }
+}
+
+/// Add or change a day of the calendar (set here, or pulled from the server).
+pub(crate) fn upsert(tx: &rusqlite::Transaction<'_>, h: &HolidayPayload) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO holiday (day, name, kind, off) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (day) DO UPDATE SET name = excluded.name, kind = excluded.kind, off = excluded.off",
+    )?
+    .execute(params![h.day, h.name, h.kind.as_str(), h.off])?;
+    Ok(())
 }

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_plain_checks.sql"),
     include_str!("migrations/0006_user_keys.sql"),
     include_str!("migrations/0007_attachment_by_content.sql"),
+    include_str!("migrations/0008_holiday_kind.sql"),
 ];
 
 /// The schema version this build creates and understands.

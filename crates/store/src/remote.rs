@@ -621,15 +621,19 @@ fn apply_record(tx: &Transaction<'_>, op: &OpBody, c: &RemoteChange) -> Result<b
             .execute(params![application_id, sha256, document_code, file_name, hlc.unwrap_or_default()])?;
             Ok(true)
         }
-        // Users and holidays travel too; this version takes users from the server's own `user`
-        // records and does not yet apply relayed holidays. Access records are never relayed.
+        // The province's calendar (or an admin's day): due dates count it from now on.
+        OpBody::HolidaySet(p) => {
+            crate::holiday::upsert(tx, p)?;
+            Ok(true)
+        }
+        // Users travel too; this version takes them from the server's own `user` records.
+        // Access records are never relayed.
         OpBody::Register(_)
         | OpBody::Transition(_)
         | OpBody::Edit(_)
         | OpBody::Resolve(_)
         | OpBody::UserCreate(_)
         | OpBody::UserDeactivate(_)
-        | OpBody::HolidaySet(_)
         | OpBody::Access(_) => Ok(false),
     }
 }

@@ -151,11 +151,18 @@ fn outbox_sequence_and_ids_are_unique_and_ordered() {
 #[test]
 fn holidays_pause_the_service_clock() {
     use chrono::NaiveDate;
+    use loket_domain::sla::HolidayKind;
     let (_dir, mut s) = store();
     let d = |x: &str| x.parse::<NaiveDate>().unwrap();
-    s.set_holiday(d("2026-12-25"), "Hari Raya Natal", &admin(), now()).unwrap();
+    s.set_holiday(d("2026-12-25"), "Hari Raya Natal", HolidayKind::LiburNasional, true, &admin(), now())
+        .unwrap();
     assert!(!s.holiday_calendar().unwrap().is_working_day(d("2026-12-25")));
-    assert_eq!(counts(&s), (1, 1));
+    // A cuti bersama the kabupaten/kota counts as a working day is on the calendar, not off.
+    s.set_holiday(d("2026-12-24"), "Cuti bersama Natal", HolidayKind::CutiBersama, false, &admin(), now())
+        .unwrap();
+    assert!(s.holiday_calendar().unwrap().is_working_day(d("2026-12-24")));
+    assert_eq!(s.holidays().unwrap().len(), 2);
+    assert_eq!(counts(&s), (2, 2));
     let a = s.register_bansos(&bansos(1, "Siti"), &clerk(), now()).unwrap();
     let sla = s.application_sla(&a.id, 5, chrono::Utc::now().date_naive()).unwrap();
     assert_eq!(sla.used_days, 0);

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use loket_domain::sla::HolidayKind;
 use loket_domain::staff::{validate_staff, validate_user, StaffDraft, UserDraft};
 use loket_domain::workflow::Action;
 use loket_protocol::{validate, OpBody, OpKind};
@@ -36,7 +37,15 @@ fn every_operation_the_store_writes_passes_the_servers_checks() {
     s.add_user(&row.id, &user.unwrap(), &admin(), now()).unwrap();
     let inactive = validate_staff(&StaffDraft { active: false, ..staff }).unwrap();
     s.update_staff(&row.id, row.version, &inactive, &admin(), now()).unwrap();
-    s.set_holiday("2026-03-20".parse().unwrap(), "Idul Fitri 1447 H", &admin(), now()).unwrap();
+    s.set_holiday(
+        "2026-03-20".parse().unwrap(),
+        "Idul Fitri 1447 H",
+        HolidayKind::CutiBersama,
+        true,
+        &admin(),
+        now(),
+    )
+    .unwrap();
     let sha = s.attachments(&app.id).unwrap()[0].sha256.clone();
     for access in [
         Access::ViewApplication { application_id: &app.id },

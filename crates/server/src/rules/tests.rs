@@ -544,7 +544,7 @@ fn office_records_by_role_and_office() {
                 op(
                     OpKind::HolidaySet,
                     "2026-03-20",
-                    json!({"day": "2026-03-20", "name": "Idul Fitri"}),
+                    json!({"day": "2026-03-20", "name": "Idul Fitri", "kind": "cuti_bersama", "off": true}),
                     None,
                 ),
             ),
@@ -602,7 +602,15 @@ fn office_records_by_role_and_office() {
                 None,
             ),
         ),
-        ("holiday.day_invalid", op(OpKind::HolidaySet, "x", json!({"day": "2026-02-30", "name": "x"}), None)),
+        (
+            "holiday.day_invalid",
+            op(
+                OpKind::HolidaySet,
+                "x",
+                json!({"day": "2026-02-30", "name": "x", "kind": "libur_daerah", "off": true}),
+                None,
+            ),
+        ),
     ];
     for (code, op) in bad {
         let d = decide(&op, &admin);

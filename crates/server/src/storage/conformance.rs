@@ -1102,7 +1102,13 @@ async fn untrusted_operations(s: &dyn Storage) {
             json!({"id": "u1", "staff_id": "s1", "username": "mallory", "roles": ["admin"], "password_hash": "x"}),
             None,
         ),
-        operation(10, OpKind::HolidaySet, "2026-03-20", json!({"day": "2026-03-20", "name": "Libur"}), None),
+        operation(
+            10,
+            OpKind::HolidaySet,
+            "2026-03-20",
+            json!({"day": "2026-03-20", "name": "Libur", "kind": "libur_daerah", "off": true}),
+            None,
+        ),
     ];
     let r = push(s, &d, ops).await;
     let codes: Vec<&str> = r.iter().map(|r| r.code.as_deref().unwrap_or("accepted")).collect();
