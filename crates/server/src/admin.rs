@@ -47,17 +47,37 @@ pub async fn add_office(s: &dyn Storage, code: &str) -> Result<String, AdminErro
         .find(|r| r.code == code)
         .ok_or_else(|| AdminError::UnknownKecamatan(code.to_string()))?;
     let name = format!("Kecamatan {}", region.name);
+    let new = s.office(region.code).await?.is_none();
     s.upsert_office(region.code, &name).await?;
+    if new {
+        calendar_for(s, &[region.code.to_string()]).await?;
+    }
     Ok(name)
+}
+
+/// A new office's laptops learn the holiday calendar published before it existed.
+async fn calendar_for(s: &dyn Storage, offices: &[String]) -> Result<(), AdminError> {
+    match crate::holidays::publish_to_new_offices(s, offices).await {
+        Ok(_) => Ok(()),
+        Err(crate::holidays::HolidayError::Storage(e)) => Err(e.into()),
+        Err(e) => Err(AdminError::Storage(StorageError::Backend(e.to_string()))),
+    }
 }
 
 /// Create the offices of all 155 kecamatan of Banten.
 pub async fn import_banten(s: &dyn Storage) -> Result<usize, AdminError> {
+    let existing: std::collections::BTreeSet<String> =
+        s.offices().await?.into_iter().map(|o| o.code).collect();
     let mut n = 0;
+    let mut new = Vec::new();
     for r in catalogue().kecamatan() {
         s.upsert_office(r.code, &format!("Kecamatan {}", r.name)).await?;
+        if !existing.contains(r.code) {
+            new.push(r.code.to_string());
+        }
         n += 1;
     }
+    calendar_for(s, &new).await?;
     Ok(n)
 }
 

@@ -8,6 +8,7 @@
 //! - [`serve`]: the connection loop, within bounds (connection cap, header and idle timeouts).
 //! - [`tls`]: HTTPS terminated by the server (rustls).
 //! - [`updates`], [`release_key`]: the laptops' signed updates (publish, roll out, serve).
+//! - [`holidays`]: the province's holiday calendars, published to every office.
 
 pub mod admin;
 pub mod api;
@@ -15,6 +16,7 @@ pub mod auth;
 pub mod backup;
 pub mod config;
 pub mod error;
+pub mod holidays;
 pub mod lockout;
 pub mod openapi;
 pub mod ratelimit;

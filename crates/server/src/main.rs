@@ -80,6 +80,9 @@ enum Command {
     /// Signed app releases for the laptops: publish, roll out, stop (docs/UPDATES.md).
     #[command(subcommand)]
     Release(ReleaseCmd),
+    /// The holiday calendars the service standards count (docs/CALENDAR.md).
+    #[command(subcommand)]
+    Holiday(HolidayCmd),
     /// Aid across kecamatan (the provincial view).
     #[command(subcommand)]
     Aid(AidCmd),
@@ -207,6 +210,45 @@ enum ReleaseCmd {
 }
 
 #[derive(Subcommand)]
+enum HolidayCmd {
+    /// Check a calendar file (CSV: date,kind,name) without loading it.
+    Check {
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// A kabupaten/kota's own holidays (kind libur_daerah); without it, the national calendar.
+        #[arg(long)]
+        regency: Option<String>,
+    },
+    /// Load a calendar file: it replaces the days of the years it covers, and every office
+    /// concerned is told what changed through sync.
+    Load {
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// A kabupaten/kota's own holidays (kind libur_daerah); without it, the national calendar.
+        #[arg(long)]
+        regency: Option<String>,
+    },
+    /// The published days, with each kabupaten/kota's cuti bersama setting.
+    List,
+    /// Whether cuti bersama counts as a working day for the service standard in a kabupaten/kota
+    /// (by default it does not: the clock stops on cuti bersama).
+    Policy {
+        #[arg(long)]
+        regency: String,
+        #[arg(long, value_enum)]
+        cuti_bersama: CutiBersama,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CutiBersama {
+    /// Offices serve on cuti bersama: the service clock runs.
+    Working,
+    /// The service clock stops on cuti bersama.
+    Off,
+}
+
+#[derive(Subcommand)]
 enum RetentionCmd {
     /// Redact the applications past their period (on the server, then on every laptop through
     /// sync) and delete old access records. Defaults: permits and bansos 5 years after they are
@@ -288,6 +330,44 @@ async fn release_command(storage: &dyn loket_server::storage::Storage, cmd: Rele
                 .with_context(|| format!("{version:?} is not a version"))?;
             storage.set_minimum_app_version(&v.to_string()).await?;
             println!("apps older than {v} are refused sync (426) and offered the update");
+        }
+    }
+    Ok(())
+}
+
+async fn holiday_command(storage: &dyn loket_server::storage::Storage, cmd: HolidayCmd) -> Result<()> {
+    use loket_server::holidays;
+    let read = |file: &std::path::Path| {
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
+    };
+    match cmd {
+        HolidayCmd::Check { file, regency } => {
+            let days = holidays::check(&read(&file)?, regency.as_deref())?;
+            println!("{}: {} days, no errors", file.display(), days.len());
+        }
+        HolidayCmd::Load { file, regency } => {
+            let p = holidays::load(storage, &read(&file)?, regency.as_deref()).await?;
+            println!(
+                "{} days loaded for {}; {} offices told {} calendar changes",
+                p.days,
+                regency.as_deref().unwrap_or("the whole province"),
+                p.offices,
+                p.changes
+            );
+        }
+        HolidayCmd::List => {
+            for d in storage.holidays().await? {
+                println!("{:<6} {}  {:<15} {}", d.region, d.day, d.kind.as_str(), d.name);
+            }
+            for (regency, working) in storage.holiday_policies().await? {
+                let what = if working { "a working day" } else { "off" };
+                println!("{regency}: cuti bersama is {what}");
+            }
+        }
+        HolidayCmd::Policy { regency, cuti_bersama } => {
+            let working = matches!(cuti_bersama, CutiBersama::Working);
+            let p = holidays::policy(storage, &regency, working).await?;
+            println!("{regency}: {} offices told {} calendar changes", p.offices, p.changes);
         }
     }
     Ok(())
@@ -547,6 +627,7 @@ async fn main() -> Result<()> {
             }
         }
         Command::Release(cmd) => release_command(storage.as_ref(), cmd).await?,
+        Command::Holiday(cmd) => holiday_command(storage.as_ref(), cmd).await?,
         Command::Audit { nik, days } => {
             let rows = admin::audit(storage.as_ref(), &nik, days).await?;
             println!(

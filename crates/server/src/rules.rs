@@ -8,6 +8,7 @@
 //! not decode is rejected alone (`invalid_payload`) and the rest of the batch goes on.
 
 mod batch;
+pub mod holiday;
 mod proof;
 pub mod release;
 

@@ -92,6 +92,7 @@ macro_rules! with_conformance_checks {
             access_records,
             retention_redacts_personal_data,
             releases_and_their_artifacts,
+            holiday_calendars,
         );
     };
 }
@@ -294,6 +295,84 @@ pub async fn releases_and_their_artifacts(s: &dyn Storage) {
     s.set_release_key("a2V5IDE=").await.unwrap();
     s.set_release_key("a2V5IDI=").await.unwrap();
     assert_eq!(s.release_key().await.unwrap().as_deref(), Some("a2V5IDI="), "the key IT trusted last");
+}
+
+/// The published calendars: a year of a region replaced whole (other years and regions kept),
+/// a kabupaten/kota's policy set and changed, every office listed, and the changes for the
+/// laptops written in the same transaction, in the office's feed as `record`s.
+pub async fn holiday_calendars(s: &dyn Storage) {
+    use crate::rules::holiday::Day;
+    use loket_domain::sla::HolidayKind;
+    let day = |region: &str, day: &str, kind| Day {
+        region: region.into(),
+        day: day.into(),
+        kind,
+        name: format!("Libur {day}"),
+    };
+    for office in ["36.01.01", "36.73.01"] {
+        s.upsert_office(office, "Kecamatan").await.unwrap();
+    }
+    let codes: Vec<String> = s.offices().await.unwrap().into_iter().map(|o| o.code).collect();
+    assert_eq!(codes, ["36.01.01", "36.73.01"]);
+    let load = |region: &str, year: i32, days: Vec<Day>, changes: Vec<(String, String, String)>| {
+        super::CalendarUpdate { region: Some(region.into()), years: vec![year], days, policy: None, changes }
+    };
+    let change = |office: &str, day: &str| {
+        (office.to_string(), day.to_string(), json!({"op": "x", "day": day}).to_string())
+    };
+    let national = vec![
+        day("36", "2026-03-20", HolidayKind::CutiBersama),
+        day("36", "2026-03-21", HolidayKind::LiburNasional),
+    ];
+    s.update_calendar(&load("36", 2026, national, vec![change("36.01.01", "2026-03-20")]), Utc::now())
+        .await
+        .unwrap();
+    s.update_calendar(
+        &load("36", 2027, vec![day("36", "2027-01-01", HolidayKind::LiburNasional)], vec![]),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    s.update_calendar(
+        &load("36.01", 2026, vec![day("36.01", "2026-04-01", HolidayKind::LiburDaerah)], vec![]),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    // 2026 of the national calendar again, corrected: one day.
+    s.update_calendar(
+        &load("36", 2026, vec![day("36", "2026-03-21", HolidayKind::LiburNasional)], vec![]),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let stored: Vec<(String, String, HolidayKind)> =
+        s.holidays().await.unwrap().into_iter().map(|d| (d.region, d.day, d.kind)).collect();
+    assert_eq!(
+        stored,
+        [
+            ("36".to_string(), "2026-03-21".to_string(), HolidayKind::LiburNasional),
+            ("36".into(), "2027-01-01".into(), HolidayKind::LiburNasional),
+            ("36.01".into(), "2026-04-01".into(), HolidayKind::LiburDaerah),
+        ]
+    );
+    let policy = |regency: &str, working: bool| super::CalendarUpdate {
+        policy: Some((regency.into(), working)),
+        changes: vec![change("36.73.01", "2026-03-20")],
+        ..super::CalendarUpdate::default()
+    };
+    s.update_calendar(&policy("36.73", true), Utc::now()).await.unwrap();
+    s.update_calendar(&policy("36.01", false), Utc::now()).await.unwrap();
+    s.update_calendar(&policy("36.73", false), Utc::now()).await.unwrap();
+    assert_eq!(
+        s.holiday_policies().await.unwrap(),
+        [("36.01".to_string(), false), ("36.73".to_string(), false)]
+    );
+    let (sumur, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
+    let (serang, _) = pull(s, "36.73.01", 0, 100).await.unwrap();
+    assert_eq!(sumur.len(), 1, "one change for Sumur");
+    assert_eq!((sumur[0].kind, sumur[0].entity_id.as_str()), (ChangeKind::Record, "2026-03-20"));
+    assert_eq!(serang.len(), 3, "three policy changes for Serang");
 }
 
 /// A page of changes with their data parsed, as a device reads it.

@@ -37,6 +37,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_7_access.sql"),
     include_str!("schema_8_retention.sql"),
     include_str!("schema_9_releases.sql"),
+    include_str!("schema_10_holidays.sql"),
 ];
 
 /// The epoch: made once (the first call wins), replaced by a restore.
@@ -199,6 +200,50 @@ pub(crate) const SQL_MINIMUM: &str = "SELECT value FROM server_meta WHERE name =
 pub(crate) const SQL_MINIMUM_SET: &str =
     "INSERT INTO server_meta (name, value) VALUES ('minimum_app_version', $1)
      ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+
+pub(crate) const SQL_OFFICES: &str = "SELECT code, name FROM office ORDER BY code";
+pub(crate) const SQL_HOLIDAYS: &str = "SELECT region, day, kind, name FROM holiday ORDER BY region, day";
+pub(crate) const SQL_HOLIDAY_POLICIES: &str =
+    "SELECT regency, cuti_bersama_is_working_day FROM holiday_policy ORDER BY regency";
+/// `$1` region, `$2` first day of the year, `$3` first day of the next.
+pub(crate) const SQL_HOLIDAY_DELETE_YEAR: &str =
+    "DELETE FROM holiday WHERE region = $1 AND day >= $2 AND day < $3";
+pub(crate) const SQL_HOLIDAY_INSERT: &str =
+    "INSERT INTO holiday (region, day, kind, name, updated_at) VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const SQL_HOLIDAY_POLICY_SET: &str =
+    "INSERT INTO holiday_policy (regency, cuti_bersama_is_working_day, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (regency) DO UPDATE SET cuti_bersama_is_working_day = excluded.cuti_bersama_is_working_day,
+     updated_at = excluded.updated_at";
+/// A change for an office's laptops that no device's operation carries (`$1` office, `$2`
+/// kind, `$3` entity, `$4` data, `$5` now).
+pub(crate) const SQL_CHANGE_APPEND: &str =
+    "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, $2, $3, $4, NULL, $5)";
+
+/// A stored calendar day.
+pub(crate) fn holiday_row(
+    region: String,
+    day: String,
+    kind: &str,
+    name: String,
+) -> Result<crate::rules::holiday::Day, StorageError> {
+    let kind = loket_domain::sla::HolidayKind::parse(kind)
+        .ok_or_else(|| StorageError::Backend(format!("unknown holiday kind {kind:?}")))?;
+    Ok(crate::rules::holiday::Day { region, day, kind, name })
+}
+
+/// A change of the holiday calendars, written at once (`holidays::load`, `holidays::policy`):
+/// the days of `region` in `years` replaced by `days` (when `region` is set), a kabupaten/kota's
+/// policy, and the `record` changes that tell the offices' laptops.
+#[derive(Debug, Clone, Default)]
+pub struct CalendarUpdate {
+    pub region: Option<String>,
+    pub years: Vec<i32>,
+    pub days: Vec<crate::rules::holiday::Day>,
+    /// (kabupaten/kota, cuti bersama is a working day).
+    pub policy: Option<(String, bool)>,
+    /// (office, entity id, encoded `ChangeBody`).
+    pub changes: Vec<(String, String, String)>,
+}
 
 pub(crate) const SQL_RELEASE_KEY: &str = "SELECT value FROM server_meta WHERE name = 'release_public_key'";
 pub(crate) const SQL_RELEASE_KEY_SET: &str =
@@ -753,6 +798,14 @@ pub trait Storage: Send + Sync + 'static {
     /// The oldest app version allowed to sync, if IT set one.
     async fn minimum_app_version(&self) -> Result<Option<String>, StorageError>;
     async fn set_minimum_app_version(&self, version: &str) -> Result<(), StorageError>;
+    /// Every office.
+    async fn offices(&self) -> Result<Vec<Office>, StorageError>;
+    /// The published holiday calendars, every region.
+    async fn holidays(&self) -> Result<Vec<crate::rules::holiday::Day>, StorageError>;
+    /// Per kabupaten/kota: whether cuti bersama is a working day (absent: it is not).
+    async fn holiday_policies(&self) -> Result<Vec<(String, bool)>, StorageError>;
+    /// Apply a [`CalendarUpdate`] in one transaction.
+    async fn update_calendar(&self, update: &CalendarUpdate, now: DateTime<Utc>) -> Result<(), StorageError>;
     /// The public key releases must be signed with (Tauri's base64 form), if IT set one.
     async fn release_key(&self) -> Result<Option<String>, StorageError>;
     async fn set_release_key(&self, key: &str) -> Result<(), StorageError>;

@@ -1125,6 +1125,50 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
+    async fn offices(&self) -> Result<Vec<Office>, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_OFFICES, &[]).await?;
+        Ok(rows.iter().map(|r| Office { code: r.get(0), name: r.get(1) }).collect())
+    }
+
+    async fn holidays(&self) -> Result<Vec<crate::rules::holiday::Day>, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_HOLIDAYS, &[]).await?;
+        rows.iter().map(|r| super::holiday_row(r.get(0), r.get(1), r.get::<_, &str>(2), r.get(3))).collect()
+    }
+
+    async fn holiday_policies(&self) -> Result<Vec<(String, bool)>, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_HOLIDAY_POLICIES, &[]).await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn update_calendar(
+        &self,
+        u: &super::CalendarUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let now = ts(now);
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        if let Some(region) = &u.region {
+            for year in &u.years {
+                let (from, to) = (format!("{year}-01-01"), format!("{}-01-01", year + 1));
+                tx.execute(super::SQL_HOLIDAY_DELETE_YEAR, &[region, &from, &to]).await?;
+            }
+            for d in &u.days {
+                tx.execute(super::SQL_HOLIDAY_INSERT, &[region, &d.day, &d.kind.as_str(), &d.name, &now])
+                    .await?;
+            }
+        }
+        if let Some((regency, working)) = &u.policy {
+            tx.execute(super::SQL_HOLIDAY_POLICY_SET, &[regency, working, &now]).await?;
+        }
+        let record = ChangeKind::Record.as_str();
+        for (office, entity, data) in &u.changes {
+            tx.execute(super::SQL_CHANGE_APPEND, &[office, &record, entity, data, &now]).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn release_key(&self) -> Result<Option<String>, StorageError> {
         Ok(self.pool.get().await?.query_opt(super::SQL_RELEASE_KEY, &[]).await?.map(|r| r.get(0)))
     }

@@ -913,6 +913,89 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn offices(&self) -> Result<Vec<Office>, StorageError> {
+        self.run(|c| {
+            let mut stmt = c.prepare_cached(super::SQL_OFFICES)?;
+            let rows = stmt.query_map([], |r| Ok(Office { code: r.get(0)?, name: r.get(1)? }))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn holidays(&self) -> Result<Vec<crate::rules::holiday::Day>, StorageError> {
+        self.run(|c| {
+            let mut stmt = c.prepare_cached(super::SQL_HOLIDAYS)?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            let mut days = Vec::new();
+            for row in rows {
+                let (region, day, kind, name) = row?;
+                days.push(super::holiday_row(region, day, &kind, name)?);
+            }
+            Ok(days)
+        })
+        .await
+    }
+
+    async fn holiday_policies(&self) -> Result<Vec<(String, bool)>, StorageError> {
+        self.run(|c| {
+            let mut stmt = c.prepare_cached(super::SQL_HOLIDAY_POLICIES)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn update_calendar(
+        &self,
+        update: &super::CalendarUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let u = update.clone();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = ts(now);
+            if let Some(region) = &u.region {
+                for year in &u.years {
+                    let (from, to) = (format!("{year}-01-01"), format!("{}-01-01", year + 1));
+                    tx.prepare_cached(&sql(super::SQL_HOLIDAY_DELETE_YEAR))?
+                        .execute(params![region, from, to])?;
+                }
+                for d in &u.days {
+                    tx.prepare_cached(&sql(super::SQL_HOLIDAY_INSERT))?.execute(params![
+                        region,
+                        d.day,
+                        d.kind.as_str(),
+                        d.name,
+                        now
+                    ])?;
+                }
+            }
+            if let Some((regency, working)) = &u.policy {
+                tx.prepare_cached(&sql(super::SQL_HOLIDAY_POLICY_SET))?
+                    .execute(params![regency, working, now])?;
+            }
+            for (office, entity, data) in &u.changes {
+                tx.prepare_cached(&sql(super::SQL_CHANGE_APPEND))?.execute(params![
+                    office,
+                    ChangeKind::Record.as_str(),
+                    entity,
+                    data,
+                    now
+                ])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn release_key(&self) -> Result<Option<String>, StorageError> {
         self.run(|c| Ok(c.query_row(super::SQL_RELEASE_KEY, [], |r| r.get(0)).optional()?)).await
     }
