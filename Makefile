@@ -36,9 +36,7 @@ endif
 LOKET_SERVER_LISTEN ?= 127.0.0.1:8787
 run: app server
 	@mkdir -p $(LOKET_DEV_DIR)
-	@./target/debug/loket-server --database $(LOKET_DEV_DIR)/server.sqlite3 office import-banten >/dev/null
-	@./target/debug/loket-server --database $(LOKET_DEV_DIR)/server.sqlite3 holiday load \
-	    --file crates/domain/data/hari-libur-2026.csv >/dev/null
+	@scripts/demo-seed.sh $(LOKET_DEV_DIR)/server.sqlite3
 	@./target/debug/loket-server --database $(LOKET_DEV_DIR)/server.sqlite3 serve --listen $(LOKET_SERVER_LISTEN) \
 	    2>$(LOKET_DEV_DIR)/server.log & server=$$!; \
 	  trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
