@@ -37,10 +37,9 @@ impl Loket {
             .collect()
     }
 
-    /// The PATEN services of the counter.
+    /// The PATEN services of the counter (those still offered).
     pub fn services(&self) -> Vec<ServiceDto> {
-        service::SERVICES
-            .iter()
+        service::offered()
             .map(|s| ServiceDto {
                 code: s.code.to_string(),
                 name: s.name.to_string(),
@@ -52,6 +51,8 @@ impl Loket {
                     .collect(),
                 fee_rule: present::fee_rule(s.fee),
                 sla_days: s.sla_days,
+                legal_basis: s.legal_basis.to_string(),
+                example: s.example,
             })
             .collect()
     }
@@ -143,10 +144,18 @@ mod tests {
         let (_dir, loket) = configured();
         let services = loket.services();
         let rule = |code: &str| services.iter().find(|s| s.code == code).unwrap().fee_rule.clone();
-        assert_eq!(services.len(), 5);
+        assert_eq!(services.len(), loket_domain::service::offered().count());
         assert_eq!(rule("SKTM"), "Gratis");
-        assert_eq!(rule("PBG"), "Rp 10.000 per m²");
-        assert_eq!(rule("REKLAME"), "Rp 15.000 per m² per bulan");
+        assert_eq!(
+            rule("PBG"),
+            "Retribusi PBG = luas lantai × SHST Rp 4.500.000 × Ilo 0,004 × It 0,5 × Ibg 1"
+        );
+        assert_eq!(
+            rule("REKLAME"),
+            "Pajak reklame 25 % × nilai sewa (luas × bulan × Rp 25.000 per m² per bulan × indeks lokasi 1)"
+        );
+        let pbg = services.iter().find(|s| s.code == "PBG").unwrap();
+        assert!(pbg.example && pbg.legal_basis.contains("PP 16/2021"));
         assert_eq!(present::rupiah(5_000_000_000), "5.000.000.000");
         assert_eq!(present::rupiah(999), "999");
     }

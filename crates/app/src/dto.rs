@@ -91,6 +91,10 @@ pub struct ServiceDto {
     pub fee_rule: String,
     /// Service-time standard in working days.
     pub sla_days: u32,
+    /// The regulation it stands on.
+    pub legal_basis: String,
+    /// Requirements, fee or time are an example pending the kabupaten/kota's own regulation.
+    pub example: bool,
 }
 
 /// A document a service requires.

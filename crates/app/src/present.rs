@@ -198,8 +198,31 @@ pub(crate) fn fee_rule(fee: service::Fee) -> String {
     match fee {
         service::Fee::Free => "Gratis".to_string(),
         service::Fee::Fixed(x) => format!("Rp {}", rupiah(x)),
-        service::Fee::PerSquareMetre(x) => format!("Rp {} per m²", rupiah(x)),
-        service::Fee::PerSquareMetreMonth(x) => format!("Rp {} per m² per bulan", rupiah(x)),
+        service::Fee::PbgLevy(p) => format!(
+            "Retribusi PBG = luas lantai × SHST Rp {} × Ilo {} × It {} × Ibg {}",
+            rupiah(p.shst),
+            per_mille(p.ilo),
+            per_mille(p.it),
+            per_mille(p.ibg)
+        ),
+        service::Fee::AdvertisingTax(t) => format!(
+            "Pajak reklame {} % × nilai sewa (luas × bulan × Rp {} per m² per bulan × indeks lokasi {})",
+            t.tariff_percent,
+            rupiah(t.rate_m2_month),
+            per_mille(t.location)
+        ),
+    }
+}
+
+/// A per-mille index as Indonesians write a decimal: 4 → "0,004", 500 → "0,5", 1000 → "1".
+fn per_mille(x: u32) -> String {
+    let whole = x / 1000;
+    let frac = format!("{:03}", x % 1000);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        whole.to_string()
+    } else {
+        format!("{whole},{frac}")
     }
 }
 

@@ -66,6 +66,15 @@ impl Loket {
         };
         let applicant = applicant(nik, full_name, address, village_code, phone);
         let draft = PermitDraft { applicant, service_code, details, documents_received };
+        // A retired service (IUMK since PP 7/2021) is not registered again; earlier ones stay.
+        if let Some(retired) = service::service(draft.service_code.trim()).filter(|s| s.retired) {
+            let issue = FieldIssue::error(
+                "service_code",
+                "service.retired",
+                format!("Layanan {} tidak berlaku lagi ({}).", retired.code, retired.legal_basis),
+            );
+            return self.register(Err::<permit::ValidPermit, _>(vec![issue]), confirm_warnings);
+        }
         self.register(permit::validate_permit(&draft), confirm_warnings)
     }
 
@@ -199,7 +208,8 @@ mod tests {
         let saved = loket.register_permit(permit("PBG", &all)).unwrap();
         assert_eq!((saved.kind, saved.status), (ApplicationKind::Permit, Status::Submitted));
         assert!(saved.registration_number.is_some());
-        assert_eq!(saved.fee, 60 * 10_000, "PBG levy per m² of building");
+        // PP 16/2021's formula with the example indices: 60 m² × 4.500.000 × 0,004 × 0,5 × 1.
+        assert_eq!(saved.fee, 540_000, "PBG levy of the building's floor area");
         assert_eq!(saved.documents.len(), 5);
         assert!(saved.documents.iter().all(|d| d.received));
         assert!(saved.due_date.is_some(), "the service-time clock runs once submitted");
@@ -251,13 +261,22 @@ mod tests {
     }
 
     #[test]
+    fn a_retired_service_is_not_registered_again() {
+        let (_dir, loket) = configured();
+        let err = loket.register_permit(permit("IUMK", &[])).unwrap_err();
+        let AppError::Validation { issues, .. } = err else { panic!("{err:?}") };
+        assert_eq!(issues[0].code, "service.retired");
+        assert!(loket.services().iter().all(|s| s.code != "IUMK"), "not offered");
+    }
+
+    #[test]
     fn permit_details_are_validated_per_service() {
         let (_dir, loket) = configured();
         let business = |capital: f64| PermitInput {
             capital,
             business_name: "Warung".into(),
             business_type: "Dagang".into(),
-            ..permit("IUMK", &[])
+            ..permit("NIB", &[])
         };
         let cases: &[(PermitInput, &str, &str)] = &[
             (

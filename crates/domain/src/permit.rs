@@ -65,7 +65,8 @@ impl ValidPermit {
 
 /// Largest building a kecamatan may permit (bigger ones go to the regency's DPMPTSP).
 pub const BUILDING_MAX_M2: u32 = 200;
-/// Micro and small enterprises: capital up to Rp 5 billion excluding land and buildings.
+/// Micro and small enterprises (PP 7/2021 Pasal 35): business capital up to Rp 5 billion
+/// excluding land and buildings (micro up to Rp 1 billion, small above it).
 pub const SMALL_BUSINESS_CAPITAL_MAX: i64 = 5_000_000_000;
 
 pub fn validate_permit(draft: &PermitDraft) -> Result<ValidPermit, Vec<FieldIssue>> {
@@ -263,7 +264,7 @@ mod tests {
     #[test]
     fn building_fee_and_checklist() {
         let v = validate_permit(&draft("PBG", building(120, 36), &["ktp", "pbb"])).unwrap();
-        assert_eq!(v.fee, 360_000);
+        assert_eq!(v.fee, 324_000); // the PBG levy formula of PP 16/2021 with the example indices
         assert_eq!(v.checklist.iter().filter(|c| c.received).count(), 2);
         assert!(!v.documents_complete());
         let all: Vec<_> = v.service.documents.iter().map(|d| d.code).collect();
@@ -286,11 +287,11 @@ mod tests {
         };
         let cases = [
             ("service.unknown", draft("XYZ", building(100, 50), &[])),
-            ("service.details_mismatch", draft("IUMK", building(100, 50), &[])),
+            ("service.details_mismatch", draft("NIB", building(100, 50), &[])),
             ("area.exceeds_land", draft("PBG", building(50, 60), &[])),
             ("area.zero", draft("PBG", building(0, 0), &[])),
             ("area.above_kecamatan_authority", draft("PBG", building(500, 300), &[])),
-            ("capital.out_of_range", draft("IUMK", business(6_000_000_000), &[])),
+            ("capital.out_of_range", draft("NIB", business(6_000_000_000), &[])),
             ("area.out_of_range", draft("REKLAME", ad(0, 3), &[])),
             ("months.out_of_range", draft("REKLAME", ad(2, 13), &[])),
             ("purpose.empty", draft("SKTM", PermitDetails::Certificate { purpose: " ".into() }, &[])),
@@ -316,6 +317,7 @@ mod tests {
             },
             &["ktp"],
         );
-        assert_eq!(validate_permit(&d).unwrap().fee, 180_000);
+        // The advertisement tax: 25 % of 2 m² × 6 months × Rp 25.000 (UU 1/2022; example rates).
+        assert_eq!(validate_permit(&d).unwrap().fee, 75_000);
     }
 }

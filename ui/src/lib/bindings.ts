@@ -579,6 +579,10 @@ export type ServiceDto = {
 	fee_rule: string,
 	/**  Service-time standard in working days. */
 	sla_days: number,
+	/**  The regulation it stands on. */
+	legal_basis: string,
+	/**  Requirements, fee or time are an example pending the kabupaten/kota's own regulation. */
+	example: boolean,
 };
 
 /**  What kind of details a service's application carries. */
