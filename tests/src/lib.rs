@@ -94,7 +94,18 @@ impl App {
 
     /// Start a display and launch the desktop `binary` on `data_dir`.
     pub async fn launch_binary(data_dir: &Path, key_store: KeyStore, binary: PathBuf) -> Result<Self> {
-        let (display, display_name) = process::start_xvfb().await?;
+        Self::launch_on(data_dir, key_store, binary, process::SCREEN).await
+    }
+
+    /// Start a display of `screen` (`WIDTHxHEIGHT`) and launch the desktop `binary` on
+    /// `data_dir`.
+    pub async fn launch_on(
+        data_dir: &Path,
+        key_store: KeyStore,
+        binary: PathBuf,
+        screen: &str,
+    ) -> Result<Self> {
+        let (display, display_name) = process::start_xvfb(screen).await?;
         let mut app = Self {
             client: None,
             data_dir: data_dir.to_path_buf(),
@@ -273,11 +284,30 @@ pub async fn run_binary(
     binary: PathBuf,
     body: impl AsyncFnOnce(&mut App) -> Result<()>,
 ) -> Result<()> {
+    run_full(name, files, binary, process::SCREEN, body).await
+}
+
+/// [`run`] on a display of `screen` (`WIDTHxHEIGHT`, e.g. an office laptop's `1366x768`).
+pub async fn run_on_screen(
+    name: &str,
+    screen: &str,
+    body: impl AsyncFnOnce(&mut App) -> Result<()>,
+) -> Result<()> {
+    run_full(name, &[], app_binary()?, screen, body).await
+}
+
+async fn run_full(
+    name: &str,
+    files: &[(&str, Vec<u8>)],
+    binary: PathBuf,
+    screen: &str,
+    body: impl AsyncFnOnce(&mut App) -> Result<()>,
+) -> Result<()> {
     let data = tempfile_dir(name)?;
     for (file, content) in files {
         std::fs::write(data.join(file), content)?;
     }
-    let mut app = App::launch_binary(&data, KeyStore::KeyFile, binary).await?;
+    let mut app = App::launch_on(&data, KeyStore::KeyFile, binary, screen).await?;
     // A hung WebDriver call must fail the test, not the CI run.
     let outcome = match tokio::time::timeout(TEST_LIMIT, body(&mut app)).await {
         Ok(outcome) => outcome,

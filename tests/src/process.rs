@@ -41,10 +41,13 @@ fn terminate(child: &Child) {
     }
 }
 
-/// Start a private Xvfb display; returns it and its name (`:N`).
-pub async fn start_xvfb() -> Result<(Guard, String)> {
+/// The screen of the window tests' displays.
+pub const SCREEN: &str = "1280x860";
+
+/// Start a private Xvfb display of `screen` (`WIDTHxHEIGHT`); returns it and its name (`:N`).
+pub async fn start_xvfb(screen: &str) -> Result<(Guard, String)> {
     let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x860x24", "-nolisten", "tcp"])
+        .args(["-displayfd", "1", "-screen", "0", &format!("{screen}x24"), "-nolisten", "tcp"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

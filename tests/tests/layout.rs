@@ -1,0 +1,53 @@
+//! The window on the screens offices have: a 1366×768 laptop. It opens within the screen, no
+//! part of the page scrolls sideways, and the tabs are not covered by the list beside them.
+
+use anyhow::{ensure, Result};
+use loket_e2e::run_on_screen;
+
+/// Whether the element `css` is the topmost one at its own centre (nothing covers it).
+async fn uncovered(app: &loket_e2e::App, css: &str) -> Result<bool> {
+    let script = r#"
+        const el = document.querySelector(arguments[0]);
+        const r = el.getBoundingClientRect();
+        const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return r.width > 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth
+            && (top === el || el.contains(top));
+    "#;
+    let v = app.client().execute(script, vec![serde_json::json!(css)]).await?;
+    Ok(v.as_bool().unwrap_or(false))
+}
+
+async fn no_sideways_scroll(app: &loket_e2e::App) -> Result<()> {
+    let v = app
+        .client()
+        .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+        .await?;
+    let (scroll, inner) = (v[0].as_f64().unwrap_or(0.0), v[1].as_f64().unwrap_or(0.0));
+    ensure!(scroll <= inner, "the page scrolls sideways: {scroll} > {inner}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_window_fits_a_1366_by_768_laptop_screen() -> Result<()> {
+    run_on_screen("the_window_fits_a_1366_by_768_laptop_screen", "1366x768", async |app| {
+        app.find("#enroll-submit").await?;
+        let rect = app.client().get_window_rect().await?;
+        ensure!(rect.1 + rect.3 <= 768 && rect.0 + rect.2 <= 1366, "the window is off the screen: {rect:?}");
+        no_sideways_scroll(app).await?;
+        app.screenshot("1366x768-first-run").await?;
+
+        loket_e2e::first_user(app, "petugas", "Siti Petugas", "sandi-laptop-2026").await?;
+        app.select("#office-kecamatan", "36.01.01").await?;
+        app.click("#office-save").await?;
+        app.find_text("#office-name", "Sumur").await?;
+        for tab in ["#tab-staff", "#tab-handover"] {
+            ensure!(uncovered(app, tab).await?, "{tab} is covered or off the window");
+        }
+        no_sideways_scroll(app).await?;
+        app.click("#tab-staff").await?;
+        app.find_text("#staff-title", "Data Pegawai").await?;
+        app.screenshot("1366x768-workspace").await?;
+        Ok(())
+    })
+    .await
+}
