@@ -11,6 +11,7 @@
 pub mod aid;
 pub mod applicant;
 pub mod attachment;
+pub mod catalogue;
 pub mod hlc;
 pub mod issue;
 pub mod kk;

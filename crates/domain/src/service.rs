@@ -60,7 +60,7 @@ pub enum ServiceKind {
     BusinessDomicile,
 }
 
-/// One service of the counter.
+/// One service of the counter (read from a catalogue file, [`crate::catalogue`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Service {
     pub code: &'static str,
@@ -79,199 +79,31 @@ pub struct Service {
     pub retired: bool,
 }
 
-const KTP: Document = Document { code: "ktp", name: "Fotokopi KTP pemohon" };
-const KK: Document = Document { code: "kk", name: "Fotokopi Kartu Keluarga" };
-const PENGANTAR_RT: Document = Document { code: "pengantar_rt", name: "Surat pengantar RT/RW" };
-const PENGANTAR_DESA: Document = Document { code: "pengantar_desa", name: "Surat pengantar desa/kelurahan" };
-const PBB: Document = Document { code: "pbb", name: "Fotokopi SPPT PBB tahun berjalan" };
-const BUKTI_TANAH: Document =
-    Document { code: "bukti_tanah", name: "Bukti kepemilikan tanah (sertifikat/AJB/girik)" };
-const FOTO_USAHA: Document = Document { code: "foto_usaha", name: "Foto tempat usaha" };
-const PAS_FOTO: Document = Document { code: "pas_foto", name: "Pas foto 4x6 (2 lembar)" };
+/// The default catalogue of Banten, as data: `data/katalog-paten-banten.json` (Permendagri
+/// 4/2010 on PATEN: the licensing and non-licensing services a bupati/wali kota delegates to the
+/// camat; what a Banten kecamatan serves today, each entry naming its basis and marking as an
+/// example what waits for the kabupaten/kota's own rule). Read and checked once.
+pub const DEFAULT_CATALOGUE: &str = include_str!("../data/katalog-paten-banten.json");
 
-/// The basis of the non-licensing letters a camat issues under PATEN; what each kabupaten/kota
-/// delegates, and its requirements, are in its own Perbup/Perwal.
-const PATEN_NONPERIZINAN: &str =
-    "Permendagri 4/2010 (PATEN: pelayanan nonperizinan), Perbup/Perwal PATEN kabupaten/kota";
+static SERVICES: std::sync::LazyLock<&'static [Service]> = std::sync::LazyLock::new(|| {
+    crate::catalogue::parse(DEFAULT_CATALOGUE)
+        .unwrap_or_else(|errors| panic!("the shipped catalogue is checked by its tests: {errors:?}"))
+        .into_services()
+});
 
-/// Every service of the counter delegated under PATEN (Permendagri 4/2010 on Pelayanan
-/// Administrasi Terpadu Kecamatan: licensing and non-licensing services a bupati/wali kota
-/// delegates to the camat by Perbup/Perwal). What a Banten kecamatan serves today; each entry
-/// names its basis, and marks as an example what waits for the kabupaten/kota's own rule.
-pub const SERVICES: &[Service] = &[
-    Service {
-        code: "PBG",
-        name: "Persetujuan Bangunan Gedung (bangunan sederhana tidak bertingkat)",
-        kind: ServiceKind::Building,
-        documents: &[
-            KTP,
-            BUKTI_TANAH,
-            PBB,
-            Document { code: "denah", name: "Gambar denah dan tampak bangunan" },
-            PENGANTAR_DESA,
-        ],
-        fee: Fee::PbgLevy(PbgLevy { shst: 4_500_000, ilo: 4, it: 500, ibg: 1000 }),
-        sla_days: 7,
-        legal_basis: "PP 16/2021 (PBG; rumus retribusi), Perda retribusi kabupaten/kota (UU 1/2022), pelimpahan ke camat dengan Perbup/Perwal",
-        example: true,
-        retired: false,
-    },
-    Service {
-        code: "NIB",
-        name: "Pendampingan pendaftaran NIB usaha mikro dan kecil (OSS)",
-        kind: ServiceKind::Business,
-        documents: &[KTP, PENGANTAR_DESA, FOTO_USAHA],
-        fee: Fee::Free,
-        sla_days: 1,
-        legal_basis: "PP 5/2021 (perizinan berusaha berbasis risiko: NIB lewat OSS, tanpa biaya), PP 7/2021 Pasal 35 (usaha mikro dan kecil); menggantikan IUMK",
-        example: false,
-        retired: false,
-    },
-    Service {
-        code: "IUMK",
-        name: "Izin Usaha Mikro dan Kecil (IUMK) — tidak berlaku lagi, gunakan NIB",
-        kind: ServiceKind::Business,
-        documents: &[KTP, KK, PENGANTAR_RT, PENGANTAR_DESA, PAS_FOTO],
-        fee: Fee::Free,
-        sla_days: 3,
-        legal_basis: "Perpres 98/2014, dicabut; usaha mikro dan kecil mendaftar NIB lewat OSS sejak PP 7/2021",
-        example: false,
-        retired: true,
-    },
-    Service {
-        code: "REKLAME",
-        name: "Izin penyelenggaraan reklame (dengan perkiraan pajak reklame)",
-        kind: ServiceKind::Advertising,
-        documents: &[
-            KTP,
-            Document { code: "desain", name: "Desain dan ukuran reklame" },
-            Document { code: "foto_lokasi", name: "Foto lokasi pemasangan" },
-            Document { code: "izin_pemilik", name: "Izin pemilik lahan/bangunan" },
-        ],
-        fee: Fee::AdvertisingTax(AdvertisingTax { tariff_percent: 25, rate_m2_month: 25_000, location: 1000 }),
-        sla_days: 5,
-        legal_basis: "UU 1/2022 (pajak reklame paling tinggi 25 % dari nilai sewa reklame), Perda pajak daerah dan Perbup/Perwal nilai sewa reklame",
-        example: true,
-        retired: false,
-    },
-    Service {
-        code: "SKTM",
-        name: "Surat Keterangan Tidak Mampu (SKTM)",
-        kind: ServiceKind::Certificate,
-        documents: &[KTP, KK, PENGANTAR_RT, PENGANTAR_DESA],
-        fee: Fee::Free,
-        sla_days: 1,
-        legal_basis: PATEN_NONPERIZINAN,
-        example: true,
-        retired: false,
-    },
-    Service {
-        code: "SKDU",
-        name: "Surat Keterangan Domisili Usaha",
-        kind: ServiceKind::BusinessDomicile,
-        documents: &[
-            KTP,
-            PENGANTAR_DESA,
-            FOTO_USAHA,
-            Document { code: "bukti_tempat", name: "Bukti kepemilikan/sewa tempat usaha" },
-        ],
-        fee: Fee::Free,
-        sla_days: 2,
-        legal_basis: PATEN_NONPERIZINAN,
-        example: true,
-        retired: false,
-    },
-    Service {
-        code: "DOMISILI",
-        name: "Surat Keterangan Domisili",
-        kind: ServiceKind::Certificate,
-        documents: &[KTP, KK, PENGANTAR_RT, PENGANTAR_DESA],
-        fee: Fee::Free,
-        sla_days: 1,
-        legal_basis: PATEN_NONPERIZINAN,
-        example: true,
-        retired: false,
-    },
-    Service {
-        code: "AHLI_WARIS",
-        name: "Penguatan Surat Keterangan Ahli Waris",
-        kind: ServiceKind::Certificate,
-        documents: &[
-            KTP,
-            KK,
-            Document { code: "akta_kematian", name: "Akta kematian pewaris" },
-            Document { code: "pernyataan_waris", name: "Surat pernyataan ahli waris dengan dua saksi" },
-            PENGANTAR_DESA,
-        ],
-        fee: Fee::Free,
-        sla_days: 3,
-        legal_basis: "Permen Agraria/Kepala BPN 3/1997 Pasal 111 (surat keterangan waris disaksikan dan dikuatkan kepala desa/lurah dan camat); Permendagri 4/2010",
-        example: true,
-        retired: false,
-    },
-    Service {
-        code: "STATUS_KAWIN",
-        name: "Surat Keterangan Status Perkawinan (belum/pernah kawin)",
-        kind: ServiceKind::Certificate,
-        documents: &[KTP, KK, PENGANTAR_RT, PENGANTAR_DESA],
-        fee: Fee::Free,
-        sla_days: 1,
-        legal_basis: PATEN_NONPERIZINAN,
-        example: true,
-        retired: false,
-    },
-    Service {
-        code: "PENGANTAR_SKCK",
-        name: "Surat Pengantar SKCK ke Polsek",
-        kind: ServiceKind::Certificate,
-        documents: &[KTP, KK, PENGANTAR_DESA, PAS_FOTO],
-        fee: Fee::Free,
-        sla_days: 1,
-        legal_basis: PATEN_NONPERIZINAN,
-        example: true,
-        retired: false,
-    },
-    Service {
-        code: "KERAMAIAN",
-        name: "Rekomendasi izin keramaian (acara, hajatan) ke Polsek",
-        kind: ServiceKind::Certificate,
-        documents: &[
-            KTP,
-            PENGANTAR_DESA,
-            Document { code: "rincian_acara", name: "Surat permohonan dengan waktu, tempat dan jenis acara" },
-        ],
-        fee: Fee::Free,
-        sla_days: 1,
-        legal_basis: PATEN_NONPERIZINAN,
-        example: true,
-        retired: false,
-    },
-    Service {
-        code: "DISPENSASI_NIKAH",
-        name: "Dispensasi camat untuk pendaftaran nikah kurang dari 10 hari kerja",
-        kind: ServiceKind::Certificate,
-        documents: &[
-            KTP,
-            KK,
-            Document { code: "pemberitahuan_kua", name: "Surat pemberitahuan kehendak nikah dari KUA" },
-            PENGANTAR_DESA,
-        ],
-        fee: Fee::Free,
-        sla_days: 1,
-        legal_basis: "Permendagri 4/2010; pencatatan nikah kurang dari 10 hari kerja sejak pemberitahuan memerlukan dispensasi camat (peraturan Menteri Agama tentang pencatatan pernikahan)",
-        example: true,
-        retired: false,
-    },
-];
+/// Every service of the default catalogue (retired ones too).
+pub fn services() -> &'static [Service] {
+    &SERVICES
+}
 
 /// A service by code (retired ones too: earlier applications still read).
 pub fn service(code: &str) -> Option<&'static Service> {
-    SERVICES.iter().find(|s| s.code == code)
+    services().iter().find(|s| s.code == code)
 }
 
 /// The services offered for new applications.
 pub fn offered() -> impl Iterator<Item = &'static Service> {
-    SERVICES.iter().filter(|s| !s.retired)
+    services().iter().filter(|s| !s.retired)
 }
 
 impl Service {
@@ -314,11 +146,11 @@ mod tests {
 
     #[test]
     fn catalogue_is_complete_and_consistent() {
-        let mut codes: Vec<_> = SERVICES.iter().map(|s| s.code).collect();
+        let mut codes: Vec<_> = services().iter().map(|s| s.code).collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), SERVICES.len(), "service codes are unique");
-        for s in SERVICES {
+        assert_eq!(codes.len(), services().len(), "service codes are unique");
+        for s in services() {
             let code = s.code;
             assert!(!s.documents.is_empty() && s.sla_days > 0 && !s.legal_basis.is_empty(), "{code}");
             let mut codes: Vec<_> = s.documents.iter().map(|d| d.code).collect();

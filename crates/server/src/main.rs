@@ -83,6 +83,9 @@ enum Command {
     /// The holiday calendars the service standards count (docs/CALENDAR.md).
     #[command(subcommand)]
     Holiday(HolidayCmd),
+    /// The PATEN service catalogue (docs/CATALOGUE.md).
+    #[command(subcommand)]
+    Catalogue(CatalogueCmd),
     /// Aid across kecamatan (the provincial view).
     #[command(subcommand)]
     Aid(AidCmd),
@@ -237,6 +240,15 @@ enum HolidayCmd {
         regency: String,
         #[arg(long, value_enum)]
         cuti_bersama: CutiBersama,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCmd {
+    /// Check a catalogue file (JSON) before it is published: every problem is listed.
+    Check {
+        #[arg(long)]
+        file: std::path::PathBuf,
     },
 }
 
@@ -418,6 +430,22 @@ async fn main() -> Result<()> {
     let config = Config::resolve(flags, file)?;
     let postgres = config.database.starts_with("postgres://") || config.database.starts_with("postgresql://");
     match &cli.command {
+        Command::Catalogue(CatalogueCmd::Check { file }) => {
+            let text =
+                std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            match loket_domain::catalogue::parse(&text) {
+                Ok(c) => println!(
+                    "{}: catalogue of {} version {} from {}, {} services, no errors",
+                    file.display(),
+                    c.region,
+                    c.version,
+                    c.effective_from,
+                    c.services.len()
+                ),
+                Err(errors) => anyhow::bail!("the catalogue file has errors:\n{}", errors.join("\n")),
+            }
+            return Ok(());
+        }
         Command::Backup { to } => {
             let summary = if postgres {
                 backup::backup_postgres(&config.database, to)?
@@ -628,6 +656,8 @@ async fn main() -> Result<()> {
         }
         Command::Release(cmd) => release_command(storage.as_ref(), cmd).await?,
         Command::Holiday(cmd) => holiday_command(storage.as_ref(), cmd).await?,
+        // Checked before any storage is opened (a check needs none).
+        Command::Catalogue(_) => {}
         Command::Audit { nik, days } => {
             let rows = admin::audit(storage.as_ref(), &nik, days).await?;
             println!(

@@ -260,3 +260,30 @@ async fn change_password_rewraps_and_reset_issues_a_new_key() {
         reset.public_key
     );
 }
+
+/// IT checks a catalogue file before publishing it: the shipped one passes; a file with
+/// mistakes lists each of them and fails; nothing is opened or written for a check.
+#[test]
+fn a_catalogue_file_is_checked_before_it_is_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/data/katalog-paten-banten.json");
+    let out = cli(&db, &["catalogue", "check", "--file", shipped], None);
+    assert!(out.contains("12 services, no errors"), "{out}");
+    assert!(!db.exists(), "a check opens no database");
+
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(shipped).unwrap()).unwrap();
+    file["services"][0]["sla_days"] = json!(0);
+    file["services"][3]["fee"] =
+        json!({"rule": "advertising_tax", "tariff_percent": 30, "rate_m2_month": 1, "location": 1000});
+    let bad = dir.path().join("katalog.json");
+    std::fs::write(&bad, file.to_string()).unwrap();
+    let out = Command::new(BIN)
+        .args(["--database", db.to_str().unwrap(), "catalogue", "check", "--file", bad.to_str().unwrap()])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("waktu layanan 1 sampai 60") && stderr.contains("1 sampai 25 %"), "{stderr}");
+}
