@@ -645,7 +645,9 @@ async fn permit_is_drafted_until_its_documents_are_complete_then_submitted() -> 
 
         // A building permit with two of its five documents: kept as a draft, no number yet.
         app.select("#permit-service", "PBG").await?;
-        app.find_text("#permit-service-info", "Rp 10.000 per m²").await?;
+        // The levy is PP 16/2021's formula of the Perda's indices (example values, marked so).
+        app.find_text("#permit-service-info", "Retribusi PBG = luas lantai × SHST").await?;
+        app.find_text("#permit-service-basis", "contoh, menunggu peraturan kabupaten/kota").await?;
         app.fill("#permit-nik", "3601 0152 0590 0007").await?;
         app.fill("#permit-name", "Siti Aminah").await?;
         app.fill("#permit-address", "Kp. Cibadak RT 03/01").await?;
@@ -660,7 +662,7 @@ async fn permit_is_drafted_until_its_documents_are_complete_then_submitted() -> 
         app.screenshot("permit-form").await?;
         app.click("#permit-submit").await?;
         app.find_text("#receipt-number-pending", "setelah berkas lengkap").await?;
-        app.find_text("#receipt-fee", "Rp 600.000").await?;
+        app.find_text("#receipt-fee", "Rp 540.000").await?;
         app.find_text("#receipt-docs", "Gambar denah dan tampak bangunan — belum diserahkan").await?;
         app.screenshot("permit-draft-receipt").await?;
         app.click("#receipt-close").await?;
