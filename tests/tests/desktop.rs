@@ -442,11 +442,18 @@ async fn first_local_user_works_offline_then_is_linked_at_enrollment() -> Result
         app.find_text("#current-user", "Siti Petugas").await?;
         let number = register_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
 
+        // Enrolled later, from the settings screen.
+        app.click("#tab-settings").await?;
+        app.find_text("#settings-server", "Belum terdaftar").await?;
+        let device_code = app.find("#settings-device").await?.text().await?;
         enroll(app, &server.url, &plain).await?;
         app.find_text("#enroll-error", "tidak menyebut akun").await?;
         app.fill("#enroll-code", &linking).await?;
         app.click("#enroll-submit").await?;
         app.gone("#enroll-submit").await?;
+        app.find_text("#settings-server", &server.url).await?;
+        // The numbers its receipts already carry stay the application's.
+        ensure!(number.contains(&format!("-{device_code}-")), "{number} is of device {device_code}");
         // The work done before enrollment is accepted, signed by the linked user.
         on_server(&server, &number, |_| true).await?;
         app.find_text("#sync-pending", "0").await?;

@@ -40,13 +40,17 @@ async fn the_window_fits_a_1366_by_768_laptop_screen() -> Result<()> {
         app.select("#office-kecamatan", "36.01.01").await?;
         app.click("#office-save").await?;
         app.find_text("#office-name", "Sumur").await?;
-        for tab in ["#tab-staff", "#tab-handover"] {
+        for tab in ["#tab-staff", "#tab-handover", "#tab-settings"] {
             ensure!(uncovered(app, tab).await?, "{tab} is covered or off the window");
         }
         no_sideways_scroll(app).await?;
         app.click("#tab-staff").await?;
         app.find_text("#staff-title", "Data Pegawai").await?;
         app.screenshot("1366x768-workspace").await?;
+        app.click("#tab-settings").await?;
+        app.find_text("#settings-device", "").await?;
+        no_sideways_scroll(app).await?;
+        app.screenshot("1366x768-settings").await?;
         Ok(())
     })
     .await
