@@ -1,11 +1,15 @@
 //! The PATEN service catalogue as data: the file a kabupaten/kota's catalogue is written in,
-//! and its checks (`loket-server catalogue check` runs them before IT publishes one). The
-//! default catalogue of Banten is such a file, `data/katalog-paten-banten.json`, read once
-//! ([`crate::service::services`]). Format and procedure: docs/CATALOGUE.md.
+//! its checks (`loket-server catalogue check` runs them before IT publishes one), and the
+//! versions this process knows. The default catalogue of Banten is such a file,
+//! `data/katalog-paten-banten.json` (region `36`, version 1); IT publishes a kabupaten/kota's
+//! own versions, each from an effective date ([`in_effect`]), and an application keeps the
+//! version it was registered under ([`find`]). Format and procedure: docs/CATALOGUE.md.
 
 use std::collections::BTreeSet;
+use std::sync::{LazyLock, RwLock};
 
-use serde::Deserialize;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::service::{AdvertisingTax, Document, Fee, PbgLevy, Service, ServiceKind};
 
@@ -174,7 +178,123 @@ fn leak(s: &str) -> &'static str {
     Box::leak(s.to_string().into_boxed_str())
 }
 
+/// The default catalogue of Banten, as data.
+pub const DEFAULT: &str = include_str!("../data/katalog-paten-banten.json");
+
+/// Which catalogue version an application was registered under.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueRef {
+    pub region: String,
+    pub version: u32,
+}
+
+/// A catalogue version this process knows, kept for its life (versions are few, and an
+/// application may need its own years later).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Catalogue {
+    pub region: &'static str,
+    pub version: u32,
+    pub effective_from: NaiveDate,
+    pub legal_basis: &'static str,
+    pub services: &'static [Service],
+}
+
+impl Catalogue {
+    /// A service by code (retired ones too: earlier applications still read).
+    pub fn service(&self, code: &str) -> Option<&'static Service> {
+        self.services.iter().find(|s| s.code == code)
+    }
+
+    /// The services offered for new applications.
+    pub fn offered(&self) -> impl Iterator<Item = &'static Service> {
+        self.services.iter().filter(|s| !s.retired)
+    }
+
+    pub fn reference(&self) -> CatalogueRef {
+        CatalogueRef { region: self.region.to_string(), version: self.version }
+    }
+
+    /// The default catalogue (region `36`, version 1), which every application registered
+    /// without naming one was registered under.
+    pub fn is_default(&self) -> bool {
+        self.region == "36" && self.version == 1
+    }
+}
+
+static REGISTRY: LazyLock<RwLock<Vec<&'static Catalogue>>> = LazyLock::new(|| {
+    let file = parse(DEFAULT)
+        .unwrap_or_else(|errors| panic!("the shipped catalogue is checked by its tests: {errors:?}"));
+    RwLock::new(vec![file.into_catalogue()])
+});
+
+fn registry() -> std::sync::RwLockReadGuard<'static, Vec<&'static Catalogue>> {
+    REGISTRY.read().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The default catalogue of Banten.
+pub fn default_catalogue() -> &'static Catalogue {
+    registry()[0]
+}
+
+/// Keep a checked catalogue version; a version already known is kept as it was (a published
+/// version never changes).
+pub fn register(file: CatalogueFile) -> &'static Catalogue {
+    if let Some(known) = find(&file.region, file.version) {
+        return known;
+    }
+    let mut all = REGISTRY.write().unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = all.iter().find(|c| c.region == file.region && c.version == file.version) {
+        return known;
+    }
+    let c = file.into_catalogue();
+    all.push(c);
+    c
+}
+
+/// The catalogue version `region`/`version`, if this process knows it.
+pub fn find(region: &str, version: u32) -> Option<&'static Catalogue> {
+    registry().iter().copied().find(|c| c.region == region && c.version == version)
+}
+
+/// The catalogue of an application registered under `r` (`None`: the default).
+pub fn of(r: Option<&CatalogueRef>) -> Option<&'static Catalogue> {
+    match r {
+        None => Some(default_catalogue()),
+        Some(r) => find(&r.region, r.version),
+    }
+}
+
+/// Every version this process knows.
+pub fn known() -> Vec<CatalogueRef> {
+    registry().iter().map(|c| c.reference()).collect()
+}
+
+/// The catalogue new applications of `office` use on `on`: its kabupaten/kota's latest version
+/// in effect, else the province's, else the default.
+pub fn in_effect(office: &str, on: NaiveDate) -> &'static Catalogue {
+    let regency = office.get(..5).unwrap_or(office);
+    let all = registry();
+    let latest = |region: &str| {
+        all.iter().copied().filter(|c| c.region == region && c.effective_from <= on).max_by_key(|c| c.version)
+    };
+    latest(regency).or_else(|| latest("36")).unwrap_or(all[0])
+}
+
 impl CatalogueFile {
+    fn into_catalogue(self) -> &'static Catalogue {
+        let effective_from =
+            NaiveDate::parse_from_str(&self.effective_from, "%Y-%m-%d").unwrap_or(NaiveDate::MIN);
+        let (region, version, legal_basis) = (leak(&self.region), self.version, leak(&self.legal_basis));
+        Box::leak(Box::new(Catalogue {
+            region,
+            version,
+            effective_from,
+            legal_basis,
+            services: self.into_services(),
+        }))
+    }
+
     /// The services, for the life of the process (a catalogue is read once and kept).
     pub fn into_services(self) -> &'static [Service] {
         let services: Vec<Service> = self
@@ -213,6 +333,27 @@ mod tests {
         let file = parse(DEFAULT).unwrap();
         assert_eq!((file.region.as_str(), file.version), ("36", 1));
         assert!(file.services.len() >= 12);
+    }
+
+    #[test]
+    fn new_applications_use_the_version_in_effect_and_old_ones_keep_theirs() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(DEFAULT).unwrap();
+        v["region"] = "36.04".into(); // Kabupaten Serang
+        v["version"] = 2.into();
+        v["effective_from"] = "2027-01-01".into();
+        v["services"][0]["fee"]["shst"] = 5_000_000.into();
+        let v2 = register(parse(&v.to_string()).unwrap());
+        assert_eq!(in_effect("36.04.05", d("2026-12-31")), default_catalogue(), "not yet in effect");
+        assert_eq!(in_effect("36.04.05", d("2027-01-01")), v2);
+        assert_eq!(in_effect("36.01.01", d("2027-06-01")), default_catalogue(), "another kabupaten");
+        assert_eq!(find("36.04", 2), Some(v2));
+        assert_eq!(of(None), Some(default_catalogue()));
+        assert_eq!(of(Some(&CatalogueRef { region: "36.04".into(), version: 3 })), None);
+        // A version is registered once: the same version again is the first one.
+        v["services"][0]["fee"]["shst"] = 1.into();
+        assert!(std::ptr::eq(register(parse(&v.to_string()).unwrap()), v2));
+        assert!(known().contains(&CatalogueRef { region: "36.04".into(), version: 2 }));
     }
 
     #[test]

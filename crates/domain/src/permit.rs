@@ -2,7 +2,7 @@
 
 use crate::applicant::{check_text, text_rule, validate_applicant, Applicant, ApplicantDraft};
 use crate::issue::{has_errors, FieldIssue};
-use crate::service::{service, Service, ServiceKind};
+use crate::service::{Service, ServiceKind};
 
 /// Service-specific details as typed by the clerk. Numbers are whole units (m², months, rupiah).
 /// Also their wire form in a registration's `details`: tagged by `type`, closed to other keys.
@@ -48,6 +48,8 @@ pub struct ChecklistItem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidPermit {
     pub applicant: Applicant,
+    /// The catalogue version it is registered under (its service, documents and fee).
+    pub catalogue: &'static crate::catalogue::Catalogue,
     pub service: &'static Service,
     pub details: PermitDetails,
     pub checklist: Vec<ChecklistItem>,
@@ -69,10 +71,19 @@ pub const BUILDING_MAX_M2: u32 = 200;
 /// excluding land and buildings (micro up to Rp 1 billion, small above it).
 pub const SMALL_BUSINESS_CAPITAL_MAX: i64 = 5_000_000_000;
 
+/// [`validate_permit_in`] the default catalogue.
 pub fn validate_permit(draft: &PermitDraft) -> Result<ValidPermit, Vec<FieldIssue>> {
+    validate_permit_in(draft, crate::catalogue::default_catalogue())
+}
+
+/// Validate a permit application against the services, documents and fees of `catalogue`.
+pub fn validate_permit_in(
+    draft: &PermitDraft,
+    catalogue: &'static crate::catalogue::Catalogue,
+) -> Result<ValidPermit, Vec<FieldIssue>> {
     let mut issues = Vec::new();
     let applicant = validate_applicant(&draft.applicant, &mut issues);
-    let Some(service) = service(draft.service_code.trim()) else {
+    let Some(service) = catalogue.service(draft.service_code.trim()) else {
         issues.push(FieldIssue::error("service_code", "service.unknown", "Pilih jenis layanan."));
         return Err(issues);
     };
@@ -113,7 +124,7 @@ pub fn validate_permit(draft: &PermitDraft) -> Result<ValidPermit, Vec<FieldIssu
 
     match (applicant, details) {
         (Some(applicant), Some(details)) if !has_errors(&issues) => {
-            Ok(ValidPermit { applicant, service, details, checklist, fee, warnings: issues })
+            Ok(ValidPermit { applicant, catalogue, service, details, checklist, fee, warnings: issues })
         }
         _ => Err(issues),
     }

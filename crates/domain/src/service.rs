@@ -79,31 +79,23 @@ pub struct Service {
     pub retired: bool,
 }
 
-/// The default catalogue of Banten, as data: `data/katalog-paten-banten.json` (Permendagri
-/// 4/2010 on PATEN: the licensing and non-licensing services a bupati/wali kota delegates to the
-/// camat; what a Banten kecamatan serves today, each entry naming its basis and marking as an
-/// example what waits for the kabupaten/kota's own rule). Read and checked once.
-pub const DEFAULT_CATALOGUE: &str = include_str!("../data/katalog-paten-banten.json");
-
-static SERVICES: std::sync::LazyLock<&'static [Service]> = std::sync::LazyLock::new(|| {
-    crate::catalogue::parse(DEFAULT_CATALOGUE)
-        .unwrap_or_else(|errors| panic!("the shipped catalogue is checked by its tests: {errors:?}"))
-        .into_services()
-});
-
-/// Every service of the default catalogue (retired ones too).
+/// Every service of the default catalogue of Banten (retired ones too): `data/katalog-paten-banten.json`
+/// (Permendagri 4/2010 on PATEN: the licensing and non-licensing services a bupati/wali kota
+/// delegates to the camat; what a Banten kecamatan serves today, each entry naming its basis
+/// and marking as an example what waits for the kabupaten/kota's own rule).
 pub fn services() -> &'static [Service] {
-    &SERVICES
+    crate::catalogue::default_catalogue().services
 }
 
-/// A service by code (retired ones too: earlier applications still read).
+/// A service of the default catalogue by code (retired ones too: earlier applications still
+/// read).
 pub fn service(code: &str) -> Option<&'static Service> {
-    services().iter().find(|s| s.code == code)
+    crate::catalogue::default_catalogue().service(code)
 }
 
-/// The services offered for new applications.
+/// The services of the default catalogue offered for new applications.
 pub fn offered() -> impl Iterator<Item = &'static Service> {
-    services().iter().filter(|s| !s.retired)
+    crate::catalogue::default_catalogue().offered()
 }
 
 impl Service {
