@@ -111,7 +111,7 @@ pub async fn add_staff(core: State<'_, Core>, input: StaffInput) -> Result<Staff
 #[tauri::command]
 #[specta::specta]
 pub async fn services(core: State<'_, Core>) -> Result<Vec<ServiceDto>, ErrorDto> {
-    call(core, |l| Ok(l.services())).await
+    call(core, |l| l.services()).await
 }
 
 #[tauri::command]

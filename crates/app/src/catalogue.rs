@@ -3,7 +3,7 @@
 
 use loket_domain::aid::{BANSOS_CATEGORIES, PROGRAMMES};
 use loket_domain::region::{catalogue, Level};
-use loket_domain::{service, staff};
+use loket_domain::staff;
 
 use crate::dto::{
     CategoryDto, DocumentDto, GolonganDto, KecamatanDto, OfficeDto, ProgrammeDto, RegionDto, ServiceDto,
@@ -37,9 +37,12 @@ impl Loket {
             .collect()
     }
 
-    /// The PATEN services of the counter (those still offered).
-    pub fn services(&self) -> Vec<ServiceDto> {
-        service::offered()
+    /// The PATEN services of the counter: those offered by the catalogue version in effect for
+    /// this office today (its kabupaten/kota's, as the province published it, else the default).
+    pub fn services(&self) -> Result<Vec<ServiceDto>, AppError> {
+        Ok(self
+            .catalogue_in_effect()?
+            .offered()
             .map(|s| ServiceDto {
                 code: s.code.to_string(),
                 name: s.name.to_string(),
@@ -54,7 +57,15 @@ impl Loket {
                 legal_basis: s.legal_basis.to_string(),
                 example: s.example,
             })
-            .collect()
+            .collect())
+    }
+
+    /// The catalogue version new applications of this office use today.
+    pub(crate) fn catalogue_in_effect(
+        &self,
+    ) -> Result<&'static loket_domain::catalogue::Catalogue, AppError> {
+        let office = self.store().office_kecamatan()?.unwrap_or_default();
+        Ok(loket_domain::catalogue::in_effect(&office, crate::today()))
     }
 
     /// Bansos recipient categories.
@@ -142,9 +153,9 @@ mod tests {
     #[test]
     fn services_carry_documents_and_fee_rules() {
         let (_dir, loket) = configured();
-        let services = loket.services();
+        let services = loket.services().unwrap();
         let rule = |code: &str| services.iter().find(|s| s.code == code).unwrap().fee_rule.clone();
-        assert_eq!(services.len(), loket_domain::service::offered().count());
+        assert_eq!(services.len(), loket_domain::service::offered().count(), "the default catalogue");
         assert_eq!(rule("SKTM"), "Gratis");
         assert_eq!(
             rule("PBG"),

@@ -35,3 +35,8 @@ pub use loket_store::StoreKey;
 pub use server_link::{configure_tls, CA_FILE_NAME};
 pub use store_key::KeySource;
 pub use updates::{app_version, set_app_version};
+
+/// Today in Banten's western time zone (WIB, UTC+7), where every office is.
+pub(crate) fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}

@@ -49,8 +49,10 @@ fn application(
                 && workflow::transition(a.status, *act, &actor.roles, "-").is_ok()
         })
         .collect();
-    let permit_service =
-        (a.kind == ApplicationKind::Permit).then(|| service::service(&a.service_code)).flatten();
+    // Under the catalogue version it was registered under.
+    let permit_service = (a.kind == ApplicationKind::Permit)
+        .then(|| loket_domain::catalogue::of(a.catalogue.as_ref()).and_then(|c| c.service(&a.service_code)))
+        .flatten();
     let service_name = match a.kind {
         ApplicationKind::Permit => permit_service.map(|s| s.name),
         ApplicationKind::Bansos | ApplicationKind::Hibah => aid::programme(&a.service_code).map(|p| p.name),

@@ -6,7 +6,7 @@ use loket_domain::aid::{self, BansosDraft, HibahDraft, MemberDraft, ValidBansos,
 use loket_domain::applicant::ApplicantDraft;
 use loket_domain::issue::FieldIssue;
 use loket_domain::permit::{self, PermitDetails, PermitDraft, ValidPermit};
-use loket_domain::service::{self, ServiceKind};
+use loket_domain::service::ServiceKind;
 use loket_store::{Actor, Application, Store};
 
 use crate::dto::{ApplicationDto, BansosInput, HibahInput, PermitInput};
@@ -57,7 +57,9 @@ impl Loket {
         } = input;
         let capital = whole_rupiah(capital);
         // The details the service's kind asks for; the form's other fields are ignored.
-        let details = match service::service(service_code.trim()).map(|s| s.kind) {
+        // The catalogue version in effect for this office today: its services, documents, fee.
+        let catalogue = self.catalogue_in_effect()?;
+        let details = match catalogue.service(service_code.trim()).map(|s| s.kind) {
             Some(K::Building) => D::Building { location, land_area_m2, building_area_m2, building_use },
             Some(K::Business) => D::Business { business_name, business_type, capital, location },
             Some(K::Advertising) => D::Advertising { advertising_text, area_m2, location, months },
@@ -67,7 +69,7 @@ impl Loket {
         let applicant = applicant(nik, full_name, address, village_code, phone);
         let draft = PermitDraft { applicant, service_code, details, documents_received };
         // A retired service (IUMK since PP 7/2021) is not registered again; earlier ones stay.
-        if let Some(retired) = service::service(draft.service_code.trim()).filter(|s| s.retired) {
+        if let Some(retired) = catalogue.service(draft.service_code.trim()).filter(|s| s.retired) {
             let issue = FieldIssue::error(
                 "service_code",
                 "service.retired",
@@ -75,7 +77,7 @@ impl Loket {
             );
             return self.register(Err::<permit::ValidPermit, _>(vec![issue]), confirm_warnings);
         }
-        self.register(permit::validate_permit(&draft), confirm_warnings)
+        self.register(permit::validate_permit_in(&draft, catalogue), confirm_warnings)
     }
 
     /// Register a hibah application of an organisation: submitted, with its registration number.
@@ -266,7 +268,7 @@ mod tests {
         let err = loket.register_permit(permit("IUMK", &[])).unwrap_err();
         let AppError::Validation { issues, .. } = err else { panic!("{err:?}") };
         assert_eq!(issues[0].code, "service.retired");
-        assert!(loket.services().iter().all(|s| s.code != "IUMK"), "not offered");
+        assert!(loket.services().unwrap().iter().all(|s| s.code != "IUMK"), "not offered");
     }
 
     #[test]

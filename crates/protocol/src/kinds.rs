@@ -77,7 +77,7 @@ wire_names! {
         ApplicationDocument = "application.document", ApplicationAttach = "application.attach",
         StaffCreate = "staff.create", StaffUpdate = "staff.update",
         UserCreate = "user.create", UserDeactivate = "user.deactivate", HolidaySet = "holiday.set",
-        AccessRecord = "access.record",
+        AccessRecord = "access.record", CataloguePublish = "catalogue.publish",
     }
 }
 
@@ -107,7 +107,7 @@ wire_names! {
     /// What an operation is about (`Operation::entity`).
     pub enum Entity {
         Application = "application", Staff = "staff", User = "user", Holiday = "holiday",
-        Access = "access",
+        Access = "access", Catalogue = "catalogue",
     }
 }
 
@@ -124,6 +124,7 @@ impl OpKind {
             Self::StaffCreate | Self::StaffUpdate => Entity::Staff,
             Self::UserCreate | Self::UserDeactivate => Entity::User,
             Self::HolidaySet => Entity::Holiday,
+            Self::CataloguePublish => Entity::Catalogue,
             Self::AccessRecord => Entity::Access,
         }
     }

@@ -35,10 +35,10 @@ pub use change::{
 pub use details::{BansosDetails, HibahDetails};
 pub use kinds::{AccessAction, ChangeKind, Entity, OpKind};
 pub use payload::{
-    AccessPayload, ApplicantFields, AttachPayload, ChecklistEntry, DocumentPayload, EditPayload,
-    HolidayPayload, HouseholdMember, OpBody, RecordData, RegisterPayload, Relayed, ResolvePayload,
-    StaffCreatePayload, StaffFields, StaffUpdatePayload, TransitionPayload, UserCreatePayload,
-    UserDeactivatePayload,
+    AccessPayload, ApplicantFields, AttachPayload, CataloguePayload, ChecklistEntry, DocumentPayload,
+    EditPayload, HolidayPayload, HouseholdMember, OpBody, RecordData, RegisterPayload, Relayed,
+    ResolvePayload, StaffCreatePayload, StaffFields, StaffUpdatePayload, TransitionPayload,
+    UserCreatePayload, UserDeactivatePayload,
 };
 pub use raw::RawJson;
 pub use signing::Signed;
@@ -55,10 +55,12 @@ use serde::{Deserialize, Serialize};
 /// operations, and `redacted` changes (an application's personal data removed at the end of its
 /// retention period), which an older client could not decode. Version 7: a holiday carries its
 /// kind and whether it stops the office's service clock (the province's calendar, published
-/// to every office), which an older client could not decode.
-pub const PROTOCOL_VERSION: u32 = 7;
+/// to every office), which an older client could not decode. Version 8: catalogue versions
+/// published to offices (`catalogue.publish`), and a permit naming the version it was
+/// registered under.
+pub const PROTOCOL_VERSION: u32 = 8;
 /// The oldest client protocol the server still serves.
-pub const MIN_PROTOCOL_VERSION: u32 = 7;
+pub const MIN_PROTOCOL_VERSION: u32 = 8;
 /// Request header carrying the client's protocol version.
 pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
 /// Largest number of operations in one push.

@@ -46,6 +46,10 @@ pub struct RegisterPayload {
     pub checklist: Vec<ChecklistEntry>,
     #[serde(default)]
     pub household: Vec<HouseholdMember>,
+    /// The catalogue version a permit was registered under (its service, documents and fee);
+    /// absent: the default catalogue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalogue: Option<loket_domain::catalogue::CatalogueRef>,
 }
 
 /// A required document and whether the counter received it.
@@ -287,6 +291,19 @@ pub struct AccessPayload {
     pub identifier: Option<String>,
 }
 
+/// `catalogue.publish`: a version of a kabupaten/kota's (or the province's) PATEN catalogue, as
+/// IT published it (`loket-server catalogue publish`), for the offices it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CataloguePayload {
+    pub region: String,
+    pub version: u32,
+    /// `YYYY-MM-DD`.
+    pub effective_from: String,
+    /// The catalogue file, as published (docs/CATALOGUE.md).
+    pub file: String,
+}
+
 typed_bodies! {
     /// An operation's payload decoded by its kind: one variant per [`OpKind`].
     pub enum OpBody by OpKind {
@@ -296,6 +313,7 @@ typed_bodies! {
         StaffCreate(StaffCreatePayload) = StaffCreate, StaffUpdate(StaffUpdatePayload) = StaffUpdate,
         UserCreate(UserCreatePayload) = UserCreate, UserDeactivate(UserDeactivatePayload) = UserDeactivate,
         HolidaySet(HolidayPayload) = HolidaySet, Access(AccessPayload) = AccessRecord,
+        CataloguePublish(CataloguePayload) = CataloguePublish,
     }
 }
 

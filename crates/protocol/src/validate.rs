@@ -12,7 +12,7 @@ use loket_domain::aid::{self, AidKind, BansosDraft, HibahDraft, MemberDraft};
 use loket_domain::applicant::{validate_change, ApplicantChange, ApplicantDraft};
 use loket_domain::attachment::{is_sha256_hex, ACCEPTED_MEDIA_TYPES, FILE_NAME_MAX, MAX_ATTACHMENT_BYTES};
 use loket_domain::hlc::HlcTimestamp;
-use loket_domain::permit::{validate_permit, PermitDraft};
+use loket_domain::permit::{validate_permit_in, PermitDraft};
 use loket_domain::region::{self, Level};
 use loket_domain::registration::RegistrationNumber;
 use loket_domain::staff::{validate_staff, validate_user, StaffDraft, UserDraft};
@@ -128,7 +128,17 @@ pub fn check(body: &OpBody) -> Result<(), Invalid> {
             same("name", p.name.trim(), p.name.as_str())
         }
         OpBody::Access(p) => access(p),
+        OpBody::CataloguePublish(p) => catalogue(p),
     }
+}
+
+/// A published catalogue version: a valid file, saying what the operation says.
+fn catalogue(p: &crate::CataloguePayload) -> Result<(), Invalid> {
+    let file = loket_domain::catalogue::parse(&p.file)
+        .map_err(|errors| Invalid::new("catalogue.invalid", "file", errors.join("; ")))?;
+    same("region", file.region.as_str(), p.region.as_str())?;
+    same("version", &file.version, &p.version)?;
+    same("effective_from", file.effective_from.as_str(), p.effective_from.as_str())
 }
 
 fn same<T: PartialEq>(field: &'static str, validated: T, sent: T) -> Result<(), Invalid> {
@@ -296,7 +306,11 @@ fn permit(p: &RegisterPayload) -> Result<(), Invalid> {
         details: sent.clone(),
         documents_received: p.checklist.iter().filter(|c| c.received).map(|c| c.code.clone()).collect(),
     };
-    let v = validate_permit(&draft).map_err(first_error)?;
+    // The catalogue version it was registered under: its services, documents and fee.
+    let catalogue = loket_domain::catalogue::of(p.catalogue.as_ref()).ok_or_else(|| {
+        Invalid::new("catalogue.unknown", "catalogue", "a catalogue version this server has not published")
+    })?;
+    let v = validate_permit_in(&draft, catalogue).map_err(first_error)?;
     applicant_same(p, &v.applicant)?;
     same("service_code", v.service.code, p.service_code.as_str())?;
     same("details", &v.details, &sent)?;

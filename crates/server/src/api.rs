@@ -481,6 +481,9 @@ async fn push(
             format!("at most {MAX_PUSH_OPS} operations per push"),
         ));
     }
+    // A registration names the catalogue version it was made under: know every published one
+    // (IT publishes from another process).
+    crate::catalogues::know_published(s.storage.as_ref()).await?;
     let results = s.storage.push(&device, body.ops, Utc::now()).await?;
     s.storage.report_device(&device.id, &body.app_version, body.pending, Utc::now()).await?;
     s.storage.rollout_installed(&device.id, &body.app_version, Utc::now()).await?;

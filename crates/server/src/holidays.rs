@@ -145,14 +145,16 @@ pub async fn policy(
     Ok(published)
 }
 
-/// Send the whole calendar to offices created after it was published.
+/// Send the whole calendar, and the published catalogue versions, to offices created after
+/// they were published.
 pub async fn publish_to_new_offices(s: &dyn Storage, offices: &[String]) -> Result<usize, HolidayError> {
     if offices.is_empty() {
         return Ok(0);
     }
     let days = s.holidays().await?;
     let policies = policies_of(s.holiday_policies().await?);
-    let sent = encode(changes(offices, (&[], &policies), (&days, &policies)));
+    let mut sent = encode(changes(offices, (&[], &policies), (&days, &policies)));
+    sent.extend(crate::catalogues::changes_for_new_offices(s, offices).await?);
     let n = sent.len();
     if n > 0 {
         s.update_calendar(&CalendarUpdate { changes: sent, ..CalendarUpdate::default() }, Utc::now()).await?;

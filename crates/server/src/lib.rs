@@ -8,12 +8,14 @@
 //! - [`serve`]: the connection loop, within bounds (connection cap, header and idle timeouts).
 //! - [`tls`]: HTTPS terminated by the server (rustls).
 //! - [`updates`], [`release_key`]: the laptops' signed updates (publish, roll out, serve).
-//! - [`holidays`]: the province's holiday calendars, published to every office.
+//! - [`holidays`], [`catalogues`]: the province's holiday calendars and PATEN catalogue
+//!   versions, published to the offices they cover.
 
 pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod backup;
+pub mod catalogues;
 pub mod config;
 pub mod error;
 pub mod holidays;

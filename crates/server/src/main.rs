@@ -250,6 +250,12 @@ enum CatalogueCmd {
         #[arg(long)]
         file: std::path::PathBuf,
     },
+    /// Publish a checked catalogue version to the offices it covers (a published version never
+    /// changes: a new one has a higher version).
+    Publish {
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -656,8 +662,14 @@ async fn main() -> Result<()> {
         }
         Command::Release(cmd) => release_command(storage.as_ref(), cmd).await?,
         Command::Holiday(cmd) => holiday_command(storage.as_ref(), cmd).await?,
+        Command::Catalogue(CatalogueCmd::Publish { file }) => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let offices = loket_server::catalogues::publish(storage.as_ref(), &text).await?;
+            println!("{}: published to {offices} offices", file.display());
+        }
         // Checked before any storage is opened (a check needs none).
-        Command::Catalogue(_) => {}
+        Command::Catalogue(CatalogueCmd::Check { .. }) => {}
         Command::Audit { nik, days } => {
             let rows = admin::audit(storage.as_ref(), &nik, days).await?;
             println!(

@@ -48,6 +48,8 @@ pub struct AppState {
     pub registration_number: Option<String>,
     /// The current values of the editable applicant fields.
     pub fields: ApplicantFields,
+    /// A permit's catalogue version (`None`: the default).
+    pub catalogue: Option<loket_domain::catalogue::CatalogueRef>,
 }
 
 /// The server's state of an application, published after an operation on it was refused or
@@ -348,6 +350,11 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
             | OpBody::HolidaySet(_),
             _,
         ) => relay(&ctx.device_office, &op.entity_id, body),
+        // A catalogue version is published on the server by IT (`loket-server catalogue
+        // publish`), for every office it covers, never from one laptop.
+        (OpBody::CataloguePublish(_), _) => {
+            Decision::rejected("catalogue.server_only", "catalogues are published on the provincial server")
+        }
         (OpBody::Access(p), _) => Decision::accepted(vec![Write::Access {
             office: ctx.device_office.clone(),
             username: op.proof.as_ref().map(|p| p.user.clone()).unwrap_or_default(),
@@ -358,7 +365,9 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
 
 /// A checklist document of the application's own service.
 fn document(p: &DocumentPayload, app: &AppState, body: &OpBody) -> Decision {
-    let known = loket_domain::service::service(&app.service_code).and_then(|s| s.document(&p.code));
+    let known = loket_domain::catalogue::of(app.catalogue.as_ref())
+        .and_then(|c| c.service(&app.service_code))
+        .and_then(|s| s.document(&p.code));
     if app.kind != ApplicationKind::Permit || known.is_none() {
         return rejected_on(
             app,
@@ -436,6 +445,7 @@ fn register(p: &RegisterPayload, ctx: &Context) -> Decision {
             applicant_phone: Some(p.applicant_phone.clone()),
             village_code: Some(p.village_code.clone()),
         },
+        catalogue: p.catalogue.clone(),
     };
     // One encoding of the registration for its row and its change.
     let data = json(&ChangeBody::Application(Box::new(p.clone())));

@@ -47,6 +47,8 @@ pub struct Application {
     pub created_hlc: String,
     pub updated_hlc: String,
     pub version: i64,
+    /// The catalogue version a permit was registered under (`None`: the default).
+    pub catalogue: Option<loket_domain::catalogue::CatalogueRef>,
 }
 
 /// One line of a permit's documents checklist.
@@ -75,7 +77,7 @@ pub struct WorkflowEventRow {
 pub(crate) const COLUMNS: &str =
     "id, registration_number, kind, service_code, period, status, applicant_nik, applicant_name,
     applicant_address, applicant_phone, organization_name, kk, village_code, office_code, details, fee,
-    created_at, created_hlc, updated_hlc, version";
+    created_at, created_hlc, updated_hlc, version, catalogue_region, catalogue_version";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
     let status: String = r.get(5)?;
@@ -106,6 +108,10 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
             .with_timezone(&Utc),
         created_hlc: r.get(17)?,
         updated_hlc: r.get(18)?,
+        catalogue: match (r.get::<_, Option<String>>(20)?, r.get::<_, Option<u32>>(21)?) {
+            (Some(region), Some(version)) => Some(loket_domain::catalogue::CatalogueRef { region, version }),
+            _ => None,
+        },
         version: r.get(19)?,
     })
 }
@@ -127,6 +133,8 @@ struct NewApplication<'a> {
     submit: bool,
     checklist: Vec<(&'static str, &'static str, bool)>,
     household: Vec<(&'a str, &'a str, &'a str)>,
+    /// A permit's catalogue version (`None` for aid, and for the default catalogue).
+    catalogue: Option<loket_domain::catalogue::CatalogueRef>,
 }
 
 fn office_code(w: &Writer<'_>) -> Result<String, StoreError> {
@@ -189,6 +197,7 @@ fn insert(w: &mut Writer<'_>, a: NewApplication<'_>) -> Result<String, StoreErro
                 relationship: r.to_string(),
             })
             .collect(),
+        catalogue: a.catalogue,
     };
     // One way to write a registration's rows, here and for pulled ones.
     crate::registration_rows::insert(&w.tx, &record)?;
@@ -280,6 +289,7 @@ impl Store {
                         .iter()
                         .map(|m| (m.nik.as_str(), m.full_name.as_str(), m.relationship.as_str()))
                         .collect(),
+                    catalogue: None,
                 },
             )
         })?;
@@ -324,6 +334,7 @@ impl Store {
                     submit: true,
                     checklist: vec![],
                     household: vec![],
+                    catalogue: None,
                 },
             )
         })?;
@@ -365,6 +376,7 @@ impl Store {
                     submit,
                     checklist: v.checklist.iter().map(|c| (c.code, c.name, c.received)).collect(),
                     household: vec![],
+                    catalogue: (!v.catalogue.is_default()).then(|| v.catalogue.reference()),
                 },
             )
         })?;

@@ -14,6 +14,7 @@ mod access;
 mod application;
 mod attachment;
 mod audit;
+mod catalogue;
 mod encryption;
 mod error;
 mod holiday;
@@ -101,6 +102,7 @@ impl Store {
         let mut store = Self { conn, path: path.to_path_buf(), attachments, cipher: key.attachment_cipher() };
         store.seal_plain_attachments()?;
         encryption::drop_plain_backup(path)?;
+        store.load_catalogues()?;
         Ok(store)
     }
 

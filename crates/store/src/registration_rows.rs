@@ -17,8 +17,9 @@ use crate::StoreError;
 /// already here is left as it is.
 const INSERT_SQL: &str = "INSERT INTO application (id, office_code, kind, status, registration_number,
      created_at, created_hlc, service_code, period, fee, applicant_nik, kk, applicant_name, applicant_address,
-     applicant_phone, village_code, organization_name, details, updated_hlc, version)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?7, 1)
+     applicant_phone, village_code, organization_name, details, updated_hlc, version, catalogue_region,
+     catalogue_version)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?7, 1, ?19, ?20)
      ON CONFLICT (id) DO NOTHING";
 
 /// An application registered here, or on another device of the office (or this one's own echo
@@ -45,11 +46,15 @@ pub(crate) fn insert(tx: &Transaction<'_>, a: &RegisterPayload) -> Result<bool, 
         a.village_code,
         a.organization_name,
         a.details.get(),
+        a.catalogue.as_ref().map(|c| c.region.as_str()),
+        a.catalogue.as_ref().map(|c| c.version),
     ])?;
     if inserted == 0 {
         return Ok(true);
     }
-    let service = loket_domain::service::service(&a.service_code);
+    // The document names of the catalogue version it was registered under (codes if this
+    // laptop does not know it).
+    let service = loket_domain::catalogue::of(a.catalogue.as_ref()).and_then(|c| c.service(&a.service_code));
     for doc in &a.checklist {
         let name = service
             .and_then(|s| s.documents.iter().find(|d| d.code == doc.code))

@@ -621,6 +621,9 @@ fn apply_record(tx: &Transaction<'_>, op: &OpBody, c: &RemoteChange) -> Result<b
             .execute(params![application_id, sha256, document_code, file_name, hlc.unwrap_or_default()])?;
             Ok(true)
         }
+        // A catalogue version the province published for this office: kept, and known from now
+        // on (new applications use it from its effective date).
+        OpBody::CataloguePublish(p) => crate::catalogue::keep(tx, p),
         // The province's calendar (or an admin's day): due dates count it from now on.
         OpBody::HolidaySet(p) => {
             crate::holiday::upsert(tx, p)?;

@@ -313,6 +313,7 @@ mod tests {
                 kk: None,
                 registration_number: None,
                 fields: Default::default(),
+                catalogue: None,
             },
         );
         let ops = [first.clone(), submit(2), submit(2)];

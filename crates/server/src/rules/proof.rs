@@ -38,8 +38,8 @@ fn allowed_roles(body: &OpBody) -> Option<&'static [Role]> {
         OpBody::StaffCreate(_) | OpBody::StaffUpdate(_) | OpBody::UserDeactivate(_) => {
             Some(&[Role::Supervisor, Role::Admin])
         }
-        // Accounts and the holiday calendar are the province's (IT).
-        OpBody::UserCreate(_) | OpBody::HolidaySet(_) => Some(&[Role::Admin]),
+        // Accounts, the holiday calendar and the catalogue are the province's (IT).
+        OpBody::UserCreate(_) | OpBody::HolidaySet(_) | OpBody::CataloguePublish(_) => Some(&[Role::Admin]),
         // Whoever may look at the office's records leaves a record of doing so.
         OpBody::Access(_) => Some(&[Role::Clerk, Role::Supervisor, Role::Admin]),
     }

@@ -42,6 +42,7 @@ fn app(id: &str, office: &str, status: &str) -> AppState {
         kk: Some("3601011501100003".into()),
         registration_number: Some("360102-BBBB-000009".into()),
         fields: Default::default(),
+        catalogue: None,
     }
 }
 

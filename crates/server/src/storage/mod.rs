@@ -38,6 +38,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_8_retention.sql"),
     include_str!("schema_9_releases.sql"),
     include_str!("schema_10_holidays.sql"),
+    include_str!("schema_11_catalogues.sql"),
 ];
 
 /// The epoch: made once (the first call wins), replaced by a restore.
@@ -218,6 +219,23 @@ pub(crate) const SQL_HOLIDAY_POLICY_SET: &str =
 /// kind, `$3` entity, `$4` data, `$5` now).
 pub(crate) const SQL_CHANGE_APPEND: &str =
     "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES ($1, $2, $3, $4, NULL, $5)";
+
+pub(crate) const SQL_CATALOGUE_VERSIONS: &str =
+    "SELECT region, version FROM catalogue ORDER BY region, version";
+pub(crate) const SQL_CATALOGUE_FILE: &str = "SELECT file FROM catalogue WHERE region = $1 AND version = $2";
+pub(crate) const SQL_CATALOGUE_INSERT: &str =
+    "INSERT INTO catalogue (region, version, effective_from, file, published_at) VALUES ($1, $2, $3, $4, $5)";
+
+/// A catalogue version IT publishes, with the `record` changes that tell the offices it covers
+/// ((office, entity id, encoded change)); written at once.
+#[derive(Debug, Clone)]
+pub struct NewCatalogue {
+    pub region: String,
+    pub version: u32,
+    pub effective_from: String,
+    pub file: String,
+    pub changes: Vec<(String, String, String)>,
+}
 
 /// A stored calendar day.
 pub(crate) fn holiday_row(
@@ -433,7 +451,18 @@ pub(crate) fn app_state(r: &impl Columns) -> Result<crate::rules::AppState, Stor
         kk: r.opt_text(8)?,
         registration_number: r.opt_text(9)?,
         fields: ApplicantFields::of_record(r.text(10)?).map_err(|e| corrupt("data", &e.to_string()))?,
+        catalogue: catalogue_of_record(r.text(10)?),
     })
+}
+
+/// The catalogue version a stored registration names (`None`: the default).
+fn catalogue_of_record(data: &str) -> Option<loket_domain::catalogue::CatalogueRef> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        #[serde(default)]
+        catalogue: Option<loket_domain::catalogue::CatalogueRef>,
+    }
+    serde_json::from_str::<Named>(data).ok().and_then(|n| n.catalogue)
 }
 
 /// A stored registration with edited `fields` merged in.
@@ -804,6 +833,13 @@ pub trait Storage: Send + Sync + 'static {
     async fn holidays(&self) -> Result<Vec<crate::rules::holiday::Day>, StorageError>;
     /// Per kabupaten/kota: whether cuti bersama is a working day (absent: it is not).
     async fn holiday_policies(&self) -> Result<Vec<(String, bool)>, StorageError>;
+    /// The published catalogue versions (region, version).
+    async fn catalogue_versions(&self) -> Result<Vec<(String, u32)>, StorageError>;
+    /// A published catalogue version's file.
+    async fn catalogue_file(&self, region: &str, version: u32) -> Result<Option<String>, StorageError>;
+    /// Publish a catalogue version and tell its offices, in one transaction;
+    /// `Duplicate("catalogue version")` when that version exists (a version never changes).
+    async fn publish_catalogue(&self, c: &NewCatalogue, now: DateTime<Utc>) -> Result<(), StorageError>;
     /// Apply a [`CalendarUpdate`] in one transaction.
     async fn update_calendar(&self, update: &CalendarUpdate, now: DateTime<Utc>) -> Result<(), StorageError>;
     /// The public key releases must be signed with (Tauri's base64 form), if IT set one.

@@ -1135,6 +1135,44 @@ impl Storage for PostgresStorage {
         rows.iter().map(|r| super::holiday_row(r.get(0), r.get(1), r.get::<_, &str>(2), r.get(3))).collect()
     }
 
+    async fn catalogue_versions(&self) -> Result<Vec<(String, u32)>, StorageError> {
+        let rows = self.pool.get().await?.query(super::SQL_CATALOGUE_VERSIONS, &[]).await?;
+        Ok(rows.iter().map(|r| (r.get(0), u32::try_from(r.get::<_, i64>(1)).unwrap_or(0))).collect())
+    }
+
+    async fn catalogue_file(&self, region: &str, version: u32) -> Result<Option<String>, StorageError> {
+        let version = i64::from(version);
+        let row = self.pool.get().await?.query_opt(super::SQL_CATALOGUE_FILE, &[&region, &version]).await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn publish_catalogue(
+        &self,
+        cat: &super::NewCatalogue,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let now = ts(now);
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let version = i64::from(cat.version);
+        let inserted = tx
+            .execute(
+                super::SQL_CATALOGUE_INSERT,
+                &[&cat.region, &version, &cat.effective_from, &cat.file, &now],
+            )
+            .await;
+        match inserted {
+            Err(e) if is_unique(&e) => return Err(StorageError::Duplicate("catalogue version")),
+            other => other?,
+        };
+        let record = ChangeKind::Record.as_str();
+        for (office, entity, data) in &cat.changes {
+            tx.execute(super::SQL_CHANGE_APPEND, &[office, &record, entity, data, &now]).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn holiday_policies(&self) -> Result<Vec<(String, bool)>, StorageError> {
         let rows = self.pool.get().await?.query(super::SQL_HOLIDAY_POLICIES, &[]).await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())

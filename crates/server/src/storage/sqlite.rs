@@ -943,6 +943,64 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn catalogue_versions(&self) -> Result<Vec<(String, u32)>, StorageError> {
+        self.run(|c| {
+            let mut stmt = c.prepare_cached(super::SQL_CATALOGUE_VERSIONS)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn catalogue_file(&self, region: &str, version: u32) -> Result<Option<String>, StorageError> {
+        let region = region.to_string();
+        self.run(move |c| {
+            Ok(c.prepare_cached(&sql(super::SQL_CATALOGUE_FILE))?
+                .query_row(params![region, version], |r| r.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn publish_catalogue(
+        &self,
+        cat: &super::NewCatalogue,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let cat = cat.clone();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = ts(now);
+            let inserted = tx.prepare_cached(&sql(super::SQL_CATALOGUE_INSERT))?.execute(params![
+                cat.region,
+                cat.version,
+                cat.effective_from,
+                cat.file,
+                now
+            ]);
+            match inserted {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Err(StorageError::Duplicate("catalogue version"));
+                }
+                other => other?,
+            };
+            for (office, entity, data) in &cat.changes {
+                tx.prepare_cached(&sql(super::SQL_CHANGE_APPEND))?.execute(params![
+                    office,
+                    ChangeKind::Record.as_str(),
+                    entity,
+                    data,
+                    now
+                ])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn holiday_policies(&self) -> Result<Vec<(String, bool)>, StorageError> {
         self.run(|c| {
             let mut stmt = c.prepare_cached(super::SQL_HOLIDAY_POLICIES)?;
