@@ -12,8 +12,6 @@ use loket_domain::catalogue::{self, CatalogueRef};
 use loket_domain::permit::{validate_permit_in, PermitDetails, PermitDraft};
 use loket_domain::workflow::Role;
 use loket_e2e::ServerProcess;
-use loket_server::open_storage;
-use loket_server::storage::Storage;
 use loket_store::{Actor, Store};
 use loket_sync::worker::{sync_once, WorkerHandle};
 
@@ -50,17 +48,10 @@ fn pbg(store: &mut Store, office: &str, nik: &str, actor: &Actor) -> loket_store
 #[tokio::test(flavor = "multi_thread")]
 async fn a_permit_keeps_the_fee_of_the_catalogue_version_it_was_registered_under() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite3");
     let key = Arc::new(loket_keys::UserKey::generate());
-    let storage: Arc<dyn Storage> = open_storage(db.to_str().unwrap()).await.unwrap();
-    for office in [SUMUR, SERANG] {
-        common::office_with_supervisor(storage.as_ref(), office, &key).await;
-    }
-    let server = ServerProcess::start(&db).unwrap();
+    let (db, storage, server) = common::served_offices(dir.path(), &[SUMUR, SERANG], &key).await;
     let laptop = async |office: &str, name: &str| {
-        let (store, _, _) =
-            common::enrolled_store(storage.as_ref(), &server.url, office, &dir.path().join(name)).await;
-        Arc::new(Mutex::new(store))
+        common::laptop(storage.as_ref(), &server.url, office, &dir.path().join(name)).await
     };
     let (a, b, serang) = (laptop(SUMUR, "a").await, laptop(SUMUR, "b").await, laptop(SERANG, "serang").await);
     let sync = async |store: &Arc<Mutex<Store>>| {

@@ -13,8 +13,6 @@ use loket_domain::permit::{validate_permit, PermitDetails, PermitDraft};
 use loket_domain::sla::HolidayKind;
 use loket_domain::workflow::Role;
 use loket_e2e::ServerProcess;
-use loket_server::open_storage;
-use loket_server::storage::Storage;
 use loket_store::{Actor, Store};
 use loket_sync::worker::{sync_once, WorkerHandle};
 
@@ -54,17 +52,10 @@ fn sktm(store: &mut Store, office: &str, actor: &Actor, at: DateTime<Utc>) -> St
 #[tokio::test(flavor = "multi_thread")]
 async fn a_permit_before_lebaran_is_due_when_the_skb_says_in_each_kabupaten() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.sqlite3");
     let key = Arc::new(loket_keys::UserKey::generate());
-    let storage: Arc<dyn Storage> = open_storage(db.to_str().unwrap()).await.unwrap();
-    for office in [SUMUR, SERANG] {
-        common::office_with_supervisor(storage.as_ref(), office, &key).await;
-    }
-    let server = ServerProcess::start(&db).unwrap();
+    let (db, storage, server) = common::served_offices(dir.path(), &[SUMUR, SERANG], &key).await;
     let laptop = async |office: &str| {
-        let (store, _, _) =
-            common::enrolled_store(storage.as_ref(), &server.url, office, &dir.path().join(office)).await;
-        Arc::new(Mutex::new(store))
+        common::laptop(storage.as_ref(), &server.url, office, &dir.path().join(office)).await
     };
     let (sumur, serang) = (laptop(SUMUR).await, laptop(SERANG).await);
     let sync = async |store: &Arc<Mutex<Store>>| {

@@ -68,3 +68,30 @@ pub async fn enrolled_store(
     store.save_enrollment(&enrollment, &e.device_code).unwrap();
     (store, enrollment, e.device_code)
 }
+
+/// A server database in `dir` with `offices`, each with a supervisor whose key is `key`, served
+/// by the real `loket-server`: the database's path, its storage, and the server.
+pub async fn served_offices(
+    dir: &std::path::Path,
+    offices: &[&str],
+    key: &std::sync::Arc<loket_keys::UserKey>,
+) -> (std::path::PathBuf, std::sync::Arc<dyn Storage>, loket_e2e::ServerProcess) {
+    let db = dir.join("server.sqlite3");
+    let storage = loket_server::open_storage(db.to_str().unwrap()).await.unwrap();
+    for office in offices {
+        office_with_supervisor(storage.as_ref(), office, key).await;
+    }
+    let server = loket_e2e::ServerProcess::start(&db).unwrap();
+    (db, storage, server)
+}
+
+/// A laptop of `office` enrolled with the server at `url`, its store in `dir`.
+pub async fn laptop(
+    storage: &dyn Storage,
+    url: &str,
+    office: &str,
+    dir: &std::path::Path,
+) -> std::sync::Arc<std::sync::Mutex<loket_store::Store>> {
+    let (store, _, _) = enrolled_store(storage, url, office, dir).await;
+    std::sync::Arc::new(std::sync::Mutex::new(store))
+}

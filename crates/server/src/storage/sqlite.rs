@@ -77,6 +77,55 @@ impl SqliteStorage {
         .await
         .map_err(|e| StorageError::Backend(format!("storage task: {e}")))?
     }
+
+    /// The rows of a two-column `query` (no parameters).
+    async fn pairs<
+        A: rusqlite::types::FromSql + Send + 'static,
+        B: rusqlite::types::FromSql + Send + 'static,
+    >(
+        &self,
+        query: &'static str,
+    ) -> Result<Vec<(A, B)>, StorageError> {
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(query)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    /// One `server_meta` value, read by `query` (no parameters).
+    async fn meta(&self, query: &'static str) -> Result<Option<String>, StorageError> {
+        self.run(move |c| Ok(c.query_row(query, [], |r| r.get(0)).optional()?)).await
+    }
+
+    /// One `server_meta` value, written by `statement` (`$1`: the value).
+    async fn set_meta(&self, statement: &'static str, value: &str) -> Result<(), StorageError> {
+        let value = value.to_string();
+        self.run(move |c| {
+            c.execute(&sql(statement), [value])?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// `record` changes for offices' laptops: (office, entity id, encoded change).
+fn append_records(
+    tx: &Transaction<'_>,
+    changes: &[(String, String, String)],
+    now: &str,
+) -> Result<(), StorageError> {
+    for (office, entity, data) in changes {
+        tx.prepare_cached(&sql(super::SQL_CHANGE_APPEND))?.execute(params![
+            office,
+            ChangeKind::Record.as_str(),
+            entity,
+            data,
+            now
+        ])?;
+    }
+    Ok(())
 }
 
 /// A unique constraint broken by an insert of `what` is a duplicate of it.
@@ -901,16 +950,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn minimum_app_version(&self) -> Result<Option<String>, StorageError> {
-        self.run(|c| Ok(c.query_row(super::SQL_MINIMUM, [], |r| r.get(0)).optional()?)).await
+        self.meta(super::SQL_MINIMUM).await
     }
 
     async fn set_minimum_app_version(&self, version: &str) -> Result<(), StorageError> {
-        let version = version.to_string();
-        self.run(move |c| {
-            c.execute(&sql(super::SQL_MINIMUM_SET), [version])?;
-            Ok(())
-        })
-        .await
+        self.set_meta(super::SQL_MINIMUM_SET, version).await
     }
 
     async fn offices(&self) -> Result<Vec<Office>, StorageError> {
@@ -944,12 +988,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn catalogue_versions(&self) -> Result<Vec<(String, u32)>, StorageError> {
-        self.run(|c| {
-            let mut stmt = c.prepare_cached(super::SQL_CATALOGUE_VERSIONS)?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await
+        self.pairs(super::SQL_CATALOGUE_VERSIONS).await
     }
 
     async fn catalogue_file(&self, region: &str, version: u32) -> Result<Option<String>, StorageError> {
@@ -971,30 +1010,10 @@ impl Storage for SqliteStorage {
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let now = ts(now);
-            let inserted = tx.prepare_cached(&sql(super::SQL_CATALOGUE_INSERT))?.execute(params![
-                cat.region,
-                cat.version,
-                cat.effective_from,
-                cat.file,
-                now
-            ]);
-            match inserted {
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    return Err(StorageError::Duplicate("catalogue version"));
-                }
-                other => other?,
-            };
-            for (office, entity, data) in &cat.changes {
-                tx.prepare_cached(&sql(super::SQL_CHANGE_APPEND))?.execute(params![
-                    office,
-                    ChangeKind::Record.as_str(),
-                    entity,
-                    data,
-                    now
-                ])?;
-            }
+            tx.prepare_cached(&sql(super::SQL_CATALOGUE_INSERT))?
+                .execute(params![cat.region, cat.version, cat.effective_from, cat.file, now])
+                .map_err(unique_as("catalogue version"))?;
+            append_records(&tx, &cat.changes, &now)?;
             tx.commit()?;
             Ok(())
         })
@@ -1002,12 +1021,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn holiday_policies(&self) -> Result<Vec<(String, bool)>, StorageError> {
-        self.run(|c| {
-            let mut stmt = c.prepare_cached(super::SQL_HOLIDAY_POLICIES)?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await
+        self.pairs(super::SQL_HOLIDAY_POLICIES).await
     }
 
     async fn update_calendar(
@@ -1039,15 +1053,7 @@ impl Storage for SqliteStorage {
                 tx.prepare_cached(&sql(super::SQL_HOLIDAY_POLICY_SET))?
                     .execute(params![regency, working, now])?;
             }
-            for (office, entity, data) in &u.changes {
-                tx.prepare_cached(&sql(super::SQL_CHANGE_APPEND))?.execute(params![
-                    office,
-                    ChangeKind::Record.as_str(),
-                    entity,
-                    data,
-                    now
-                ])?;
-            }
+            append_records(&tx, &u.changes, &now)?;
             tx.commit()?;
             Ok(())
         })
@@ -1055,16 +1061,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn release_key(&self) -> Result<Option<String>, StorageError> {
-        self.run(|c| Ok(c.query_row(super::SQL_RELEASE_KEY, [], |r| r.get(0)).optional()?)).await
+        self.meta(super::SQL_RELEASE_KEY).await
     }
 
     async fn set_release_key(&self, key: &str) -> Result<(), StorageError> {
-        let key = key.to_string();
-        self.run(move |c| {
-            c.execute(&sql(super::SQL_RELEASE_KEY_SET), [key])?;
-            Ok(())
-        })
-        .await
+        self.set_meta(super::SQL_RELEASE_KEY_SET, key).await
     }
 
     async fn record_wipe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StorageError> {
