@@ -53,8 +53,10 @@ pub(crate) fn insert(tx: &Transaction<'_>, a: &RegisterPayload) -> Result<bool, 
         return Ok(true);
     }
     // The document names of the catalogue version it was registered under (codes if this
-    // laptop does not know it).
-    let service = loket_domain::catalogue::of(a.catalogue.as_ref()).and_then(|c| c.service(&a.service_code));
+    // laptop does not know it); aid has no checklist and looks nothing up.
+    let service = (!a.checklist.is_empty())
+        .then(|| loket_domain::catalogue::of(a.catalogue.as_ref()).and_then(|c| c.service(&a.service_code)))
+        .flatten();
     for doc in &a.checklist {
         let name = service
             .and_then(|s| s.documents.iter().find(|d| d.code == doc.code))
