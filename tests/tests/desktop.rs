@@ -777,3 +777,44 @@ async fn hibah_for_an_organisation_with_a_warning_confirmed() -> Result<()> {
     })
     .await
 }
+
+/// The id of the element that has the keyboard focus.
+async fn focused(app: &App) -> Result<String> {
+    let v = app
+        .client()
+        .execute("return document.activeElement ? document.activeElement.id : '';", vec![])
+        .await?;
+    Ok(v.as_str().unwrap_or_default().to_string())
+}
+
+/// Keyboard first: Alt+N goes to a new registration, Ctrl+K to the search, Enter submits the
+/// form, the receipt takes the focus, Esc closes it and the focus goes back.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_counter_works_from_the_keyboard() -> Result<()> {
+    use fantoccini::key::Key;
+    run("the_counter_works_from_the_keyboard", async |app| {
+        configure_office(app).await?;
+        app.click("#tab-staff").await?;
+        app.find("#search")
+            .await?
+            .send_keys(&format!("{}n{}", char::from(Key::Alt), char::from(Key::Alt)))
+            .await?;
+        app.find("#bansos-title").await?;
+        ensure!(focused(app).await? == "nik", "Alt+N: the new registration's first field has the focus");
+        app.find("#nik")
+            .await?
+            .send_keys(&format!("{}k{}", char::from(Key::Control), char::from(Key::Control)))
+            .await?;
+        ensure!(focused(app).await? == "search", "Ctrl+K: the search has the focus");
+
+        fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.find("#income").await?.send_keys(&char::from(Key::Enter).to_string()).await?;
+        app.find("#receipt-number").await?;
+        ensure!(focused(app).await? == "receipt-close", "the receipt takes the focus");
+        app.find("#receipt-close").await?.send_keys(&char::from(Key::Escape).to_string()).await?;
+        app.gone("#receipt").await?;
+        ensure!(focused(app).await? == "income", "the focus goes back where it was");
+        Ok(())
+    })
+    .await
+}
