@@ -51,6 +51,26 @@ async fn the_window_fits_a_1366_by_768_laptop_screen() -> Result<()> {
         app.find_text("#settings-device", "").await?;
         no_sideways_scroll(app).await?;
         app.screenshot("1366x768-settings").await?;
+
+        // The clerk's registration with a validation error, the receipt, the detail: each
+        // within the screen (the README's screenshots, docs/screenshots/, come from here).
+        app.click("#tab-bansos").await?;
+        loket_e2e::fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.fill("#nik", "360101120590001").await?;
+        app.click("#submit").await?;
+        app.find_text("#nik-error", "harus 16 digit").await?;
+        no_sideways_scroll(app).await?;
+        app.screenshot("1366x768-registration-error").await?;
+        app.fill("#nik", "3601 0112 0590 0001").await?;
+        app.click("#submit").await?;
+        app.find("#receipt-number").await?;
+        ensure!(uncovered(app, "#receipt-close").await?, "the receipt's buttons are within the window");
+        app.screenshot("1366x768-receipt").await?;
+        app.click("#receipt-close").await?;
+        app.click("#applications tbody tr .open-detail").await?;
+        app.find("#application-detail").await?;
+        no_sideways_scroll(app).await?;
+        app.screenshot("1366x768-detail").await?;
         Ok(())
     })
     .await
