@@ -21,7 +21,7 @@ const CHECK_EVERY: Duration = Duration::from_secs(4 * 3600);
 /// The update state the window reads.
 #[derive(Default)]
 pub struct Updates {
-    status: Mutex<Option<UpdateStatusDto>>,
+    status: Mutex<UpdateStatusDto>,
     /// A verified bundle waiting for the user's confirmation.
     ready: Mutex<Option<(Update, Arc<Vec<u8>>)>>,
     busy: AtomicBool,
@@ -36,11 +36,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Updates {
     pub fn status(&self) -> UpdateStatusDto {
-        lock(&self.status).clone().unwrap_or(UpdateStatusDto::UpToDate { checked_at: None })
+        lock(&self.status).clone()
     }
 
     fn set(&self, s: UpdateStatusDto) {
-        *lock(&self.status) = Some(s);
+        *lock(&self.status) = s;
     }
 
     /// Check now (the user asked, or sync was refused for this version).

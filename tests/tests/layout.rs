@@ -48,7 +48,7 @@ async fn the_window_fits_a_1366_by_768_laptop_screen() -> Result<()> {
         app.find_text("#staff-title", "Data Pegawai").await?;
         app.screenshot("1366x768-workspace").await?;
         app.click("#tab-settings").await?;
-        app.find_text("#settings-device", "").await?;
+        app.find("#settings-device").await?;
         no_sideways_scroll(app).await?;
         app.screenshot("1366x768-settings").await?;
 

@@ -155,7 +155,11 @@ mod tests {
         let (_dir, loket) = configured();
         let services = loket.services().unwrap();
         let rule = |code: &str| services.iter().find(|s| s.code == code).unwrap().fee_rule.clone();
-        assert_eq!(services.len(), loket_domain::service::offered().count(), "the default catalogue");
+        assert_eq!(
+            services.len(),
+            loket_domain::catalogue::default_catalogue().offered().count(),
+            "the default catalogue"
+        );
         assert_eq!(rule("SKTM"), "Gratis");
         assert_eq!(
             rule("PBG"),

@@ -529,3 +529,10 @@ pub enum UpdateStatusDto {
         attempt: u32,
     },
 }
+
+impl Default for UpdateStatusDto {
+    /// Nothing known to be offered yet.
+    fn default() -> Self {
+        Self::UpToDate { checked_at: None }
+    }
+}

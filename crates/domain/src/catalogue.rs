@@ -326,8 +326,6 @@ impl CatalogueFile {
 mod tests {
     use super::*;
 
-    const DEFAULT: &str = include_str!("../data/katalog-paten-banten.json");
-
     #[test]
     fn the_default_catalogue_of_banten_is_a_valid_file() {
         let file = parse(DEFAULT).unwrap();

@@ -79,25 +79,6 @@ pub struct Service {
     pub retired: bool,
 }
 
-/// Every service of the default catalogue of Banten (retired ones too): `data/katalog-paten-banten.json`
-/// (Permendagri 4/2010 on PATEN: the licensing and non-licensing services a bupati/wali kota
-/// delegates to the camat; what a Banten kecamatan serves today, each entry naming its basis
-/// and marking as an example what waits for the kabupaten/kota's own rule).
-pub fn services() -> &'static [Service] {
-    crate::catalogue::default_catalogue().services
-}
-
-/// A service of the default catalogue by code (retired ones too: earlier applications still
-/// read).
-pub fn service(code: &str) -> Option<&'static Service> {
-    crate::catalogue::default_catalogue().service(code)
-}
-
-/// The services of the default catalogue offered for new applications.
-pub fn offered() -> impl Iterator<Item = &'static Service> {
-    crate::catalogue::default_catalogue().offered()
-}
-
 impl Service {
     pub fn document(&self, code: &str) -> Option<&'static Document> {
         self.documents.iter().find(|d| d.code == code)
@@ -136,13 +117,17 @@ impl Fee {
 mod tests {
     use super::*;
 
+    fn default() -> &'static crate::catalogue::Catalogue {
+        crate::catalogue::default_catalogue()
+    }
+
     #[test]
     fn catalogue_is_complete_and_consistent() {
-        let mut codes: Vec<_> = services().iter().map(|s| s.code).collect();
+        let mut codes: Vec<_> = default().services.iter().map(|s| s.code).collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), services().len(), "service codes are unique");
-        for s in services() {
+        assert_eq!(codes.len(), default().services.len(), "service codes are unique");
+        for s in default().services {
             let code = s.code;
             assert!(!s.documents.is_empty() && s.sla_days > 0 && !s.legal_basis.is_empty(), "{code}");
             let mut codes: Vec<_> = s.documents.iter().map(|d| d.code).collect();
@@ -190,9 +175,9 @@ mod tests {
     /// applications read, but is no longer offered.
     #[test]
     fn pp_7_2021_micro_businesses_get_a_nib_not_an_iumk() {
-        assert!(service("IUMK").is_some_and(|s| s.retired));
-        assert!(offered().all(|s| s.code != "IUMK"));
-        assert!(offered().any(|s| s.code == "NIB" && s.fee == Fee::Free));
-        assert!(offered().count() >= 10, "what a Banten kecamatan serves, not five letters");
+        assert!(default().service("IUMK").is_some_and(|s| s.retired));
+        assert!(default().offered().all(|s| s.code != "IUMK"));
+        assert!(default().offered().any(|s| s.code == "NIB" && s.fee == Fee::Free));
+        assert!(default().offered().count() >= 10, "what a Banten kecamatan serves, not five letters");
     }
 }

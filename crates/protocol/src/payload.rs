@@ -120,8 +120,11 @@ impl ApplicantFields {
         }
     }
 
-    /// The editable fields of a stored registration (its other fields are ignored).
-    pub fn of_record(record: &str) -> Result<Self, serde_json::Error> {
+    /// The editable fields of a stored registration and the catalogue version it names
+    /// (`None`: the default), in one reading of it (its other fields are ignored).
+    pub fn with_catalogue_of_record(
+        record: &str,
+    ) -> Result<(Self, Option<loket_domain::catalogue::CatalogueRef>), serde_json::Error> {
         #[derive(Deserialize)]
         struct Record {
             #[serde(default)]
@@ -132,14 +135,17 @@ impl ApplicantFields {
             applicant_phone: Option<Option<String>>,
             #[serde(default)]
             village_code: Option<String>,
+            #[serde(default)]
+            catalogue: Option<loket_domain::catalogue::CatalogueRef>,
         }
         let r: Record = serde_json::from_str(record)?;
-        Ok(Self {
+        let fields = Self {
             applicant_name: r.applicant_name,
             applicant_address: r.applicant_address,
             applicant_phone: r.applicant_phone,
             village_code: r.village_code,
-        })
+        };
+        Ok((fields, r.catalogue))
     }
 }
 
@@ -386,8 +392,16 @@ mod tests {
 
     #[test]
     fn editable_fields_of_a_record_ignore_the_rest() {
-        let f = ApplicantFields::of_record(r#"{"id":"a","applicant_name":"Siti","applicant_phone":null}"#)
-            .unwrap();
+        let (f, catalogue) = ApplicantFields::with_catalogue_of_record(
+            r#"{"id":"a","applicant_name":"Siti","applicant_phone":null}"#,
+        )
+        .unwrap();
+        assert_eq!(catalogue, None, "the default catalogue");
+        let (_, named) = ApplicantFields::with_catalogue_of_record(
+            r#"{"id":"b","catalogue":{"region":"36.01","version":2}}"#,
+        )
+        .unwrap();
+        assert_eq!(named, Some(loket_domain::catalogue::CatalogueRef { region: "36.01".into(), version: 2 }));
         assert_eq!(f.applicant_name.as_deref(), Some("Siti"));
         assert_eq!(f.applicant_phone, Some(None));
         assert_eq!(f.village_code, None);

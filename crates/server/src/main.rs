@@ -359,10 +359,8 @@ async fn holiday_command(storage: &dyn loket_server::storage::Storage, cmd: Holi
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))
     };
     match cmd {
-        HolidayCmd::Check { file, regency } => {
-            let days = holidays::check(&read(&file)?, regency.as_deref())?;
-            println!("{}: {} days, no errors", file.display(), days.len());
-        }
+        // Checked before any storage is opened (a check needs none).
+        HolidayCmd::Check { .. } => {}
         HolidayCmd::Load { file, regency } => {
             let p = holidays::load(storage, &read(&file)?, regency.as_deref()).await?;
             println!(
@@ -436,6 +434,13 @@ async fn main() -> Result<()> {
     let config = Config::resolve(flags, file)?;
     let postgres = config.database.starts_with("postgres://") || config.database.starts_with("postgresql://");
     match &cli.command {
+        Command::Holiday(HolidayCmd::Check { file, regency }) => {
+            let text =
+                std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            let days = loket_server::holidays::check(&text, regency.as_deref())?;
+            println!("{}: {} days, no errors", file.display(), days.len());
+            return Ok(());
+        }
         Command::Catalogue(CatalogueCmd::Check { file }) => {
             let text =
                 std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;

@@ -33,6 +33,12 @@ pub struct UpdateOffer {
     pub signature: String,
 }
 
+/// A version named in a path (`0.2.0`, or `v0.2.0`).
+fn version_of(path: &str) -> Result<Version, ApiError> {
+    Version::parse(path.trim_start_matches('v'))
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_version", format!("not a version: {e}")))
+}
+
 /// Where this server is reached from the laptop that asked: `X-Forwarded-Proto` and `Host`
 /// as the request carried them (plain `http` only to loopback addresses).
 fn base_url(headers: &HeaderMap) -> String {
@@ -59,9 +65,7 @@ pub async fn check(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let device = device_for_updates(&s, &headers).await?;
-    let current = Version::parse(current.trim_start_matches('v')).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_version", format!("not a version: {e}"))
-    })?;
+    let current = version_of(&current)?;
     let rows = s.storage.releases().await?;
     let releases: Vec<Rollout> = rows
         .iter()
@@ -110,11 +114,7 @@ pub async fn failed(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let device = device_for_updates(&s, &headers).await?;
-    let version = Version::parse(version.trim_start_matches('v'))
-        .map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_version", format!("not a version: {e}"))
-        })?
-        .to_string();
+    let version = version_of(&version)?.to_string();
     if !s.storage.releases().await?.iter().any(|r| r.version == version) {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such release"));
     }

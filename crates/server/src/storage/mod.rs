@@ -439,6 +439,8 @@ columns!(tokio_postgres::Row, try_get, |r, i| Ok(r.try_get(i)?));
 pub(crate) fn app_state(r: &impl Columns) -> Result<crate::rules::AppState, StorageError> {
     let corrupt = |what: &str, value: &str| StorageError::Backend(format!("application {what} {value:?}"));
     let (kind, status) = (r.text(2)?, r.text(3)?);
+    let (fields, catalogue) = ApplicantFields::with_catalogue_of_record(r.text(10)?)
+        .map_err(|e| corrupt("data", &e.to_string()))?;
     Ok(crate::rules::AppState {
         id: r.text(0)?.to_string(),
         office_code: r.text(1)?.to_string(),
@@ -450,19 +452,9 @@ pub(crate) fn app_state(r: &impl Columns) -> Result<crate::rules::AppState, Stor
         applicant_nik: r.opt_text(7)?,
         kk: r.opt_text(8)?,
         registration_number: r.opt_text(9)?,
-        fields: ApplicantFields::of_record(r.text(10)?).map_err(|e| corrupt("data", &e.to_string()))?,
-        catalogue: catalogue_of_record(r.text(10)?),
+        fields,
+        catalogue,
     })
-}
-
-/// The catalogue version a stored registration names (`None`: the default).
-fn catalogue_of_record(data: &str) -> Option<loket_domain::catalogue::CatalogueRef> {
-    #[derive(serde::Deserialize)]
-    struct Named {
-        #[serde(default)]
-        catalogue: Option<loket_domain::catalogue::CatalogueRef>,
-    }
-    serde_json::from_str::<Named>(data).ok().and_then(|n| n.catalogue)
 }
 
 /// A stored registration with edited `fields` merged in.
