@@ -12,6 +12,8 @@ APT_PACKAGES=(
   perl
   # End-to-end tests: a virtual display and WebKit's WebDriver
   xvfb xauth webkit2gtk-driver
+  # The receipt test renders the PDF (pdftoppm) and reads its text (pdftotext)
+  poppler-utils
   # The PostgreSQL backend of the server is tested against a real server
   postgresql postgresql-client
   # The API fuzzer (Schemathesis, from PyPI) runs in a virtual environment

@@ -252,6 +252,24 @@ pub async fn add_attachment(
 
 #[tauri::command]
 #[specta::specta]
+pub async fn receipt(core: State<'_, Core>, application_id: String) -> Result<ReceiptDto, ErrorDto> {
+    call(core, move |l| l.receipt(&application_id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn receipt_paper(core: State<'_, Core>) -> Result<ReceiptPaper, ErrorDto> {
+    call(core, |l| l.receipt_paper()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_receipt_paper(core: State<'_, Core>, paper: ReceiptPaper) -> Result<ReceiptPaper, ErrorDto> {
+    call(core, move |l| l.set_receipt_paper(paper)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn attachment_content(
     core: State<'_, Core>,
     sha256: String,

@@ -252,7 +252,7 @@ impl App {
 
     /// Save a screenshot of the window to `tests/artifacts/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        let png = self.client().screenshot().await?;
+        let png = self.client.as_ref().context("the window was closed")?.screenshot().await?;
         let dir = workspace_root().join("tests").join("artifacts");
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
@@ -526,11 +526,16 @@ pub async fn fill_bansos(app: &App, nik: &str, name: &str) -> Result<()> {
 /// Register a bansos application of `nik` and `name` from the form; returns the number its
 /// receipt shows (the receipt is closed).
 pub async fn register_bansos(app: &App, nik: &str, name: &str) -> Result<String> {
-    fill_bansos(app, nik, name).await?;
-    app.click("#submit").await?;
-    let number = app.find("#receipt-number").await?.text().await?;
+    let number = register_bansos_keeping_receipt(app, nik, name).await?;
     app.click("#receipt-close").await?;
     Ok(number)
+}
+
+/// [`register_bansos`], the receipt left open.
+pub async fn register_bansos_keeping_receipt(app: &App, nik: &str, name: &str) -> Result<String> {
+    fill_bansos(app, nik, name).await?;
+    app.click("#submit").await?;
+    Ok(app.find("#receipt-number").await?.text().await?)
 }
 
 /// Enroll the window with `server_url` and a one-time `code` from its first screen.

@@ -536,3 +536,25 @@ impl Default for UpdateStatusDto {
         Self::UpToDate { checked_at: None }
     }
 }
+
+pub use crate::receipt_pdf::ReceiptPaper;
+
+/// A receipt as issued: what its QR code carries, drawn, and its PDF (an attachment).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct ReceiptDto {
+    /// The signed payload (`LKT1.…`) the QR code encodes.
+    pub payload: String,
+    pub qr: QrDto,
+    pub paper: ReceiptPaper,
+    /// The PDF's attachment hash (open it with `attachment_content`).
+    pub pdf_sha256: String,
+    /// RFC 3339.
+    pub issued_at: String,
+}
+
+/// A QR code as one SVG path of unit squares in a `size` × `size` view box.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct QrDto {
+    pub size: u32,
+    pub path: String,
+}

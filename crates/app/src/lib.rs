@@ -18,6 +18,8 @@ mod indexer;
 mod listing;
 mod loket;
 mod present;
+mod receipt;
+mod receipt_pdf;
 mod registration;
 mod retirement;
 mod server_link;

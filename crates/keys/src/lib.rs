@@ -9,6 +9,7 @@
 //! What is signed is defined by the protocol (`loket_protocol::signing`), not here.
 
 mod handover;
+mod receipt;
 mod store_key;
 mod verify;
 mod wrap;
@@ -20,6 +21,7 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 use zeroize::Zeroizing;
 
 pub use handover::{open_with_passphrase, seal_with_passphrase, HANDOVER_MAGIC};
+pub use receipt::{open_receipt, seal_receipt, ReceiptFormatError, ReceiptParts, RECEIPT_PREFIX};
 pub use store_key::{FileCipher, StoreKey, SEALED_MAGIC};
 pub use verify::{verify, verify_all};
 pub use wrap::{WrapParams, WRAP_PARAMS};

@@ -24,6 +24,7 @@ mod details;
 mod kinds;
 mod payload;
 mod raw;
+mod receipt;
 pub mod redaction;
 mod signing;
 pub mod validate;
@@ -41,6 +42,7 @@ pub use payload::{
     UserCreatePayload, UserDeactivatePayload,
 };
 pub use raw::RawJson;
+pub use receipt::{ReceiptClaim, ReceiptVerdict, ReceiptVerifyRequest, ReceiptVerifyResponse};
 pub use signing::Signed;
 
 use serde::{Deserialize, Serialize};

@@ -64,7 +64,7 @@ impl Default for ApiConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
-    limiter: Arc<RateLimiter>,
+    pub(crate) limiter: Arc<RateLimiter>,
     /// Sync requests per device.
     sync_limiter: Arc<RateLimiter<String>>,
     trusted_proxies: Arc<[IpAddr]>,
@@ -124,12 +124,14 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         .route("/updates/{target}/{arch}/{current_version}", get(crate::updates::check))
         .route("/updates/artifacts/{sha256}", get(crate::updates::artifact))
         .route("/updates/failed/{version}", post(crate::updates::failed))
+        .route("/receipts/verify", post(crate::receipts::verify_api))
         .layer(middleware::from_fn(negotiate_protocol))
         .route("/openapi.json", get(openapi))
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/verify", get(crate::receipts::verify_page))
         .nest("/api/v1", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -220,7 +222,7 @@ async fn negotiate_protocol(req: Request, next: Next) -> Result<Response, ApiErr
 }
 
 /// 429 for a client over its enrollment or login rate, with when to try again.
-fn rate_limited(s: &AppState) -> ApiError {
+pub(crate) fn rate_limited(s: &AppState) -> ApiError {
     let mut e =
         ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many attempts; wait a minute");
     e.retry_after = Some(s.limiter.window().as_secs().max(1));
@@ -229,7 +231,7 @@ fn rate_limited(s: &AppState) -> ApiError {
 
 /// The address rate limits key on: the peer's, or — when the peer is a trusted reverse proxy —
 /// the nearest address in `X-Forwarded-For` that is not itself a trusted proxy.
-fn client_ip(s: &AppState, req: &Request) -> IpAddr {
+pub(crate) fn client_ip(s: &AppState, req: &Request) -> IpAddr {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

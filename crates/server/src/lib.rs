@@ -22,6 +22,7 @@ pub mod holidays;
 pub mod lockout;
 pub mod openapi;
 pub mod ratelimit;
+pub mod receipts;
 pub mod release_key;
 pub mod retention;
 pub mod rules;

@@ -74,6 +74,12 @@ enum Command {
         #[arg(long, default_value_t = 90)]
         days: i64,
     },
+    /// Check a receipt's QR code (what a scanner reads from it): genuine, altered, or of an
+    /// unknown signer. Exits 0 only when genuine.
+    Verify {
+        /// The scanned text (`LKT1.…`); `-` reads it from standard input.
+        payload: String,
+    },
     /// Remove the personal data of records past their retention period (docs/RETENTION.md).
     #[command(subcommand)]
     Retention(RetentionCmd),
@@ -675,6 +681,24 @@ async fn main() -> Result<()> {
         }
         // Checked before any storage is opened (a check needs none).
         Command::Catalogue(CatalogueCmd::Check { .. }) => {}
+        Command::Verify { payload } => {
+            let payload = if payload == "-" { std::io::read_to_string(std::io::stdin())? } else { payload };
+            let r = loket_server::receipts::verify(storage.as_ref(), &payload).await?;
+            println!("{}", loket_server::receipts::verdict_text(r.verdict));
+            if let Some(c) = &r.claim {
+                println!("number:    {}", c.number.as_deref().unwrap_or("(draft)"));
+                println!("office:    {}", c.office);
+                println!("service:   {}", c.service);
+                println!("name:      {}", c.name);
+                println!("nik:       {}", c.nik_masked.as_deref().unwrap_or("-"));
+                println!("issued:    {}", c.issued_at);
+                println!("issued by: {} ({})", r.issued_by.as_deref().unwrap_or("?"), c.user);
+                println!("on server: {}", if r.known_to_server { "yes" } else { "not yet" });
+            }
+            if r.verdict != loket_protocol::ReceiptVerdict::Genuine {
+                std::process::exit(2);
+            }
+        }
         Command::Audit { nik, days } => {
             let rows = admin::audit(storage.as_ref(), &nik, days).await?;
             println!(

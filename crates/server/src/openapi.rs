@@ -167,6 +167,7 @@ impl Modify for DeviceAuth {
         crate::updates::check,
         crate::updates::artifact,
         crate::updates::failed,
+        crate::receipts::verify_api,
     ),
     components(schemas(loket_protocol::ApiError, loket_protocol::OpKind, loket_protocol::ChangeKind, loket_protocol::Entity)),
     modifiers(&DeviceAuth)

@@ -10,6 +10,7 @@
 mod batch;
 pub mod holiday;
 mod proof;
+pub mod receipt;
 pub mod release;
 
 pub use batch::{refusals, Batch, BatchNeeds, Loaded, Step};

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_attachment_by_content.sql"),
     include_str!("migrations/0008_holiday_kind.sql"),
     include_str!("migrations/0009_catalogue.sql"),
+    include_str!("migrations/0010_receipt.sql"),
 ];
 
 /// The schema version this build creates and understands.

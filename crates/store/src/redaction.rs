@@ -41,6 +41,7 @@ pub(crate) fn redact(tx: &Transaction<'_>, id: &str, done: &mut Redacted) -> Res
     )?
     .execute(params![id, scrub_personal_text(&details)])?;
     tx.prepare_cached("DELETE FROM household_member WHERE application_id = ?1")?.execute([id])?;
+    tx.prepare_cached("DELETE FROM receipt WHERE application_id = ?1")?.execute([id])?;
     tx.prepare_cached("UPDATE workflow_event SET note = '' WHERE application_id = ?1")?.execute([id])?;
     search::index(tx, id)?;
     // Scans: their names go; their contents too unless another application holds the same one.

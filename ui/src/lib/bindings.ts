@@ -43,6 +43,9 @@ export const commands = {
 	resolveConflicts: (input: ResolveInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("resolve_conflicts", { input })),
 	addAttachment: (input: AttachmentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_attachment", { input })),
 	attachmentContent: (sha256: string) => typedError<AttachmentContentDto, ErrorDto>(__TAURI_INVOKE("attachment_content", { sha256 })),
+	receipt: (applicationId: string) => typedError<ReceiptDto, ErrorDto>(__TAURI_INVOKE("receipt", { applicationId })),
+	receiptPaper: () => typedError<ReceiptPaper, ErrorDto>(__TAURI_INVOKE("receipt_paper")),
+	setReceiptPaper: (paper: ReceiptPaper) => typedError<ReceiptPaper, ErrorDto>(__TAURI_INVOKE("set_receipt_paper", { paper })),
 	updateStatus: () => typedError<UpdateStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("update_status")),
 	/**  Check for an update now (the user asked, or sync said this version is too old). */
 	checkUpdate: () => typedError<UpdateStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("check_update")),
@@ -544,6 +547,29 @@ export type ProgrammeDto = {
 	kind: AidKind,
 	period: string,
 };
+
+/**  A QR code as one SVG path of unit squares in a `size` × `size` view box. */
+export type QrDto = {
+	size: number,
+	path: string,
+};
+
+/**  A receipt as issued: what its QR code carries, drawn, and its PDF (an attachment). */
+export type ReceiptDto = {
+	/**  The signed payload (`LKT1.…`) the QR code encodes. */
+	payload: string,
+	qr: QrDto,
+	paper: ReceiptPaper,
+	/**  The PDF's attachment hash (open it with `attachment_content`). */
+	pdf_sha256: string,
+	/**  RFC 3339. */
+	issued_at: string,
+};
+
+/**  The paper a receipt is laid out for. */
+export type ReceiptPaper = "a4" | 
+/**  A thermal printer's 80 mm roll (72 mm printable). */
+"thermal80";
 
 /**  A region for pickers. */
 export type RegionDto = {

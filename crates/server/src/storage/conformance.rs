@@ -93,11 +93,27 @@ macro_rules! with_conformance_checks {
             retention_redacts_personal_data,
             releases_and_their_artifacts,
             holiday_calendars,
+            receipt_facts,
         );
     };
 }
 
 with_conformance_checks!(checks);
+
+/// A receipt's check finds the user it names with their keys, and the number the server holds
+/// for the application; nothing for a user or an application it does not know.
+pub async fn receipt_facts(s: &dyn Storage) {
+    let a = device(s, "36.01.01").await;
+    user(s, "36.01.01", "ani", &["clerk"]).await;
+    push(s, &a, vec![register_op(1, "r1", "36.01.01", "3601011205900001", "3601011501100003")]).await;
+    let facts = s.receipt_facts("ani", "r1").await.unwrap();
+    let signer = facts.signer.expect("ani is known");
+    assert_eq!(signer.office, "36.01.01");
+    assert_eq!(signer.keys.get(&KEY.key_id()), Some(&KEY.public_key()));
+    assert_eq!(facts.registered, Some(Some(number_for("36.01.01", "r1", 1))));
+    let none = s.receipt_facts("nobody", "r2").await.unwrap();
+    assert!(none.signer.is_none() && none.registered.is_none());
+}
 
 /// The data epoch is made once and stays until renewed; a renewal is a new value that stays.
 pub async fn data_epoch(s: &dyn Storage) {

@@ -586,6 +586,17 @@ pub(crate) const SQL_SIGNER: &str = "SELECT u.office_code, u.roles, u.active, k.
 pub(crate) const SQL_ADOPT_KEY: &str =
     "UPDATE app_user SET public_key = $2, wrapped_key = $3, updated_at = $4 WHERE id = $1";
 
+/// See [`Storage::receipt_facts`].
+#[derive(Debug, Clone, Default)]
+pub struct ReceiptFacts {
+    pub signer: Option<crate::rules::Signer>,
+    /// `None`: the server does not hold the application; `Some(None)`: it does, without a number.
+    pub registered: Option<Option<String>>,
+}
+
+/// The registration number of an application, for [`Storage::receipt_facts`].
+pub(crate) const SQL_REGISTERED: &str = "SELECT registration_number FROM application WHERE id = $1";
+
 /// Fold [`SQL_SIGNER`] rows (office, roles, active, key id, public key) into a signer.
 pub(crate) fn signer(
     rows: impl IntoIterator<Item = (String, String, bool, Option<String>, Option<String>)>,
@@ -725,6 +736,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Create a user; its record (with the hash) is queued for the office's devices.
     async fn create_user(&self, user: &User, now: DateTime<Utc>) -> Result<(), StorageError>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StorageError>;
+    /// What checking a receipt needs: the user it names with every key ever registered for
+    /// them, and the registration number the server holds for the application (if it has it).
+    async fn receipt_facts(&self, username: &str, application_id: &str)
+        -> Result<ReceiptFacts, StorageError>;
     /// Change a user's password hash or whether the user is active; the new record is queued
     /// for the office's devices (a deactivated user disappears from their logins).
     async fn update_user(

@@ -742,6 +742,19 @@ impl Storage for PostgresStorage {
         Ok(row.map(|r| user_row(&r)))
     }
 
+    async fn receipt_facts(
+        &self,
+        username: &str,
+        application_id: &str,
+    ) -> Result<super::ReceiptFacts, StorageError> {
+        let c = self.pool.get().await?;
+        let rows = c.query(super::SQL_SIGNER, &[&username]).await?;
+        let rows = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)));
+        let signer = super::signer(rows);
+        let registered = c.query_opt(super::SQL_REGISTERED, &[&application_id]).await?.map(|r| r.get(0));
+        Ok(super::ReceiptFacts { signer, registered })
+    }
+
     async fn update_user(&self, name: &str, u: UserUpdate, at: DateTime<Utc>) -> Result<User, StorageError> {
         let (username, now) = (name, ts(at));
         let mut c = self.pool.get().await?;

@@ -541,6 +541,24 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn receipt_facts(
+        &self,
+        username: &str,
+        application_id: &str,
+    ) -> Result<super::ReceiptFacts, StorageError> {
+        let (username, id) = (username.to_string(), application_id.to_string());
+        self.run(move |c| {
+            let rows = c
+                .prepare_cached(&sql(super::SQL_SIGNER))?
+                .query_map([&username], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let registered =
+                c.prepare_cached(&sql(super::SQL_REGISTERED))?.query_row([&id], |r| r.get(0)).optional()?;
+            Ok(super::ReceiptFacts { signer: super::signer(rows), registered })
+        })
+        .await
+    }
+
     async fn update_user(&self, name: &str, u: UserUpdate, at: DateTime<Utc>) -> Result<User, StorageError> {
         let username = name.to_string();
         self.run(move |c| {

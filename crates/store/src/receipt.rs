@@ -1,0 +1,55 @@
+//! The receipt issued for each application (its signed QR payload and the PDF attachment), so
+//! that opening a receipt again shows the one the citizen holds instead of signing a new one.
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRow {
+    pub application_id: String,
+    pub number: Option<String>,
+    pub paper: String,
+    pub payload: String,
+    /// The PDF, an attachment of the application.
+    pub sha256: String,
+    pub issued_at: String,
+}
+
+impl Store {
+    /// The receipt last issued for `application_id`.
+    pub fn receipt(&self, application_id: &str) -> Result<Option<ReceiptRow>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT application_id, number, paper, payload, sha256, issued_at FROM receipt
+                 WHERE application_id = ?1",
+            )?
+            .query_row([application_id], |r| {
+                Ok(ReceiptRow {
+                    application_id: r.get(0)?,
+                    number: r.get(1)?,
+                    paper: r.get(2)?,
+                    payload: r.get(3)?,
+                    sha256: r.get(4)?,
+                    issued_at: r.get(5)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Remember the receipt issued for an application (replacing an earlier one). Its PDF was
+    /// attached first ([`Store::add_attachment`]).
+    pub fn save_receipt(&mut self, r: &ReceiptRow) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO receipt (application_id, number, paper, payload, sha256, issued_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (application_id) DO UPDATE SET number = excluded.number,
+                     paper = excluded.paper, payload = excluded.payload, sha256 = excluded.sha256,
+                     issued_at = excluded.issued_at",
+            )?
+            .execute(params![r.application_id, r.number, r.paper, r.payload, r.sha256, r.issued_at])?;
+        Ok(())
+    }
+}
