@@ -252,6 +252,27 @@ pub async fn add_attachment(
 
 #[tauri::command]
 #[specta::specta]
+pub async fn queue(core: State<'_, Core>, input: QueueInput) -> Result<QueuePageDto, ErrorDto> {
+    call(core, move |l| l.queue(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn decide_many(core: State<'_, Core>, input: BulkDecisionInput) -> Result<BulkResultDto, ErrorDto> {
+    call(core, move |l| l.decide_many(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn application_timeline(
+    core: State<'_, Core>,
+    application_id: String,
+) -> Result<Vec<TimelineEntryDto>, ErrorDto> {
+    call(core, move |l| l.application_timeline(&application_id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn receipt(core: State<'_, Core>, application_id: String) -> Result<ReceiptDto, ErrorDto> {
     call(core, move |l| l.receipt(&application_id)).await
 }

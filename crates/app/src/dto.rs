@@ -253,6 +253,47 @@ pub struct ApplicationDto {
     pub due_date: Option<String>,
     /// The NIK as receipts print it (`3601********0001`: the domain's one masking rule).
     pub applicant_nik_masked: Option<String>,
+    /// Where a permit stands against its service-time standard (none for aid).
+    pub sla: Option<SlaStatus>,
+}
+
+/// A permit's service-time clock, for the desk.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaStatus {
+    OnTime,
+    /// Due within two days.
+    DueSoon,
+    Overdue,
+    /// Returned to the applicant: the clock waits.
+    Paused,
+}
+
+/// What the desk's queue shows: every filter optional.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct QueueInput {
+    pub service_code: Option<String>,
+    /// One of the statuses the user's queue holds.
+    pub status: Option<Status>,
+    pub village_code: Option<String>,
+    /// Registered from / to this day (YYYY-MM-DD, inclusive).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// From 0.
+    pub page: u32,
+}
+
+/// One page of the desk's queue.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq)]
+pub struct QueuePageDto {
+    pub items: Vec<ApplicationDto>,
+    /// How many the filtered queue holds, and of them overdue.
+    pub total: u32,
+    pub overdue: u32,
+    pub page: u32,
+    pub page_size: u32,
+    /// The statuses this user's queue holds (what waits for their decision).
+    pub statuses: Vec<Status>,
 }
 
 /// A scanned document on an application.
@@ -557,4 +598,48 @@ pub struct ReceiptDto {
 pub struct QrDto {
     pub size: u32,
     pub path: String,
+}
+
+/// One step on several applications from the desk (`start_review`, or `approve` for permits).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct BulkDecisionInput {
+    pub application_ids: Vec<String>,
+    pub action: Action,
+}
+
+/// What a bulk step did: the applications it moved, and the ones it did not, with why.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct BulkResultDto {
+    pub done: Vec<String>,
+    pub refused: Vec<BulkRefusalDto>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct BulkRefusalDto {
+    pub application_id: String,
+    pub message: String,
+}
+
+/// One entry of an application's timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct TimelineEntryDto {
+    /// RFC 3339 (the device clock of whoever took it, ordered by hybrid logical clock).
+    pub at: String,
+    pub actor: String,
+    pub kind: TimelineKind,
+    /// For a workflow step: which, and the status it led to.
+    pub action: Option<Action>,
+    pub status: Option<Status>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    Registered,
+    Step,
+    DocumentReceived,
+    Attached,
+    Edited,
+    ConflictResolved,
 }

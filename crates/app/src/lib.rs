@@ -11,6 +11,7 @@
 mod attachments;
 mod catalogue;
 mod decisions;
+mod desk;
 mod dto;
 mod error;
 mod handover;
@@ -28,6 +29,7 @@ mod staff;
 mod store_key;
 #[cfg(test)]
 mod test_support;
+mod timeline;
 mod updates;
 
 pub use dto::*;

@@ -64,6 +64,11 @@ fn application(
         .filter(|_| a.status.sla_running())
         .and_then(|s| sla_state(&history, s.sla_days, today, calendar).due_date)
         .map(|d| d.to_string());
+    let sla = match (&due_date, permit_service) {
+        (Some(due), _) => Some(sla_of(due, today)),
+        (None, Some(_)) if a.status == loket_domain::workflow::Status::Returned => Some(SlaStatus::Paused),
+        _ => None,
+    };
     let amount_proposed = (a.kind == ApplicationKind::Hibah)
         .then(|| a.details.get("amount_proposed").and_then(serde_json::Value::as_f64))
         .flatten();
@@ -101,6 +106,17 @@ fn application(
         period: a.period,
         documents,
         due_date,
+        sla,
+    }
+}
+
+/// How close a running clock is to its due date: overdue once past it, due soon within two
+/// days of it.
+fn sla_of(due: &str, today: chrono::NaiveDate) -> SlaStatus {
+    match due.parse::<chrono::NaiveDate>() {
+        Ok(d) if d < today => SlaStatus::Overdue,
+        Ok(d) if d <= today + chrono::Duration::days(2) => SlaStatus::DueSoon,
+        _ => SlaStatus::OnTime,
     }
 }
 

@@ -184,24 +184,7 @@ mod tests {
 
     use super::*;
     use crate::dto::{DecisionInput, DocumentInput};
-    use crate::test_support::{bansos, configured};
-
-    fn permit(service: &str, docs: &[&str]) -> PermitInput {
-        PermitInput {
-            nik: "3601011205900001".into(),
-            full_name: "Ujang Suryana".into(),
-            address: "Jl. Raya Sumur No. 5".into(),
-            village_code: "36.01.01.2001".into(),
-            service_code: service.into(),
-            purpose: "Keringanan biaya sekolah".into(),
-            location: "Kp. Sumur RT 01/02".into(),
-            land_area_m2: 120,
-            building_area_m2: 60,
-            building_use: "Rumah tinggal".into(),
-            documents_received: docs.iter().map(|d| d.to_string()).collect(),
-            ..Default::default()
-        }
-    }
+    use crate::test_support::{bansos, configured, permit};
 
     #[test]
     fn permit_with_every_document_is_submitted_with_number_fee_and_due_date() {

@@ -40,6 +40,24 @@ pub(crate) fn bansos(nik: &str) -> BansosInput {
     }
 }
 
+/// A permit of `service` with the `docs` of its checklist received.
+pub(crate) fn permit(service: &str, docs: &[&str]) -> crate::dto::PermitInput {
+    crate::dto::PermitInput {
+        nik: "3601011205900001".into(),
+        full_name: "Ujang Suryana".into(),
+        address: "Jl. Raya Sumur No. 5".into(),
+        village_code: "36.01.01.2001".into(),
+        service_code: service.into(),
+        purpose: "Keringanan biaya sekolah".into(),
+        location: "Kp. Sumur RT 01/02".into(),
+        land_area_m2: 120,
+        building_area_m2: 60,
+        building_use: "Rumah tinggal".into(),
+        documents_received: docs.iter().map(|d| d.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
 /// A user of the office as a pull delivers it.
 pub(crate) fn synced_user(
     loket: &Loket,

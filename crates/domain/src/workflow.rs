@@ -256,6 +256,20 @@ pub fn roles_for(action: Action) -> &'static [Role] {
 pub const NOTE_MAX: usize = 1000;
 
 /// Check a transition; returns the new status.
+/// The statuses in which an application waits for a decision of someone with `roles`: those
+/// from which they may take a step other than cancelling (a supervisor: submitted and in
+/// review; a clerk: drafts and returned applications).
+pub fn awaiting(roles: &[Role]) -> Vec<Status> {
+    Status::ALL
+        .into_iter()
+        .filter(|s| {
+            Action::ALL
+                .into_iter()
+                .any(|a| a != Action::Cancel && transition(*s, a, roles, "catatan").is_ok())
+        })
+        .collect()
+}
+
 pub fn transition(from: Status, action: Action, roles: &[Role], note: &str) -> Result<Status, WorkflowError> {
     let to = target(action, from).ok_or(WorkflowError::NotAllowedFrom { action, from })?;
     if !roles.iter().any(|r| roles_for(action).contains(r)) {
@@ -363,5 +377,12 @@ mod tests {
         for r in R::ALL {
             assert_eq!(R::parse(r.as_str()), Some(r));
         }
+    }
+
+    #[test]
+    fn what_awaits_whom() {
+        assert_eq!(awaiting(&[Role::Supervisor]), [Status::Submitted, Status::InReview]);
+        assert!(awaiting(&[Role::Clerk]).contains(&Status::Returned));
+        assert!(!awaiting(&[Role::Clerk]).contains(&Status::InReview));
     }
 }

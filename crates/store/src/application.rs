@@ -200,10 +200,7 @@ fn insert(w: &mut Writer<'_>, a: NewApplication<'_>) -> Result<String, StoreErro
         catalogue: a.catalogue,
     };
     // One way to write a registration's rows, here and for pulled ones.
-    crate::registration_rows::insert(&w.tx, &record)?;
-    if a.submit {
-        insert_event(w, &id, Action::Submit, Status::Draft, Status::Submitted, "", &record.created_hlc)?;
-    }
+    crate::registration_rows::insert(&w.tx, &record, &w.actor.username)?;
     w.record(Change {
         entity_id: &id,
         action: "register",

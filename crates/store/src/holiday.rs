@@ -55,12 +55,7 @@ impl Store {
 
     /// The days off of the service clock.
     pub fn holiday_calendar(&self) -> Result<HolidayCalendar, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT day FROM holiday WHERE off = 1")?;
-        let days = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .filter_map(|d| d.ok().and_then(|d| d.parse::<NaiveDate>().ok()))
-            .collect::<Vec<_>>();
-        Ok(HolidayCalendar::new(days))
+        calendar(&self.conn)
     }
 
     /// The SLA of an application as of `today`, from its workflow events (event dates are taken
@@ -80,6 +75,16 @@ impl Store {
     }
 }
 
+/// The days off of the service clock, read on `conn`.
+pub(crate) fn calendar(conn: &rusqlite::Connection) -> Result<HolidayCalendar, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT day FROM holiday WHERE off = 1")?;
+    let days = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .filter_map(|d| d.ok().and_then(|d| d.parse::<NaiveDate>().ok()))
+        .collect::<Vec<_>>();
+    Ok(HolidayCalendar::new(days))
+}
+
 /// Add or change a day of the calendar (set here, or pulled from the server).
 pub(crate) fn upsert(tx: &rusqlite::Transaction<'_>, h: &HolidayPayload) -> Result<(), StoreError> {
     tx.prepare_cached(
@@ -87,5 +92,5 @@ pub(crate) fn upsert(tx: &rusqlite::Transaction<'_>, h: &HolidayPayload) -> Resu
          ON CONFLICT (day) DO UPDATE SET name = excluded.name, kind = excluded.kind, off = excluded.off",
     )?
     .execute(params![h.day, h.name, h.kind.as_str(), h.off])?;
-    Ok(())
+    crate::queue::calendar_changed(tx)
 }

@@ -106,7 +106,7 @@ fn application_row(r: &Row<'_>) -> rusqlite::Result<ApplicationRow> {
 
 impl Store {
     /// The rows of the applications (`a`) that `clause` picks and orders.
-    fn rows_where(
+    pub(crate) fn rows_where(
         &self,
         clause: &str,
         params: impl rusqlite::Params,

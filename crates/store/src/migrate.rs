@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_holiday_kind.sql"),
     include_str!("migrations/0009_catalogue.sql"),
     include_str!("migrations/0010_receipt.sql"),
+    include_str!("migrations/0011_queue.sql"),
 ];
 
 /// The schema version this build creates and understands.

@@ -8,6 +8,7 @@
 //! Decoded straight into typed fields, with the kind-specific `details` kept as the JSON text
 //! they arrived as, they cost a fraction of that.
 
+use loket_domain::workflow::{Action, Status};
 use loket_protocol::RegisterPayload;
 use rusqlite::{params, Transaction};
 
@@ -22,9 +23,11 @@ const INSERT_SQL: &str = "INSERT INTO application (id, office_code, kind, status
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?7, 1, ?19, ?20)
      ON CONFLICT (id) DO NOTHING";
 
-/// An application registered here, or on another device of the office (or this one's own echo
-/// of it, which finds it already here).
-pub(crate) fn insert(tx: &Transaction<'_>, a: &RegisterPayload) -> Result<bool, StoreError> {
+/// An application registered here (by `actor`), or on another device of the office (or this
+/// one's own echo of it, which finds it already here). A registration submitted at once starts
+/// its workflow history with that submission, on every device alike (the service-time clock
+/// runs from it).
+pub(crate) fn insert(tx: &Transaction<'_>, a: &RegisterPayload, actor: &str) -> Result<bool, StoreError> {
     let id = a.id.as_str();
     // Already here (this device's own registration, or a page applied before): nothing to do.
     let inserted = tx.prepare_cached(INSERT_SQL)?.execute(params![
@@ -73,6 +76,21 @@ pub(crate) fn insert(tx: &Transaction<'_>, a: &RegisterPayload) -> Result<bool, 
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
         )?
         .execute(params![id, i as i64, m.nik, m.full_name, m.relationship])?;
+    }
+    if a.status == Status::Submitted {
+        tx.prepare_cached(
+            "INSERT INTO workflow_event (id, application_id, action, from_status, to_status, actor, hlc, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '') ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            format!("{id}:register"),
+            id,
+            Action::Submit.as_str(),
+            Status::Draft.as_str(),
+            Status::Submitted.as_str(),
+            actor,
+            a.created_hlc
+        ])?;
     }
     // No `search::index` here: the search index catches up from its rowid watermark (new rows
     // are always above it), before the next search or in the desktop's background indexer.

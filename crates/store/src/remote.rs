@@ -463,7 +463,7 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange, redacted: &mut Redacted) ->
     let hlc = c.hlc.as_deref();
     match &c.body {
         None => Ok(false),
-        Some(ChangeBody::Application(a)) => registration_rows::insert(tx, a),
+        Some(ChangeBody::Application(a)) => registration_rows::insert(tx, a, ""),
         Some(ChangeBody::Event(e)) => apply_event(tx, e, hlc.unwrap_or_default()),
         // The server's state after refusing an operation or keeping it as a conflict: the
         // device's optimistic change gives way to it.

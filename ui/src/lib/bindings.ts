@@ -43,6 +43,9 @@ export const commands = {
 	resolveConflicts: (input: ResolveInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("resolve_conflicts", { input })),
 	addAttachment: (input: AttachmentInput) => typedError<ApplicationDto_Serialize, ErrorDto>(__TAURI_INVOKE("add_attachment", { input })),
 	attachmentContent: (sha256: string) => typedError<AttachmentContentDto, ErrorDto>(__TAURI_INVOKE("attachment_content", { sha256 })),
+	queue: (input: QueueInput_Deserialize) => typedError<QueuePageDto_Serialize, ErrorDto>(__TAURI_INVOKE("queue", { input })),
+	decideMany: (input: BulkDecisionInput) => typedError<BulkResultDto, ErrorDto>(__TAURI_INVOKE("decide_many", { input })),
+	applicationTimeline: (applicationId: string) => typedError<TimelineEntryDto_Serialize[], ErrorDto>(__TAURI_INVOKE("application_timeline", { applicationId })),
 	receipt: (applicationId: string) => typedError<ReceiptDto, ErrorDto>(__TAURI_INVOKE("receipt", { applicationId })),
 	receiptPaper: () => typedError<ReceiptPaper, ErrorDto>(__TAURI_INVOKE("receipt_paper")),
 	setReceiptPaper: (paper: ReceiptPaper) => typedError<ReceiptPaper, ErrorDto>(__TAURI_INVOKE("set_receipt_paper", { paper })),
@@ -146,6 +149,8 @@ export type ApplicationDto_Deserialize = {
 	due_date?: string | null,
 	/**  The NIK as receipts print it (`3601********0001`: the domain's one masking rule). */
 	applicant_nik_masked?: string | null,
+	/**  Where a permit stands against its service-time standard (none for aid). */
+	sla?: SlaStatus | null,
 };
 
 /**  A stored application (permit or aid), as listed and printed. */
@@ -195,6 +200,8 @@ export type ApplicationDto_Serialize = {
 	due_date: string | null,
 	/**  The NIK as receipts print it (`3601********0001`: the domain's one masking rule). */
 	applicant_nik_masked: string | null,
+	/**  Where a permit stands against its service-time standard (none for aid). */
+	sla: SlaStatus | null,
 };
 
 /**
@@ -243,6 +250,23 @@ export type BansosInput = {
 	programme_code: string,
 	/**  The clerk confirmed the warnings shown for this form (e.g. an unknown NIK region). */
 	confirm_warnings: boolean,
+};
+
+/**  One step on several applications from the desk (`start_review`, or `approve` for permits). */
+export type BulkDecisionInput = {
+	application_ids: string[],
+	action: Action,
+};
+
+export type BulkRefusalDto = {
+	application_id: string,
+	message: string,
+};
+
+/**  What a bulk step did: the applications it moved, and the ones it did not, with why. */
+export type BulkResultDto = {
+	done: string[],
+	refused: BulkRefusalDto[],
 };
 
 /**  A bansos recipient category. */
@@ -554,6 +578,62 @@ export type QrDto = {
 	path: string,
 };
 
+/**  What the desk's queue shows: every filter optional. */
+export type QueueInput = QueueInput_Serialize | QueueInput_Deserialize;
+
+/**  What the desk's queue shows: every filter optional. */
+export type QueueInput_Deserialize = {
+	service_code?: string | null,
+	/**  One of the statuses the user's queue holds. */
+	status?: Status | null,
+	village_code?: string | null,
+	/**  Registered from / to this day (YYYY-MM-DD, inclusive). */
+	from?: string | null,
+	to?: string | null,
+	/**  From 0. */
+	page: number,
+};
+
+/**  What the desk's queue shows: every filter optional. */
+export type QueueInput_Serialize = {
+	service_code: string | null,
+	/**  One of the statuses the user's queue holds. */
+	status: Status | null,
+	village_code: string | null,
+	/**  Registered from / to this day (YYYY-MM-DD, inclusive). */
+	from: string | null,
+	to: string | null,
+	/**  From 0. */
+	page: number,
+};
+
+/**  One page of the desk's queue. */
+export type QueuePageDto = QueuePageDto_Serialize | QueuePageDto_Deserialize;
+
+/**  One page of the desk's queue. */
+export type QueuePageDto_Deserialize = {
+	items: ApplicationDto_Deserialize[],
+	/**  How many the filtered queue holds, and of them overdue. */
+	total: number,
+	overdue: number,
+	page: number,
+	page_size: number,
+	/**  The statuses this user's queue holds (what waits for their decision). */
+	statuses: Status[],
+};
+
+/**  One page of the desk's queue. */
+export type QueuePageDto_Serialize = {
+	items: ApplicationDto_Serialize[],
+	/**  How many the filtered queue holds, and of them overdue. */
+	total: number,
+	overdue: number,
+	page: number,
+	page_size: number,
+	/**  The statuses this user's queue holds (what waits for their decision). */
+	statuses: Status[],
+};
+
 /**  A receipt as issued: what its QR code carries, drawn, and its PDF (an attachment). */
 export type ReceiptDto = {
 	/**  The signed payload (`LKT1.…`) the QR code encodes. */
@@ -649,6 +729,13 @@ export type SessionDto_Serialize = {
 
 /**  Severity of a field issue. */
 export type SeverityDto = "error" | "warning";
+
+/**  A permit's service-time clock, for the desk. */
+export type SlaStatus = "on_time" | 
+/**  Due within two days. */
+"due_soon" | "overdue" | 
+/**  Returned to the applicant: the clock waits. */
+"paused";
 
 /**  A staff member (ASN record) of the office. */
 export type StaffDto = StaffDto_Serialize | StaffDto_Deserialize;
@@ -764,6 +851,35 @@ export type SyncStatusDto_Serialize = {
 	clock_warning: boolean,
 	clock_offset_seconds: number | null,
 };
+
+/**  One entry of an application's timeline. */
+export type TimelineEntryDto = TimelineEntryDto_Serialize | TimelineEntryDto_Deserialize;
+
+/**  One entry of an application's timeline. */
+export type TimelineEntryDto_Deserialize = {
+	/**  RFC 3339 (the device clock of whoever took it, ordered by hybrid logical clock). */
+	at: string,
+	actor: string,
+	kind: TimelineKind,
+	/**  For a workflow step: which, and the status it led to. */
+	action?: Action | null,
+	status?: Status | null,
+	note: string,
+};
+
+/**  One entry of an application's timeline. */
+export type TimelineEntryDto_Serialize = {
+	/**  RFC 3339 (the device clock of whoever took it, ordered by hybrid logical clock). */
+	at: string,
+	actor: string,
+	kind: TimelineKind,
+	/**  For a workflow step: which, and the status it led to. */
+	action: Action | null,
+	status: Status | null,
+	note: string,
+};
+
+export type TimelineKind = "registered" | "step" | "document_received" | "attached" | "edited" | "conflict_resolved";
 
 /**  Unlock a locked session with the same user's password. */
 export type UnlockInput = {

@@ -13,8 +13,10 @@ import type {
   EmploymentStatus,
   FlagReason,
   Role,
+  SlaStatus,
   Status,
   SyncStatusDto,
+  TimelineKind,
 } from "./bindings";
 
 export type Labels = {
@@ -26,6 +28,8 @@ export type Labels = {
   flagReason: Record<FlagReason, string>;
   field: Record<ApplicantField, string>;
   connection: Record<ConnectionState, string>;
+  sla: Record<SlaStatus, string>;
+  timeline: Record<TimelineKind, string>;
   /** The status bar's sentence for what the background sync is doing. */
   sync: (s: SyncStatusDto) => string;
   /** What an open sync conflict is about. */
@@ -71,6 +75,15 @@ export const ID: Labels = {
   employment: { pns: "PNS", pppk: "PPPK", non_asn: "Non-ASN" },
   flagReason: { nik: "NIK", kk: "KK" },
   field,
+  sla: { on_time: "Tepat waktu", due_soon: "Segera jatuh tempo", overdue: "Terlambat", paused: "Jeda (dikembalikan)" },
+  timeline: {
+    registered: "Didaftarkan",
+    step: "Langkah",
+    document_received: "Berkas diterima",
+    attached: "Lampiran ditambahkan",
+    edited: "Data diubah",
+    conflict_resolved: "Konflik diselesaikan",
+  },
   connection: {
     not_enrolled: "Perangkat belum didaftarkan ke server provinsi (bekerja luring).",
     online: "Terhubung ke server provinsi.",
@@ -113,6 +126,9 @@ export const ID: Labels = {
     return `${ID.flagReason[f.reason]} sama dengan permohonan di ${f.other_office_label} (rujukan ${f.reference})`;
   },
 };
+
+/** The steps the desk takes on several applications at once (each its own decision). */
+export const bulkActions: Action[] = ["start_review", "approve"];
 
 /** The catalogue in use. */
 export const labels: Labels = ID;
