@@ -48,6 +48,8 @@ pub fn builder() -> Builder<tauri::Wry> {
         queue,
         decide_many,
         application_timeline,
+        report,
+        export_report,
         receipt,
         receipt_paper,
         set_receipt_paper,

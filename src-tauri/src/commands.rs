@@ -273,6 +273,18 @@ pub async fn application_timeline(
 
 #[tauri::command]
 #[specta::specta]
+pub async fn report(core: State<'_, Core>, input: ReportInput) -> Result<ReportDto, ErrorDto> {
+    call(core, move |l| l.report(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn export_report(core: State<'_, Core>, input: ExportInput) -> Result<ExportDto, ErrorDto> {
+    call(core, move |l| l.export_report(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn receipt(core: State<'_, Core>, application_id: String) -> Result<ReceiptDto, ErrorDto> {
     call(core, move |l| l.receipt(&application_id)).await
 }

@@ -67,10 +67,17 @@ pub fn run() {
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .map_or(loket_app::DEFAULT_REAUTH, std::time::Duration::from_secs);
+            // Reports are exported to the user's downloads folder (`LOKET_EXPORT_DIR` to choose).
+            let exports = std::env::var_os("LOKET_EXPORT_DIR")
+                .map(std::path::PathBuf::from)
+                .or_else(|| app.path().download_dir().ok().map(|d| d.join("Loket")));
             let open = |dir: &std::path::Path| {
                 Loket::open(dir, &keys).map(|l| {
                     Arc::new(
-                        l.with_default_server_url(server_url).with_idle_lock(idle).with_reauth_after(reauth),
+                        l.with_default_server_url(server_url)
+                            .with_idle_lock(idle)
+                            .with_reauth_after(reauth)
+                            .with_export_dir(exports),
                     )
                 })
             };

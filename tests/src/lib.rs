@@ -538,6 +538,22 @@ pub async fn register_bansos_keeping_receipt(app: &App, nik: &str, name: &str) -
     Ok(app.find("#receipt-number").await?.text().await?)
 }
 
+/// Register a complete SKTM (numbered at once); returns its number, the receipt left open.
+pub async fn register_sktm_keeping_receipt(app: &App) -> Result<String> {
+    app.click("#tab-permit").await?;
+    app.select("#permit-service", "SKTM").await?;
+    app.fill("#permit-nik", "3601 0112 0590 0001").await?;
+    app.fill("#permit-name", "Budi Santoso").await?;
+    app.fill("#permit-address", "Kp. Sumur RT 01/02").await?;
+    app.select("#permit-village", VILLAGE).await?;
+    app.fill("#permit-purpose", "Keringanan biaya sekolah").await?;
+    for doc in ["ktp", "kk", "pengantar_rt", "pengantar_desa"] {
+        app.click(&format!(".doc-check[value=\"{doc}\"]")).await?;
+    }
+    app.click("#permit-submit").await?;
+    Ok(app.find("#receipt-number").await?.text().await?)
+}
+
 /// Enroll the window with `server_url` and a one-time `code` from its first screen.
 pub async fn enroll(app: &App, server_url: &str, code: &str) -> Result<()> {
     app.fill("#server-url", server_url).await?;

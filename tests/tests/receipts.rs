@@ -9,22 +9,6 @@ use loket_e2e::{enroll, log_in, on_server, run, App, NewUser, ServerProcess, VIL
 
 const PASSWORD: &str = "sandi-petugas-2026";
 
-/// Register a complete SKTM (numbered at once); returns its number, the receipt left open.
-async fn sktm(app: &App) -> Result<String> {
-    app.click("#tab-permit").await?;
-    app.select("#permit-service", "SKTM").await?;
-    app.fill("#permit-nik", "3601 0112 0590 0001").await?;
-    app.fill("#permit-name", "Budi Santoso").await?;
-    app.fill("#permit-address", "Kp. Sumur RT 01/02").await?;
-    app.select("#permit-village", VILLAGE).await?;
-    app.fill("#permit-purpose", "Keringanan biaya sekolah").await?;
-    for doc in ["ktp", "kk", "pengantar_rt", "pengantar_desa"] {
-        app.click(&format!(".doc-check[value=\"{doc}\"]")).await?;
-    }
-    app.click("#permit-submit").await?;
-    Ok(app.find("#receipt-number").await?.text().await?)
-}
-
 async fn hibah(app: &App) -> Result<String> {
     app.click("#tab-hibah").await?;
     app.select("#hibah-programme", "HIBAH-IBADAH").await?;
@@ -138,7 +122,7 @@ async fn each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_prov
     run("each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_province", async |app| {
         enroll(app, &server.url, &code).await?;
         log_in(app, "petugas", PASSWORD, "Siti Petugas").await?;
-        numbers.push(sktm(app).await?);
+        numbers.push(loket_e2e::register_sktm_keeping_receipt(app).await?);
         receipt_issued(app, "receipt-permit").await?;
         app.click("#tab-bansos").await?;
         numbers.push(

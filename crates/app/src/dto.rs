@@ -643,3 +643,81 @@ pub enum TimelineKind {
     Edited,
     ConflictResolved,
 }
+
+/// A month's report: `YYYY-MM`.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq, Default)]
+pub struct ReportInput {
+    pub month: String,
+}
+
+/// The office's report for a month: applications registered in it.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq)]
+pub struct ReportDto {
+    pub month: String,
+    /// `Desember 2026`.
+    pub month_label: String,
+    pub office_label: String,
+    /// The day it was made, written out (`2 Desember 2026`).
+    pub made_on: String,
+    pub total: u32,
+    pub services: Vec<ServiceRecapDto>,
+    pub aid: Vec<AidRecapDto>,
+}
+
+/// One service (or aid programme) in the monthly recap.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq)]
+pub struct ServiceRecapDto {
+    pub service_code: String,
+    pub service_name: String,
+    pub kind: ApplicationKind,
+    pub total: u32,
+    pub by_status: Vec<StatusCountDto>,
+    /// Rupiah.
+    pub fees: f64,
+    /// Decided permits, and of them decided within the service-time standard.
+    pub decided_with_standard: u32,
+    pub within_standard: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct StatusCountDto {
+    pub status: Status,
+    pub count: u32,
+}
+
+/// Aid of one programme from one desa.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq)]
+pub struct AidRecapDto {
+    pub programme_code: String,
+    pub programme_name: String,
+    pub village_code: String,
+    pub village_name: String,
+    pub total: u32,
+    /// Approved or completed.
+    pub approved: u32,
+    /// Grants asked for (hibah), rupiah.
+    pub amount: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// Export the month's report.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct ExportInput {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub format: ExportFormat,
+}
+
+/// Where the export was written.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct ExportDto {
+    pub path: String,
+    /// Rows of the recap (one per service and status).
+    pub rows: u32,
+}

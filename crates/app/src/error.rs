@@ -20,6 +20,8 @@ pub enum AppError {
     SchemaTooNew,
     #[error("Gagal mengakses basis data lokal: {0}")]
     Storage(String),
+    #[error("Laporan tidak dapat disimpan: {0}")]
+    Export(String),
     /// The OS credential store (which keeps the data key) cannot be used; nothing is opened.
     #[error("Penyimpanan kunci sistem operasi tidak tersedia ({0}). Data lokal hanya dibuka dengan kuncinya. TI dapat menyalakan penyimpanan kunci (Secret Service/GNOME Keyring, Credential Manager, Keychain) atau memakai mode berkas kunci LOKET_KEY_FILE (lihat docs/SECURITY.md).")]
     KeyStoreUnavailable(String),
@@ -131,6 +133,7 @@ impl AppError {
             Self::UnknownKecamatan(_) => "unknown_kecamatan",
             Self::SchemaTooNew => "schema_too_new",
             Self::Storage(_) => "storage",
+            Self::Export(_) => "export_failed",
             Self::KeyStoreUnavailable(_) => "key_store_unavailable",
             Self::KeyFile(_) => "key_file",
             Self::StoreKeyMissing => "store_key_missing",

@@ -39,6 +39,8 @@ pub struct Loket {
     pub(crate) reauth_after: Duration,
     /// Server address suggested for enrollment.
     pub(crate) default_server_url: Option<String>,
+    /// Where reports are exported (default: `ekspor/` in the data directory).
+    pub(crate) export_dir: Option<PathBuf>,
 }
 
 impl Loket {
@@ -61,7 +63,14 @@ impl Loket {
             idle_lock: DEFAULT_IDLE_LOCK,
             reauth_after: DEFAULT_REAUTH,
             default_server_url: None,
+            export_dir: None,
         })
+    }
+
+    /// Export reports to `dir` (the shell passes the user's downloads folder).
+    pub fn with_export_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.export_dir = dir;
+        self
     }
 
     /// Suggest this server address when enrolling (the shell passes `LOKET_SERVER_URL`).

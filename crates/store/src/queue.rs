@@ -52,8 +52,13 @@ pub(crate) fn calendar_changed(tx: &Transaction<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// A permit decided (the service was given or refused): its clock has stopped for good.
+fn decided(s: Status) -> bool {
+    matches!(s, Status::Approved | Status::Rejected | Status::Completed)
+}
+
 /// The first HLC of a WIB day (HLCs begin with the wall time in zero-padded milliseconds).
-fn hlc_of_day(day: NaiveDate) -> String {
+pub(crate) fn hlc_of_day(day: NaiveDate) -> String {
     let start = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - chrono::Duration::hours(7);
     format!("{:016}", start.timestamp_millis().max(0))
 }
@@ -86,28 +91,31 @@ impl Store {
             let mut history = tx.prepare_cached(
                 "SELECT hlc, to_status FROM workflow_event WHERE application_id = ?1 ORDER BY hlc",
             )?;
-            let mut update =
-                tx.prepare_cached("UPDATE application SET due_date = ?2, due_stale = 0 WHERE id = ?1")?;
+            let mut update = tx.prepare_cached(
+                "UPDATE application SET due_date = ?2, sla_met = ?3, due_stale = 0 WHERE id = ?1",
+            )?;
             for a in &stale {
-                let standard = (a.kind == ApplicationKind::Permit && a.status.sla_running())
+                let standard = (a.kind == ApplicationKind::Permit)
                     .then(|| {
                         loket_domain::catalogue::of(a.catalogue.as_ref())
                             .and_then(|c| c.service(&a.service_code))
                     })
                     .flatten()
                     .map(|s| s.sla_days);
-                let due = match standard {
-                    Some(days) => {
+                let (due, met) = match standard {
+                    Some(days) if a.status.sla_running() || decided(a.status) => {
                         let events: Vec<(NaiveDate, Status)> = history
                             .query_map([&a.id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
                             .filter_map(|r| r.ok())
                             .filter_map(|(hlc, to)| Some((wib_day(&hlc)?, Status::parse(&to)?)))
                             .collect();
-                        sla_state(&events, days, today, &calendar).due_date.map(|d| d.to_string())
+                        let sla = sla_state(&events, days, today, &calendar);
+                        // Decided: the clock stopped at the decision, within the standard or not.
+                        (sla.due_date.map(|d| d.to_string()), decided(a.status).then_some(!sla.overdue))
                     }
-                    None => None,
+                    _ => (None, None),
                 };
-                update.execute(params![a.id, due])?;
+                update.execute(params![a.id, due, met])?;
             }
         }
         tx.commit()?;

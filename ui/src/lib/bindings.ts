@@ -46,6 +46,8 @@ export const commands = {
 	queue: (input: QueueInput_Deserialize) => typedError<QueuePageDto_Serialize, ErrorDto>(__TAURI_INVOKE("queue", { input })),
 	decideMany: (input: BulkDecisionInput) => typedError<BulkResultDto, ErrorDto>(__TAURI_INVOKE("decide_many", { input })),
 	applicationTimeline: (applicationId: string) => typedError<TimelineEntryDto_Serialize[], ErrorDto>(__TAURI_INVOKE("application_timeline", { applicationId })),
+	report: (input: ReportInput) => typedError<ReportDto, ErrorDto>(__TAURI_INVOKE("report", { input })),
+	exportReport: (input: ExportInput) => typedError<ExportDto, ErrorDto>(__TAURI_INVOKE("export_report", { input })),
 	receipt: (applicationId: string) => typedError<ReceiptDto, ErrorDto>(__TAURI_INVOKE("receipt", { applicationId })),
 	receiptPaper: () => typedError<ReceiptPaper, ErrorDto>(__TAURI_INVOKE("receipt_paper")),
 	setReceiptPaper: (paper: ReceiptPaper) => typedError<ReceiptPaper, ErrorDto>(__TAURI_INVOKE("set_receipt_paper", { paper })),
@@ -74,6 +76,19 @@ export type AidFlagDto = {
 
 /**  Bansos or hibah. */
 export type AidKind = "bansos" | "hibah";
+
+/**  Aid of one programme from one desa. */
+export type AidRecapDto = {
+	programme_code: string,
+	programme_name: string,
+	village_code: string,
+	village_name: string,
+	total: number,
+	/**  Approved or completed. */
+	approved: number,
+	/**  Grants asked for (hibah), rupiah. */
+	amount: number | null,
+};
 
 /**  Where the app keeps its data, for the "about" panel and support calls. */
 export type AppInfoDto = AppInfoDto_Serialize | AppInfoDto_Deserialize;
@@ -384,6 +399,22 @@ export type ErrorDto = {
 	issues: FieldIssueDto[],
 };
 
+/**  Where the export was written. */
+export type ExportDto = {
+	path: string,
+	/**  Rows of the recap (one per service and status). */
+	rows: number,
+};
+
+export type ExportFormat = "csv" | "xlsx";
+
+/**  Export the month's report. */
+export type ExportInput = {
+	/**  `YYYY-MM`. */
+	month: string,
+	format: ExportFormat,
+};
+
 /**
  *  One field edited at the same time on two devices: what the server holds and what the other
  *  device sent.
@@ -658,6 +689,24 @@ export type RegionDto = {
 	name: string,
 };
 
+/**  The office's report for a month: applications registered in it. */
+export type ReportDto = {
+	month: string,
+	/**  `Desember 2026`. */
+	month_label: string,
+	office_label: string,
+	/**  The day it was made, written out (`2 Desember 2026`). */
+	made_on: string,
+	total: number,
+	services: ServiceRecapDto[],
+	aid: AidRecapDto[],
+};
+
+/**  A month's report: `YYYY-MM`. */
+export type ReportInput = {
+	month: string,
+};
+
 /**  A supervisor settles the open conflicts of an application. */
 export type ResolveInput = {
 	application_id: string,
@@ -693,6 +742,20 @@ export type ServiceDto = {
 
 /**  What kind of details a service's application carries. */
 export type ServiceKind = "building" | "business" | "advertising" | "certificate" | "business_domicile";
+
+/**  One service (or aid programme) in the monthly recap. */
+export type ServiceRecapDto = {
+	service_code: string,
+	service_name: string,
+	kind: ApplicationKind,
+	total: number,
+	by_status: StatusCountDto[],
+	/**  Rupiah. */
+	fees: number | null,
+	/**  Decided permits, and of them decided within the service-time standard. */
+	decided_with_standard: number,
+	within_standard: number,
+};
 
 /**  Who is at the counter. */
 export type SessionDto = SessionDto_Serialize | SessionDto_Deserialize;
@@ -797,6 +860,11 @@ export type StaffInput_Serialize = {
 
 /**  Where an application is in its life. */
 export type Status = "draft" | "submitted" | "in_review" | "approved" | "rejected" | "returned" | "completed" | "cancelled";
+
+export type StatusCountDto = {
+	status: Status,
+	count: number,
+};
 
 /**  What the sync is doing. */
 export type SyncState = 

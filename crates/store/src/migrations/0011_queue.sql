@@ -4,6 +4,10 @@
 -- read (`queue.rs`); a changed holiday calendar marks them all (a setting, read there).
 ALTER TABLE application ADD COLUMN due_date TEXT;
 ALTER TABLE application ADD COLUMN due_stale INTEGER NOT NULL DEFAULT 1;
+-- For a decided permit: whether it was decided within its service-time standard (1/0); for the
+-- monthly recap's within-standard share. NULL while undecided, and for aid.
+ALTER TABLE application ADD COLUMN sla_met INTEGER;
+CREATE INDEX application_created ON application (created_hlc);
 CREATE INDEX application_queue ON application (status, coalesce(due_date, '9999-12-31'), created_hlc);
 CREATE INDEX application_due_stale ON application (id) WHERE due_stale = 1;
 CREATE TRIGGER application_status_due AFTER UPDATE OF status ON application
