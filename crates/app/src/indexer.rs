@@ -1,4 +1,4 @@
-//! Keeps the search index caught up, off the save path.
+//! Keeps the search index and the desk's due dates caught up, off the save path.
 //!
 //! A save commits only its own rows; the store indexes new applications for search lazily
 //! (`loket_store`'s `search` module), before the next search. This thread does that right after
@@ -9,6 +9,9 @@
 use std::sync::{mpsc, Arc, Mutex};
 
 use loket_store::Store;
+
+/// Due dates computed per hold of the store (about a tenth of a second's work).
+const DUE_DATES_AT_ONCE: i64 = 2_000;
 
 pub(crate) struct Indexer {
     wake: mpsc::Sender<()>,
@@ -22,14 +25,32 @@ impl Indexer {
             // Ends when the `Indexer` (its sender) is dropped.
             while woken.recv().is_ok() {
                 while woken.try_recv().is_ok() {}
-                let store = store.lock().unwrap_or_else(|p| p.into_inner());
-                if let Err(e) = store.catch_up_search_index() {
-                    tracing::warn!(error = %e, "search index catch-up failed; the next search retries");
+                {
+                    let store = store.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Err(e) = store.catch_up_search_index() {
+                        tracing::warn!(error = %e, "search index catch-up failed; the next search retries");
+                    }
+                }
+                // The desk's due dates, a part at a time (the queue computes what is left).
+                loop {
+                    let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+                    match store.refresh_some_due_dates(crate::today(), DUE_DATES_AT_ONCE) {
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "due dates not computed; the queue computes them");
+                            break;
+                        }
+                    }
                 }
             }
         });
         match spawned {
-            Ok(_) => Some(Self { wake }),
+            Ok(_) => {
+                // Whatever an upgrade or the last run left undone, now.
+                let _ = wake.send(());
+                Some(Self { wake })
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "no background indexer; searches index new rows themselves");
                 None

@@ -11,6 +11,7 @@
 use chrono::NaiveDate;
 use loket_domain::sla::sla_state;
 use loket_domain::workflow::{ApplicationKind, Status};
+use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Transaction};
 
 use crate::listing::{wib_day, ApplicationRow};
@@ -66,6 +67,13 @@ pub(crate) fn hlc_of_day(day: NaiveDate) -> String {
 impl Store {
     /// Compute the due dates that are stale; returns how many were.
     pub fn refresh_due_dates(&mut self, today: NaiveDate) -> Result<usize, StoreError> {
+        self.refresh_some_due_dates(today, i64::MAX)
+    }
+
+    /// Compute at most `limit` stale due dates, in one transaction (the desktop's background
+    /// thread does a large backlog, after a first pull or an upgrade, in parts, so that the
+    /// store is never held for long); returns how many it computed.
+    pub fn refresh_some_due_dates(&mut self, today: NaiveDate, limit: i64) -> Result<usize, StoreError> {
         let tx = self.conn.transaction()?;
         let all: Option<String> = tx
             .prepare_cached("SELECT value FROM setting WHERE key = ?1")?
@@ -77,10 +85,10 @@ impl Store {
         }
         let stale: Vec<crate::Application> = {
             let mut stmt = tx.prepare_cached(&format!(
-                "SELECT {} FROM application WHERE due_stale = 1",
+                "SELECT {} FROM application WHERE due_stale = 1 LIMIT ?1",
                 crate::application::COLUMNS
             ))?;
-            let rows = stmt.query_map([], crate::application::from_row)?;
+            let rows = stmt.query_map([limit], crate::application::from_row)?;
             rows.collect::<Result<_, _>>()?
         };
         if stale.is_empty() {
@@ -115,7 +123,7 @@ impl Store {
                     }
                     _ => (None, None),
                 };
-                update.execute(params![a.id, due, met])?;
+                update.execute(params![a.id, due.as_deref().unwrap_or(NO_DUE), met])?;
             }
         }
         tx.commit()?;
@@ -138,40 +146,64 @@ impl Store {
         // planner sees the list it can range over in the index.
         let statuses =
             filter.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
-        let clause = format!(
-            "WHERE a.status IN ({statuses})
-               AND (?1 IS NULL OR a.service_code = ?1) AND (?2 IS NULL OR a.village_code = ?2)
-               AND (?3 IS NULL OR a.created_hlc >= ?3) AND (?4 IS NULL OR a.created_hlc < ?4)"
-        );
-        let from = filter.from.map(hlc_of_day);
-        let to = filter.to.and_then(|d| d.succ_opt()).map(hlc_of_day);
-        let bind = [filter.service_code.clone(), filter.village_code.clone(), from, to];
-        let (total, overdue): (i64, i64) = self.conn.prepare_cached(&format!(
-            "SELECT count(*), coalesce(sum(coalesce(a.due_date, '{NO_DUE}') < ?5), 0) FROM application a {clause}"
-        ))?
-        .query_row(params_from_iter(bind.iter().cloned().chain([Some(today.to_string())])), |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-        let rows = self.rows_where(
-            &format!("{clause} ORDER BY coalesce(a.due_date, '{NO_DUE}'), a.created_hlc LIMIT ?5 OFFSET ?6"),
-            params_from_iter(
-                bind.iter()
-                    .map(|b| {
-                        b.clone().map(rusqlite::types::Value::Text).unwrap_or(rusqlite::types::Value::Null)
-                    })
-                    .chain([i64::from(limit).into(), i64::from(offset).into()]),
-            ),
+        // Only the filters set are written in (an `?n IS NULL OR …` would keep the planner from
+        // the index of the one that is set).
+        let mut clause = format!("WHERE a.status IN ({statuses})");
+        let mut bind: Vec<Value> = Vec::new();
+        let mut condition = |sql: &str, value: Option<String>| {
+            if let Some(v) = value {
+                bind.push(Value::Text(v));
+                clause.push_str(&format!(" AND {sql} ?{}", bind.len()));
+            }
+        };
+        condition("a.service_code =", filter.service_code.clone());
+        condition("a.village_code =", filter.village_code.clone());
+        condition("a.created_hlc >=", filter.from.map(hlc_of_day));
+        condition("a.created_hlc <", filter.to.and_then(|d| d.succ_opt()).map(hlc_of_day));
+        let n = bind.len();
+        let (total, overdue): (i64, i64) = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT count(*), coalesce(sum(a.due_date < ?{}), 0) FROM application a {clause}",
+                n + 1
+            ))?
+            .query_row(
+                params_from_iter(bind.iter().cloned().chain([Value::Text(today.to_string())])),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+        // The page's ids first, from the index alone (a deep page skips index entries, not
+        // rows read whole), then those rows with what they show.
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT a.id FROM application a {clause}
+                 ORDER BY a.due_date, a.created_hlc LIMIT ?{} OFFSET ?{}",
+                n + 1,
+                n + 2
+            ))?
+            .query_map(
+                params_from_iter(
+                    bind.iter().cloned().chain([i64::from(limit).into(), i64::from(offset).into()]),
+                ),
+                |r| r.get(0),
+            )?
+            .collect::<Result<_, _>>()?;
+        let mut rows = self.rows_where(
+            "WHERE a.id IN (SELECT value FROM json_each(?1))",
+            [serde_json::to_string(&ids).unwrap_or_default()],
         )?;
+        rows.sort_by_key(|r| ids.iter().position(|id| *id == r.application.id));
         Ok(QueuePage { rows, total: total as u64, overdue: overdue as u64 })
     }
 
-    /// The due date kept for an application (for tests and the detail view).
+    /// The due date kept for an application (`None`: none, or not computed yet).
     pub fn due_date(&self, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
+        let due: Option<String> = self
             .conn
             .prepare_cached("SELECT due_date FROM application WHERE id = ?1")?
             .query_row([id], |r| r.get(0))
             .optional()?
-            .flatten())
+            .flatten();
+        Ok(due.filter(|d| d != NO_DUE))
     }
 }

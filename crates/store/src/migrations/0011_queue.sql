@@ -8,7 +8,11 @@ ALTER TABLE application ADD COLUMN due_stale INTEGER NOT NULL DEFAULT 1;
 -- monthly recap's within-standard share. NULL while undecided, and for aid.
 ALTER TABLE application ADD COLUMN sla_met INTEGER;
 CREATE INDEX application_created ON application (created_hlc);
-CREATE INDEX application_queue ON application (status, coalesce(due_date, '9999-12-31'), created_hlc);
+-- `due_date` is '9999-12-31' for an application without one (so that it sorts last), NULL only
+-- until computed.
+CREATE INDEX application_queue ON application (status, due_date, created_hlc);
+-- The desk's filter by desa (a kecamatan has a dozen or so: selective); a service is not.
+CREATE INDEX application_village ON application (village_code, status, due_date, created_hlc);
 CREATE INDEX application_due_stale ON application (id) WHERE due_stale = 1;
 CREATE TRIGGER application_status_due AFTER UPDATE OF status ON application
 BEGIN
