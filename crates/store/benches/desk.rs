@@ -48,7 +48,7 @@ fn payload(i: u32, villages: &[String], now_ms: i64) -> RegisterPayload {
     let permit = i % 10 < 6;
     // Spread over the past year, newest last.
     let ms = now_ms - i64::from(i % 365) * 86_400_000 - i64::from(i);
-    let waiting = i % 2 == 0;
+    let waiting = i.is_multiple_of(2);
     let status = if waiting { "submitted" } else { "approved" };
     let hlc = format!("{ms:016}-00000-BNCH");
     let id = format!("0190{i:08}-0000-7000-8000-000000000000");
