@@ -59,6 +59,7 @@ use crate::error::{ApiError, ApiJson};
     (status = 400, description = "`malformed_json`, `malformed_gzip`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
     crate::openapi::BodyRefusals,
     (status = 422, description = "`invalid_body`", body = ApiErrorBody),
+    (status = 426, description = "`upgrade_required`: the client's protocol is too old (`min_version`)", body = ApiErrorBody),
     (status = 429, description = "`rate_limited` (with `Retry-After`)", body = ApiErrorBody),
     (status = 503, description = "`server_busy`, `storage_unavailable`", body = ApiErrorBody)))]
 pub(crate) async fn verify_api(
