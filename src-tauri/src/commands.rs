@@ -291,6 +291,24 @@ pub async fn receipt(core: State<'_, Core>, application_id: String) -> Result<Re
 
 #[tauri::command]
 #[specta::specta]
+pub async fn language(core: State<'_, Core>) -> Result<Language, ErrorDto> {
+    call(core, |l| l.language()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_language(core: State<'_, Core>, language: Language) -> Result<Language, ErrorDto> {
+    call(core, move |l| l.set_language(language)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn receipt_pdf(core: State<'_, Core>, application_id: String) -> Result<String, ErrorDto> {
+    call(core, move |l| l.receipt_pdf(&application_id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn receipt_paper(core: State<'_, Core>) -> Result<ReceiptPaper, ErrorDto> {
     call(core, |l| l.receipt_paper()).await
 }

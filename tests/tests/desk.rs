@@ -127,6 +127,8 @@ async fn a_supervisor_works_the_queue_overdue_first() -> Result<()> {
 
     run_on_screen("a_supervisor_works_the_queue_overdue_first", "1366x768", async |app| {
         enroll(app, &server.url, &code).await?;
+        app.find("#login-username").await?;
+        app.screenshot("1366x768-login").await?;
         log_in(app, "kasi", PASSWORD, "Dedi Kurniawan").await?;
         app.click("#view-queue").await?;
         app.find_text("#queue-summary", "3 menunggu keputusan Anda, 1 terlambat").await?;

@@ -64,6 +64,7 @@ async fn the_window_fits_a_1366_by_768_laptop_screen() -> Result<()> {
         app.fill("#nik", "3601 0112 0590 0001").await?;
         app.click("#submit").await?;
         app.find("#receipt-number").await?;
+        app.find("#receipt-qr path").await?;
         ensure!(uncovered(app, "#receipt-close").await?, "the receipt's buttons are within the window");
         app.screenshot("1366x768-receipt").await?;
         app.click("#receipt-close").await?;
@@ -71,6 +72,16 @@ async fn the_window_fits_a_1366_by_768_laptop_screen() -> Result<()> {
         app.find("#application-detail").await?;
         no_sideways_scroll(app).await?;
         app.screenshot("1366x768-detail").await?;
+
+        // English, from the settings; the labels change, and back.
+        app.click("#tab-settings").await?;
+        app.select("#settings-language", "en").await?;
+        app.find_text("#tab-staff", "Staff").await?;
+        app.find_text("#settings-title", "Settings").await?;
+        app.find_text("#applications tbody tr .status", "Submitted").await?;
+        app.select("#settings-language", "id").await?;
+        app.find_text("#tab-staff", "Pegawai").await?;
+        app.find_text("#applications tbody tr .status", "Diajukan").await?;
         Ok(())
     })
     .await

@@ -147,7 +147,7 @@ async fn each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_prov
             ensure!(number == numbers[i], "{number} is not {}", numbers[i]);
             let receipt = store.receipt(&app_row.id)?.context("a receipt was issued")?;
             let pdf = work.join(format!("{number}.pdf"));
-            std::fs::write(&pdf, store.attachment_bytes(&receipt.sha256)?)?;
+            std::fs::write(&pdf, store.receipt_pdf(&app_row.id)?.context("its PDF")?)?;
 
             let text = pdf_text(&pdf)?;
             ensure!(text.contains(&number), "the PDF's text lacks {number}:\n{text}");

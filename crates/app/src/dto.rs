@@ -587,7 +587,7 @@ pub struct ReceiptDto {
     pub payload: String,
     pub qr: QrDto,
     pub paper: ReceiptPaper,
-    /// The PDF's attachment hash (open it with `attachment_content`).
+    /// The PDF's content hash (its bytes: `receipt_pdf`).
     pub pdf_sha256: String,
     /// RFC 3339.
     pub issued_at: String,
@@ -720,4 +720,13 @@ pub struct ExportDto {
     pub path: String,
     /// Rows of the recap (one per service and status).
     pub rows: u32,
+}
+
+/// The window's language (labels from the UI's catalogue; Bahasa Indonesia by default).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Id,
+    En,
 }

@@ -1,8 +1,8 @@
 //! The receipt (tanda terima) a citizen takes home: signed by the clerk's key so that its QR
 //! code verifies against the province's records (`loket-server verify`, the server's `/verify`
 //! page) even when the laptop was offline, laid out as a PDF for A4 or an 80 mm roll, and kept
-//! with the application as an attachment. Issued once per number and paper; opened again, the
-//! same receipt is shown.
+//! with the application on this laptop (`Store::save_receipt`). Issued once per number and
+//! paper; opened again, the same receipt is shown.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use loket_protocol::ReceiptClaim;
@@ -13,8 +13,11 @@ use crate::receipt_pdf::{self, Block, ReceiptPaper};
 use crate::{present, AppError, Loket};
 
 const PAPER_SETTING: &str = "receipt.paper";
-/// The attachment's checklist code: the receipt, not a document the citizen brought.
-pub const RECEIPT_DOCUMENT: &str = "tanda_terima";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
 
 impl Loket {
     /// The paper receipts are laid out for on this laptop.
@@ -56,25 +59,25 @@ impl Loket {
         let payload = loket_keys::seal_receipt(&claim_json, &key);
         let title = title(&app);
         let pdf = receipt_pdf::render(paper, &title, &blocks(&app, &office, &issued_by, now), &payload);
-        let file_name = format!("tanda-terima-{}.pdf", app.registration_number.as_deref().unwrap_or("draf"));
-        let row = {
-            let mut store = self.store();
-            let attached =
-                store.add_attachment(application_id, &pdf, &file_name, RECEIPT_DOCUMENT, &actor, now)?;
-            let row = ReceiptRow {
-                application_id: application_id.to_string(),
-                number: app.registration_number.clone(),
-                paper: paper.as_str().to_string(),
-                payload,
-                sha256: attached.sha256,
-                issued_at: now.to_rfc3339(),
-            };
-            store.save_receipt(&row)?;
-            row
+        let row = ReceiptRow {
+            application_id: application_id.to_string(),
+            number: app.registration_number.clone(),
+            paper: paper.as_str().to_string(),
+            payload,
+            sha256: sha256_hex(&pdf),
+            issued_at: now.to_rfc3339(),
         };
+        self.store().save_receipt(&row, &pdf)?;
         tracing::info!(application = %application_id, paper = paper.as_str(), "receipt issued");
-        self.sync_now();
         dto(row, paper)
+    }
+
+    /// The PDF of the receipt issued for an application, base64 (none issued yet: not found).
+    pub fn receipt_pdf(&self, application_id: &str) -> Result<String, AppError> {
+        use base64::Engine as _;
+        self.reading()?;
+        let pdf = self.store().receipt_pdf(application_id)?.ok_or(AppError::NotFound)?;
+        Ok(base64::engine::general_purpose::STANDARD.encode(pdf))
     }
 }
 
@@ -224,7 +227,7 @@ mod tests {
     use crate::test_support::{bansos, configured};
 
     #[test]
-    fn a_receipt_is_signed_attached_and_issued_once_per_number_and_paper() {
+    fn a_receipt_is_signed_kept_and_issued_once_per_number_and_paper() {
         let (_dir, loket) = configured();
         let app = loket.register_bansos(bansos("3601011205900001")).unwrap();
         let first = loket.receipt(&app.id).unwrap();
@@ -237,10 +240,13 @@ mod tests {
         assert_eq!((claim.office.as_str(), claim.user.as_str()), ("36.01.01", "petugas"));
         assert_eq!(claim.nik_masked.as_deref(), Some("3601********0001"));
         assert!(!parts.claim_json.contains("3601011205900001"), "the whole NIK is never in the code");
-        // Its PDF is the application's attachment.
-        let shown = loket.open_application(&app.id).unwrap();
-        let pdf = shown.attachments.iter().find(|a| a.sha256 == first.pdf_sha256).unwrap();
-        assert_eq!(pdf.media_type, "application/pdf");
+        // Its PDF is kept with the application on this laptop (not uploaded as a scan).
+        use base64::Engine as _;
+        let pdf =
+            base64::engine::general_purpose::STANDARD.decode(loket.receipt_pdf(&app.id).unwrap()).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert_eq!(loket.store().pending_count().unwrap(), 1, "only the registration waits to be sent");
+        assert!(loket.open_application(&app.id).unwrap().attachments.is_empty());
         // Opened again: the same receipt. Another paper: a new one.
         assert_eq!(loket.receipt(&app.id).unwrap(), first);
         loket.set_receipt_paper(ReceiptPaper::Thermal80).unwrap();

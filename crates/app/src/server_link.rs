@@ -6,6 +6,8 @@ use loket_domain::region::{catalogue, Level};
 use crate::dto::{AppInfoDto, ConnectionDto, ConnectionState, EnrollInput, OfficeDto, SyncStatusDto};
 use crate::{present, AppError, Loket};
 
+const LANGUAGE_SETTING: &str = "ui.language";
+
 /// The file in the data directory where IT may put the province's CA certificate (PEM).
 pub const CA_FILE_NAME: &str = "ca-provinsi.pem";
 
@@ -75,6 +77,25 @@ impl Loket {
             }
         };
         Ok(present::sync_status(&status))
+    }
+
+    /// The window's language on this laptop.
+    pub fn language(&self) -> Result<crate::dto::Language, AppError> {
+        Ok(match self.store().setting(LANGUAGE_SETTING)?.as_deref() {
+            Some("en") => crate::dto::Language::En,
+            _ => crate::dto::Language::Id,
+        })
+    }
+
+    /// Choose the window's language (a preference of the laptop: no login needed).
+    pub fn set_language(&self, language: crate::dto::Language) -> Result<crate::dto::Language, AppError> {
+        self.not_wiped()?;
+        let code = match language {
+            crate::dto::Language::Id => "id",
+            crate::dto::Language::En => "en",
+        };
+        self.store().set_setting(LANGUAGE_SETTING, code)?;
+        Ok(language)
     }
 
     /// Version, data directory and schema, for the about panel.

@@ -34,7 +34,7 @@ pub struct AttachmentRow {
     pub document_code: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -72,7 +72,7 @@ impl Store {
 
     /// Seal and write the content durably (temp file, fsync, rename, fsync directory) unless
     /// present.
-    fn write_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    pub(crate) fn write_blob(&self, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
         let path = self.attachment_path(sha256);
         if path.exists() {
             return Ok(());

@@ -1,5 +1,8 @@
-//! The receipt issued for each application (its signed QR payload and the PDF attachment), so
-//! that opening a receipt again shows the one the citizen holds instead of signing a new one.
+//! The receipt issued for each application: its signed QR payload, and its PDF kept sealed
+//! beside the attachments (by content hash) on this laptop only — not an attachment that
+//! every registration would upload: the payload is what a check needs, and another laptop of
+//! the office issues its own receipt when asked for one. Opening a receipt again shows the one
+//! the citizen holds instead of signing a new one.
 
 use rusqlite::{params, OptionalExtension};
 
@@ -11,7 +14,7 @@ pub struct ReceiptRow {
     pub number: Option<String>,
     pub paper: String,
     pub payload: String,
-    /// The PDF, an attachment of the application.
+    /// The PDF's content hash (its sealed file is among the attachments' files).
     pub sha256: String,
     pub issued_at: String,
 }
@@ -38,9 +41,16 @@ impl Store {
             .optional()?)
     }
 
-    /// Remember the receipt issued for an application (replacing an earlier one). Its PDF was
-    /// attached first ([`Store::add_attachment`]).
-    pub fn save_receipt(&mut self, r: &ReceiptRow) -> Result<(), StoreError> {
+    /// Keep the receipt issued for an application and its PDF (replacing an earlier one); the
+    /// row's `sha256` is the PDF's.
+    pub fn save_receipt(&mut self, r: &ReceiptRow, pdf: &[u8]) -> Result<(), StoreError> {
+        use sha2::Digest as _;
+        let sha = crate::attachment::hex(&sha2::Sha256::digest(pdf));
+        if sha != r.sha256 {
+            return Err(StoreError::Corrupt(format!("receipt PDF {} is not {}", sha, r.sha256)));
+        }
+        self.application(&r.application_id)?;
+        self.write_blob(&sha, pdf)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO receipt (application_id, number, paper, payload, sha256, issued_at)
@@ -51,5 +61,13 @@ impl Store {
             )?
             .execute(params![r.application_id, r.number, r.paper, r.payload, r.sha256, r.issued_at])?;
         Ok(())
+    }
+
+    /// The PDF of the receipt issued for `application_id`.
+    pub fn receipt_pdf(&self, application_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.receipt(application_id)? {
+            Some(r) => Ok(Some(self.attachment_bytes(&r.sha256)?)),
+            None => Ok(None),
+        }
     }
 }

@@ -41,6 +41,12 @@ pub(crate) fn redact(tx: &Transaction<'_>, id: &str, done: &mut Redacted) -> Res
     )?
     .execute(params![id, scrub_personal_text(&details)])?;
     tx.prepare_cached("DELETE FROM household_member WHERE application_id = ?1")?.execute([id])?;
+    // The receipt's PDF names the person: its file goes with the row.
+    let receipt: Option<String> = tx
+        .prepare_cached("SELECT sha256 FROM receipt WHERE application_id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    done.files.extend(receipt);
     tx.prepare_cached("DELETE FROM receipt WHERE application_id = ?1")?.execute([id])?;
     tx.prepare_cached("UPDATE workflow_event SET note = '' WHERE application_id = ?1")?.execute([id])?;
     search::index(tx, id)?;

@@ -49,6 +49,9 @@ export const commands = {
 	report: (input: ReportInput) => typedError<ReportDto, ErrorDto>(__TAURI_INVOKE("report", { input })),
 	exportReport: (input: ExportInput) => typedError<ExportDto, ErrorDto>(__TAURI_INVOKE("export_report", { input })),
 	receipt: (applicationId: string) => typedError<ReceiptDto, ErrorDto>(__TAURI_INVOKE("receipt", { applicationId })),
+	receiptPdf: (applicationId: string) => typedError<string, ErrorDto>(__TAURI_INVOKE("receipt_pdf", { applicationId })),
+	language: () => typedError<Language, ErrorDto>(__TAURI_INVOKE("language")),
+	setLanguage: (language: Language) => typedError<Language, ErrorDto>(__TAURI_INVOKE("set_language", { language })),
 	receiptPaper: () => typedError<ReceiptPaper, ErrorDto>(__TAURI_INVOKE("receipt_paper")),
 	setReceiptPaper: (paper: ReceiptPaper) => typedError<ReceiptPaper, ErrorDto>(__TAURI_INVOKE("set_receipt_paper", { paper })),
 	updateStatus: () => typedError<UpdateStatusDto_Serialize, ErrorDto>(__TAURI_INVOKE("update_status")),
@@ -539,6 +542,9 @@ export type Keep =
 /**  The other device's values. */
 "device";
 
+/**  The window's language (labels from the UI's catalogue; Bahasa Indonesia by default). */
+export type Language = "id" | "en";
+
 /**  Offline login with an office user's password (checked against the synced hash). */
 export type LoginInput = {
 	username: string,
@@ -671,7 +677,7 @@ export type ReceiptDto = {
 	payload: string,
 	qr: QrDto,
 	paper: ReceiptPaper,
-	/**  The PDF's attachment hash (open it with `attachment_content`). */
+	/**  The PDF's content hash (its bytes: `receipt_pdf`). */
 	pdf_sha256: string,
 	/**  RFC 3339. */
 	issued_at: string,

@@ -51,3 +51,13 @@ describe("labels", () => {
     expect(ID.action.start_review).toBe("Mulai periksa");
   });
 });
+
+describe("the English catalogue", () => {
+  it("has its own words for what the window shows", async () => {
+    const { EN, ID } = await import("./labels");
+    expect(EN.status.submitted).toBe("Submitted");
+    expect(EN.ui.tabs.staff).toBe("Staff");
+    expect(ID.ui.tabs.staff).toBe("Pegawai");
+    expect(EN.sync({ pending: 2, last_success: null, pushed: null, pulled: null, attention: 0, clock_warning: false, clock_offset_seconds: null, state: "idle" })).toBe("2 changes waiting to be sent.");
+  });
+});

@@ -1,7 +1,8 @@
 // The one label catalogue of the window. The IPC carries enums (generated in bindings.ts);
 // every word a person reads for them comes from here. `Record<Enum, string>` makes a missing
 // label a type error, so a new status or action in Rust cannot reach the window unlabelled.
-// Bahasa Indonesia is the default; the language switch adds a second catalogue of this type.
+// Bahasa Indonesia is the default, English the second (`EN`); `i18n.svelte.ts` holds the one in
+// use and switches it.
 
 import type {
   Action,
@@ -36,6 +37,17 @@ export type Labels = {
   conflict: (c: ConflictDto) => string;
   /** A duplicate-aid flag from another kecamatan. */
   flag: (f: AidFlagDto) => string;
+  /** The window's own words: tabs, headings, buttons. */
+  ui: {
+    tabs: Record<"bansos" | "hibah" | "permit" | "staff" | "report" | "handover" | "settings", string>;
+    listTitle: string;
+    queueTitle: string;
+    viewAll: string;
+    viewQueue: string;
+    settingsTitle: string;
+    language: string;
+    reportTitle: string;
+  };
 };
 
 const status: Record<Status, string> = {
@@ -125,13 +137,135 @@ export const ID: Labels = {
   flag: (f) => {
     return `${ID.flagReason[f.reason]} sama dengan permohonan di ${f.other_office_label} (rujukan ${f.reference})`;
   },
+  ui: {
+    tabs: {
+      bansos: "Bansos",
+      hibah: "Hibah",
+      permit: "Izin & surat (PATEN)",
+      staff: "Pegawai",
+      report: "Laporan",
+      handover: "Serah terima",
+      settings: "Pengaturan",
+    },
+    listTitle: "Daftar Permohonan",
+    queueTitle: "Antrean Keputusan",
+    viewAll: "Semua",
+    viewQueue: "Antrean saya",
+    settingsTitle: "Pengaturan",
+    language: "Bahasa",
+    reportTitle: "Laporan bulanan",
+  },
+};
+
+const statusEN: Record<Status, string> = {
+  draft: "Draft",
+  submitted: "Submitted",
+  in_review: "In review",
+  approved: "Approved",
+  rejected: "Rejected",
+  returned: "Returned",
+  completed: "Completed",
+  cancelled: "Cancelled",
+};
+
+const actionEN: Record<Action, string> = {
+  submit: "Submit",
+  start_review: "Start review",
+  approve: "Approve",
+  reject: "Reject",
+  return: "Return",
+  resubmit: "Resubmit",
+  complete: "Complete (handed over)",
+  cancel: "Cancel",
+};
+
+const fieldEN: Record<ApplicantField, string> = {
+  applicant_name: "Name",
+  applicant_address: "Address",
+  applicant_phone: "Phone",
+  village_code: "Village",
+};
+
+/** English, the second catalogue (Settings → Bahasa). */
+export const EN: Labels = {
+  status: statusEN,
+  action: actionEN,
+  role: { clerk: "Counter clerk", supervisor: "Reviewer/official", admin: "IT admin" },
+  kind: { permit: "Permit/letter", bansos: "Social aid", hibah: "Grant" },
+  employment: { pns: "Civil servant (PNS)", pppk: "Contract civil servant (PPPK)", non_asn: "Non-civil-servant" },
+  flagReason: { nik: "NIK", kk: "Family card" },
+  field: fieldEN,
+  sla: { on_time: "On time", due_soon: "Due soon", overdue: "Overdue", paused: "Paused (returned)" },
+  timeline: {
+    registered: "Registered",
+    step: "Step",
+    document_received: "Document received",
+    attached: "Attachment added",
+    edited: "Data edited",
+    conflict_resolved: "Conflict resolved",
+  },
+  connection: {
+    not_enrolled: "This device is not enrolled with the provincial server (working offline).",
+    online: "Connected to the provincial server.",
+    offline: "The provincial server cannot be reached; data stays safe on this device.",
+    revoked: "This device was revoked by provincial IT. Contact the admin.",
+    upgrade_required: "This Loket version is too old for the provincial server. Update the app.",
+  },
+  sync: (s) => {
+    switch (s.state) {
+      case "not_enrolled":
+        return "Not connected to the provincial server; data is kept on this device.";
+      case "idle":
+        return s.pending === 0 ? "Everything is synced." : `${s.pending} changes waiting to be sent.`;
+      case "syncing":
+        return "Syncing…";
+      case "offline":
+        return `Server unreachable; ${s.pending} changes are safe on this device and will be sent automatically.`;
+      case "revoked":
+        return "This device was revoked by provincial IT. Contact the admin.";
+      case "wiped":
+        return "Device revoked; the data on this laptop has been deleted.";
+      case "upgrade_required":
+        return "This Loket version is too old for the server. Update the app.";
+      case "failed":
+        return "Sync failed; it will be retried automatically.";
+    }
+  },
+  conflict: (c) => {
+    if (c.about === "fields") {
+      const parts = c.fields.map(
+        (f) => `${fieldEN[f.field]}: server "${f.server ?? "—"}", other device "${f.device ?? ""}"`,
+      );
+      return `Concurrent change — ${parts.join("; ")}`;
+    }
+    const what = c.action ? actionEN[c.action].toLowerCase() : "?";
+    const now = c.server_status ? statusEN[c.server_status].toLowerCase() : "changed";
+    return `Decision "${what}" from another device did not apply: the application is already ${now} on the server`;
+  },
+  flag: (f) => `${EN.flagReason[f.reason]} matches an application in ${f.other_office_label} (reference ${f.reference})`,
+  ui: {
+    tabs: {
+      bansos: "Social aid",
+      hibah: "Grant",
+      permit: "Permits & letters (PATEN)",
+      staff: "Staff",
+      report: "Reports",
+      handover: "Handover",
+      settings: "Settings",
+    },
+    listTitle: "Applications",
+    queueTitle: "Decision queue",
+    viewAll: "All",
+    viewQueue: "My queue",
+    settingsTitle: "Settings",
+    language: "Language",
+    reportTitle: "Monthly report",
+  },
 };
 
 /** The steps the desk takes on several applications at once (each its own decision). */
 export const bulkActions: Action[] = ["start_review", "approve"];
 
-/** The catalogue in use. */
-export const labels: Labels = ID;
 
 /** Sync is refused because this version of the app is too old (426): the update is offered. */
 export function refusedForVersion(s: SyncStatusDto): boolean {
