@@ -252,6 +252,21 @@ pub async fn add_attachment(
 
 #[tauri::command]
 #[specta::specta]
+pub async fn update_staff(core: State<'_, Core>, input: StaffUpdateInput) -> Result<StaffDto, ErrorDto> {
+    call(core, move |l| l.update_staff(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn resolve_staff_conflict(
+    core: State<'_, Core>,
+    input: StaffResolveInput,
+) -> Result<StaffDto, ErrorDto> {
+    call(core, move |l| l.resolve_staff_conflict(input)).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn queue(core: State<'_, Core>, input: QueueInput) -> Result<QueuePageDto, ErrorDto> {
     call(core, move |l| l.queue(input)).await
 }

@@ -7,6 +7,7 @@
 pub mod bindings;
 pub mod commands;
 mod data_dir;
+pub mod events;
 pub mod updater;
 
 use std::sync::Arc;
@@ -44,6 +45,7 @@ pub fn run() {
         .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
+            specta.mount_events(app);
             // The version the server, the updater and the status bar name: the bundle's.
             loket_app::set_app_version(&app.package_info().version.to_string());
             let dir = match explicit_dir {
@@ -89,6 +91,7 @@ pub fn run() {
                 // The background sync: pushes the outbox and pulls the office's changes
                 // whenever the server is reachable.
                 tauri::async_runtime::spawn(loket.sync_task());
+                tauri::async_runtime::spawn(events::forward_sync_status(app.handle().clone(), loket.clone()));
             }
             let updates = Arc::new(updater::Updates::default());
             if let Ok(loket) = &core {

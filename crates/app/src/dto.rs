@@ -187,6 +187,61 @@ pub struct StaffDto {
     pub jabatan: String,
     pub unit_code: String,
     pub active: bool,
+    /// The version an edit is made on.
+    pub version: u32,
+    /// Updates of this record from two laptops that the server kept for a supervisor.
+    pub conflicts: Vec<StaffConflictDto>,
+}
+
+/// Another laptop's update of a staff record, made on a version the server had moved past.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct StaffConflictDto {
+    pub op_id: String,
+    /// Who made it.
+    pub actor: String,
+    pub differences: Vec<StaffDifferenceDto>,
+}
+
+/// One field two versions of a staff record disagree on.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct StaffDifferenceDto {
+    pub field: StaffField,
+    pub server: String,
+    pub device: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffField {
+    FullName,
+    Status,
+    EmployeeNumber,
+    Golongan,
+    Jabatan,
+    UnitCode,
+    Active,
+}
+
+/// A staff record's new values (edit, deactivation, transfer), made on `base_version`.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct StaffUpdateInput {
+    pub id: String,
+    pub base_version: u32,
+    pub status: Option<EmploymentStatus>,
+    pub employee_number: String,
+    pub full_name: String,
+    pub golongan: String,
+    pub jabatan: String,
+    /// Kecamatan code; another office's for a transfer (mutasi).
+    pub unit_code: String,
+    pub active: bool,
+}
+
+/// A supervisor settles a staff record's conflicts.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+pub struct StaffResolveInput {
+    pub staff_id: String,
+    pub keep: Keep,
 }
 
 /// The golongan a staff member of each status may have, in rank order.

@@ -22,6 +22,9 @@ pub enum AppError {
     Storage(String),
     #[error("Laporan tidak dapat disimpan: {0}")]
     Export(String),
+    /// The record changed (here or from another laptop) since the form was filled.
+    #[error("Data ini sudah berubah sejak formulir dibuka. Buka kembali datanya, lalu ulangi perubahan.")]
+    Stale,
     /// The OS credential store (which keeps the data key) cannot be used; nothing is opened.
     #[error("Penyimpanan kunci sistem operasi tidak tersedia ({0}). Data lokal hanya dibuka dengan kuncinya. TI dapat menyalakan penyimpanan kunci (Secret Service/GNOME Keyring, Credential Manager, Keychain) atau memakai mode berkas kunci LOKET_KEY_FILE (lihat docs/SECURITY.md).")]
     KeyStoreUnavailable(String),
@@ -134,6 +137,7 @@ impl AppError {
             Self::SchemaTooNew => "schema_too_new",
             Self::Storage(_) => "storage",
             Self::Export(_) => "export_failed",
+            Self::Stale => "stale",
             Self::KeyStoreUnavailable(_) => "key_store_unavailable",
             Self::KeyFile(_) => "key_file",
             Self::StoreKeyMissing => "store_key_missing",
@@ -194,6 +198,7 @@ impl From<loket_store::StoreError> for AppError {
             S::DocumentsIncomplete { missing } => Self::DocumentsIncomplete(missing.join(", ")),
             S::Duplicate(what) => Self::Duplicate(what.to_string()),
             S::UsersExist => Self::UsersExist,
+            S::VersionConflict { .. } => Self::Stale,
             S::WrongKey { path } => {
                 tracing::error!(path = %path.display(), "the key does not open the local store");
                 Self::StoreKeyWrong

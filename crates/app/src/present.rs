@@ -198,8 +198,19 @@ fn village_label(code: &str) -> String {
     }
 }
 
-pub(crate) fn staff(s: loket_store::StaffRow) -> StaffDto {
+pub(crate) fn staff(s: loket_store::StaffRow, conflicts: &[loket_protocol::StaffConflictData]) -> StaffDto {
+    let conflicts = conflicts
+        .iter()
+        .filter(|c| c.staff_id == s.id)
+        .map(|c| StaffConflictDto {
+            op_id: c.op_id.clone(),
+            actor: c.actor.clone(),
+            differences: staff_differences(&c.server_fields, &c.fields),
+        })
+        .collect();
     StaffDto {
+        version: u32::try_from(s.version).unwrap_or(u32::MAX),
+        conflicts,
         id: s.id,
         status: EmploymentStatus::parse(&s.status).unwrap_or(EmploymentStatus::NonAsn),
         employee_number: s.employee_number,
@@ -209,6 +220,28 @@ pub(crate) fn staff(s: loket_store::StaffRow) -> StaffDto {
         unit_code: s.unit_code,
         active: s.active,
     }
+}
+
+/// What two versions of a staff record disagree on: (field, server's, the other laptop's).
+fn staff_differences(
+    server: &loket_protocol::StaffFields,
+    device: &loket_protocol::StaffFields,
+) -> Vec<StaffDifferenceDto> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let pairs = [
+        (StaffField::FullName, server.full_name.clone(), device.full_name.clone()),
+        (StaffField::Status, server.status.clone(), device.status.clone()),
+        (StaffField::EmployeeNumber, opt(&server.employee_number), opt(&device.employee_number)),
+        (StaffField::Golongan, opt(&server.golongan), opt(&device.golongan)),
+        (StaffField::Jabatan, server.jabatan.clone(), device.jabatan.clone()),
+        (StaffField::UnitCode, server.unit_code.clone(), device.unit_code.clone()),
+        (StaffField::Active, server.active.to_string(), device.active.to_string()),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(field, server, device)| StaffDifferenceDto { field, server, device })
+        .collect()
 }
 
 /// A fee rule in words, rupiah grouped with dots as printed in Indonesia.

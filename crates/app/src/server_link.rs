@@ -56,6 +56,12 @@ impl Loket {
         }
     }
 
+    /// Be told when the background sync's status changes (once `sync_task` was started): the
+    /// shell turns each change into an event for the window.
+    pub fn watch_sync(&self) -> Option<loket_sync::worker::StatusWatch> {
+        self.sync.get().map(|h| h.watch())
+    }
+
     /// Ask the background task to sync now (after a local change, or the user asked).
     pub fn sync_now(&self) {
         if let Some(h) = self.sync.get() {

@@ -4,22 +4,105 @@ use chrono::Utc;
 use loket_domain::staff::{self, StaffDraft};
 use loket_domain::workflow::Role;
 
-use crate::dto::{StaffDto, StaffInput};
+use crate::dto::{Keep, StaffDto, StaffInput, StaffResolveInput, StaffUpdateInput};
 use crate::{present, AppError, Loket};
 
 impl Loket {
-    /// The office's staff, by name.
+    /// The office's staff, by name, each with its open conflicts.
     pub fn list_staff(&self) -> Result<Vec<StaffDto>, AppError> {
         self.reading()?;
-        Ok(self.store().list_staff()?.into_iter().map(present::staff).collect())
+        let store = self.store();
+        let conflicts = store.staff_conflicts(None)?;
+        Ok(store.list_staff()?.into_iter().map(|row| present::staff(row, &conflicts)).collect())
     }
 
-    /// Add a staff member (ASN record): supervisors and admins only.
-    pub fn add_staff(&self, input: StaffInput) -> Result<StaffDto, AppError> {
+    fn staff_manager(&self) -> Result<loket_store::Actor, AppError> {
         let actor = self.acting()?;
         if !actor.roles.iter().any(|r| matches!(r, Role::Supervisor | Role::Admin)) {
             return Err(AppError::StaffManagersOnly);
         }
+        Ok(actor)
+    }
+
+    /// Edit a staff record (jabatan, golongan, name, status), deactivate it (`active: false`:
+    /// the member's user accounts go with it) or transfer it (mutasi: another kecamatan's
+    /// `unit_code`), on the version the form was filled from. Supervisors and admins only.
+    pub fn update_staff(&self, input: StaffUpdateInput) -> Result<StaffDto, AppError> {
+        let actor = self.staff_manager()?;
+        let draft = StaffDraft {
+            status: input.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            employee_number: input.employee_number,
+            full_name: input.full_name,
+            golongan: input.golongan,
+            jabatan: input.jabatan,
+            unit_code: input.unit_code,
+            active: input.active,
+        };
+        let valid = staff::validate_staff(&draft).map_err(|issues| AppError::Validation {
+            issues: present::issues(&issues),
+            needs_confirmation: false,
+        })?;
+        let row = self.store().update_staff(
+            &input.id,
+            i64::from(input.base_version),
+            &valid,
+            &actor,
+            Utc::now(),
+        )?;
+        self.sync_now();
+        Ok(present::staff(row, &[]))
+    }
+
+    /// Settle a staff record's conflicts: keep the server's record, or take the other laptop's
+    /// update instead, made on the server's version.
+    pub fn resolve_staff_conflict(&self, input: StaffResolveInput) -> Result<StaffDto, AppError> {
+        let actor = self.staff_manager()?;
+        let (current, conflicts) = {
+            let store = self.store();
+            (store.staff(&input.staff_id)?, store.staff_conflicts(Some(&input.staff_id))?)
+        };
+        let Some(last) = conflicts.last() else { return Err(AppError::NotFound) };
+        let fields = match input.keep {
+            Keep::Server => loket_protocol::StaffFields {
+                full_name: current.full_name.clone(),
+                status: current.status.clone(),
+                jabatan: current.jabatan.clone(),
+                employee_number: current.employee_number.clone(),
+                unit_code: current.unit_code.clone(),
+                golongan: current.golongan.clone(),
+                active: current.active,
+            },
+            Keep::Device => last.fields.clone(),
+        };
+        let draft = StaffDraft {
+            status: fields.status,
+            employee_number: fields.employee_number.unwrap_or_default(),
+            full_name: fields.full_name,
+            golongan: fields.golongan.unwrap_or_default(),
+            jabatan: fields.jabatan,
+            unit_code: fields.unit_code,
+            active: fields.active,
+        };
+        let valid = staff::validate_staff(&draft).map_err(|issues| AppError::Validation {
+            issues: present::issues(&issues),
+            needs_confirmation: false,
+        })?;
+        let resolves: Vec<String> = conflicts.iter().map(|c| c.op_id.clone()).collect();
+        let row = self.store().update_staff_settling(
+            &input.staff_id,
+            current.version,
+            &valid,
+            &resolves,
+            &actor,
+            Utc::now(),
+        )?;
+        self.sync_now();
+        Ok(present::staff(row, &[]))
+    }
+
+    /// Add a staff member (ASN record): supervisors and admins only.
+    pub fn add_staff(&self, input: StaffInput) -> Result<StaffDto, AppError> {
+        let actor = self.staff_manager()?;
         let unit_code = match input.unit_code.trim() {
             "" => self.store().office_kecamatan()?.ok_or(AppError::OfficeNotConfigured)?,
             code => code.to_string(),
@@ -39,7 +122,7 @@ impl Loket {
         })?;
         let row = self.store().add_staff(&valid, &actor, Utc::now())?;
         self.sync_now();
-        Ok(present::staff(row))
+        Ok(present::staff(row, &[]))
     }
 }
 

@@ -9,6 +9,15 @@ use loket_protocol::Entity;
 use crate::dto::{TimelineEntryDto, TimelineKind};
 use crate::{AppError, Loket};
 
+/// The audit log's actions (`loket_store`'s names) that the timeline shows.
+const AUDITED: [(&str, TimelineKind); 5] = [
+    ("register", TimelineKind::Registered),
+    ("document", TimelineKind::DocumentReceived),
+    ("attach", TimelineKind::Attached),
+    ("edit", TimelineKind::Edited),
+    ("resolve", TimelineKind::ConflictResolved),
+];
+
 /// An HLC's wall time as RFC 3339.
 fn time_of(hlc: &str) -> String {
     hlc.split('-')
@@ -41,14 +50,10 @@ impl Loket {
             })
             .collect();
         for a in store.audit_for(Entity::Application.as_str(), id)? {
-            let kind = match a.action.as_str() {
-                "register" => TimelineKind::Registered,
-                "document" => TimelineKind::DocumentReceived,
-                "attach" => TimelineKind::Attached,
-                "edit" => TimelineKind::Edited,
-                "resolve" => TimelineKind::ConflictResolved,
-                // Steps are in the workflow events, from every device.
-                _ => continue,
+            // Steps are in the workflow events, from every device; the rest from this laptop's
+            // audit log.
+            let Some(kind) = AUDITED.iter().find(|(action, _)| *action == a.action).map(|(_, k)| *k) else {
+                continue;
             };
             let entry = TimelineEntryDto {
                 at: time_of(&a.hlc),

@@ -134,13 +134,33 @@ pub struct RedactedData {
     pub redacted_at: String,
 }
 
+/// `staff_conflict`: two laptops updated one staff record offline; the later one to arrive was
+/// made on a version the server had moved past. Kept for a supervisor to settle (a
+/// `staff.update` on the server's version that `resolves` it); devices take the server's record
+/// meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffConflictData {
+    pub staff_id: String,
+    /// The losing operation: the conflict's id.
+    pub op_id: String,
+    /// The losing update's values, and the version it was made on.
+    pub fields: crate::StaffFields,
+    pub base_version: i64,
+    /// The server's record.
+    pub server_fields: crate::StaffFields,
+    pub server_version: i64,
+    /// Who made the losing update.
+    #[serde(default)]
+    pub actor: String,
+}
+
 typed_bodies! {
     /// A change's data decoded by its kind: one variant per [`ChangeKind`].
     pub enum ChangeBody by ChangeKind {
         Application(Box<RegisterPayload>) = Application, Event(EventData) = Event, State(StateData) = State,
         Edit(EditData) = Edit, Resolved(ResolvedData) = Resolved, Conflict(Box<ConflictData>) = Conflict,
         Flag(FlagData) = Flag, User(UserRecord) = User, Record(Relayed) = Record,
-        Redacted(RedactedData) = Redacted,
+        Redacted(RedactedData) = Redacted, StaffConflict(Box<StaffConflictData>) = StaffConflict,
     }
 }
 

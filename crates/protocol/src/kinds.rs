@@ -95,11 +95,13 @@ wire_names! {
     /// - `record`: an operation relayed as it was accepted (documents, attachments, staff,
     ///   users, holidays);
     /// - `redacted`: an application's personal data was removed at the end of its retention
-    ///   period; devices remove theirs.
+    ///   period; devices remove theirs;
+    /// - `staff_conflict`: a staff record's update made on a version the server had moved past,
+    ///   kept for a supervisor to settle, with the server's record.
     pub enum ChangeKind {
         Application = "application", Event = "event", State = "state", Edit = "edit", Resolved = "resolved",
         Conflict = "conflict", Flag = "flag", User = "user", Record = "record",
-        Redacted = "redacted",
+        Redacted = "redacted", StaffConflict = "staff_conflict",
     }
 }
 

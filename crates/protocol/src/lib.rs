@@ -31,7 +31,7 @@ pub mod validate;
 
 pub use change::{
     ChangeBody, ConflictData, EditData, EventData, FlagData, FlagReason, RedactedData, ResolvedData,
-    StateData, StepConflict, UserRecord, ValuesConflict,
+    StaffConflictData, StateData, StepConflict, UserRecord, ValuesConflict,
 };
 pub use details::{BansosDetails, HibahDetails};
 pub use kinds::{AccessAction, ChangeKind, Entity, OpKind};
@@ -59,10 +59,12 @@ use serde::{Deserialize, Serialize};
 /// kind and whether it stops the office's service clock (the province's calendar, published
 /// to every office), which an older client could not decode. Version 8: catalogue versions
 /// published to offices (`catalogue.publish`), and a permit naming the version it was
-/// registered under.
-pub const PROTOCOL_VERSION: u32 = 8;
+/// registered under. Version 9: a staff record's update made on an old version is kept as a
+/// `staff_conflict` for a supervisor to settle (it was applied last-writer-wins), settled by an
+/// update that `resolves` it.
+pub const PROTOCOL_VERSION: u32 = 9;
 /// The oldest client protocol the server still serves.
-pub const MIN_PROTOCOL_VERSION: u32 = 8;
+pub const MIN_PROTOCOL_VERSION: u32 = 9;
 /// Request header carrying the client's protocol version.
 pub const PROTOCOL_HEADER: &str = "x-loket-protocol";
 /// Largest number of operations in one push.

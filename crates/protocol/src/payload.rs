@@ -237,11 +237,18 @@ pub struct StaffCreatePayload {
     pub fields: StaffFields,
 }
 
-/// `staff.update`: a staff record's new fields, made on the operation's base version.
+/// `staff.update`: a staff record's new fields, made on the operation's base version. One made
+/// to settle `staff_conflict`s names them (the losing operations' ids).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffUpdatePayload {
     pub id: String,
     pub fields: StaffFields,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resolves: Vec<String>,
+    /// The record's version after this update: set by the server when it relays the update
+    /// (devices keep the server's numbering), ignored when a device sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
 }
 
 /// `user.create`: an account for a staff member. Closed: no password or key material is ever

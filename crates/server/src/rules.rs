@@ -93,6 +93,18 @@ pub struct Needs {
     pub duplicates_of: Option<DuplicateKey>,
     /// The registration number the operation assigns (checked for uniqueness).
     pub registration_number: Option<String>,
+    /// The staff record the operation creates or updates.
+    pub staff_id: Option<String>,
+}
+
+/// A staff record as the server keeps it: its office, version and fields (to settle a
+/// concurrent update).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffState {
+    pub id: String,
+    pub office: String,
+    pub version: i64,
+    pub fields: loket_protocol::StaffFields,
 }
 
 /// What was loaded for one operation.
@@ -109,6 +121,8 @@ pub struct Context {
     pub verified: Option<bool>,
     /// The application that already holds the operation's registration number, if any.
     pub number_holder: Option<String>,
+    /// The staff record the operation is about, if the server keeps it.
+    pub staff: Option<StaffState>,
 }
 
 /// One write to execute.
@@ -145,6 +159,8 @@ pub enum Write {
         application_id: String,
         data: Json,
     },
+    /// A staff record's version and fields as the server now keeps them.
+    Staff(StaffState),
     /// A supervisor settled these conflicts (ids = the losing operations' ids).
     ResolveConflicts {
         application_id: String,
@@ -275,6 +291,9 @@ pub fn needs(op: &Operation, body: &Decoded) -> Needs {
         Ok(OpBody::Resolve(_) | OpBody::Edit(_) | OpBody::Document(_) | OpBody::Attach(_)) => {
             on_application()
         }
+        Ok(OpBody::StaffCreate(_) | OpBody::StaffUpdate(_)) => {
+            Needs { staff_id: Some(op.entity_id.clone()), ..Needs::default() }
+        }
         Ok(_) => Needs::default(),
         // Refused, with the application's state when it is about one.
         Err(_) if op.op.entity() == loket_protocol::Entity::Application => on_application(),
@@ -336,21 +355,23 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
             | OpBody::Attach(_),
             None,
         ) => Decision::rejected("unknown_application", "application is not known to the server"),
-        (
-            OpBody::StaffCreate(StaffCreatePayload { fields, .. })
-            | OpBody::StaffUpdate(StaffUpdatePayload { fields, .. }),
-            _,
-        ) if fields.unit_code != ctx.device_office => {
+        (OpBody::StaffCreate(StaffCreatePayload { fields, .. }), _)
+            if fields.unit_code != ctx.device_office =>
+        {
             Decision::rejected("forbidden_office", "a staff record of another office")
         }
-        (
-            OpBody::StaffCreate(_)
-            | OpBody::StaffUpdate(_)
-            | OpBody::UserCreate(_)
-            | OpBody::UserDeactivate(_)
-            | OpBody::HolidaySet(_),
-            _,
-        ) => relay(&ctx.device_office, &op.entity_id, body),
+        // An update moves a record to another office only from the office that keeps it.
+        (OpBody::StaffUpdate(StaffUpdatePayload { fields, .. }), _)
+            if fields.unit_code != ctx.device_office
+                && ctx.staff.as_ref().is_none_or(|s| s.office != ctx.device_office) =>
+        {
+            Decision::rejected("forbidden_office", "a staff record of another office")
+        }
+        (OpBody::StaffCreate(p), _) => staff_create(p, ctx, body),
+        (OpBody::StaffUpdate(p), _) => staff_update(op, p, ctx),
+        (OpBody::UserCreate(_) | OpBody::UserDeactivate(_) | OpBody::HolidaySet(_), _) => {
+            relay(&ctx.device_office, &op.entity_id, body)
+        }
         // A catalogue version is published on the server by IT (`loket-server catalogue
         // publish`), for every office it covers, never from one laptop.
         (OpBody::CataloguePublish(_), _) => {
@@ -361,6 +382,76 @@ pub fn decide_decoded(op: &Operation, body: &Decoded, ctx: &Context) -> Decision
             username: op.proof.as_ref().map(|p| p.user.clone()).unwrap_or_default(),
             payload: p.clone(),
         }]),
+    }
+}
+
+/// A new staff record: kept at version 1, and relayed to the office's devices.
+fn staff_create(p: &StaffCreatePayload, ctx: &Context, body: &OpBody) -> Decision {
+    if ctx.staff.is_some() {
+        return Decision::rejected("staff.exists", "a staff record with this id already exists");
+    }
+    let mut d = relay(&ctx.device_office, &p.id, body);
+    d.writes.push(Write::Staff(StaffState {
+        id: p.id.clone(),
+        office: ctx.device_office.clone(),
+        version: 1,
+        fields: p.fields.clone(),
+    }));
+    d
+}
+
+/// A staff record's update, made on `base_version`. On the server's version it is applied and
+/// relayed; on an older one (another laptop updated the record meanwhile) it is kept as a
+/// `staff_conflict` for a supervisor to settle — never silently overwritten — and devices take
+/// the server's record. A record the server has not kept (created before it kept them) is taken
+/// as it comes.
+fn staff_update(op: &Operation, p: &StaffUpdatePayload, ctx: &Context) -> Decision {
+    let base = op.base_version.unwrap_or(0);
+    match &ctx.staff {
+        Some(s) if s.office != ctx.device_office => {
+            Decision::rejected("forbidden_office", "a staff record of another office")
+        }
+        Some(s) if s.version != base => {
+            let data = ChangeBody::StaffConflict(Box::new(loket_protocol::StaffConflictData {
+                staff_id: s.id.clone(),
+                op_id: op.op_id.clone(),
+                fields: p.fields.clone(),
+                base_version: base,
+                server_fields: s.fields.clone(),
+                server_version: s.version,
+                actor: op.proof.as_ref().map(|p| p.user.clone()).unwrap_or_default(),
+            }));
+            Decision {
+                status: OpStatus::Conflict,
+                code: Some("staff_changed"),
+                message: Some(format!(
+                    "the staff record was updated to version {} meanwhile; kept for a supervisor",
+                    s.version
+                )),
+                writes: vec![Write::change(&s.office, &s.id, &data)],
+            }
+        }
+        current => {
+            let version = current.as_ref().map_or(base, |s| s.version) + 1;
+            let relayed = OpBody::StaffUpdate(StaffUpdatePayload { version: Some(version), ..p.clone() });
+            let mut d = relay(&ctx.device_office, &p.id, &relayed);
+            // A transfer (mutasi): the record moves to the other kecamatan's office, whose
+            // devices get it too.
+            if p.fields.unit_code != ctx.device_office {
+                d.writes.push(Write::change(
+                    &p.fields.unit_code,
+                    &p.id,
+                    &ChangeBody::Record(Relayed(relayed.clone())),
+                ));
+            }
+            d.writes.push(Write::Staff(StaffState {
+                id: p.id.clone(),
+                office: p.fields.unit_code.clone(),
+                version,
+                fields: p.fields.clone(),
+            }));
+            d
+        }
     }
 }
 

@@ -1041,15 +1041,17 @@ async fn office_records_by_role_and_office(backend: &str) {
     ] {
         conformance::user(st, office, user, &[role]).await;
     }
-    let staff = json!({ "id": "s1", "full_name": "Dedi Kurniawan", "status": "non_asn", "jabatan": "Pengadministrasi Umum", "unit_code": "36.01.01" });
+    // Each user's records are new ones (a record is created once; see `staff_conflicts`).
     let records = |seq: i64| {
+        let id = format!("s{seq}");
+        let staff = json!({ "id": id, "full_name": "Dedi Kurniawan", "status": "non_asn", "jabatan": "Pengadministrasi Umum", "unit_code": "36.01.01" });
         vec![
-            conformance::operation(seq, OpKind::StaffCreate, "s1", staff.clone(), None),
+            conformance::operation(seq, OpKind::StaffCreate, &id, staff.clone(), None),
             conformance::operation(
                 seq + 1,
                 OpKind::StaffUpdate,
-                "s1",
-                json!({ "id": "s1", "fields": staff.clone() }),
+                &id,
+                json!({ "id": id, "fields": staff.clone() }),
                 Some(1),
             ),
             conformance::operation(seq + 2, OpKind::UserDeactivate, "u1", json!({ "id": "u1" }), Some(1)),
@@ -1057,7 +1059,7 @@ async fn office_records_by_role_and_office(backend: &str) {
                 seq + 3,
                 OpKind::UserCreate,
                 "u1",
-                json!({ "id": "u1", "staff_id": "s1", "username": "dedi", "roles": ["clerk"] }),
+                json!({ "id": "u1", "staff_id": id, "username": "dedi", "roles": ["clerk"] }),
                 None,
             ),
             conformance::operation(

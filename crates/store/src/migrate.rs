@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_catalogue.sql"),
     include_str!("migrations/0010_receipt.sql"),
     include_str!("migrations/0011_queue.sql"),
+    include_str!("migrations/0012_staff_conflict.sql"),
 ];
 
 /// The schema version this build creates and understands.

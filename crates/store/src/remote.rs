@@ -414,20 +414,36 @@ impl Store {
 }
 
 /// Insert or update a staff record from another device; `false` when skipped.
-fn staff_upsert(
+fn staff_create(
     tx: &Transaction<'_>,
     id: &str,
     f: &StaffFields,
     hlc: Option<&str>,
 ) -> Result<bool, StoreError> {
+    let known: bool =
+        tx.prepare_cached("SELECT count(*) FROM staff WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+    if known {
+        return Ok(true);
+    }
+    staff_upsert(tx, id, f, hlc, Some(1))
+}
+
+fn staff_upsert(
+    tx: &Transaction<'_>,
+    id: &str,
+    f: &StaffFields,
+    hlc: Option<&str>,
+    version: Option<i64>,
+) -> Result<bool, StoreError> {
     let n = match tx
         .prepare_cached(
-            "INSERT INTO staff (id, status, employee_number, full_name, golongan, jabatan, unit_code, active, updated_hlc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO staff (id, status, employee_number, full_name, golongan, jabatan, unit_code, active, updated_hlc,
+                 version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, coalesce(?10, 1))
              ON CONFLICT (id) DO UPDATE SET status = excluded.status, employee_number = excluded.employee_number,
                  full_name = excluded.full_name, golongan = excluded.golongan, jabatan = excluded.jabatan,
                  unit_code = excluded.unit_code, active = excluded.active, updated_hlc = excluded.updated_hlc,
-                 version = staff.version + 1
+                 version = coalesce(?10, staff.version + 1)
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![
@@ -439,7 +455,8 @@ fn staff_upsert(
             f.jabatan,
             f.unit_code,
             f.active,
-            hlc.unwrap_or_default()
+            hlc.unwrap_or_default(),
+            version
         ]) {
         Ok(n) => n,
         // An update giving a record a number another record holds: that statement only fails.
@@ -488,6 +505,21 @@ fn apply_one(tx: &Transaction<'_>, c: &RemoteChange, redacted: &mut Redacted) ->
         Some(ChangeBody::User(u)) => apply_user(tx, u),
         Some(ChangeBody::Record(Relayed(op))) => apply_record(tx, op, c),
         Some(ChangeBody::Redacted(r)) => redaction::redact(tx, &r.application_id, redacted),
+        // Kept for a supervisor; meanwhile the record is the server's.
+        Some(ChangeBody::StaffConflict(d)) => {
+            tx.prepare_cached(
+                "INSERT INTO staff_conflict (server_seq, staff_id, op_id, data, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (server_seq) DO NOTHING",
+            )?
+            .execute(params![
+                c.server_seq,
+                d.staff_id,
+                d.op_id,
+                serde_json::to_string(d).unwrap_or_default(),
+                c.received_at
+            ])?;
+            staff_upsert(tx, &d.staff_id, &d.server_fields, hlc, Some(d.server_version))
+        }
     }
 }
 
@@ -598,8 +630,18 @@ fn apply_record(tx: &Transaction<'_>, op: &OpBody, c: &RemoteChange) -> Result<b
         // Staff records kept by another device of the office. The server forwards them in its
         // order; the last update to arrive wins. A second record with a NIP/NI PPPK the device
         // already holds is skipped (and logged), never blocks the page.
-        OpBody::StaffCreate(p) => staff_upsert(tx, &p.id, &p.fields, hlc),
-        OpBody::StaffUpdate(p) => staff_upsert(tx, &p.id, &p.fields, hlc),
+        // A record this laptop holds already (its own, echoed) keeps its version.
+        OpBody::StaffCreate(p) => staff_create(tx, &p.id, &p.fields, hlc),
+        // The server's numbering of the record's versions; the conflicts it settles are settled.
+        OpBody::StaffUpdate(p) => {
+            for op_id in &p.resolves {
+                tx.prepare_cached(
+                    "UPDATE staff_conflict SET resolved = 1 WHERE staff_id = ?1 AND op_id = ?2",
+                )?
+                .execute(params![p.id, op_id])?;
+            }
+            staff_upsert(tx, &p.id, &p.fields, hlc, p.version)
+        }
         // An attachment registered on another device: metadata now, content on demand.
         OpBody::Attach(AttachPayload {
             application_id,

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use loket_domain::staff::{ValidStaff, ValidUser};
 use loket_domain::workflow::Role;
 use loket_protocol::{
-    OpBody, StaffCreatePayload, StaffFields, StaffUpdatePayload, UserCreatePayload, UserDeactivatePayload,
+    OpBody, StaffConflictData, StaffCreatePayload, StaffFields, StaffUpdatePayload, UserCreatePayload,
+    UserDeactivatePayload,
 };
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::json;
@@ -106,6 +107,20 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<StaffRow, StoreError> {
+        self.update_staff_settling(id, base_version, s, &[], actor, now)
+    }
+
+    /// [`Store::update_staff`] that also settles the record's conflicts `resolves` (their
+    /// operations' ids): the supervisor's choice, made on the server's version.
+    pub fn update_staff_settling(
+        &mut self,
+        id: &str,
+        base_version: i64,
+        s: &ValidStaff,
+        resolves: &[String],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<StaffRow, StoreError> {
         self.write(actor, now, |w| {
             let old = w
                 .tx
@@ -131,9 +146,18 @@ impl Store {
                     "status": old.status, "employee_number": old.employee_number, "full_name": old.full_name,
                     "golongan": old.golongan, "jabatan": old.jabatan, "unit_code": old.unit_code, "active": old.active,
                 }, "after": new }),
-                body: OpBody::StaffUpdate(StaffUpdatePayload { id: id.to_string(), fields: new }),
+                body: OpBody::StaffUpdate(StaffUpdatePayload {
+                    id: id.to_string(),
+                    fields: new,
+                    resolves: resolves.to_vec(),
+                    version: None,
+                }),
                 base_version: Some(base_version),
             })?;
+            for op_id in resolves {
+                w.tx.prepare_cached("UPDATE staff_conflict SET resolved = 1 WHERE staff_id = ?1 AND op_id = ?2")?
+                    .execute(params![id, op_id])?;
+            }
             // Deactivating a staff member deactivates their accounts.
             if !s.active {
                 let users: Vec<(String, i64)> = w
@@ -155,6 +179,22 @@ impl Store {
             Ok(())
         })?;
         self.staff(id)
+    }
+
+    /// The open conflicts of staff records (all of the office's when `staff_id` is `None`),
+    /// oldest first.
+    pub fn staff_conflicts(&self, staff_id: Option<&str>) -> Result<Vec<StaffConflictData>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT data FROM staff_conflict WHERE resolved = 0 AND (?1 IS NULL OR staff_id = ?1) ORDER BY server_seq",
+        )?;
+        let rows = stmt.query_map([staff_id], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            if let Ok(d) = serde_json::from_str(&row?) {
+                out.push(d);
+            }
+        }
+        Ok(out)
     }
 
     pub fn staff(&self, id: &str) -> Result<StaffRow, StoreError> {

@@ -138,8 +138,8 @@ pub trait Host: Send + Sync + 'static {
     fn wipe(&self, store: &mut loket_store::Store) -> Result<(), String>;
 }
 
-/// A handle to the running task: read its status, wake it.
-#[derive(Debug, Clone, Default)]
+/// A handle to the running task: read its status, wake it, be told when it changes.
+#[derive(Debug, Clone)]
 pub struct WorkerHandle {
     status: Arc<Mutex<SyncStatus>>,
     wake: Arc<Notify>,
@@ -147,9 +147,41 @@ pub struct WorkerHandle {
     started: Arc<AtomicU64>,
     finished: Arc<AtomicU64>,
     done: Arc<Notify>,
+    /// Bumped at every change of the status (the window is told instead of asking).
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
+}
+
+impl Default for WorkerHandle {
+    fn default() -> Self {
+        Self {
+            status: Arc::default(),
+            wake: Arc::default(),
+            started: Arc::default(),
+            finished: Arc::default(),
+            done: Arc::default(),
+            changes: Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+}
+
+/// Tells its holder when the sync status changed ([`WorkerHandle::watch`]).
+#[derive(Debug)]
+pub struct StatusWatch(tokio::sync::watch::Receiver<u64>);
+
+impl StatusWatch {
+    /// Wait for the next change (changes made meanwhile are told at once); `false` once the
+    /// worker is gone.
+    pub async fn changed(&mut self) -> bool {
+        self.0.changed().await.is_ok()
+    }
 }
 
 impl WorkerHandle {
+    /// Be told of every change of the status from now on.
+    pub fn watch(&self) -> StatusWatch {
+        StatusWatch(self.changes.subscribe())
+    }
+
     pub fn status(&self) -> SyncStatus {
         self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -177,7 +209,15 @@ impl WorkerHandle {
     }
 
     fn update(&self, f: impl FnOnce(&mut SyncStatus)) {
-        f(&mut self.status.lock().unwrap_or_else(|p| p.into_inner()));
+        let changed = {
+            let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
+            let before = status.clone();
+            f(&mut status);
+            *status != before
+        };
+        if changed {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 }
 

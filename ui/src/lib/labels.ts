@@ -15,6 +15,7 @@ import type {
   FlagReason,
   Role,
   SlaStatus,
+  StaffField,
   Status,
   SyncStatusDto,
   TimelineKind,
@@ -30,6 +31,7 @@ export type Labels = {
   field: Record<ApplicantField, string>;
   connection: Record<ConnectionState, string>;
   sla: Record<SlaStatus, string>;
+  staffField: Record<StaffField, string>;
   timeline: Record<TimelineKind, string>;
   /** The status bar's sentence for what the background sync is doing. */
   sync: (s: SyncStatusDto) => string;
@@ -87,6 +89,15 @@ export const ID: Labels = {
   employment: { pns: "PNS", pppk: "PPPK", non_asn: "Non-ASN" },
   flagReason: { nik: "NIK", kk: "KK" },
   field,
+  staffField: {
+    full_name: "Nama",
+    status: "Status kepegawaian",
+    employee_number: "NIP/NI PPPK",
+    golongan: "Golongan",
+    jabatan: "Jabatan",
+    unit_code: "Unit (kecamatan)",
+    active: "Aktif",
+  },
   sla: { on_time: "Tepat waktu", due_soon: "Segera jatuh tempo", overdue: "Terlambat", paused: "Jeda (dikembalikan)" },
   timeline: {
     registered: "Didaftarkan",
@@ -195,6 +206,15 @@ export const EN: Labels = {
   employment: { pns: "Civil servant (PNS)", pppk: "Contract civil servant (PPPK)", non_asn: "Non-civil-servant" },
   flagReason: { nik: "NIK", kk: "Family card" },
   field: fieldEN,
+  staffField: {
+    full_name: "Name",
+    status: "Employment status",
+    employee_number: "NIP/NI PPPK",
+    golongan: "Grade",
+    jabatan: "Position",
+    unit_code: "Unit (district)",
+    active: "Active",
+  },
   sla: { on_time: "On time", due_soon: "Due soon", overdue: "Overdue", paused: "Paused (returned)" },
   timeline: {
     registered: "Registered",

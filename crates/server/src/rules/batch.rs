@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use loket_protocol::{OpResult, OpStatus, Operation};
 
-use super::{decide_decoded, decode, needs, AppState, Context, Decoded, DuplicateKey, Needs, Signer, Write};
+use super::{
+    decide_decoded, decode, needs, AppState, Context, Decoded, DuplicateKey, Needs, Signer, StaffState, Write,
+};
 
 /// A push, decoded: each operation's payload once, and what it needs loaded.
 pub struct Batch<'a> {
@@ -31,6 +33,8 @@ pub struct BatchNeeds<'a> {
     pub duplicate_keys: Vec<(usize, &'a DuplicateKey)>,
     /// Registration numbers the operations assign (each once).
     pub registration_numbers: Vec<&'a str>,
+    /// Staff records the operations create or update (each once).
+    pub staff_ids: Vec<&'a str>,
 }
 
 /// What the backend loaded.
@@ -46,6 +50,8 @@ pub struct Loaded {
     pub duplicates: HashMap<usize, Vec<AppState>>,
     /// Registration numbers already held, with the application holding each.
     pub numbers: HashMap<String, String>,
+    /// Staff records the server keeps, by id.
+    pub staff: HashMap<String, StaffState>,
 }
 
 /// One operation's outcome.
@@ -76,6 +82,7 @@ impl<'a> Batch<'a> {
         let mut apps = HashSet::new();
         let mut actors = HashSet::new();
         let mut numbers = HashSet::new();
+        let mut staff = HashSet::new();
         let mut out = BatchNeeds {
             op_ids: self.ops.iter().map(|o| o.op_id.as_str()).collect(),
             seqs: self.ops.iter().map(|o| o.seq).collect(),
@@ -90,6 +97,9 @@ impl<'a> Batch<'a> {
             }
             if let Some(number) = n.registration_number.as_deref().filter(|x| numbers.insert(*x)) {
                 out.registration_numbers.push(number);
+            }
+            if let Some(id) = n.staff_id.as_deref().filter(|x| staff.insert(*x)) {
+                out.staff_ids.push(id);
             }
             if let Some(k) = &n.duplicates_of {
                 out.duplicate_keys.push((i, k));
@@ -117,6 +127,7 @@ impl<'a> Batch<'a> {
                 duplicates: loaded.duplicates.remove(&i).unwrap_or_default(),
                 verified: verified[i],
                 number_holder: need.registration_number.as_ref().and_then(|n| loaded.numbers.get(n).cloned()),
+                staff: need.staff_id.as_ref().and_then(|id| loaded.staff.get(id).cloned()),
             };
             let decision = decide_decoded(op, body, &ctx);
             for w in &decision.writes {
@@ -180,6 +191,9 @@ impl Batch<'_> {
 fn overlay(loaded: &mut Loaded, w: &Write) {
     let apps = &mut loaded.apps;
     match w {
+        Write::Staff(s) => {
+            loaded.staff.insert(s.id.clone(), s.clone());
+        }
         Write::InsertApplication { app, .. } => {
             if let Some(n) = &app.registration_number {
                 loaded.numbers.insert(n.clone(), app.id.clone());

@@ -94,11 +94,73 @@ macro_rules! with_conformance_checks {
             releases_and_their_artifacts,
             holiday_calendars,
             receipt_facts,
+            staff_conflicts,
         );
     };
 }
 
 with_conformance_checks!(checks);
+
+/// Two laptops update one staff record from the same version: the second to arrive is kept as
+/// a conflict (with the server's record) instead of overwriting the first; an update on the
+/// server's version that names it settles it. A transfer moves the record to the other office,
+/// whose devices get it, and the old office can no longer change it.
+pub async fn staff_conflicts(s: &dyn Storage) {
+    let (a, b) = (device(s, "36.01.01").await, device(s, "36.01.01").await);
+    let far = device(s, "36.01.02").await;
+    user(s, "36.01.01", "kasi", &["supervisor"]).await;
+    let fields = |jabatan: &str, unit: &str| json!({ "full_name": "Dedi Kurniawan", "status": "non_asn", "jabatan": jabatan, "unit_code": unit });
+    let mut seq = 0;
+    let mut op = |kind: OpKind, payload: Value, base: Option<i64>| {
+        seq += 1;
+        sign_as(operation(seq, kind, "s1", payload, base), "kasi", &KEY)
+    };
+    let create = {
+        let mut p = fields("Pengadministrasi Umum", "36.01.01");
+        p["id"] = json!("s1");
+        op(OpKind::StaffCreate, p, None)
+    };
+    let update = |jabatan: &str, unit: &str, resolves: Vec<&str>| json!({ "id": "s1", "fields": fields(jabatan, unit), "resolves": resolves });
+    let first = op(OpKind::StaffUpdate, update("Kepala Seksi Pelayanan", "36.01.01", vec![]), Some(1));
+    let second = op(OpKind::StaffUpdate, update("Sekretaris Kecamatan", "36.01.01", vec![]), Some(1));
+    let r = s.push(&a, vec![create, first], Utc::now()).await.unwrap();
+    assert!(r.iter().all(|r| r.status == OpStatus::Accepted), "{r:?}");
+    let r = s.push(&b, vec![second.clone()], Utc::now()).await.unwrap();
+    assert_eq!((r[0].status, r[0].code.as_deref()), (OpStatus::Conflict, Some("staff_changed")));
+    let (changes, _) = pull(s, "36.01.01", 0, 100).await.unwrap();
+    let conflict = changes.iter().find(|c| c.kind == ChangeKind::StaffConflict).expect("a staff conflict");
+    assert_eq!(conflict.data["server_version"], 2);
+    assert_eq!(conflict.data["server_fields"]["jabatan"], "Kepala Seksi Pelayanan");
+    assert_eq!(conflict.data["fields"]["jabatan"], "Sekretaris Kecamatan");
+    assert_eq!(conflict.data["op_id"], second.op_id.as_str());
+    // Relayed updates carry the server's version of the record.
+    let versions: Vec<i64> = changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Record && c.data["op"] == OpKind::StaffUpdate.as_str())
+        .map(|c| c.data["payload"]["version"].as_i64().unwrap_or(0))
+        .collect();
+    assert_eq!(versions, [2]);
+
+    // Settled on the server's version: taking the second laptop's value.
+    let settle =
+        op(OpKind::StaffUpdate, update("Sekretaris Kecamatan", "36.01.01", vec![&second.op_id]), Some(2));
+    let r = s.push(&b, vec![settle], Utc::now()).await.unwrap();
+    assert_eq!(r[0].status, OpStatus::Accepted, "{r:?}");
+
+    // Transferred to 36.01.02: its devices get the record; 36.01.01 can no longer change it.
+    let transfer = op(OpKind::StaffUpdate, update("Sekretaris Kecamatan", "36.01.02", vec![]), Some(3));
+    let r = s.push(&a, vec![transfer], Utc::now()).await.unwrap();
+    assert_eq!(r[0].status, OpStatus::Accepted, "{r:?}");
+    let (there, _) = pull(s, "36.01.02", 0, 100).await.unwrap();
+    assert!(
+        there.iter().any(|c| c.kind == ChangeKind::Record && c.data["payload"]["version"] == 4),
+        "{there:?}"
+    );
+    let late = op(OpKind::StaffUpdate, update("Camat", "36.01.01", vec![]), Some(4));
+    let r = s.push(&a, vec![late], Utc::now()).await.unwrap();
+    assert_eq!(r[0].code.as_deref(), Some("forbidden_office"));
+    let _ = far;
+}
 
 /// A receipt's check finds the user it names with their keys, and the number the server holds
 /// for the application; nothing for a user or an application it does not know.

@@ -39,7 +39,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_9_releases.sql"),
     include_str!("schema_10_holidays.sql"),
     include_str!("schema_11_catalogues.sql"),
+    include_str!("schema_12_staff.sql"),
 ];
+
+/// A staff record as the rules check an update against (see [`crate::rules::StaffState`]).
+pub(crate) const SQL_STAFF: &str = "SELECT id, office_code, version, fields FROM staff_record WHERE id = $1";
+/// Keep a staff record's version and fields.
+pub(crate) const SQL_STAFF_UPSERT: &str =
+    "INSERT INTO staff_record (id, office_code, version, fields, updated_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO UPDATE SET office_code = excluded.office_code, version = excluded.version,
+         fields = excluded.fields, updated_at = excluded.updated_at";
+
+/// A [`crate::rules::StaffState`] from its columns (an unreadable record is not kept).
+pub(crate) fn staff_state(
+    id: String,
+    office: String,
+    version: i64,
+    fields: &str,
+) -> Option<crate::rules::StaffState> {
+    Some(crate::rules::StaffState { id, office, version, fields: serde_json::from_str(fields).ok()? })
+}
 
 /// The epoch: made once (the first call wins), replaced by a restore.
 pub(crate) const SQL_EPOCH_INIT: &str =

@@ -316,6 +316,19 @@ async fn load(
         },
     )?;
     let mut loaded = Loaded::default();
+    if !needs.staff_ids.is_empty() {
+        let rows = tx
+            .query(
+                "SELECT id, office_code, version, fields FROM staff_record WHERE id = ANY($1)",
+                &[&needs.staff_ids],
+            )
+            .await?;
+        for r in &rows {
+            if let Some(s) = super::staff_state(r.get(0), r.get(1), r.get(2), r.get::<_, &str>(3)) {
+                loaded.staff.insert(s.id.clone(), s);
+            }
+        }
+    }
     for r in &number_rows {
         loaded.numbers.insert(r.get(0), r.get(1));
     }
@@ -620,6 +633,11 @@ async fn execute(
             let data: &str = data;
             let stmt = tx.prepare_cached(SQL_CONFLICT).await?;
             tx.execute(&stmt, &[&op.op_id, application_id, &data, &now]).await?;
+        }
+        Write::Staff(s) => {
+            let fields = serde_json::to_string(&s.fields).unwrap_or_default();
+            let stmt = tx.prepare_cached(super::SQL_STAFF_UPSERT).await?;
+            tx.execute(&stmt, &[&s.id, &s.office, &s.version, &fields, &now]).await?;
         }
         Write::ExpectBlob { office, sha256, size, media_type } => {
             let stmt = tx.prepare_cached(blob::SQL_EXPECT).await?;

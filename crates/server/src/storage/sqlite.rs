@@ -248,6 +248,24 @@ fn load(tx: &Connection, device: &Device, batch: &Batch<'_>) -> Result<Loaded, S
             loaded.numbers.insert(n.to_string(), id);
         }
     }
+    let mut staff = tx.prepare_cached(&sql(super::SQL_STAFF))?;
+    for id in &needs.staff_ids {
+        let row = staff
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .optional()?;
+        if let Some(s) =
+            row.and_then(|(id, office, version, fields)| super::staff_state(id, office, version, &fields))
+        {
+            loaded.staff.insert(s.id.clone(), s);
+        }
+    }
     for (i, key) in &needs.duplicate_keys {
         let found = duplicates
             .query_map(params![key.programme, key.period, device.office_code, key.nik, key.kk], app_row)?
@@ -368,6 +386,11 @@ fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), 
                 "INSERT INTO conflict (id, application_id, data, created_at) VALUES (?1, ?2, ?3, ?4)",
             )?
             .execute(params![op.op_id, application_id, &**data, now])?;
+        }
+        Write::Staff(s) => {
+            let fields = serde_json::to_string(&s.fields).unwrap_or_default();
+            tx.prepare_cached(&sql(super::SQL_STAFF_UPSERT))?
+                .execute(params![s.id, s.office, s.version, fields, now])?;
         }
         Write::ExpectBlob { office, sha256, size, media_type } => {
             tx.prepare_cached(&sql(blob::SQL_EXPECT))?
