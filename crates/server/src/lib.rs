@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod ratelimit;
 pub mod receipts;
 pub mod release_key;
+pub mod reports;
 pub mod retention;
 pub mod rules;
 pub mod serve;

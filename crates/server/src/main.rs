@@ -74,6 +74,17 @@ enum Command {
         #[arg(long, default_value_t = 90)]
         days: i64,
     },
+    /// The monthly recap across offices: applications registered in the month (WIB) per
+    /// kecamatan, by status, with fees.
+    Report {
+        /// `YYYY-MM`.
+        #[arg(long)]
+        month: String,
+        /// A kabupaten/kota (`36.01`) or one kecamatan (`36.01.01`); the whole province when
+        /// omitted.
+        #[arg(long, default_value = "36")]
+        region: String,
+    },
     /// Check a receipt's QR code (what a scanner reads from it): genuine, altered, or of an
     /// unknown signer. Exits 0 only when genuine.
     Verify {
@@ -681,6 +692,11 @@ async fn main() -> Result<()> {
         }
         // Checked before any storage is opened (a check needs none).
         Command::Catalogue(CatalogueCmd::Check { .. }) => {}
+        Command::Report { month, region } => {
+            let rows = loket_server::reports::recap(storage.as_ref(), &month, &region).await?;
+            println!("Applications registered in {month} (WIB), offices under {region}:");
+            print!("{}", loket_server::reports::table(&rows));
+        }
         Command::Verify { payload } => {
             let payload = if payload == "-" { std::io::read_to_string(std::io::stdin())? } else { payload };
             let r = loket_server::receipts::verify(storage.as_ref(), &payload).await?;

@@ -287,3 +287,28 @@ fn a_catalogue_file_is_checked_before_it_is_published() {
     assert!(!out.status.success());
     assert!(stderr.contains("waktu layanan 1 sampai 60") && stderr.contains("1 sampai 25 %"), "{stderr}");
 }
+
+/// IT's recap for a month: one line per kecamatan and the total (none registered yet); a month
+/// or region that is not one is refused with what it should be.
+#[test]
+fn the_monthly_recap_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    cli(&db, &["office", "add", "36.01.01"], None);
+    let out = cli(&db, &["report", "--month", "2026-11", "--region", "36.01"], None);
+    assert!(out.contains("Applications registered in 2026-11 (WIB), offices under 36.01"), "{out}");
+    assert!(out.lines().last().unwrap_or_default().starts_with("total"), "{out}");
+    let bad = Command::new(BIN)
+        .arg("--database")
+        .arg(&db)
+        .args(["report", "--month", "November"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

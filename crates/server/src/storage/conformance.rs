@@ -95,11 +95,52 @@ macro_rules! with_conformance_checks {
             holiday_calendars,
             receipt_facts,
             staff_conflicts,
+            recap_by_month,
         );
     };
 }
 
 with_conformance_checks!(checks);
+
+/// IT's recap counts the applications registered in the period, by office and status, with
+/// fees, for the offices under a prefix.
+pub async fn recap_by_month(s: &dyn Storage) {
+    let a = device(s, "36.01.01").await;
+    let b = device(s, "36.02.01").await;
+    let at = |op: &mut Operation, when: &str, fee: i64| {
+        edit_payload(op, |p| {
+            p["created_at"] = json!(when);
+            p["fee"] = json!(fee);
+        })
+    };
+    let mut ops = Vec::new();
+    for (i, when) in
+        ["2026-10-31T16:59:59.000000Z", "2026-10-31T17:00:00.000000Z", "2026-11-15T03:00:00.000000Z"]
+            .iter()
+            .enumerate()
+    {
+        let mut op = register_op(
+            i as i64 + 1,
+            &format!("r{i}"),
+            "36.01.01",
+            &format!("360101120590000{i}"),
+            "3601011501100003",
+        );
+        at(&mut op, when, 0);
+        ops.push(op);
+    }
+    push(s, &a, ops).await;
+    let mut far = register_op(1, "f1", "36.02.01", "3602011205900001", "3602011501100003");
+    at(&mut far, "2026-11-02T03:00:00.000000Z", 0);
+    push(s, &b, vec![far]).await;
+    // November in WIB: from 31 October 17:00 UTC.
+    let rows = s.recap("2026-10-31T17:00:00", "2026-11-30T17:00:00", "36").await.unwrap();
+    let counts: Vec<(&str, &str, i64)> =
+        rows.iter().map(|r| (r.office_code.as_str(), r.status.as_str(), r.count)).collect();
+    assert_eq!(counts, [("36.01.01", "submitted", 2), ("36.02.01", "submitted", 1)]);
+    let only = s.recap("2026-10-31T17:00:00", "2026-11-30T17:00:00", "36.01").await.unwrap();
+    assert_eq!(only.len(), 1);
+}
 
 /// Two laptops update one staff record from the same version: the second to arrive is kept as
 /// a conflict (with the server's record) instead of overwriting the first; an update on the

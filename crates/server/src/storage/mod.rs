@@ -605,6 +605,18 @@ pub(crate) const SQL_SIGNER: &str = "SELECT u.office_code, u.roles, u.active, k.
 pub(crate) const SQL_ADOPT_KEY: &str =
     "UPDATE app_user SET public_key = $2, wrapped_key = $3, updated_at = $4 WHERE id = $1";
 
+/// One line of [`Storage::recap`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecapRow {
+    pub office_code: String,
+    pub kind: String,
+    pub service_code: String,
+    pub status: String,
+    pub count: i64,
+    /// Rupiah.
+    pub fees: i64,
+}
+
 /// See [`Storage::receipt_facts`].
 #[derive(Debug, Clone, Default)]
 pub struct ReceiptFacts {
@@ -759,6 +771,10 @@ pub trait Storage: Send + Sync + 'static {
     /// them, and the registration number the server holds for the application (if it has it).
     async fn receipt_facts(&self, username: &str, application_id: &str)
         -> Result<ReceiptFacts, StorageError>;
+    /// Applications registered between `from` and `to` (UTC, `YYYY-MM-DDTHH:MM:SS`, to
+    /// excluded) in the offices whose code starts with `office_prefix`, counted by office, kind,
+    /// service and status, with their fees (IT's `loket-server report`).
+    async fn recap(&self, from: &str, to: &str, office_prefix: &str) -> Result<Vec<RecapRow>, StorageError>;
     /// Change a user's password hash or whether the user is active; the new record is queued
     /// for the office's devices (a deactivated user disappears from their logins).
     async fn update_user(

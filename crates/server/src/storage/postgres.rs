@@ -773,6 +773,41 @@ impl Storage for PostgresStorage {
         Ok(super::ReceiptFacts { signer, registered })
     }
 
+    async fn recap(
+        &self,
+        from: &str,
+        to: &str,
+        office_prefix: &str,
+    ) -> Result<Vec<super::RecapRow>, StorageError> {
+        let prefix = format!("{office_prefix}%");
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                "SELECT office_code, kind, service_code, status, count(*),
+                        coalesce(sum((data::jsonb ->> 'fee')::bigint), 0)::bigint
+                 FROM application
+                 WHERE data::jsonb ->> 'created_at' >= $1 AND data::jsonb ->> 'created_at' < $2
+                   AND office_code LIKE $3
+                 GROUP BY office_code, kind, service_code, status
+                 ORDER BY office_code, kind, service_code, status",
+                &[&from, &to, &prefix],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| super::RecapRow {
+                office_code: r.get(0),
+                kind: r.get(1),
+                service_code: r.get(2),
+                status: r.get(3),
+                count: r.get(4),
+                fees: r.get(5),
+            })
+            .collect())
+    }
+
     async fn update_user(&self, name: &str, u: UserUpdate, at: DateTime<Utc>) -> Result<User, StorageError> {
         let (username, now) = (name, ts(at));
         let mut c = self.pool.get().await?;

@@ -582,6 +582,38 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn recap(
+        &self,
+        from: &str,
+        to: &str,
+        office_prefix: &str,
+    ) -> Result<Vec<super::RecapRow>, StorageError> {
+        let (from, to, prefix) = (from.to_string(), to.to_string(), format!("{office_prefix}%"));
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT office_code, kind, service_code, status, count(*),
+                        coalesce(sum(json_extract(data, '$.fee')), 0)
+                 FROM application
+                 WHERE json_extract(data, '$.created_at') >= ?1 AND json_extract(data, '$.created_at') < ?2
+                   AND office_code LIKE ?3
+                 GROUP BY office_code, kind, service_code, status
+                 ORDER BY office_code, kind, service_code, status",
+            )?;
+            let rows = stmt.query_map(params![from, to, prefix], |r| {
+                Ok(super::RecapRow {
+                    office_code: r.get(0)?,
+                    kind: r.get(1)?,
+                    service_code: r.get(2)?,
+                    status: r.get(3)?,
+                    count: r.get(4)?,
+                    fees: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
     async fn update_user(&self, name: &str, u: UserUpdate, at: DateTime<Utc>) -> Result<User, StorageError> {
         let username = name.to_string();
         self.run(move |c| {
