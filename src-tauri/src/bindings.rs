@@ -9,8 +9,13 @@ use crate::commands::*;
 
 /// Every IPC command, in one place.
 pub fn builder() -> Builder<tauri::Wry> {
-    Builder::<tauri::Wry>::new().events(collect_events![crate::events::SyncStatusEvent]).commands(
-        collect_commands![
+    Builder::<tauri::Wry>::new()
+        .events(collect_events![
+            crate::events::SyncStatusEvent,
+            crate::events::UpdateStatusEvent,
+            crate::events::SessionEvent
+        ])
+        .commands(collect_commands![
             app_info,
             kecamatan_list,
             villages,
@@ -63,8 +68,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             check_update,
             install_update,
             restart_app,
-        ],
-    )
+        ])
 }
 
 /// Render the bindings to a file.

@@ -92,6 +92,7 @@ pub fn run() {
                 // whenever the server is reachable.
                 tauri::async_runtime::spawn(loket.sync_task());
                 tauri::async_runtime::spawn(events::forward_sync_status(app.handle().clone(), loket.clone()));
+                tauri::async_runtime::spawn(events::forward_session(app.handle().clone(), loket.clone()));
             }
             let updates = Arc::new(updater::Updates::default());
             if let Ok(loket) = &core {
@@ -99,6 +100,7 @@ pub fn run() {
                 let task = updater::task(app.handle().clone(), loket.clone(), updates.clone());
                 tauri::async_runtime::spawn(task);
             }
+            tauri::async_runtime::spawn(events::forward_update_status(app.handle().clone(), updates.clone()));
             app.manage(updates);
             app.manage(Core(core));
             Ok(())

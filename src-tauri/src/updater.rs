@@ -28,6 +28,8 @@ pub struct Updates {
     /// Checks the server was asked since the app started.
     checks: AtomicU32,
     wake: tokio::sync::Notify,
+    /// Told at each change of `status` (the window's event).
+    changes: crate::events::Changes,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -41,6 +43,12 @@ impl Updates {
 
     fn set(&self, s: UpdateStatusDto) {
         *lock(&self.status) = s;
+        self.changes.bump();
+    }
+
+    /// Be told at each change of the status.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     /// Check now (the user asked, or sync was refused for this version).

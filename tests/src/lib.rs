@@ -554,6 +554,32 @@ pub async fn register_sktm_keeping_receipt(app: &App) -> Result<String> {
     Ok(app.find("#receipt-number").await?.text().await?)
 }
 
+/// Fill the hibah form for Yayasan Nurul Huda's mosque grant, its legal basis `legal` (not
+/// submitted).
+pub async fn fill_hibah(app: &App, legal: &str) -> Result<()> {
+    app.click("#tab-hibah").await?;
+    app.select("#hibah-programme", "HIBAH-IBADAH").await?;
+    app.select("#hibah-village", VILLAGE).await?;
+    for (field, text) in [
+        ("#hibah-org", "Yayasan Nurul Huda"),
+        ("#hibah-legal", legal),
+        ("#hibah-npwp", "01.234.567.8-901.000"),
+        ("#hibah-address", "Jl. Masjid No. 1"),
+        ("#hibah-chair-nik", "3601011205700001"),
+        ("#hibah-chair-name", "H. Mahmud"),
+        ("#hibah-secretary-nik", "3601011208800002"),
+        ("#hibah-secretary-name", "Rahmat"),
+        ("#hibah-bank", "Bank BJB"),
+        ("#hibah-account", "0012345678"),
+        ("#hibah-holder", "Yayasan Nurul Huda"),
+        ("#hibah-amount", "Rp 50.000.000"),
+        ("#hibah-rab", "75.000.000"),
+    ] {
+        app.fill(field, text).await?;
+    }
+    Ok(())
+}
+
 /// Enroll the window with `server_url` and a one-time `code` from its first screen.
 pub async fn enroll(app: &App, server_url: &str, code: &str) -> Result<()> {
     app.fill("#server-url", server_url).await?;

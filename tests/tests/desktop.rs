@@ -726,23 +726,8 @@ async fn permit_is_drafted_until_its_documents_are_complete_then_submitted() -> 
 async fn hibah_for_an_organisation_with_a_warning_confirmed() -> Result<()> {
     run("hibah_for_an_organisation_with_a_warning_confirmed", async |app| {
         configure_office(app).await?;
-        app.click("#tab-hibah").await?;
-        app.select("#hibah-programme", "HIBAH-IBADAH").await?;
-        app.fill("#hibah-org", "Yayasan Nurul Huda").await?;
         // Not in the AHU-….AH.01.…Tahun … form: a warning the clerk must confirm.
-        app.fill("#hibah-legal", "SK 12/2019").await?;
-        app.fill("#hibah-npwp", "01.234.567.8-901.000").await?;
-        app.fill("#hibah-address", "Jl. Masjid No. 1").await?;
-        app.select("#hibah-village", VILLAGE).await?;
-        app.fill("#hibah-chair-nik", "3601011205700001").await?;
-        app.fill("#hibah-chair-name", "H. Mahmud").await?;
-        app.fill("#hibah-secretary-nik", "3601011208800002").await?;
-        app.fill("#hibah-secretary-name", "Rahmat").await?;
-        app.fill("#hibah-bank", "Bank BJB").await?;
-        app.fill("#hibah-account", "0012345678").await?;
-        app.fill("#hibah-holder", "Yayasan Nurul Huda").await?;
-        app.fill("#hibah-amount", "Rp 50.000.000").await?;
-        app.fill("#hibah-rab", "75.000.000").await?;
+        loket_e2e::fill_hibah(app, "SK 12/2019").await?;
         app.click("#hibah-submit").await?;
         app.find_text("#hibah-legal_basis-warning", "AHU-").await?;
         app.click("#hibah-confirm-warnings").await?;

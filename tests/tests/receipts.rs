@@ -5,27 +5,12 @@
 //! an altered payload, or one signed by a key the province never registered, does not.
 
 use anyhow::{bail, ensure, Context, Result};
-use loket_e2e::{enroll, log_in, on_server, run, App, NewUser, ServerProcess, VILLAGE};
+use loket_e2e::{enroll, log_in, on_server, run, App, NewUser, ServerProcess};
 
 const PASSWORD: &str = "sandi-petugas-2026";
 
 async fn hibah(app: &App) -> Result<String> {
-    app.click("#tab-hibah").await?;
-    app.select("#hibah-programme", "HIBAH-IBADAH").await?;
-    app.fill("#hibah-org", "Yayasan Nurul Huda").await?;
-    app.fill("#hibah-legal", "AHU-0012345.AH.01.04.Tahun 2019").await?;
-    app.fill("#hibah-npwp", "01.234.567.8-901.000").await?;
-    app.fill("#hibah-address", "Jl. Masjid No. 1").await?;
-    app.select("#hibah-village", VILLAGE).await?;
-    app.fill("#hibah-chair-nik", "3601011205700001").await?;
-    app.fill("#hibah-chair-name", "H. Mahmud").await?;
-    app.fill("#hibah-secretary-nik", "3601011208800002").await?;
-    app.fill("#hibah-secretary-name", "Rahmat").await?;
-    app.fill("#hibah-bank", "Bank BJB").await?;
-    app.fill("#hibah-account", "0012345678").await?;
-    app.fill("#hibah-holder", "Yayasan Nurul Huda").await?;
-    app.fill("#hibah-amount", "Rp 50.000.000").await?;
-    app.fill("#hibah-rab", "75.000.000").await?;
+    loket_e2e::fill_hibah(app, "AHU-0012345.AH.01.04.Tahun 2019").await?;
     app.click("#hibah-submit").await?;
     Ok(app.find("#receipt-number").await?.text().await?)
 }

@@ -12,7 +12,7 @@ use chrono::Utc;
 use loket_domain::staff::{validate_staff, StaffDraft};
 use loket_domain::workflow::Role;
 use loket_e2e::proxy::{FaultProxy, Mode};
-use loket_e2e::{enroll, log_in, run, ServerProcess};
+use loket_e2e::{enroll, log_in, run_on_screen, ServerProcess};
 use loket_server::storage::User;
 use loket_store::{Actor, Store};
 use loket_sync::worker::{sync_once, WorkerHandle};
@@ -53,7 +53,8 @@ async fn two_offline_edits_of_one_staff_record_become_a_conflict_the_supervisor_
     let actor = Actor::signing("kasi", &[Role::Supervisor], key.clone());
     let sync = async |store: &Arc<Mutex<Store>>| sync_once(store, &WorkerHandle::default(), "test").await;
 
-    run("two_offline_edits_of_one_staff_record_become_a_conflict_the_supervisor_settles", async |app| {
+    let name = "two_offline_edits_of_one_staff_record_become_a_conflict_the_supervisor_settles";
+    run_on_screen(name, "1366x768", async |app| {
         enroll(app, &proxy.url(), &code).await?;
         log_in(app, "kasi", PASSWORD, "Dedi Kurniawan").await?;
         app.click("#tab-staff").await?;
@@ -110,7 +111,7 @@ async fn two_offline_edits_of_one_staff_record_become_a_conflict_the_supervisor_
         ensure!(other.lock().unwrap().staff_conflicts(Some(&id))?.len() == 1, "the other laptop sees it");
 
         // The supervisor keeps the window's change; both laptops end with it, settled.
-        app.screenshot("staff-conflict").await?;
+        app.screenshot("1366x768-staff").await?;
         app.click(&format!("{conflict} .staff-keep-device")).await?;
         app.gone(&conflict).await?;
         app.find_text(&row, "Kepala Seksi Pemerintahan").await?;

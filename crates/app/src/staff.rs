@@ -7,6 +7,14 @@ use loket_domain::workflow::Role;
 use crate::dto::{Keep, StaffDto, StaffInput, StaffResolveInput, StaffUpdateInput};
 use crate::{present, AppError, Loket};
 
+/// A staff record checked by the domain, its findings as the form shows them.
+fn validated(draft: &StaffDraft) -> Result<staff::ValidStaff, AppError> {
+    staff::validate_staff(draft).map_err(|issues| AppError::Validation {
+        issues: present::issues(&issues),
+        needs_confirmation: false,
+    })
+}
+
 impl Loket {
     /// The office's staff, by name, each with its open conflicts.
     pub fn list_staff(&self) -> Result<Vec<StaffDto>, AppError> {
@@ -38,10 +46,7 @@ impl Loket {
             unit_code: input.unit_code,
             active: input.active,
         };
-        let valid = staff::validate_staff(&draft).map_err(|issues| AppError::Validation {
-            issues: present::issues(&issues),
-            needs_confirmation: false,
-        })?;
+        let valid = validated(&draft)?;
         let row = self.store().update_staff(
             &input.id,
             i64::from(input.base_version),
@@ -83,10 +88,7 @@ impl Loket {
             unit_code: fields.unit_code,
             active: fields.active,
         };
-        let valid = staff::validate_staff(&draft).map_err(|issues| AppError::Validation {
-            issues: present::issues(&issues),
-            needs_confirmation: false,
-        })?;
+        let valid = validated(&draft)?;
         let resolves: Vec<String> = conflicts.iter().map(|c| c.op_id.clone()).collect();
         let row = self.store().update_staff_settling(
             &input.staff_id,
@@ -116,10 +118,7 @@ impl Loket {
             unit_code,
             active: true,
         };
-        let valid = staff::validate_staff(&draft).map_err(|issues| AppError::Validation {
-            issues: present::issues(&issues),
-            needs_confirmation: false,
-        })?;
+        let valid = validated(&draft)?;
         let row = self.store().add_staff(&valid, &actor, Utc::now())?;
         self.sync_now();
         Ok(present::staff(row, &[]))

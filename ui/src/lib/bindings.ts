@@ -68,7 +68,9 @@ export const commands = {
 
 /** Events */
 export const events = {
+	sessionEvent: makeEvent<SessionEvent_Serialize, SessionEvent_Deserialize>("session-event"),
 	syncStatusEvent: makeEvent<SyncStatusEvent_Serialize, SyncStatusEvent_Deserialize>("sync-status-event"),
+	updateStatusEvent: makeEvent<UpdateStatusEvent_Serialize, UpdateStatusEvent_Deserialize>("update-status-event"),
 };
 
 /* Types */
@@ -804,6 +806,24 @@ export type SessionDto_Serialize = {
 	idle_lock_seconds: number,
 };
 
+/**
+ *  The session changed: somebody logged in or out, it locked after idle time, or the office's
+ *  users arrived.
+ */
+export type SessionEvent = SessionEvent_Serialize | SessionEvent_Deserialize;
+
+/**
+ *  The session changed: somebody logged in or out, it locked after idle time, or the office's
+ *  users arrived.
+ */
+export type SessionEvent_Deserialize = SessionDto_Deserialize;
+
+/**
+ *  The session changed: somebody logged in or out, it locked after idle time, or the office's
+ *  users arrived.
+ */
+export type SessionEvent_Serialize = SessionDto_Serialize;
+
 /**  Severity of a field issue. */
 export type SeverityDto = "error" | "warning";
 
@@ -1067,6 +1087,15 @@ export type UpdateStatusDto_Serialize =
 { state: "installed"; version: string } | 
 /**  `attempt`: which check of this run of the app failed (1, 2, …). */
 { state: "failed"; version: string | null; error: ErrorDto; attempt: number };
+
+/**  The app update's status changed (offered, downloading, ready, failed, …). */
+export type UpdateStatusEvent = UpdateStatusEvent_Serialize | UpdateStatusEvent_Deserialize;
+
+/**  The app update's status changed (offered, downloading, ready, failed, …). */
+export type UpdateStatusEvent_Deserialize = UpdateStatusDto_Deserialize;
+
+/**  The app update's status changed (offered, downloading, ready, failed, …). */
+export type UpdateStatusEvent_Serialize = UpdateStatusDto_Serialize;
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
