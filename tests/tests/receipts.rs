@@ -116,6 +116,8 @@ async fn each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_prov
         receipt_issued(app, "receipt-bansos").await?;
         // The hibah's receipt on the thermal roll.
         app.click("#tab-settings").await?;
+        // Settings read what is set (the paper with the version) before it is changed.
+        app.find_text("#settings-version", "0.").await?;
         app.select("#settings-paper", "thermal80").await?;
         app.find("#settings-paper option[value=\"thermal80\"]:checked").await?;
         numbers.push(hibah(app).await?);
