@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use loket_domain::workflow::{ApplicationKind, Status};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::dto::{ExportDto, ExportFormat, ExportInput, ReportDto, ReportInput};
@@ -24,7 +25,7 @@ const AID_HEADER: [&str; 6] =
     ["Program", "Nama program", "Kode desa", "Desa/Kelurahan", "Jumlah", "Disetujui"];
 
 /// The recap's rows as text cells: one per service and status.
-fn recap_rows(r: &ReportDto, labels: &Labels) -> Vec<[String; 8]> {
+fn recap_rows(r: &ReportDto) -> Vec<[String; 8]> {
     let mut out = Vec::new();
     for s in &r.services {
         for st in &s.by_status {
@@ -32,10 +33,10 @@ fn recap_rows(r: &ReportDto, labels: &Labels) -> Vec<[String; 8]> {
             // column's sum is the month's.
             let first = std::ptr::eq(st, &s.by_status[0]);
             out.push([
-                (labels.kind)(s.kind).to_string(),
+                kind_label(s.kind).to_string(),
                 s.service_code.clone(),
                 s.service_name.clone(),
-                (labels.status)(st.status).to_string(),
+                status_label(st.status).to_string(),
                 st.count.to_string(),
                 if first { format!("{}", s.fees as u64) } else { "0".into() },
                 if first { s.decided_with_standard.to_string() } else { "0".into() },
@@ -46,32 +47,27 @@ fn recap_rows(r: &ReportDto, labels: &Labels) -> Vec<[String; 8]> {
     out
 }
 
-/// Words for the enums in the files (the same as the window's catalogue in Bahasa Indonesia).
-struct Labels {
-    kind: fn(loket_domain::workflow::ApplicationKind) -> &'static str,
-    status: fn(loket_domain::workflow::Status) -> &'static str,
+/// The words for the enums in the files: the window's catalogue in Bahasa Indonesia.
+fn kind_label(k: ApplicationKind) -> &'static str {
+    match k {
+        ApplicationKind::Permit => "Perizinan/nonperizinan",
+        ApplicationKind::Bansos => "Bansos",
+        ApplicationKind::Hibah => "Hibah",
+    }
 }
 
-const ID: Labels = Labels {
-    kind: |k| match k {
-        loket_domain::workflow::ApplicationKind::Permit => "Perizinan/nonperizinan",
-        loket_domain::workflow::ApplicationKind::Bansos => "Bansos",
-        loket_domain::workflow::ApplicationKind::Hibah => "Hibah",
-    },
-    status: |s| {
-        use loket_domain::workflow::Status as S;
-        match s {
-            S::Draft => "Draf",
-            S::Submitted => "Diajukan",
-            S::InReview => "Diperiksa",
-            S::Approved => "Disetujui",
-            S::Rejected => "Ditolak",
-            S::Returned => "Dikembalikan",
-            S::Completed => "Selesai",
-            S::Cancelled => "Dibatalkan",
-        }
-    },
-};
+fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Draft => "Draf",
+        Status::Submitted => "Diajukan",
+        Status::InReview => "Diperiksa",
+        Status::Approved => "Disetujui",
+        Status::Rejected => "Ditolak",
+        Status::Returned => "Dikembalikan",
+        Status::Completed => "Selesai",
+        Status::Cancelled => "Dibatalkan",
+    }
+}
 
 fn csv_cell(s: &str) -> String {
     if s.contains([';', '"', '\n', '\r']) {
@@ -85,7 +81,7 @@ pub(crate) fn csv(r: &ReportDto) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
     out.push_str(&RECAP_HEADER.join(";"));
     out.push_str("\r\n");
-    for row in recap_rows(r, &ID) {
+    for row in recap_rows(r) {
         out.push_str(&row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(";"));
         out.push_str("\r\n");
     }
@@ -119,7 +115,7 @@ pub(crate) fn xlsx(r: &ReportDto) -> Result<Vec<u8>, XlsxError> {
     )?;
     ws.write_string(1, 0, format!("Dibuat {} dengan Loket", r.made_on))?;
     header(ws, 3, &RECAP_HEADER, &head)?;
-    for (i, row) in recap_rows(r, &ID).iter().enumerate() {
+    for (i, row) in recap_rows(r).iter().enumerate() {
         let y = 4 + i as u32;
         for (x, cell) in row.iter().enumerate() {
             match x {
@@ -195,7 +191,6 @@ impl Loket {
 mod tests {
     use super::*;
     use crate::dto::{AidRecapDto, ServiceRecapDto, StatusCountDto};
-    use loket_domain::workflow::{ApplicationKind, Status};
 
     fn report() -> ReportDto {
         ReportDto {

@@ -14,11 +14,6 @@ use crate::{present, AppError, Loket};
 
 const PAPER_SETTING: &str = "receipt.paper";
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl Loket {
     /// The paper receipts are laid out for on this laptop.
     pub fn receipt_paper(&self) -> Result<ReceiptPaper, AppError> {
@@ -64,10 +59,10 @@ impl Loket {
             number: app.registration_number.clone(),
             paper: paper.as_str().to_string(),
             payload,
-            sha256: sha256_hex(&pdf),
+            sha256: String::new(),
             issued_at: now.to_rfc3339(),
         };
-        self.store().save_receipt(&row, &pdf)?;
+        let row = self.store().save_receipt(row, &pdf)?;
         tracing::info!(application = %application_id, paper = paper.as_str(), "receipt issued");
         dto(row, paper)
     }

@@ -195,15 +195,4 @@ impl Store {
         rows.sort_by_key(|r| ids.iter().position(|id| *id == r.application.id));
         Ok(QueuePage { rows, total: total as u64, overdue: overdue as u64 })
     }
-
-    /// The due date kept for an application (`None`: none, or not computed yet).
-    pub fn due_date(&self, id: &str) -> Result<Option<String>, StoreError> {
-        let due: Option<String> = self
-            .conn
-            .prepare_cached("SELECT due_date FROM application WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?
-            .flatten();
-        Ok(due.filter(|d| d != NO_DUE))
-    }
 }

@@ -42,13 +42,11 @@ impl Store {
     }
 
     /// Keep the receipt issued for an application and its PDF (replacing an earlier one); the
-    /// row's `sha256` is the PDF's.
-    pub fn save_receipt(&mut self, r: &ReceiptRow, pdf: &[u8]) -> Result<(), StoreError> {
+    /// row's `sha256` is set here, the PDF's.
+    pub fn save_receipt(&mut self, mut r: ReceiptRow, pdf: &[u8]) -> Result<ReceiptRow, StoreError> {
         use sha2::Digest as _;
         let sha = crate::attachment::hex(&sha2::Sha256::digest(pdf));
-        if sha != r.sha256 {
-            return Err(StoreError::Corrupt(format!("receipt PDF {} is not {}", sha, r.sha256)));
-        }
+        r.sha256 = sha.clone();
         self.application(&r.application_id)?;
         self.write_blob(&sha, pdf)?;
         self.conn
@@ -60,7 +58,7 @@ impl Store {
                      issued_at = excluded.issued_at",
             )?
             .execute(params![r.application_id, r.number, r.paper, r.payload, r.sha256, r.issued_at])?;
-        Ok(())
+        Ok(r)
     }
 
     /// The PDF of the receipt issued for `application_id`.
