@@ -238,12 +238,17 @@ impl App {
 
     /// Choose an option of a select by value, waiting until the option exists.
     pub async fn select(&self, css: &str, value: &str) -> Result<()> {
-        self.find(&format!("{css} option[value=\"{value}\"]")).await?;
-        self.find(css)
-            .await?
-            .select_by_value(value)
-            .await
-            .with_context(|| format!("selecting {value} in {css}"))
+        // A select whose options are rendered again (a list the window read anew) can be
+        // replaced between finding it and choosing: found again, up to three times.
+        let mut last = None;
+        for _ in 0..3 {
+            self.find(&format!("{css} option[value=\"{value}\"]")).await?;
+            match self.find(css).await?.select_by_value(value).await {
+                Ok(()) => return Ok(()),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(anyhow::Error::from(last.expect("three attempts")).context(format!("selecting {value} in {css}")))
     }
 
     pub async fn click(&self, css: &str) -> Result<()> {
