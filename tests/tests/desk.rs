@@ -77,6 +77,7 @@ async fn user(
                 active: true,
                 public_key: key.public_key(),
                 wrapped_key: key.wrap(PASSWORD),
+                nip: None,
             },
             Utc::now(),
         )

@@ -1,7 +1,8 @@
 //! Staff records kept on two laptops of one office, in the real window: both update one ASN
 //! record while the window is cut off; the later update to reach the server becomes a conflict
 //! shown beside the record (not a silent overwrite), the supervisor settles it in the window and
-//! the other laptop follows; a deactivation reaches the other laptop with the member's accounts.
+//! the other laptop follows; a deactivation reaches the other laptop, and the member's login
+//! account (linked to their NIP by IT) is deactivated on the server and on every laptop.
 
 mod common;
 
@@ -40,10 +41,18 @@ async fn two_offline_edits_of_one_staff_record_become_a_conflict_the_supervisor_
                 active: true,
                 public_key: key.public_key(),
                 wrapped_key: key.wrap(PASSWORD),
+                nip: None,
             },
             Utc::now(),
         )
         .await?;
+    // The staff member's own login account, which IT said belongs to the NIP.
+    let args = ["user", "add", "--office", SUMUR, "--username", "ahmad", "--full-name", "Ahmad Fauzi"];
+    ServerProcess::admin_with_password(
+        &db,
+        &[&args[..], &["--roles", "clerk", "--nip", NIP]].concat(),
+        "sandi-ahmad-2026",
+    )?;
     let code = ServerProcess::admin(&db, &["enroll-code", "--office", SUMUR])?.trim().to_string();
     let server = ServerProcess::start(&db)?;
     let upstream = server.url.trim_start_matches("http://").parse()?;
@@ -123,12 +132,17 @@ async fn two_offline_edits_of_one_staff_record_become_a_conflict_the_supervisor_
             ensure!(s.staff_conflicts(Some(&id))?.is_empty(), "settled on the other laptop too");
         }
 
-        // Deactivated in the window: the other laptop has it inactive.
+        // Deactivated in the window: the other laptop has it inactive, and the member's login
+        // account follows on the server and on the laptops.
+        ensure!(other.lock().unwrap().office_user("ahmad")?.context("pulled")?.active, "an account before");
         app.click(&format!("{row} .staff-active")).await?;
         app.find_text(&row, "nonaktif").await?;
         app.find_text("#sync-pending", "0").await?;
         sync(&other).await?;
         ensure!(!other.lock().unwrap().staff(&id)?.active, "deactivated everywhere");
+        let account = storage.user_by_username("ahmad").await?.context("the account")?;
+        ensure!(!account.active, "the server's account follows the staff record");
+        ensure!(!other.lock().unwrap().office_user("ahmad")?.context("pulled")?.active, "and the laptops'");
         Ok(())
     })
     .await

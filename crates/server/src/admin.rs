@@ -34,6 +34,8 @@ pub enum AdminError {
     /// `audit` is asked about a number that is not 16 digits (separators are fine).
     #[error("{0} is not a NIK or KK number (16 digits)")]
     NotANumber(String),
+    #[error("{0} is not a NIP (18 digits) or NI PPPK")]
+    NotAnEmployeeNumber(String),
     #[error("the audit period is 1 to 3650 days, not {0}")]
     AuditDays(i64),
     #[error(transparent)]
@@ -81,7 +83,16 @@ pub async fn import_banten(s: &dyn Storage) -> Result<usize, AdminError> {
     Ok(n)
 }
 
-/// Create a user bound to an office.
+/// A NIP or NI PPPK, as its digits.
+fn employee_number(input: &str) -> Result<String, AdminError> {
+    loket_domain::nip::parse_nip(input)
+        .or_else(|_| loket_domain::nip::parse_ni_pppk(input))
+        .map(|n| n.digits)
+        .map_err(|_| AdminError::NotAnEmployeeNumber(input.to_string()))
+}
+
+/// Create a user bound to an office; `nip` names the staff member the account belongs to
+/// (deactivating their staff record, or transferring them, then deactivates the account).
 pub async fn add_user(
     s: &dyn Storage,
     office: &str,
@@ -89,7 +100,9 @@ pub async fn add_user(
     full_name: &str,
     roles: &[String],
     password: &str,
+    nip: Option<&str>,
 ) -> Result<User, AdminError> {
+    let nip = nip.map(employee_number).transpose()?;
     if s.office(office).await?.is_none() {
         return Err(AdminError::NoOffice(office.to_string()));
     }
@@ -111,9 +124,19 @@ pub async fn add_user(
         active: true,
         public_key: key.public_key(),
         wrapped_key: key.wrap(password),
+        nip,
     };
     s.create_user(&user, Utc::now()).await?;
     Ok(user)
+}
+
+/// Say which staff member (by NIP / NI PPPK) an existing account belongs to.
+pub async fn link_staff(s: &dyn Storage, username: &str, nip: &str) -> Result<User, AdminError> {
+    let nip = employee_number(nip)?;
+    match s.update_user(username, UserUpdate::Staff(nip), Utc::now()).await {
+        Err(StorageError::NotFound(_)) => Err(AdminError::NoUser(username.to_string())),
+        other => Ok(other?),
+    }
 }
 
 fn check_strength(password: &str) -> Result<(), AdminError> {

@@ -159,6 +159,18 @@ enum UserCmd {
         /// Comma-separated: clerk, supervisor, admin.
         #[arg(long, value_delimiter = ',')]
         roles: Vec<String>,
+        /// NIP / NI PPPK of the staff member the account belongs to: when an office's laptop
+        /// deactivates that staff record, or transfers the member away, the account is
+        /// deactivated too.
+        #[arg(long)]
+        nip: Option<String>,
+    },
+    /// Say which staff member (NIP / NI PPPK) an existing account belongs to.
+    Link {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        nip: String,
     },
     /// A forgotten password: a new password (LOKET_PASSWORD or stdin) and a new signing key.
     ResetPassword {
@@ -576,11 +588,23 @@ async fn main() -> Result<()> {
         Command::Office(OfficeCmd::Add { code }) => {
             println!("{}", admin::add_office(storage.as_ref(), &code).await?);
         }
-        Command::User(UserCmd::Add { office, username, full_name, roles }) => {
+        Command::User(UserCmd::Add { office, username, full_name, roles, nip }) => {
             let password = read_password()?;
-            let u =
-                admin::add_user(storage.as_ref(), &office, &username, &full_name, &roles, &password).await?;
+            let u = admin::add_user(
+                storage.as_ref(),
+                &office,
+                &username,
+                &full_name,
+                &roles,
+                &password,
+                nip.as_deref(),
+            )
+            .await?;
             println!("user {} ({}) created for office {}", u.username, u.roles.join(","), u.office_code);
+        }
+        Command::User(UserCmd::Link { username, nip }) => {
+            let u = admin::link_staff(storage.as_ref(), &username, &nip).await?;
+            println!("user {} belongs to the staff member of NIP {}", u.username, u.nip.unwrap_or_default());
         }
         Command::User(UserCmd::ResetPassword { username }) => {
             admin::reset_password(storage.as_ref(), &username, &read_password()?).await?;

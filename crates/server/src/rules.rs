@@ -161,6 +161,12 @@ pub enum Write {
     },
     /// A staff record's version and fields as the server now keeps them.
     Staff(StaffState),
+    /// A staff member left the office (deactivated, or transferred to another): the office's
+    /// accounts that name their NIP / NI PPPK are deactivated, and the office's devices told.
+    DeactivateAccounts {
+        office: String,
+        nip: String,
+    },
     /// A supervisor settled these conflicts (ids = the losing operations' ids).
     ResolveConflicts {
         application_id: String,
@@ -450,6 +456,12 @@ fn staff_update(op: &Operation, p: &StaffUpdatePayload, ctx: &Context) -> Decisi
                 version,
                 fields: p.fields.clone(),
             }));
+            // Whoever is no longer staff of this office no longer acts for it.
+            let left = !p.fields.active || p.fields.unit_code != ctx.device_office;
+            if let (true, Some(nip)) = (left, &p.fields.employee_number) {
+                d.writes
+                    .push(Write::DeactivateAccounts { office: ctx.device_office.clone(), nip: nip.clone() });
+            }
             d
         }
     }

@@ -47,6 +47,18 @@ async fn it_admin_workflow_and_serving() {
     cli(&db, &["user", "reactivate", "--username", "kasi"], None);
     let users = cli(&db, &["user", "list"], None);
     assert!(users.lines().any(|l| l.contains("kasi") && l.ends_with(" active")), "{users}");
+    // The account belongs to a staff member: linked by NIP; a number that is no NIP is refused.
+    let out = cli(&db, &["user", "link", "--username", "kasi", "--nip", "198503152010011002"], None);
+    assert!(out.contains("NIP 198503152010011002"), "{out}");
+    let bad = Command::new(BIN)
+        .arg("--database")
+        .arg(&db)
+        .args(["user", "link", "--username", "kasi", "--nip", "12345"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("12345 is not a NIP"), "{bad:?}");
     let code = cli(&db, &["enroll-code", "--office", "36.01.01", "--hours", "2"], None).trim().to_string();
     assert_eq!(code.len(), 14, "{code}");
 

@@ -237,7 +237,7 @@ async fn cross_kecamatan_is_403(backend: &str) {
 async fn decisions_need_a_supervisor(backend: &str) {
     let s = start(backend, ApiConfig::default()).await;
     let d = s.enroll("36.01.01").await;
-    admin::add_user(s.storage.as_ref(), "36.01.01", "ani", "Ani", &["clerk".into()], "rahasia-panjang")
+    admin::add_user(s.storage.as_ref(), "36.01.01", "ani", "Ani", &["clerk".into()], "rahasia-panjang", None)
         .await
         .unwrap();
     let reg = conformance::register_op(1, "x", "36.01.01", "3601011205900001", "3601011501100003");
@@ -278,7 +278,9 @@ async fn only_the_users_own_proof_is_accepted(backend: &str) {
         ("36.01.01", "lama", "supervisor"),
         ("36.01.02", "budi", "supervisor"),
     ] {
-        admin::add_user(st, office, user, user, &[role.into()], &format!("sandi-{user}-2026")).await.unwrap();
+        admin::add_user(st, office, user, user, &[role.into()], &format!("sandi-{user}-2026"), None)
+            .await
+            .unwrap();
     }
     let pulled = |d: &EnrollResponse| {
         let req = s.get(&format!("/api/v1/offices/{}/changes?after=0", d.office_code)).bearer_auth(&d.token);
@@ -609,6 +611,7 @@ async fn supervisor(s: &Server, username: &str) {
         "Kasi",
         &["supervisor".into()],
         "rahasia-panjang",
+        None,
     )
     .await
     .unwrap();
@@ -674,6 +677,7 @@ async fn repeated_failed_logins_lock_the_user_for_a_while() {
         "Kasi",
         &["supervisor".into()],
         "rahasia-panjang",
+        None,
     )
     .await
     .unwrap();

@@ -36,6 +36,7 @@ pub async fn office_with_supervisor(storage: &dyn Storage, office: &str, key: &l
                 active: true,
                 public_key: key.public_key(),
                 wrapped_key: String::new(),
+                nip: None,
             },
             Utc::now(),
         )

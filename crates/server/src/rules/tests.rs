@@ -619,3 +619,48 @@ fn office_records_by_role_and_office() {
         assert!(d.writes.is_empty());
     }
 }
+
+/// A staff member deactivated or transferred away leaves the office's accounts that name their
+/// NIP; an edit that keeps them, a member without a NIP, and a conflicting update do not.
+#[test]
+fn a_staff_member_who_leaves_takes_their_accounts_along() {
+    let fields = |unit: &str, active: bool, nip: Option<&str>| {
+        json!({"full_name": "Ahmad Fauzi", "status": if nip.is_some() { "pns" } else { "non_asn" },
+            "employee_number": nip, "golongan": if nip.is_some() { Some("III/d") } else { None },
+            "jabatan": "Kasi", "unit_code": unit, "active": active})
+    };
+    let nip = "198503152010011002";
+    let update = |f: Value| op(OpKind::StaffUpdate, "s1", json!({"id": "s1", "fields": f}), Some(2));
+    let kept = StaffState {
+        id: "s1".into(),
+        office: "36.01.01".into(),
+        version: 2,
+        fields: serde_json::from_value(fields("36.01.01", true, Some(nip))).unwrap(),
+    };
+    let c = Context {
+        actor: Some(signer("36.01.01", &[Role::Supervisor])),
+        staff: Some(kept.clone()),
+        ..ctx("36.01.01")
+    };
+    let accounts = |d: &Decision| -> Vec<(String, String)> {
+        d.writes
+            .iter()
+            .filter_map(|w| match w {
+                Write::DeactivateAccounts { office, nip } => Some((office.clone(), nip.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let here = vec![("36.01.01".to_string(), nip.to_string())];
+    let d = decide(&update(fields("36.01.01", false, Some(nip))), &c);
+    assert_eq!((d.status, accounts(&d)), (OpStatus::Accepted, here.clone()), "deactivated");
+    let d = decide(&update(fields("36.01.02", true, Some(nip))), &c);
+    assert_eq!((d.status, accounts(&d)), (OpStatus::Accepted, here), "transferred: the old office's");
+    let d = decide(&update(fields("36.01.01", true, Some(nip))), &c);
+    assert_eq!((d.status, accounts(&d)), (OpStatus::Accepted, vec![]), "still here");
+    let d = decide(&update(fields("36.01.01", false, None)), &c);
+    assert_eq!((d.status, accounts(&d)), (OpStatus::Accepted, vec![]), "no NIP, nothing to follow");
+    let stale = Context { staff: Some(StaffState { version: 3, ..kept }), ..c };
+    let d = decide(&update(fields("36.01.01", false, Some(nip))), &stale);
+    assert_eq!((d.status, accounts(&d)), (OpStatus::Conflict, vec![]), "not before a supervisor settles it");
+}

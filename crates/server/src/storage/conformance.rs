@@ -95,6 +95,7 @@ macro_rules! with_conformance_checks {
             holiday_calendars,
             receipt_facts,
             staff_conflicts,
+            staff_departures,
             recap_by_month,
         );
     };
@@ -201,6 +202,69 @@ pub async fn staff_conflicts(s: &dyn Storage) {
     let r = s.push(&a, vec![late], Utc::now()).await.unwrap();
     assert_eq!(r[0].code.as_deref(), Some("forbidden_office"));
     let _ = far;
+}
+
+/// A staff member deactivated on a laptop leaves the office's accounts that name their NIP
+/// (login and signature refused from then on, the office's devices told); accounts of other
+/// members, and of the same NIP in another office, stay. A transfer does the same for the old
+/// office.
+pub async fn staff_departures(s: &dyn Storage) {
+    let a = device(s, "36.01.01").await;
+    device(s, "36.01.02").await;
+    user(s, "36.01.01", "kasi", &["supervisor"]).await;
+    let (nip, other_nip) = ("198503152010011002", "199001012015032001");
+    for (office, username, nip) in
+        [("36.01.01", "ahmad", nip), ("36.01.01", "siti", other_nip), ("36.01.02", "ahmad.cmg", nip)]
+    {
+        user(s, office, username, &["clerk"]).await;
+        let u = s.update_user(username, super::UserUpdate::Staff(nip.into()), Utc::now()).await.unwrap();
+        assert_eq!(u.nip.as_deref(), Some(nip));
+    }
+    let fields = |nip: &str, unit: &str, active: bool| {
+        json!({ "full_name": "Ahmad Fauzi", "status": "pns",
+        "employee_number": nip, "golongan": "III/d", "jabatan": "Kasi", "unit_code": unit, "active": active })
+    };
+    let mut seq = 0;
+    let mut op = |kind: OpKind, id: &str, payload: Value, base: Option<i64>| {
+        seq += 1;
+        sign_as(operation(seq, kind, id, payload, base), "kasi", &KEY)
+    };
+    let create = |id: &str, nip: &str| {
+        let mut p = fields(nip, "36.01.01", true);
+        p["id"] = json!(id);
+        p
+    };
+    let ops = vec![
+        op(OpKind::StaffCreate, "s1", create("s1", nip), None),
+        op(OpKind::StaffCreate, "s2", create("s2", other_nip), None),
+        op(
+            OpKind::StaffUpdate,
+            "s1",
+            json!({ "id": "s1", "fields": fields(nip, "36.01.01", false) }),
+            Some(1),
+        ),
+    ];
+    let after = pull(s, "36.01.01", 0, 1000).await.unwrap().0.last().map_or(0, |c| c.server_seq);
+    let r = s.push(&a, ops, Utc::now()).await.unwrap();
+    assert!(r.iter().all(|r| r.status == OpStatus::Accepted), "{r:?}");
+    let active = async |u: &str| s.user_by_username(u).await.unwrap().unwrap().active;
+    assert!(!active("ahmad").await, "the departed member's account");
+    assert!(active("siti").await && active("ahmad.cmg").await && active("kasi").await);
+    let (changes, _) = pull(s, "36.01.01", after, 1000).await.unwrap();
+    let told: Vec<_> = changes.iter().filter(|c| c.kind == ChangeKind::User).map(|c| &c.data).collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!((&told[0]["username"], &told[0]["active"]), (&json!("ahmad"), &json!(false)));
+
+    // Transferred to 36.01.02: the account of 36.01.01 goes; the one there stays.
+    let transfer = op(
+        OpKind::StaffUpdate,
+        "s2",
+        json!({ "id": "s2", "fields": fields(other_nip, "36.01.02", true) }),
+        Some(1),
+    );
+    let r = s.push(&a, vec![transfer], Utc::now()).await.unwrap();
+    assert_eq!(r[0].status, OpStatus::Accepted, "{r:?}");
+    assert!(!active("siti").await && active("ahmad.cmg").await);
 }
 
 /// A receipt's check finds the user it names with their keys, and the number the server holds
@@ -841,6 +905,7 @@ pub async fn user(s: &dyn Storage, office_code: &str, username: &str, roles: &[&
             active: true,
             public_key: KEY.public_key(),
             wrapped_key: WRAPPED.clone(),
+            nip: None,
         },
         Utc::now(),
     )
@@ -958,6 +1023,7 @@ async fn users_sync_to_their_office(s: &dyn Storage) {
                 active: true,
                 public_key: String::new(),
                 wrapped_key: String::new(),
+                nip: None,
             },
             Utc::now()
         )

@@ -40,6 +40,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_10_holidays.sql"),
     include_str!("schema_11_catalogues.sql"),
     include_str!("schema_12_staff.sql"),
+    include_str!("schema_13_account_staff.sql"),
 ];
 
 /// A staff record as the rules check an update against (see [`crate::rules::StaffState`]).
@@ -554,6 +555,9 @@ pub struct User {
     pub public_key: String,
     /// The private key wrapped by the user's password, for the office's laptops.
     pub wrapped_key: String,
+    /// The NIP / NI PPPK of the staff member the account belongs to: deactivating that staff
+    /// record deactivates the account.
+    pub nip: Option<String>,
 }
 
 /// A user's credentials after a password change (same key, wrapped again) or a reset (a new
@@ -572,28 +576,54 @@ pub enum UserUpdate {
     Active(bool),
     /// The same password hashed again with stronger parameters.
     PasswordHash(String),
+    /// The account belongs to the staff member of this NIP / NI PPPK.
+    Staff(String),
 }
 
 impl UserUpdate {
     /// The columns' new values (`None`: unchanged), for [`SQL_UPDATE_USER`]: password hash,
-    /// active, public key, wrapped key.
-    pub(crate) fn columns(&self) -> (Option<&str>, Option<bool>, Option<&str>, Option<&str>) {
+    /// active, public key, wrapped key, NIP.
+    pub(crate) fn columns(&self) -> UserColumns<'_> {
+        let none = UserColumns::default();
         match self {
-            Self::Credentials(c) => (Some(&c.password_hash), None, Some(&c.public_key), Some(&c.wrapped_key)),
-            Self::Active(active) => (None, Some(*active), None, None),
-            Self::PasswordHash(hash) => (Some(hash), None, None, None),
+            Self::Credentials(c) => UserColumns {
+                password_hash: Some(&c.password_hash),
+                public_key: Some(&c.public_key),
+                wrapped_key: Some(&c.wrapped_key),
+                ..none
+            },
+            Self::Active(active) => UserColumns { active: Some(*active), ..none },
+            Self::PasswordHash(hash) => UserColumns { password_hash: Some(hash), ..none },
+            Self::Staff(nip) => UserColumns { nip: Some(nip), ..none },
         }
     }
 }
 
+/// The new values of [`UserUpdate::columns`] (`None`: unchanged).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct UserColumns<'a> {
+    pub password_hash: Option<&'a str>,
+    pub active: Option<bool>,
+    pub public_key: Option<&'a str>,
+    pub wrapped_key: Option<&'a str>,
+    pub nip: Option<&'a str>,
+}
+
 /// The columns of a [`User`], in its field order.
 pub(crate) const USER_COLUMNS: &str =
-    "id, office_code, username, full_name, roles, password_hash, active, public_key, wrapped_key";
+    "id, office_code, username, full_name, roles, password_hash, active, public_key, wrapped_key, nip";
+/// Insert a [`User`] ([`USER_COLUMNS`], then `updated_at`).
+pub(crate) const SQL_INSERT_USER: &str = "INSERT INTO app_user
+     (id, office_code, username, full_name, roles, password_hash, active, public_key, wrapped_key, nip, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 /// Shared by both backends for [`Storage::update_user`].
 pub(crate) const SQL_UPDATE_USER: &str =
     "UPDATE app_user SET password_hash = coalesce($2, password_hash), active = coalesce($3, active),
      public_key = coalesce($5, public_key), wrapped_key = coalesce($6, wrapped_key),
-     updated_at = $4 WHERE username = $1";
+     nip = coalesce($7, nip), updated_at = $4 WHERE username = $1";
+/// The active accounts of a staff member (office, NIP), for [`crate::rules::Write::DeactivateAccounts`].
+pub(crate) const SQL_STAFF_ACCOUNTS: &str =
+    "SELECT username FROM app_user WHERE office_code = $1 AND nip = $2 AND active ORDER BY username";
 /// Register a key for a user (kept forever; registering it again changes nothing).
 pub(crate) const SQL_ADD_USER_KEY: &str =
     "INSERT INTO user_key (user_id, key_id, public_key, created_at) VALUES ($1, $2, $3, $4)

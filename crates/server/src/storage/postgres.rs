@@ -182,6 +182,7 @@ fn user_row(r: &Row) -> User {
         active: r.get(6),
         public_key: r.get(7),
         wrapped_key: r.get(8),
+        nip: r.get(9),
     }
 }
 
@@ -639,6 +640,24 @@ async fn execute(
             let stmt = tx.prepare_cached(super::SQL_STAFF_UPSERT).await?;
             tx.execute(&stmt, &[&s.id, &s.office, &s.version, &fields, &now]).await?;
         }
+        Write::DeactivateAccounts { office, nip } => {
+            let stmt = tx.prepare_cached(super::SQL_STAFF_ACCOUNTS).await?;
+            let usernames: Vec<String> =
+                tx.query(&stmt, &[office, nip]).await?.iter().map(|r| r.get(0)).collect();
+            let none: Option<&str> = None;
+            for username in usernames {
+                let args: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
+                    [&username, &none, &Some(false), &now, &none, &none, &none];
+                tx.execute(super::SQL_UPDATE_USER, &args).await?;
+                let row = tx
+                    .query_one(
+                        &format!("SELECT {USER_COLUMNS} FROM app_user WHERE username = $1"),
+                        &[&username],
+                    )
+                    .await?;
+                user_change(tx, &user_row(&row), now).await?;
+            }
+        }
         Write::ExpectBlob { office, sha256, size, media_type } => {
             let stmt = tx.prepare_cached(blob::SQL_EXPECT).await?;
             tx.execute(&stmt, &[office, sha256, size, &now, media_type]).await?;
@@ -736,10 +755,19 @@ impl Storage for PostgresStorage {
         let now = ts(now);
         let roles = u.roles.join(",");
         tx.execute(
-            &format!("INSERT INTO app_user ({USER_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+            super::SQL_INSERT_USER,
             &[
-                &u.id, &u.office_code, &u.username, &u.full_name, &roles, &u.password_hash, &u.active,
-                &u.public_key, &u.wrapped_key, &now,
+                &u.id,
+                &u.office_code,
+                &u.username,
+                &u.full_name,
+                &roles,
+                &u.password_hash,
+                &u.active,
+                &u.public_key,
+                &u.wrapped_key,
+                &u.nip,
+                &now,
             ],
         )
         .await
@@ -812,9 +840,9 @@ impl Storage for PostgresStorage {
         let (username, now) = (name, ts(at));
         let mut c = self.pool.get().await?;
         let tx = c.transaction().await?;
-        let (hash, active, public_key, wrapped_key) = u.columns();
-        let args: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
-            [&username, &hash, &active, &now, &public_key, &wrapped_key];
+        let c = u.columns();
+        let args: [&(dyn tokio_postgres::types::ToSql + Sync); 7] =
+            [&username, &c.password_hash, &c.active, &now, &c.public_key, &c.wrapped_key, &c.nip];
         if tx.execute(super::SQL_UPDATE_USER, &args).await? == 0 {
             return Err(StorageError::NotFound("user"));
         }

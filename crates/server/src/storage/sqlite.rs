@@ -145,6 +145,7 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         active: r.get(6)?,
         public_key: r.get(7)?,
         wrapped_key: r.get(8)?,
+        nip: r.get(9)?,
     })
 }
 
@@ -195,7 +196,7 @@ fn add_key(tx: &Transaction<'_>, user_id: &str, public_key: &str, now: &str) -> 
     Ok(())
 }
 
-fn user_change(tx: &Transaction<'_>, u: &User, now: &str) -> Result<(), StorageError> {
+fn user_change(tx: &Connection, u: &User, now: &str) -> Result<(), StorageError> {
     let data = crate::sync::user_change(u);
     tx.prepare_cached(
         "INSERT INTO change_log (office_code, kind, entity_id, data, hlc, received_at) VALUES (?1, ?2, ?3, ?4, NULL, ?5)",
@@ -392,6 +393,23 @@ fn execute(tx: &Connection, w: &Write, op: &Operation, now: &str) -> Result<(), 
             tx.prepare_cached(&sql(super::SQL_STAFF_UPSERT))?
                 .execute(params![s.id, s.office, s.version, fields, now])?;
         }
+        Write::DeactivateAccounts { office, nip } => {
+            let usernames: Vec<String> = tx
+                .prepare_cached(&sql(super::SQL_STAFF_ACCOUNTS))?
+                .query_map(params![office, nip], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for username in usernames {
+                let args =
+                    params![username, None::<&str>, false, now, None::<&str>, None::<&str>, None::<&str>];
+                tx.prepare_cached(&sql(super::SQL_UPDATE_USER))?.execute(args)?;
+                let u = tx.query_row(
+                    &format!("SELECT {} FROM app_user WHERE username = ?1", super::USER_COLUMNS),
+                    [&username],
+                    user_row,
+                )?;
+                user_change(tx, &u, now)?;
+            }
+        }
         Write::ExpectBlob { office, sha256, size, media_type } => {
             tx.prepare_cached(&sql(blob::SQL_EXPECT))?
                 .execute(params![office, sha256, size, now, media_type])?;
@@ -525,10 +543,7 @@ impl Storage for SqliteStorage {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let now = ts(now);
             tx.execute(
-                &format!(
-                    "INSERT INTO app_user ({}, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    super::USER_COLUMNS
-                ),
+                &sql(super::SQL_INSERT_USER),
                 params![
                     u.id,
                     u.office_code,
@@ -539,6 +554,7 @@ impl Storage for SqliteStorage {
                     u.active,
                     u.public_key,
                     u.wrapped_key,
+                    u.nip,
                     now
                 ],
             )
@@ -619,8 +635,8 @@ impl Storage for SqliteStorage {
         self.run(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let now = ts(at);
-            let (hash, active, public_key, wrapped_key) = u.columns();
-            let args = params![username, hash, active, now, public_key, wrapped_key];
+            let c = u.columns();
+            let args = params![username, c.password_hash, c.active, now, c.public_key, c.wrapped_key, c.nip];
             if tx.execute(&sql(super::SQL_UPDATE_USER), args)? == 0 {
                 return Err(StorageError::NotFound("user"));
             }
