@@ -9,6 +9,7 @@ pub mod commands;
 mod data_dir;
 pub mod events;
 pub mod updater;
+mod window_size;
 
 use std::sync::Arc;
 
@@ -46,6 +47,9 @@ pub fn run() {
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
+            if let Some(window) = app.get_webview_window("main") {
+                window_size::fit(&window);
+            }
             // The version the server, the updater and the status bar name: the bundle's.
             loket_app::set_app_version(&app.package_info().version.to_string());
             let dir = match explicit_dir {

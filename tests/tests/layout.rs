@@ -1,5 +1,6 @@
-//! The window on the screens offices have: a 1366×768 laptop. It opens within the screen, no
-//! part of the page scrolls sideways, and the tabs are not covered by the list beside them.
+//! The window on the screens offices have: a 1366×768 laptop and a 1920×1080 monitor. It opens
+//! within the screen, no part of the page scrolls sideways, and the tabs are not covered by the
+//! list beside them.
 
 use anyhow::{ensure, Result};
 use loket_e2e::run_on_screen;
@@ -82,6 +83,53 @@ async fn the_window_fits_a_1366_by_768_laptop_screen() -> Result<()> {
         app.select("#settings-language", "id").await?;
         app.find_text("#tab-staff", "Pegawai").await?;
         app.find_text("#applications tbody tr .status", "Diajukan").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// The office's desktop monitor: 1920×1080. The window takes most of the screen (not the
+/// laptop's 1280×720 in a corner), the same pages fit with nothing scrolling sideways, and the
+/// form keeps a readable width while the list beside it takes the room that is left.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_window_reads_well_on_a_1920_by_1080_monitor() -> Result<()> {
+    run_on_screen("the_window_reads_well_on_a_1920_by_1080_monitor", "1920x1080", async |app| {
+        app.find("#enroll-submit").await?;
+        let (x, y, w, h) = app.client().get_window_rect().await?;
+        ensure!(y + h <= 1080 && x + w <= 1920, "the window is off the screen: {:?}", (x, y, w, h));
+        ensure!(w >= 1700 && h >= 950, "the window uses the monitor: {w}×{h}");
+        no_sideways_scroll(app).await?;
+        loket_e2e::first_user(app, "petugas", "Siti Petugas", "sandi-laptop-2026").await?;
+        app.select("#office-kecamatan", "36.01.01").await?;
+        app.click("#office-save").await?;
+        app.find_text("#office-name", "Sumur").await?;
+        for tab in ["#tab-staff", "#tab-report", "#tab-settings"] {
+            ensure!(uncovered(app, tab).await?, "{tab} is covered or off the window");
+        }
+        app.click("#tab-bansos").await?;
+        loket_e2e::fill_bansos(app, "3601011205900001", "Ahmad Hidayat").await?;
+        app.click("#submit").await?;
+        app.find("#receipt-number").await?;
+        ensure!(uncovered(app, "#receipt-close").await?, "the receipt's buttons are within the window");
+        app.click("#receipt-close").await?;
+        app.find("#applications tbody tr").await?;
+        no_sideways_scroll(app).await?;
+        let widths = app
+            .client()
+            .execute(
+                "return [document.querySelector('form').getBoundingClientRect().width,
+                         document.querySelector('#applications').getBoundingClientRect().width];",
+                vec![],
+            )
+            .await?;
+        let (form, list) = (widths[0].as_f64().unwrap_or(0.0), widths[1].as_f64().unwrap_or(0.0));
+        ensure!(form <= 760.0, "the form stretches to {form} px");
+        ensure!(list >= 900.0, "the list keeps {list} px of the screen");
+        app.screenshot("1920x1080-workspace").await?;
+        for tab in ["#tab-staff", "#tab-report", "#tab-settings"] {
+            app.click(tab).await?;
+            no_sideways_scroll(app).await?;
+        }
         Ok(())
     })
     .await
