@@ -17,7 +17,7 @@ async fn call<T: Send + 'static>(
 ) -> Result<T, ErrorDto> {
     let loket: Arc<Loket> = core.get()?;
     tauri::async_runtime::spawn_blocking(move || f(&loket).map_err(ErrorDto::from)).await.map_err(|e| {
-        ErrorDto { code: "internal".into(), message: format!("Kesalahan internal: {e}"), issues: vec![] }
+        ErrorDto { code: ErrorCode::Internal, message: format!("Kesalahan internal: {e}"), issues: vec![] }
     })?
 }
 

@@ -80,9 +80,22 @@ async fn the_window_fits_a_1366_by_768_laptop_screen() -> Result<()> {
         app.find_text("#tab-staff", "Staff").await?;
         app.find_text("#settings-title", "Settings").await?;
         app.find_text("#applications tbody tr .status", "Submitted").await?;
+        // The forms and the Rust side's validation say it in English too.
+        app.click("#tab-bansos").await?;
+        app.find_text("label[for=nik]", "Applicant's NIK").await?;
+        app.find_text("#submit", "Save registration").await?;
+        loket_e2e::fill_bansos(app, "3601011205900002", "Ahmad <b>").await?;
+        app.fill("#nik", "360101120590001").await?;
+        app.click("#submit").await?;
+        app.find_text("#nik-error", "A NIK has 16 digits.").await?;
+        app.find_text("#full-name-issue-0", "A name has letters, spaces").await?;
+        app.screenshot("1366x768-english").await?;
+        app.click("#tab-settings").await?;
         app.select("#settings-language", "id").await?;
         app.find_text("#tab-staff", "Pegawai").await?;
         app.find_text("#applications tbody tr .status", "Diajukan").await?;
+        app.click("#tab-bansos").await?;
+        app.find_text("label[for=nik]", "NIK pemohon").await?;
         Ok(())
     })
     .await

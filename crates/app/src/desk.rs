@@ -8,7 +8,7 @@ use loket_domain::workflow::{awaiting, Action, ApplicationKind};
 use loket_store::QueueFilter;
 
 use crate::dto::{BulkDecisionInput, BulkRefusalDto, BulkResultDto, DecisionInput, QueueInput, QueuePageDto};
-use crate::{present, AppError, Loket};
+use crate::{present, AppError, ErrorCode, Loket};
 
 /// Rows per page of the queue.
 pub const QUEUE_PAGE: u32 = 50;
@@ -76,24 +76,27 @@ impl Loket {
         if !matches!(input.action, Action::StartReview | Action::Approve) {
             return Err(AppError::Workflow("Tindakan ini hanya dapat dilakukan satu per satu.".into()));
         }
+        use crate::dto::BulkRefusalReason as R;
         let mut result = BulkResultDto { done: Vec::new(), refused: Vec::new() };
         for id in input.application_ids {
             let row = self.store().application_row(&id);
             let refusal = match &row {
-                Err(_) => Some("Permohonan tidak ditemukan.".to_string()),
+                Err(_) => Some((R::NotFound, ErrorCode::NotFound, "Permohonan tidak ditemukan.")),
                 Ok(r) if input.action == Action::Approve && r.application.kind != ApplicationKind::Permit => {
-                    Some("Bantuan dan hibah diputuskan satu per satu.".into())
+                    Some((R::AidOneByOne, ErrorCode::Workflow, "Bantuan dan hibah diputuskan satu per satu."))
                 }
                 Ok(r)
                     if input.action == Action::Approve
                         && (!r.conflicts.is_empty() || !r.flags.is_empty()) =>
                 {
-                    Some("Ada konflik atau tanda duplikasi: periksa satu per satu.".into())
+                    let why = "Ada konflik atau tanda duplikasi: periksa satu per satu.";
+                    Some((R::NeedsALook, ErrorCode::Workflow, why))
                 }
                 Ok(_) => None,
             };
-            if let Some(message) = refusal {
-                result.refused.push(BulkRefusalDto { application_id: id, message });
+            if let Some((reason, code, message)) = refusal {
+                let message = message.to_string();
+                result.refused.push(BulkRefusalDto { application_id: id, reason, code, message });
                 continue;
             }
             let decision = DecisionInput {
@@ -104,7 +107,12 @@ impl Loket {
             };
             match self.decide(decision) {
                 Ok(_) => result.done.push(id),
-                Err(e) => result.refused.push(BulkRefusalDto { application_id: id, message: e.to_string() }),
+                Err(e) => result.refused.push(BulkRefusalDto {
+                    application_id: id,
+                    reason: R::Refused,
+                    code: e.code(),
+                    message: e.to_string(),
+                }),
             }
         }
         Ok(result)
@@ -198,6 +206,7 @@ mod tests {
             .unwrap();
         assert_eq!(approved.done, [old.id.clone(), fresh.id.clone()]);
         assert_eq!(approved.refused.len(), 1);
+        assert_eq!(approved.refused[0].reason, crate::dto::BulkRefusalReason::AidOneByOne, "{approved:?}");
         assert_eq!(loket.queue(QueueInput::default()).unwrap().total, 1);
         let refused = loket
             .decide_many(BulkDecisionInput { application_ids: vec![aid.id.clone()], action: Action::Reject });

@@ -669,9 +669,25 @@ pub struct BulkResultDto {
     pub refused: Vec<BulkRefusalDto>,
 }
 
+/// Why one application of a bulk step was not moved.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkRefusalReason {
+    NotFound,
+    /// Aid and grants are decided one by one.
+    AidOneByOne,
+    /// Open conflicts or duplicate flags: looked at one by one.
+    NeedsALook,
+    /// The decision itself was refused (`code`).
+    Refused,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct BulkRefusalDto {
     pub application_id: String,
+    pub reason: BulkRefusalReason,
+    pub code: crate::ErrorCode,
+    /// In Bahasa Indonesia.
     pub message: String,
 }
 

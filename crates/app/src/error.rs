@@ -126,37 +126,95 @@ pub enum AppError {
     DocumentsIncomplete(String),
 }
 
-impl AppError {
-    /// Stable code for the UI.
-    pub fn code(&self) -> &'static str {
+/// The stable code of an error, which the UI switches on: an enum on both sides of the IPC
+/// (generated into `bindings.ts`), so a code the window does not know is a type error there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NeedsConfirmation,
+    Validation,
+    OfficeNotConfigured,
+    UnknownKecamatan,
+    SchemaTooNew,
+    Storage,
+    ExportFailed,
+    Stale,
+    KeyStoreUnavailable,
+    KeyFile,
+    StoreKeyMissing,
+    StoreKeyWrong,
+    ServerUrl,
+    InsecureServerUrl,
+    ServerCertificate,
+    CaFile,
+    ServerUnreachable,
+    EnrollmentCodeInvalid,
+    EnrollmentCodeSpent,
+    DeviceRevoked,
+    DeviceWiped,
+    HandoverNotEnrolled,
+    HandoverFile,
+    HandoverPassphrase,
+    HandoverOtherOffice,
+    UpgradeRequired,
+    ServerRefused,
+    LoginFailed,
+    LoginRequired,
+    SessionLocked,
+    FirstUserRequired,
+    UsersExist,
+    WeakPassword,
+    ReauthRequired,
+    LinkRequired,
+    LinkMismatch,
+    OfficeEnrolled,
+    Workflow,
+    SupervisorOnly,
+    NotFound,
+    AttachmentTooLarge,
+    AttachmentType,
+    AttachmentNotUploaded,
+    DocumentsIncomplete,
+    StaffManagersOnly,
+    Duplicate,
+    UpdateWorkNotSent,
+    UpdateRejected,
+    UpdateInsecure,
+    UpdateFailed,
+    /// The shell itself failed (a task did not finish); not an [`AppError`].
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Validation { needs_confirmation: true, .. } => "needs_confirmation",
-            Self::Validation { .. } => "validation",
+            Self::NeedsConfirmation => "needs_confirmation",
+            Self::Validation => "validation",
             Self::OfficeNotConfigured => "office_not_configured",
-            Self::UnknownKecamatan(_) => "unknown_kecamatan",
+            Self::UnknownKecamatan => "unknown_kecamatan",
             Self::SchemaTooNew => "schema_too_new",
-            Self::Storage(_) => "storage",
-            Self::Export(_) => "export_failed",
+            Self::Storage => "storage",
+            Self::ExportFailed => "export_failed",
             Self::Stale => "stale",
-            Self::KeyStoreUnavailable(_) => "key_store_unavailable",
-            Self::KeyFile(_) => "key_file",
+            Self::KeyStoreUnavailable => "key_store_unavailable",
+            Self::KeyFile => "key_file",
             Self::StoreKeyMissing => "store_key_missing",
             Self::StoreKeyWrong => "store_key_wrong",
             Self::ServerUrl => "server_url",
             Self::InsecureServerUrl => "insecure_server_url",
             Self::ServerCertificate => "server_certificate",
-            Self::CaFile(_) => "ca_file",
+            Self::CaFile => "ca_file",
             Self::ServerUnreachable => "server_unreachable",
             Self::EnrollmentCodeInvalid => "enrollment_code_invalid",
             Self::EnrollmentCodeSpent => "enrollment_code_spent",
             Self::DeviceRevoked => "device_revoked",
             Self::DeviceWiped => "device_wiped",
             Self::HandoverNotEnrolled => "handover_not_enrolled",
-            Self::HandoverFile(_) => "handover_file",
+            Self::HandoverFile => "handover_file",
             Self::HandoverPassphrase => "handover_passphrase",
-            Self::HandoverOtherOffice(_) => "handover_other_office",
+            Self::HandoverOtherOffice => "handover_other_office",
             Self::UpgradeRequired => "upgrade_required",
-            Self::ServerRefused(_) => "server_refused",
+            Self::ServerRefused => "server_refused",
             Self::LoginFailed => "login_failed",
             Self::LoginRequired => "login_required",
             Self::SessionLocked => "session_locked",
@@ -167,19 +225,91 @@ impl AppError {
             Self::LinkRequired => "link_required",
             Self::LinkMismatch => "link_mismatch",
             Self::OfficeEnrolled => "office_enrolled",
-            Self::Workflow(_) => "workflow",
+            Self::Workflow => "workflow",
             Self::SupervisorOnly => "supervisor_only",
             Self::NotFound => "not_found",
             Self::AttachmentTooLarge => "attachment_too_large",
             Self::AttachmentType => "attachment_type",
             Self::AttachmentNotUploaded => "attachment_not_uploaded",
-            Self::DocumentsIncomplete(_) => "documents_incomplete",
+            Self::DocumentsIncomplete => "documents_incomplete",
             Self::StaffManagersOnly => "staff_managers_only",
-            Self::Duplicate(_) => "duplicate",
-            Self::UpdateWorkNotSent(_) => "update_work_not_sent",
-            Self::UpdateRejected(_) => "update_rejected",
+            Self::Duplicate => "duplicate",
+            Self::UpdateWorkNotSent => "update_work_not_sent",
+            Self::UpdateRejected => "update_rejected",
             Self::UpdateInsecure => "update_insecure",
-            Self::UpdateFailed(_) => "update_failed",
+            Self::UpdateFailed => "update_failed",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl AppError {
+    /// Stable code for the UI.
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
+        match self {
+            Self::Validation { needs_confirmation: true, .. } => C::NeedsConfirmation,
+            Self::Validation { .. } => C::Validation,
+            Self::OfficeNotConfigured => C::OfficeNotConfigured,
+            Self::UnknownKecamatan(_) => C::UnknownKecamatan,
+            Self::SchemaTooNew => C::SchemaTooNew,
+            Self::Storage(_) => C::Storage,
+            Self::Export(_) => C::ExportFailed,
+            Self::Stale => C::Stale,
+            Self::KeyStoreUnavailable(_) => C::KeyStoreUnavailable,
+            Self::KeyFile(_) => C::KeyFile,
+            Self::StoreKeyMissing => C::StoreKeyMissing,
+            Self::StoreKeyWrong => C::StoreKeyWrong,
+            Self::ServerUrl => C::ServerUrl,
+            Self::InsecureServerUrl => C::InsecureServerUrl,
+            Self::ServerCertificate => C::ServerCertificate,
+            Self::CaFile(_) => C::CaFile,
+            Self::ServerUnreachable => C::ServerUnreachable,
+            Self::EnrollmentCodeInvalid => C::EnrollmentCodeInvalid,
+            Self::EnrollmentCodeSpent => C::EnrollmentCodeSpent,
+            Self::DeviceRevoked => C::DeviceRevoked,
+            Self::DeviceWiped => C::DeviceWiped,
+            Self::HandoverNotEnrolled => C::HandoverNotEnrolled,
+            Self::HandoverFile(_) => C::HandoverFile,
+            Self::HandoverPassphrase => C::HandoverPassphrase,
+            Self::HandoverOtherOffice(_) => C::HandoverOtherOffice,
+            Self::UpgradeRequired => C::UpgradeRequired,
+            Self::ServerRefused(_) => C::ServerRefused,
+            Self::LoginFailed => C::LoginFailed,
+            Self::LoginRequired => C::LoginRequired,
+            Self::SessionLocked => C::SessionLocked,
+            Self::FirstUserRequired => C::FirstUserRequired,
+            Self::UsersExist => C::UsersExist,
+            Self::WeakPassword => C::WeakPassword,
+            Self::ReauthRequired => C::ReauthRequired,
+            Self::LinkRequired => C::LinkRequired,
+            Self::LinkMismatch => C::LinkMismatch,
+            Self::OfficeEnrolled => C::OfficeEnrolled,
+            Self::Workflow(_) => C::Workflow,
+            Self::SupervisorOnly => C::SupervisorOnly,
+            Self::NotFound => C::NotFound,
+            Self::AttachmentTooLarge => C::AttachmentTooLarge,
+            Self::AttachmentType => C::AttachmentType,
+            Self::AttachmentNotUploaded => C::AttachmentNotUploaded,
+            Self::DocumentsIncomplete(_) => C::DocumentsIncomplete,
+            Self::StaffManagersOnly => C::StaffManagersOnly,
+            Self::Duplicate(_) => C::Duplicate,
+            Self::UpdateWorkNotSent(_) => C::UpdateWorkNotSent,
+            Self::UpdateRejected(_) => C::UpdateRejected,
+            Self::UpdateInsecure => C::UpdateInsecure,
+            Self::UpdateFailed(_) => C::UpdateFailed,
         }
     }
 }
@@ -243,7 +373,7 @@ impl From<loket_sync::SyncError> for AppError {
 /// What an [`AppError`] looks like on the wire: `{code, message, issues}`.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct ErrorDto {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub issues: Vec<FieldIssueDto>,
 }
@@ -251,7 +381,7 @@ pub struct ErrorDto {
 impl From<AppError> for ErrorDto {
     fn from(e: AppError) -> Self {
         let message = e.to_string();
-        let code = e.code().to_string();
+        let code = e.code();
         let issues = match e {
             AppError::Validation { issues, .. } => issues,
             _ => Vec::new(),

@@ -35,7 +35,7 @@ mod timeline;
 mod updates;
 
 pub use dto::*;
-pub use error::{AppError, ErrorDto};
+pub use error::{AppError, ErrorCode, ErrorDto};
 pub use loket::{Loket, DEFAULT_IDLE_LOCK, DEFAULT_REAUTH};
 pub use loket_store::StoreKey;
 pub use server_link::{configure_tls, CA_FILE_NAME};

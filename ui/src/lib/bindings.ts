@@ -288,8 +288,20 @@ export type BulkDecisionInput = {
 
 export type BulkRefusalDto = {
 	application_id: string,
+	reason: BulkRefusalReason,
+	code: ErrorCode,
+	/**  In Bahasa Indonesia. */
 	message: string,
 };
+
+/**  Why one application of a bulk step was not moved. */
+export type BulkRefusalReason = "not_found" | 
+/**  Aid and grants are decided one by one. */
+"aid_one_by_one" | 
+/**  Open conflicts or duplicate flags: looked at one by one. */
+"needs_a_look" | 
+/**  The decision itself was refused (`code`). */
+"refused";
 
 /**  What a bulk step did: the applications it moved, and the ones it did not, with why. */
 export type BulkResultDto = {
@@ -405,9 +417,17 @@ export type EnrollInput = {
 	code: string,
 };
 
+/**
+ *  The stable code of an error, which the UI switches on: an enum on both sides of the IPC
+ *  (generated into `bindings.ts`), so a code the window does not know is a type error there.
+ */
+export type ErrorCode = "needs_confirmation" | "validation" | "office_not_configured" | "unknown_kecamatan" | "schema_too_new" | "storage" | "export_failed" | "stale" | "key_store_unavailable" | "key_file" | "store_key_missing" | "store_key_wrong" | "server_url" | "insecure_server_url" | "server_certificate" | "ca_file" | "server_unreachable" | "enrollment_code_invalid" | "enrollment_code_spent" | "device_revoked" | "device_wiped" | "handover_not_enrolled" | "handover_file" | "handover_passphrase" | "handover_other_office" | "upgrade_required" | "server_refused" | "login_failed" | "login_required" | "session_locked" | "first_user_required" | "users_exist" | "weak_password" | "reauth_required" | "link_required" | "link_mismatch" | "office_enrolled" | "workflow" | "supervisor_only" | "not_found" | "attachment_too_large" | "attachment_type" | "attachment_not_uploaded" | "documents_incomplete" | "staff_managers_only" | "duplicate" | "update_work_not_sent" | "update_rejected" | "update_insecure" | "update_failed" | 
+/**  The shell itself failed (a task did not finish); not an [`AppError`]. */
+"internal";
+
 /**  What an [`AppError`] looks like on the wire: `{code, message, issues}`. */
 export type ErrorDto = {
-	code: string,
+	code: ErrorCode,
 	message: string,
 	issues: FieldIssueDto[],
 };

@@ -4,6 +4,7 @@
 
 import type { ErrorDto, FieldIssueDto } from "./bindings";
 import { issuesByField, onlyWarnings } from "./forms";
+import { labels } from "./i18n.svelte";
 
 type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: ErrorDto };
 
@@ -39,12 +40,12 @@ export class FormState {
       saved(result.data);
       return true;
     }
-    const { code, message, issues } = result.error;
+    const { code, issues } = result.error;
     if (code === "validation" || code === "needs_confirmation") {
       this.issues = issues;
     } else {
       this.issues = [];
-      this.error = message;
+      this.error = labels.error(result.error);
     }
     return false;
   }

@@ -40,3 +40,11 @@ describe("NIK display", () => {
     expect(groupFours("****")).toBe("****");
   });
 });
+
+describe("dates in English", () => {
+  it("use English month names and a colon", async () => {
+    const { WORDS_EN } = await import("./words");
+    expect(formatDateTime("2026-11-28T03:04:05Z", WORDS_EN.dates)).toBe("28 November 2026 10:04");
+    expect(formatDate("2026-12-03", WORDS_EN.dates)).toBe("3 December 2026");
+  });
+});

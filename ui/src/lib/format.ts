@@ -1,25 +1,24 @@
 // Display helpers. Pure functions: unit-tested in format.test.ts.
 
-const MONTHS = [
-  "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-  "Juli", "Agustus", "September", "Oktober", "November", "Desember",
-];
+import { WORDS_ID, type Words } from "./words";
 
-/** "2026-11-28T03:04:05Z" → "28 November 2026 10.04" in the given UTC offset (WIB = +7). */
-export function formatDateTime(rfc3339: string, offsetHours = 7): string {
+type Dates = Words["dates"];
+
+/** "2026-11-28T03:04:05Z" → "28 November 2026 10.04" in WIB (UTC+7), in `dates`' words. */
+export function formatDateTime(rfc3339: string, dates: Dates = WORDS_ID.dates, offsetHours = 7): string {
   const ms = Date.parse(rfc3339);
   if (Number.isNaN(ms)) return rfc3339;
   const d = new Date(ms + offsetHours * 3600_000);
   const hh = String(d.getUTCHours()).padStart(2, "0");
   const mm = String(d.getUTCMinutes()).padStart(2, "0");
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${hh}.${mm}`;
+  return `${d.getUTCDate()} ${dates.months[d.getUTCMonth()]} ${d.getUTCFullYear()} ${hh}${dates.timeSeparator}${mm}`;
 }
 
 /** "2026-12-03" → "3 Desember 2026". Other input is returned as is. */
-export function formatDate(ymd: string): string {
+export function formatDate(ymd: string, dates: Dates = WORDS_ID.dates): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);
   if (!m) return ymd;
-  const month = MONTHS[Number(m[2]) - 1];
+  const month = dates.months[Number(m[2]) - 1];
   return month ? `${Number(m[3])} ${month} ${m[1]}` : ymd;
 }
 

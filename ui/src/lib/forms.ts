@@ -1,6 +1,7 @@
 // Form helpers shared by the registration forms. Pure: unit-tested in forms.test.ts.
 
 import type { FieldIssueDto } from "./bindings";
+import { WORDS_ID, type Words } from "./words";
 
 /** Issues grouped by form field, errors before warnings. */
 export function issuesByField(issues: FieldIssueDto[]): Record<string, FieldIssueDto[]> {
@@ -23,12 +24,12 @@ export function stripSeparators(value: string): string {
 }
 
 /** A live hint while typing a NIK, before the authoritative check on save. */
-export function nikTypingHint(value: string): string | null {
+export function nikTypingHint(value: string, words: Words["nikHint"] = WORDS_ID.nikHint): string | null {
   const compact = stripSeparators(value);
   if (compact === "") return null;
-  if (/\D/.test(compact)) return "NIK hanya boleh berisi angka.";
-  if (compact.length < 16) return `${compact.length}/16 digit`;
-  if (compact.length > 16) return `Kelebihan ${compact.length - 16} digit.`;
+  if (/\D/.test(compact)) return words.digitsOnly;
+  if (compact.length < 16) return words.typed(compact.length);
+  if (compact.length > 16) return words.excess(compact.length - 16);
   return null;
 }
 

@@ -61,3 +61,35 @@ describe("the English catalogue", () => {
     expect(EN.sync({ pending: 2, last_success: null, pushed: null, pulled: null, attention: 0, clock_warning: false, clock_offset_seconds: null, state: "idle" })).toBe("2 changes waiting to be sent.");
   });
 });
+
+describe("English", () => {
+  it("says a command's error by its code, Indonesian keeps the Rust side's words", async () => {
+    const { EN } = await import("./labels");
+    const e = { code: "login_failed" as const, message: "Nama pengguna atau kata sandi salah.", issues: [] };
+    expect(EN.error(e)).toBe("Wrong username or password.");
+    expect(ID.error(e)).toBe("Nama pengguna atau kata sandi salah.");
+  });
+
+  it("says a field's issue by its code, in general words for a required or long field", async () => {
+    const { EN } = await import("./labels");
+    const issue = (code: string) => ({ field: "x", code, message: "pesan", severity: "error" as const });
+    expect(EN.issue(issue("nik.length"))).toBe("A NIK has 16 digits.");
+    expect(EN.issue(issue("business_name.empty"))).toBe("This field is required.");
+    expect(EN.issue(issue("something.new"))).toBe("pesan");
+    expect(ID.issue(issue("nik.length"))).toBe("pesan");
+  });
+
+  it("has its own word for every word of the window", async () => {
+    const { WORDS_EN, WORDS_ID } = await import("./words");
+    const same: string[] = [];
+    const walk = (id: Record<string, unknown>, en: Record<string, unknown>, path: string) => {
+      for (const [k, v] of Object.entries(id)) {
+        const w = en[k];
+        if (typeof v === "string" && v === w && !/^(NIK|Status|Bansos|A4|NIP\/NI PPPK)$/.test(v)) same.push(`${path}${k}`);
+        else if (typeof v === "object" && v && !Array.isArray(v)) walk(v as Record<string, unknown>, w as Record<string, unknown>, `${path}${k}.`);
+      }
+    };
+    walk(WORDS_ID, WORDS_EN, "");
+    expect(same).toEqual([]);
+  });
+});

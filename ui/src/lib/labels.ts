@@ -7,11 +7,14 @@
 import type {
   Action,
   AidFlagDto,
+  BulkRefusalDto,
   ApplicantField,
   ApplicationKind,
   ConflictDto,
   ConnectionState,
   EmploymentStatus,
+  ErrorDto,
+  FieldIssueDto,
   FlagReason,
   Role,
   SlaStatus,
@@ -20,6 +23,8 @@ import type {
   SyncStatusDto,
   TimelineKind,
 } from "./bindings";
+import { errorEN, issueEN } from "./messages";
+import { WORDS_EN, WORDS_ID, type Words } from "./words";
 
 export type Labels = {
   status: Record<Status, string>;
@@ -39,17 +44,14 @@ export type Labels = {
   conflict: (c: ConflictDto) => string;
   /** A duplicate-aid flag from another kecamatan. */
   flag: (f: AidFlagDto) => string;
-  /** The window's own words: tabs, headings, buttons. */
-  ui: {
-    tabs: Record<"bansos" | "hibah" | "permit" | "staff" | "report" | "handover" | "settings", string>;
-    listTitle: string;
-    queueTitle: string;
-    viewAll: string;
-    viewQueue: string;
-    settingsTitle: string;
-    language: string;
-    reportTitle: string;
-  };
+  /** An error of a command, as the window says it. */
+  error: (e: ErrorDto) => string;
+  /** A validation issue of a form field, as the window says it. */
+  issue: (i: FieldIssueDto) => string;
+  /** Why one application of a bulk step was not moved. */
+  bulkRefusal: (r: BulkRefusalDto) => string;
+  /** The window's own words: tabs, headings, field labels, hints, buttons (`words.ts`). */
+  ui: Words;
 };
 
 const status: Record<Status, string> = {
@@ -148,24 +150,10 @@ export const ID: Labels = {
   flag: (f) => {
     return `${ID.flagReason[f.reason]} sama dengan permohonan di ${f.other_office_label} (rujukan ${f.reference})`;
   },
-  ui: {
-    tabs: {
-      bansos: "Bansos",
-      hibah: "Hibah",
-      permit: "Izin & surat (PATEN)",
-      staff: "Pegawai",
-      report: "Laporan",
-      handover: "Serah terima",
-      settings: "Pengaturan",
-    },
-    listTitle: "Daftar Permohonan",
-    queueTitle: "Antrean Keputusan",
-    viewAll: "Semua",
-    viewQueue: "Antrean saya",
-    settingsTitle: "Pengaturan",
-    language: "Bahasa",
-    reportTitle: "Laporan bulanan",
-  },
+  error: (e) => e.message,
+  issue: (i) => i.message,
+  bulkRefusal: (r) => r.message,
+  ui: WORDS_ID,
 };
 
 const statusEN: Record<Status, string> = {
@@ -263,24 +251,21 @@ export const EN: Labels = {
     return `Decision "${what}" from another device did not apply: the application is already ${now} on the server`;
   },
   flag: (f) => `${EN.flagReason[f.reason]} matches an application in ${f.other_office_label} (reference ${f.reference})`,
-  ui: {
-    tabs: {
-      bansos: "Social aid",
-      hibah: "Grant",
-      permit: "Permits & letters (PATEN)",
-      staff: "Staff",
-      report: "Reports",
-      handover: "Handover",
-      settings: "Settings",
-    },
-    listTitle: "Applications",
-    queueTitle: "Decision queue",
-    viewAll: "All",
-    viewQueue: "My queue",
-    settingsTitle: "Settings",
-    language: "Language",
-    reportTitle: "Monthly report",
+  error: errorEN,
+  issue: issueEN,
+  bulkRefusal: (r) => {
+    switch (r.reason) {
+      case "not_found":
+        return "Application not found.";
+      case "aid_one_by_one":
+        return "Aid and grants are decided one by one.";
+      case "needs_a_look":
+        return "Open conflicts or duplicate flags: look at it on its own.";
+      case "refused":
+        return errorEN({ code: r.code, message: r.message, issues: [] });
+    }
   },
+  ui: WORDS_EN,
 };
 
 /** The steps the desk takes on several applications at once (each its own decision). */
