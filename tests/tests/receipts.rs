@@ -1,8 +1,10 @@
 //! Receipts in the real window: a permit, a bansos and a hibah application each get a signed
 //! receipt whose PDF is kept with the application; the PDF renders (pdftoppm), its text
 //! (pdftotext) holds the registration number, its QR code decodes to the signed payload, and
-//! that payload verifies with `loket-server verify` and on the server's `/verify` page — while
-//! an altered payload, or one signed by a key the province never registered, does not.
+//! that payload — signed by the laptop's key, with the province's certificate of that key given
+//! at enrollment — verifies with `loket-server verify` and on the server's `/verify` page; so
+//! does one printed before the certificate came (found by its key). An altered payload, or one
+//! signed by a device the province never certified, does not.
 
 use anyhow::{bail, ensure, Context, Result};
 use loket_e2e::{enroll, log_in, on_server, run, App, NewUser, ServerProcess};
@@ -107,6 +109,8 @@ async fn each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_prov
     run("each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_province", async |app| {
         enroll(app, &server.url, &code).await?;
         log_in(app, "petugas", PASSWORD, "Siti Petugas").await?;
+        // The first sync after enrollment has run (the province certified the device's key).
+        app.find("#sync-last").await?;
         numbers.push(loket_e2e::register_sktm_keeping_receipt(app).await?);
         receipt_issued(app, "receipt-permit").await?;
         app.click("#tab-bansos").await?;
@@ -148,6 +152,8 @@ async fn each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_prov
             }
             let scanned = decode_qr(&pdf)?;
             ensure!(scanned == receipt.payload, "the QR code holds the signed payload");
+            let parts = loket_keys::open_receipt(&scanned).map_err(|e| anyhow::anyhow!("{e}"))?;
+            ensure!(parts.certificate.is_some(), "{number}: the province's certificate goes with it");
 
             let (genuine, said) = verify(&db, &scanned)?;
             ensure!(genuine && said.contains("ASLI"), "{number}: {said}");
@@ -174,14 +180,31 @@ async fn each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_prov
         let html = page.text().await?;
         ensure!(html.contains("data-verdict=\"Genuine\"") && html.contains("Siti Petugas"), "{html}");
 
-        // Signed by a key the province never registered for that user: not the province's.
-        let stranger = loket_keys::UserKey::generate();
+        ensure!(html.contains("Perangkat"), "the device is named: {html}");
+
+        // Printed before the device was certified (no certificate in the code): its key is the
+        // one the device registered, so the province still knows it.
         let parts = loket_keys::open_receipt(&receipt.payload).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let device_key = app.open_store()?.device_receipt_key()?;
+        let early = loket_keys::seal_device_receipt(&parts.claim_json, &device_key, None);
+        let (ok, said) = verify(&db, &early)?;
+        ensure!(ok && said.contains("ASLI"), "before the certificate: {said}");
+
+        // Signed by a device the province never certified, with a "certificate" of its own
+        // making, or with this device's certificate: not the province's.
+        let stranger = loket_keys::SigningKey::generate();
         let mut claim: serde_json::Value = serde_json::from_str(&parts.claim_json)?;
         claim["k"] = stranger.key_id().into();
-        let forged = loket_keys::seal_receipt(&claim.to_string(), &stranger);
-        let (ok, said) = verify(&db, &forged)?;
-        ensure!(!ok && said.contains("TIDAK DIKENAL"), "forged: {said}");
+        let mut cert: serde_json::Value =
+            serde_json::from_str(&parts.certificate.as_ref().context("certified")?.claim_json)?;
+        cert["pk"] = stranger.public_key().into();
+        let self_made = loket_keys::certify_device(&cert.to_string(), &stranger);
+        let borrowed = receipt.payload.splitn(4, '.').nth(3).context("the certificate's parts")?.to_string();
+        for cert in [Some(self_made.as_str()), Some(borrowed.as_str()), None] {
+            let forged = loket_keys::seal_device_receipt(&claim.to_string(), &stranger, cert);
+            let (ok, said) = verify(&db, &forged)?;
+            ensure!(!ok && said.contains("PERANGKAT TIDAK DIKENAL"), "forged: {said}");
+        }
         let (ok, said) = verify(&db, "https://contoh.go.id/")?;
         if ok || !said.contains("BUKAN") {
             bail!("not a receipt: {said}");

@@ -29,7 +29,8 @@ impl Loket {
     }
 
     /// The receipt of an application: the one already issued for its number on this paper, or
-    /// a new one signed by the user at the counter, its PDF attached to the application.
+    /// a new one issued by the user at the counter and signed by this device's key, its PDF
+    /// kept with the application.
     pub fn receipt(&self, application_id: &str) -> Result<ReceiptDto, AppError> {
         let actor = self.acting()?;
         let paper = self.receipt_paper()?;
@@ -46,12 +47,17 @@ impl Loket {
                 return dto(kept, paper);
             }
         }
-        let key = actor.key.clone().ok_or(AppError::LoginRequired)?;
+        // Signed by this device's key; once the device enrolled, the province's certificate of
+        // that key goes with it.
+        let (key, certificate) = {
+            let mut store = self.store();
+            (store.device_receipt_key()?, store.device_certificate()?)
+        };
         let issued_by = self.session_state().user.as_ref().map(|u| u.full_name.clone()).unwrap_or_default();
         let now = Utc::now();
         let claim = claim(&app, &office, &actor.username, &key.key_id(), now);
         let claim_json = serde_json::to_string(&claim).map_err(|e| AppError::Storage(e.to_string()))?;
-        let payload = loket_keys::seal_receipt(&claim_json, &key);
+        let payload = loket_keys::seal_device_receipt(&claim_json, &key, certificate.as_deref());
         let title = title(&app);
         let pdf = receipt_pdf::render(paper, &title, &blocks(&app, &office, &issued_by, now), &payload);
         let row = ReceiptRow {
@@ -132,6 +138,7 @@ pub(crate) fn claim(
         documents: (required > 0).then_some((received, required)),
         user: username.to_string(),
         key_id: key_id.to_string(),
+        device: Some(office.device_code.clone()),
     }
 }
 
@@ -226,13 +233,15 @@ mod tests {
         let (_dir, loket) = configured();
         let app = loket.register_bansos(bansos("3601011205900001")).unwrap();
         let first = loket.receipt(&app.id).unwrap();
-        // The payload verifies under the clerk's key and says what the paper says.
+        // The payload verifies under the device's key and says what the paper says; the device
+        // is not enrolled, so no certificate goes with it yet.
         let parts = loket_keys::open_receipt(&first.payload).unwrap();
-        let key = loket.session_state().user.as_ref().unwrap().actor.key.clone().unwrap();
-        assert!(parts.signed_by(&key.public_key()));
+        let key = loket.store().device_receipt_key().unwrap();
+        assert!(parts.signed_by(&key.public_key()) && parts.certificate.is_none());
         let claim: ReceiptClaim = serde_json::from_str(&parts.claim_json).unwrap();
         assert_eq!(claim.number, app.registration_number);
         assert_eq!((claim.office.as_str(), claim.user.as_str()), ("36.01.01", "petugas"));
+        assert_eq!(claim.device, Some(loket.store().device_code().unwrap()));
         assert_eq!(claim.nik_masked.as_deref(), Some("3601********0001"));
         assert!(!parts.claim_json.contains("3601011205900001"), "the whole NIK is never in the code");
         // Its PDF is kept with the application on this laptop (not uploaded as a scan).

@@ -21,7 +21,10 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 use zeroize::Zeroizing;
 
 pub use handover::{open_with_passphrase, seal_with_passphrase, HANDOVER_MAGIC};
-pub use receipt::{open_receipt, seal_receipt, ReceiptFormatError, ReceiptParts, RECEIPT_PREFIX};
+pub use receipt::{
+    certify_device, open_receipt, seal_device_receipt, seal_receipt, CertificateParts, ReceiptFormatError,
+    ReceiptParts, RECEIPT_PREFIX, RECEIPT_PREFIX_V2,
+};
 pub use store_key::{FileCipher, StoreKey, SEALED_MAGIC};
 pub use verify::{verify, verify_all};
 pub use wrap::{WrapParams, WRAP_PARAMS};
@@ -92,7 +95,24 @@ impl UserKey {
     pub fn unwrap(wrapped: &str, password: &str) -> Result<Self, KeyError> {
         wrap::open(wrapped, password).map(Self::from_seed)
     }
+
+    /// The private key itself, base64url: for a key kept where it is already protected (a
+    /// device's key in its encrypted store, the province's key in the server's database).
+    pub fn export_secret(&self) -> Zeroizing<String> {
+        Zeroizing::new(B64.encode(self.seed.as_ref()))
+    }
+
+    /// A key from [`UserKey::export_secret`].
+    pub fn from_secret(secret: &str) -> Result<Self, KeyError> {
+        let bytes = Zeroizing::new(B64.decode(secret).map_err(|_| KeyError::Malformed("secret key"))?);
+        let seed: [u8; 32] = bytes.as_slice().try_into().map_err(|_| KeyError::Malformed("secret key"))?;
+        Ok(Self::from_seed(Zeroizing::new(seed)))
+    }
 }
+
+/// The same Ed25519 key type signs for a device (receipts) and for the province (device
+/// certificates); only what it signs, under which domain tag, differs.
+pub type SigningKey = UserKey;
 
 /// The short name of a public key: the first 8 bytes of its SHA-256, hex (16 characters).
 pub fn key_id(public_key: &str) -> String {

@@ -42,7 +42,10 @@ pub use payload::{
     UserCreatePayload, UserDeactivatePayload,
 };
 pub use raw::RawJson;
-pub use receipt::{ReceiptClaim, ReceiptVerdict, ReceiptVerifyRequest, ReceiptVerifyResponse};
+pub use receipt::{
+    DeviceCertificate, DeviceKeyRequest, DeviceKeyResponse, ReceiptClaim, ReceiptVerdict,
+    ReceiptVerifyRequest, ReceiptVerifyResponse,
+};
 pub use signing::Signed;
 
 use serde::{Deserialize, Serialize};

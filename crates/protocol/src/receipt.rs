@@ -1,9 +1,11 @@
 //! What a receipt's QR code says, and the server's answer when it is checked.
 //!
-//! The claim is signed by the clerk who issued the receipt (`loket_keys::seal_receipt`), with
-//! the key the provincial server registered for that user, so a receipt printed on a laptop
-//! that was offline still verifies later against the province's records. It carries what the
-//! paper shows that matters for a dispute, and nothing the paper does not (the NIK masked).
+//! The claim is signed by the key of the device that printed it (`loket_keys::seal_device_receipt`),
+//! which the provincial server certified when the device enrolled ([`DeviceCertificate`], signed
+//! by the province's key and carried in the code), so a receipt printed on a laptop that was
+//! offline verifies later, against the province's key alone. It carries what the paper shows
+//! that matters for a dispute, and nothing the paper does not (the NIK masked). Receipts of the
+//! first format were signed by the clerk's key instead; they still verify.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,11 +45,56 @@ pub struct ReceiptClaim {
     /// Checklist documents received / required.
     #[serde(rename = "doc", default, skip_serializing_if = "Option::is_none")]
     pub documents: Option<(u32, u32)>,
-    /// The clerk who issued it, and the id of the key that signed.
+    /// The clerk who issued it, and the id of the key that signed (the device's; on a
+    /// first-format receipt, the clerk's).
     #[serde(rename = "u")]
     pub user: String,
     #[serde(rename = "k")]
     pub key_id: String,
+    /// The device's four-character code (the one in its registration numbers).
+    #[serde(rename = "dv", default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// What the province certifies of a device when it enrolls: its signing key belongs to the
+/// device of this code, in this office. Signed with the province's key
+/// (`loket_keys::certify_device`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceCertificate {
+    /// Device code.
+    #[serde(rename = "dc")]
+    pub device_code: String,
+    /// Dotted kecamatan code of the device's office.
+    #[serde(rename = "of")]
+    pub office: String,
+    /// The device's Ed25519 public key, base64url.
+    #[serde(rename = "pk")]
+    pub public_key: String,
+    /// Id of the province's key that signed.
+    #[serde(rename = "pv")]
+    pub province_key_id: String,
+    /// When it was certified, RFC 3339.
+    #[serde(rename = "at")]
+    pub issued_at: String,
+}
+
+/// `POST /api/v1/offices/{office}/device/key`: the device's receipt-signing public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceKeyRequest {
+    /// Ed25519, base64url.
+    pub public_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceKeyResponse {
+    /// `<certificate JSON, base64url>.<province signature>`: printed in the device's receipts.
+    pub certificate: String,
+    /// The province's public key that signed it (base64url), for anyone who checks receipts
+    /// offline.
+    pub province_public_key: String,
 }
 
 /// `POST /api/v1/receipts/verify`: a scanned QR code's text.
@@ -62,12 +109,13 @@ pub struct ReceiptVerifyRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReceiptVerdict {
-    /// Signed by a registered key of the user it names, who belongs to the office it names.
+    /// Signed by a device the province certified for the office it names (a first-format
+    /// receipt: by a registered key of the user it names, of that office).
     Genuine,
     /// The signature does not match the content: the code was altered or forged.
     Altered,
-    /// The user or key it names is not the province's (or not of that office).
-    UnknownSigner,
+    /// The device (or first-format user) is not one the province certified for that office.
+    UnknownDevice,
     /// Not a Loket receipt code, or damaged.
     NotReceipt,
 }
@@ -79,9 +127,12 @@ pub struct ReceiptVerifyResponse {
     /// What the code says (when it could be read), to compare with the paper.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<ReceiptClaim>,
-    /// The issuing clerk's full name, when genuine.
+    /// The issuing clerk's full name, when genuine and known to the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_by: Option<String>,
+    /// The device that printed it (its code), when genuine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     /// Whether the server already holds the application with that number.
     pub known_to_server: bool,
 }
@@ -106,6 +157,7 @@ mod tests {
             documents: Some((2, 3)),
             user: "petugas".into(),
             key_id: "k".into(),
+            device: Some("ABCD".into()),
         };
         let json = serde_json::to_string(&c).unwrap();
         assert!(json.starts_with(r#"{"no":"36.01.01-2026-ABCD-000001","id":"0190","of":"#), "{json}");

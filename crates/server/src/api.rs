@@ -13,9 +13,9 @@ use axum::{Json, Router};
 use chrono::Utc;
 use loket_protocol::{ApiError as ApiErrorBody, BlobStatus};
 use loket_protocol::{
-    EnrollRequest, EnrollResponse, LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse,
-    RawPayload, Readiness, MAX_PULL_LIMIT, MAX_PUSH_OPS, MIN_PROTOCOL_VERSION, PROTOCOL_HEADER,
-    PROTOCOL_VERSION,
+    DeviceKeyRequest, DeviceKeyResponse, EnrollRequest, EnrollResponse, LoginRequest, LoginResponse,
+    PullResponse, PushRequest, PushResponse, RawPayload, Readiness, MAX_PULL_LIMIT, MAX_PUSH_OPS,
+    MIN_PROTOCOL_VERSION, PROTOCOL_HEADER, PROTOCOL_VERSION,
 };
 use serde::Deserialize;
 use tower_http::trace::TraceLayer;
@@ -121,6 +121,7 @@ pub fn router(storage: Arc<dyn Storage>, config: ApiConfig) -> Router {
         .route("/offices/{office}/attachments/{sha256}", get(blob_download).put(blob_upload))
         .route("/offices/{office}/attachments/{sha256}/status", get(blob_status))
         .route("/offices/{office}/device/wiped", post(device_wiped))
+        .route("/offices/{office}/device/key", post(device_key))
         .route("/updates/{target}/{arch}/{current_version}", get(crate::updates::check))
         .route("/updates/artifacts/{sha256}", get(crate::updates::artifact))
         .route("/updates/failed/{version}", post(crate::updates::failed))
@@ -649,6 +650,41 @@ async fn device_wiped(
     }
     tracing::info!(device = %device.id, office = %device.office_code, "revoked device reports its wipe");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A device registers the key it signs receipts with, and gets the province's certificate of
+/// it (carried in every receipt it prints from then on). Asking again with the same key gives
+/// a certificate again; another key is refused: a device has one receipt key.
+#[utoipa::path(post, path = "/api/v1/offices/{office}/device/key", tag = "devices",
+    params(crate::openapi::Protocol, crate::openapi::OfficePath), request_body = DeviceKeyRequest,
+    security(("device" = [])), responses(
+    (status = 200, description = "The province's certificate of the key", body = DeviceKeyResponse),
+    (status = 400, description = "`malformed_json`, `malformed_gzip`, `invalid_path`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
+    (status = 409, description = "`device_key_taken`: the device (or another) has registered another key", body = ApiErrorBody),
+    crate::openapi::BodyRefusals,
+    (status = 422, description = "`invalid_body`: not an Ed25519 public key", body = ApiErrorBody),
+    crate::openapi::SyncRefusals))]
+async fn device_key(
+    State(s): State<AppState>,
+    ApiPath(office): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<DeviceKeyRequest>,
+) -> Result<Json<DeviceKeyResponse>, ApiError> {
+    let device = sync_device(&s, &headers, &office, Revoked::Refused).await?;
+    if !loket_keys::is_public_key(&body.public_key) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "not an Ed25519 public key",
+        ));
+    }
+    let taken =
+        || ApiError::new(StatusCode::CONFLICT, "device_key_taken", "another receipt key is registered");
+    match crate::receipts::certify(s.storage.as_ref(), &device, &body.public_key).await {
+        Ok(Some(answer)) => Ok(Json(answer)),
+        Ok(None) | Err(StorageError::Duplicate(_)) => Err(taken()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(crate) fn check_sha(sha256: &str) -> Result<(), ApiError> {

@@ -85,10 +85,10 @@ enum Command {
         #[arg(long, default_value = "36")]
         region: String,
     },
-    /// Check a receipt's QR code (what a scanner reads from it): genuine, altered, or of an
-    /// unknown signer. Exits 0 only when genuine.
+    /// Check a receipt's QR code (what a scanner reads from it): genuine, altered, or signed by
+    /// a device the province did not certify. Exits 0 only when genuine.
     Verify {
-        /// The scanned text (`LKT1.…`); `-` reads it from standard input.
+        /// The scanned text (`LKT2.…`); `-` reads it from standard input.
         payload: String,
     },
     /// Remove the personal data of records past their retention period (docs/RETENTION.md).
@@ -733,6 +733,7 @@ async fn main() -> Result<()> {
                 println!("nik:       {}", c.nik_masked.as_deref().unwrap_or("-"));
                 println!("issued:    {}", c.issued_at);
                 println!("issued by: {} ({})", r.issued_by.as_deref().unwrap_or("?"), c.user);
+                println!("device:    {}", r.device.as_deref().or(c.device.as_deref()).unwrap_or("-"));
                 println!("on server: {}", if r.known_to_server { "yes" } else { "not yet" });
             }
             if r.verdict != loket_protocol::ReceiptVerdict::Genuine {

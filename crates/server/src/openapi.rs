@@ -164,6 +164,7 @@ impl Modify for DeviceAuth {
         crate::api::blob_upload,
         crate::api::blob_download,
         crate::api::device_wiped,
+        crate::api::device_key,
         crate::updates::check,
         crate::updates::artifact,
         crate::updates::failed,

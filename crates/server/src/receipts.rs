@@ -3,7 +3,7 @@
 
 use loket_protocol::{ReceiptVerdict, ReceiptVerifyResponse};
 
-use crate::rules::receipt::{judge, read};
+use crate::rules::receipt::{judge, read, Known};
 use crate::storage::{Storage, StorageError};
 
 /// The verdict on `payload`, what it claims, who issued it, and whether the server holds the
@@ -14,29 +14,80 @@ pub async fn verify(storage: &dyn Storage, payload: &str) -> Result<ReceiptVerif
             verdict: ReceiptVerdict::NotReceipt,
             claim: None,
             issued_by: None,
+            device: None,
             known_to_server: false,
         });
     };
-    let facts = storage.receipt_facts(&claim.user, &claim.id).await?;
-    let verdict = judge(&parts, &claim, facts.signer.as_ref());
-    let issued_by = match verdict {
-        ReceiptVerdict::Genuine => storage.user_by_username(&claim.user).await?.map(|u| u.full_name),
+    let facts = storage.receipt_facts(&claim.user, &claim.id, &claim.key_id).await?;
+    let known = Known {
+        signer: facts.signer.as_ref(),
+        device: facts.device.as_ref(),
+        province_keys: Some(&facts.province_keys),
+    };
+    let verdict = judge(&parts, &claim, &known);
+    let genuine = verdict == ReceiptVerdict::Genuine;
+    // The clerk's name, when the user the receipt names is of its office.
+    let issued_by = match &facts.signer {
+        Some(s) if genuine && s.office == claim.office => {
+            storage.user_by_username(&claim.user).await?.map(|u| u.full_name)
+        }
         _ => None,
     };
+    let device = claim.device.clone().filter(|_| genuine);
     let known_to_server = facts.registered.is_some_and(|number| number == claim.number);
     tracing::info!(verdict = ?verdict, office = %claim.office, "receipt checked");
-    Ok(ReceiptVerifyResponse { verdict, claim: Some(claim), issued_by, known_to_server })
+    Ok(ReceiptVerifyResponse { verdict, claim: Some(claim), issued_by, device, known_to_server })
+}
+
+/// Certify a device's receipt key with the province's key (made on first use), registering the
+/// key for the device. `None`: the device has another key registered already.
+pub async fn certify(
+    storage: &dyn Storage,
+    device: &crate::storage::Device,
+    public_key: &str,
+) -> Result<Option<loket_protocol::DeviceKeyResponse>, StorageError> {
+    let key_id = loket_keys::key_id(public_key);
+    if !storage.set_device_key(&device.id, &key_id, public_key).await? {
+        return Ok(None);
+    }
+    let province = province_key(storage).await?;
+    let certificate = loket_protocol::DeviceCertificate {
+        device_code: device.device_code.clone(),
+        office: device.office_code.clone(),
+        public_key: public_key.to_string(),
+        province_key_id: province.key_id(),
+        issued_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let json = serde_json::to_string(&certificate).map_err(|e| StorageError::Backend(e.to_string()))?;
+    tracing::info!(device = %device.device_code, office = %device.office_code, "device receipt key certified");
+    Ok(Some(loket_protocol::DeviceKeyResponse {
+        certificate: loket_keys::certify_device(&json, &province),
+        province_public_key: province.public_key(),
+    }))
+}
+
+/// The province's signing key, made and kept on first use.
+pub async fn province_key(storage: &dyn Storage) -> Result<loket_keys::SigningKey, StorageError> {
+    let fresh = loket_keys::SigningKey::generate();
+    let candidate = crate::storage::ProvinceKey {
+        key_id: fresh.key_id(),
+        public_key: fresh.public_key(),
+        secret: fresh.export_secret().to_string(),
+    };
+    let kept = storage.province_key(&candidate, chrono::Utc::now()).await?;
+    loket_keys::SigningKey::from_secret(&kept.secret)
+        .map_err(|e| StorageError::Backend(format!("province key: {e}")))
 }
 
 /// The verdict in Bahasa Indonesia, for the page and the CLI.
 pub fn verdict_text(v: ReceiptVerdict) -> &'static str {
     match v {
-        ReceiptVerdict::Genuine => "ASLI: ditandatangani petugas kantor kecamatan yang tercatat di provinsi.",
+        ReceiptVerdict::Genuine => "ASLI: ditandatangani perangkat kantor kecamatan yang disahkan provinsi.",
         ReceiptVerdict::Altered => {
             "TIDAK ASLI: isi kode tidak cocok dengan tanda tangannya (diubah atau dipalsukan)."
         }
-        ReceiptVerdict::UnknownSigner => {
-            "TIDAK DIKENAL: penandatangan tidak tercatat di provinsi untuk kantor ini."
+        ReceiptVerdict::UnknownDevice => {
+            "PERANGKAT TIDAK DIKENAL: penanda tangan tidak disahkan provinsi untuk kantor ini."
         }
         ReceiptVerdict::NotReceipt => "BUKAN TANDA TERIMA LOKET, atau kodenya rusak.",
     }
@@ -55,7 +106,7 @@ use crate::error::{ApiError, ApiJson};
 /// limited per address. The answer holds only what the code itself says.
 #[utoipa::path(post, path = "/api/v1/receipts/verify", tag = "receipts",
     params(crate::openapi::Protocol), request_body = ReceiptVerifyRequest, responses(
-    (status = 200, description = "The verdict (`genuine`, `altered`, `unknown_signer`, `not_receipt`) and what the code says", body = ReceiptVerifyResponse),
+    (status = 200, description = "The verdict (`genuine`, `altered`, `unknown_device`, `not_receipt`) and what the code says", body = ReceiptVerifyResponse),
     (status = 400, description = "`malformed_json`, `malformed_gzip`, `protocol_required`, `protocol_unsupported`", body = ApiErrorBody),
     crate::openapi::BodyRefusals,
     (status = 422, description = "`invalid_body`", body = ApiErrorBody),
@@ -127,6 +178,7 @@ fn page(code: &str, result: Option<&ReceiptVerifyResponse>) -> String {
                 ("NIK", c.nik_masked.clone().unwrap_or_else(|| "-".into())),
                 ("Diterbitkan", c.issued_at.clone()),
                 ("Petugas", r.issued_by.clone().unwrap_or_else(|| c.user.clone())),
+                ("Perangkat", c.device.clone().unwrap_or_else(|| "-".into())),
             ];
             if r.verdict == ReceiptVerdict::Genuine {
                 let known = if r.known_to_server {

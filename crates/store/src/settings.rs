@@ -10,6 +10,10 @@ const DEVICE_CODE: &str = "device.code";
 const SERVER_URL: &str = "server.url";
 const DEVICE_ID: &str = "device.id";
 const DEVICE_TOKEN: &str = "device.token";
+/// The key this device signs receipts with (its secret, kept in the encrypted store).
+const DEVICE_RECEIPT_KEY: &str = "device.receipt_key";
+/// The province's certificate of that key, once the server gave it.
+const DEVICE_CERTIFICATE: &str = "device.certificate";
 
 /// The credential this device received when it was enrolled with the provincial server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +89,27 @@ impl Store {
         Ok(Some(Enrollment { server_url, device_id, token, office_code }))
     }
 
+    /// The key this device signs receipts with, made on first use (before enrollment too: the
+    /// province certifies it when the device enrolls).
+    pub fn device_receipt_key(&mut self) -> Result<loket_keys::SigningKey, StoreError> {
+        if let Some(secret) = self.setting(DEVICE_RECEIPT_KEY)? {
+            return loket_keys::SigningKey::from_secret(&secret)
+                .map_err(|e| StoreError::Corrupt(format!("device receipt key: {e}")));
+        }
+        let key = loket_keys::SigningKey::generate();
+        self.set_setting(DEVICE_RECEIPT_KEY, &key.export_secret())?;
+        Ok(key)
+    }
+
+    /// The province's certificate of the receipt key, once the server gave it.
+    pub fn device_certificate(&self) -> Result<Option<String>, StoreError> {
+        self.setting(DEVICE_CERTIFICATE)
+    }
+
+    pub fn set_device_certificate(&mut self, certificate: &str) -> Result<(), StoreError> {
+        self.set_setting(DEVICE_CERTIFICATE, certificate)
+    }
+
     /// This device's four-character code, created at random on first use.
     ///
     /// Enrollment with the provincial server will replace it with a code the server guarantees
@@ -114,6 +139,19 @@ mod tests {
         let mut s = Store::open_in_dir(dir.path(), &crate::test_key()).unwrap();
         assert_eq!(s.device_code().unwrap(), a);
         assert!(is_device_code(&a));
+    }
+
+    #[test]
+    fn the_receipt_key_is_made_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in_dir(dir.path(), &crate::test_key()).unwrap();
+        let key = s.device_receipt_key().unwrap().public_key();
+        assert_eq!(s.device_certificate().unwrap(), None);
+        s.set_device_certificate("cert.sig").unwrap();
+        drop(s);
+        let mut s = Store::open_in_dir(dir.path(), &crate::test_key()).unwrap();
+        assert_eq!(s.device_receipt_key().unwrap().public_key(), key);
+        assert_eq!(s.device_certificate().unwrap().as_deref(), Some("cert.sig"));
     }
 
     #[test]

@@ -202,6 +202,7 @@ impl Engine {
         report: &mut RunReport,
         progress: &(dyn Fn(Progress) + Send + Sync),
     ) -> Result<(), SyncError> {
+        self.certify(store).await?;
         self.push_all(store, report, progress).await?;
         // Contents after their records: the server knows what an attachment belongs to.
         self.upload_all(store, report).await?;
@@ -210,6 +211,31 @@ impl Engine {
         match self.pull_all(store, report, progress).await {
             Err(SyncError::Revoked) => Err(SyncError::HandedOver),
             other => other,
+        }
+    }
+
+    /// Until the province has certified this device's receipt key, ask for the certificate
+    /// (receipts printed from then on carry it). Only a transient failure stops the run.
+    pub async fn certify(&self, store: &SharedStore) -> Result<(), SyncError> {
+        let (public_key, certificate) =
+            with_store(store, |s| Ok((s.device_receipt_key()?.public_key(), s.device_certificate()?)))
+                .await?;
+        if certificate.is_some() {
+            return Ok(());
+        }
+        match self.client.certify_device(&self.cred, &public_key).await {
+            Ok(answer) => {
+                with_store(store, move |s| s.set_device_certificate(&answer.certificate)).await?;
+                tracing::info!("the province certified this device's receipt key");
+                Ok(())
+            }
+            Err(e) if e.is_transient() => Err(e),
+            // Refused (another key registered, an older server) or revoked (the push that
+            // follows hands the work over): receipts carry no certificate meanwhile.
+            Err(e) => {
+                tracing::warn!(error = %e, "receipt key not certified");
+                Ok(())
+            }
         }
     }
 

@@ -345,6 +345,24 @@ impl Client {
         r.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| SyncError::Unreachable(e.to_string()))
     }
 
+    /// Register this device's receipt key and get the province's certificate of it.
+    pub async fn certify_device(
+        &self,
+        cred: &Credential,
+        public_key: &str,
+    ) -> Result<loket_protocol::DeviceKeyResponse, SyncError> {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/offices/{}/device/key", self.base, cred.office_code))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .bearer_auth(&cred.token)
+            .json(&loket_protocol::DeviceKeyRequest { public_key: public_key.to_string() })
+            .send()
+            .await;
+        let r = Self::answer(r).await?;
+        r.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))
+    }
+
     /// Tell the server that this revoked device deleted its key and its local data.
     pub async fn report_wiped(&self, cred: &Credential) -> Result<(), SyncError> {
         let r = self

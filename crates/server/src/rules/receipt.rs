@@ -1,10 +1,31 @@
-//! Is a receipt's QR code genuine? Pure: the payload and what the server knows of the user it
-//! names in, a verdict out.
+//! Is a receipt's QR code genuine? Pure: the payload and what the server knows of the device
+//! (or, for a first-format receipt, the user) it names in, a verdict out.
+
+use std::collections::BTreeMap;
 
 use loket_keys::ReceiptParts;
-use loket_protocol::{ReceiptClaim, ReceiptVerdict};
+use loket_protocol::{DeviceCertificate, ReceiptClaim, ReceiptVerdict};
 
 use super::Signer;
+
+/// An enrolled device whose receipt key the server registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDevice {
+    pub device_code: String,
+    pub office: String,
+    pub public_key: String,
+}
+
+/// What the server knows that a verdict may need.
+#[derive(Debug, Clone, Default)]
+pub struct Known<'a> {
+    /// The user a first-format receipt names.
+    pub signer: Option<&'a Signer>,
+    /// The device whose receipt key a receipt names.
+    pub device: Option<&'a KnownDevice>,
+    /// The province's public keys, by id.
+    pub province_keys: Option<&'a BTreeMap<String, String>>,
+}
 
 /// A payload taken apart: its signed parts and what it claims; `None` when it is not a Loket
 /// receipt code, or damaged.
@@ -14,19 +35,57 @@ pub fn read(payload: &str) -> Option<(ReceiptParts, ReceiptClaim)> {
     Some((parts, claim))
 }
 
-/// The verdict on a readable receipt, given the user it names (`None`: no such user).
+/// The verdict on a readable receipt.
 ///
-/// The signature is checked with the key the claim names among every key ever registered for
-/// that user (a receipt outlives a password reset); a genuine signature by a user of another
-/// office than the receipt names is not the province's word for that office.
-pub fn judge(parts: &ReceiptParts, claim: &ReceiptClaim, signer: Option<&Signer>) -> ReceiptVerdict {
+/// Current receipts are signed by a device's key. With the province's certificate in the code,
+/// the chain is checked against the province's keys alone: the certificate must be the
+/// province's and name the office and device the receipt names, and its key must sign the
+/// receipt. A receipt printed before its device enrolled carries no certificate; its key is
+/// then looked up among enrolled devices (its device code then was a provisional one).
+/// First-format receipts are checked with the key the claim names among every key ever
+/// registered for the user it names (a receipt outlives a password reset). A genuine signature
+/// of another office than the receipt names is not the province's word for that office.
+pub fn judge(parts: &ReceiptParts, claim: &ReceiptClaim, known: &Known<'_>) -> ReceiptVerdict {
+    if parts.version == 1 {
+        return judge_v1(parts, claim, known.signer);
+    }
+    let key = match &parts.certificate {
+        Some(cert) => {
+            let Some(c) = serde_json::from_str::<DeviceCertificate>(&cert.claim_json).ok() else {
+                return ReceiptVerdict::UnknownDevice;
+            };
+            let province = known.province_keys.and_then(|k| k.get(&c.province_key_id));
+            let names_it =
+                claim.device.as_deref() == Some(c.device_code.as_str()) && claim.office == c.office;
+            if !province.is_some_and(|p| cert.signed_by(p)) || !names_it {
+                return ReceiptVerdict::UnknownDevice;
+            }
+            c.public_key
+        }
+        // Printed before the device enrolled: its code then was its own (enrollment gives it
+        // the province's), so the key it registered and the office are what count.
+        None => match known.device {
+            Some(d) if claim.office == d.office => d.public_key.clone(),
+            _ => return ReceiptVerdict::UnknownDevice,
+        },
+    };
+    if loket_keys::key_id(&key) != claim.key_id {
+        ReceiptVerdict::UnknownDevice
+    } else if parts.signed_by(&key) {
+        ReceiptVerdict::Genuine
+    } else {
+        ReceiptVerdict::Altered
+    }
+}
+
+fn judge_v1(parts: &ReceiptParts, claim: &ReceiptClaim, signer: Option<&Signer>) -> ReceiptVerdict {
     let Some(key) = signer.and_then(|s| s.keys.get(&claim.key_id)) else {
-        return ReceiptVerdict::UnknownSigner;
+        return ReceiptVerdict::UnknownDevice;
     };
     if !parts.signed_by(key) {
         ReceiptVerdict::Altered
     } else if signer.is_some_and(|s| s.office != claim.office) {
-        ReceiptVerdict::UnknownSigner
+        ReceiptVerdict::UnknownDevice
     } else {
         ReceiptVerdict::Genuine
     }
@@ -45,6 +104,10 @@ mod tests {
         loket_keys::seal_receipt(&claim, key)
     }
 
+    fn v1(signer: &Signer) -> Known<'_> {
+        Known { signer: Some(signer), ..Known::default() }
+    }
+
     fn signer(key: &UserKey) -> Signer {
         Signer {
             office: "36.01.01".into(),
@@ -54,27 +117,86 @@ mod tests {
         }
     }
 
+    /// A device's receipt: `dv` and `k` as the claim names them, certified by `province` (or not).
+    fn device_receipt(device: &UserKey, code: &str, office: &str, province: Option<&UserKey>) -> String {
+        let claim = format!(
+            r#"{{"no":"36.01.01-2026-{code}-000001","id":"a","of":"36.01.01","sv":"sktm","nm":"Ahmad","at":"2026-12-02T08:00:00Z","u":"petugas","k":"{}","dv":"{code}"}}"#,
+            device.key_id()
+        );
+        let cert = province.map(|p| {
+            let c = DeviceCertificate {
+                device_code: code.into(),
+                office: office.into(),
+                public_key: device.public_key(),
+                province_key_id: p.key_id(),
+                issued_at: "2026-12-01T00:00:00Z".into(),
+            };
+            loket_keys::certify_device(&serde_json::to_string(&c).unwrap(), p)
+        });
+        loket_keys::seal_device_receipt(&claim, device, cert.as_deref())
+    }
+
+    #[test]
+    fn a_device_receipt_chains_to_the_provinces_key() {
+        let (device, province, stranger) = (UserKey::generate(), UserKey::generate(), UserKey::generate());
+        let keys: BTreeMap<String, String> = [(province.key_id(), province.public_key())].into();
+        let offline = Known { province_keys: Some(&keys), ..Known::default() };
+        let verdict = |payload: &str, known: &Known<'_>| {
+            let (parts, claim) = read(payload).unwrap();
+            judge(&parts, &claim, known)
+        };
+        let good = device_receipt(&device, "ABCD", "36.01.01", Some(&province));
+        assert_eq!(verdict(&good, &offline), ReceiptVerdict::Genuine, "the province's keys alone");
+
+        // The receipt changed after signing: the device's signature no longer fits.
+        let (parts, _) = read(&good).unwrap();
+        let claim_json = parts.claim_json.replace("Ahmad", "Ahmat");
+        let altered = ReceiptParts { claim_json: claim_json.clone(), ..parts.clone() };
+        let claim: ReceiptClaim = serde_json::from_str(&claim_json).unwrap();
+        assert_eq!(judge(&altered, &claim, &offline), ReceiptVerdict::Altered);
+
+        // A certificate the province did not sign, or that names another office or device.
+        let forged = device_receipt(&device, "ABCD", "36.01.01", Some(&stranger));
+        assert_eq!(verdict(&forged, &offline), ReceiptVerdict::UnknownDevice);
+        let elsewhere = device_receipt(&device, "ABCD", "36.02.01", Some(&province));
+        assert_eq!(verdict(&elsewhere, &offline), ReceiptVerdict::UnknownDevice);
+
+        // Printed before the device enrolled: found among enrolled devices, or unknown.
+        let early = device_receipt(&device, "ABCD", "36.01.01", None);
+        assert_eq!(verdict(&early, &offline), ReceiptVerdict::UnknownDevice);
+        let enrolled = KnownDevice {
+            device_code: "ABCD".into(),
+            office: "36.01.01".into(),
+            public_key: device.public_key(),
+        };
+        let registry = Known { device: Some(&enrolled), ..Known::default() };
+        assert_eq!(verdict(&early, &registry), ReceiptVerdict::Genuine);
+        let elsewhere = KnownDevice { office: "36.02.01".into(), ..enrolled.clone() };
+        let registry = Known { device: Some(&elsewhere), ..Known::default() };
+        assert_eq!(verdict(&early, &registry), ReceiptVerdict::UnknownDevice, "of another office");
+    }
+
     #[test]
     fn genuine_altered_unknown_and_unreadable_are_told_apart() {
         let key = UserKey::generate();
         let payload = issued(&key, "36.01.01");
         let (parts, claim) = read(&payload).unwrap();
-        assert_eq!(judge(&parts, &claim, Some(&signer(&key))), ReceiptVerdict::Genuine);
+        assert_eq!(judge(&parts, &claim, &v1(&signer(&key))), ReceiptVerdict::Genuine);
 
         // One character of the claim changed (another number): the signature no longer fits.
         let altered =
             ReceiptParts { claim_json: parts.claim_json.replace("000001", "000002"), ..parts.clone() };
         let claim2 = serde_json::from_str(&altered.claim_json).unwrap();
-        assert_eq!(judge(&altered, &claim2, Some(&signer(&key))), ReceiptVerdict::Altered);
+        assert_eq!(judge(&altered, &claim2, &v1(&signer(&key))), ReceiptVerdict::Altered);
 
         // Nobody of that name, or a key the user never had.
-        assert_eq!(judge(&parts, &claim, None), ReceiptVerdict::UnknownSigner);
+        assert_eq!(judge(&parts, &claim, &Known::default()), ReceiptVerdict::UnknownDevice);
         let stranger = UserKey::generate();
-        assert_eq!(judge(&parts, &claim, Some(&signer(&stranger))), ReceiptVerdict::UnknownSigner);
+        assert_eq!(judge(&parts, &claim, &v1(&signer(&stranger))), ReceiptVerdict::UnknownDevice);
 
         // A genuine signature by a user of another office.
         let (p, c) = read(&issued(&key, "36.02.01")).unwrap();
-        assert_eq!(judge(&p, &c, Some(&signer(&key))), ReceiptVerdict::UnknownSigner);
+        assert_eq!(judge(&p, &c, &v1(&signer(&key))), ReceiptVerdict::UnknownDevice);
 
         assert!(read("https://example.org/").is_none());
         assert!(read("LKT1.e30.sig").is_none(), "{{}} is no claim");

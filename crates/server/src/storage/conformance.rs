@@ -267,19 +267,56 @@ pub async fn staff_departures(s: &dyn Storage) {
     assert!(!active("siti").await && active("ahmad.cmg").await);
 }
 
-/// A receipt's check finds the user it names with their keys, and the number the server holds
-/// for the application; nothing for a user or an application it does not know.
+/// A receipt's check finds the user it names with their keys, the number the server holds for
+/// the application, the device whose receipt key it names, and the province's keys; nothing
+/// for a user, an application or a key it does not know. The province's key is made once; a
+/// device registers one receipt key, which no other device may take.
 pub async fn receipt_facts(s: &dyn Storage) {
     let a = device(s, "36.01.01").await;
+    let b = device(s, "36.01.01").await;
     user(s, "36.01.01", "ani", &["clerk"]).await;
     push(s, &a, vec![register_op(1, "r1", "36.01.01", "3601011205900001", "3601011501100003")]).await;
-    let facts = s.receipt_facts("ani", "r1").await.unwrap();
+    let device_key = UserKey::generate();
+    let facts = s.receipt_facts("ani", "r1", &device_key.key_id()).await.unwrap();
     let signer = facts.signer.expect("ani is known");
     assert_eq!(signer.office, "36.01.01");
     assert_eq!(signer.keys.get(&KEY.key_id()), Some(&KEY.public_key()));
     assert_eq!(facts.registered, Some(Some(number_for("36.01.01", "r1", 1))));
-    let none = s.receipt_facts("nobody", "r2").await.unwrap();
-    assert!(none.signer.is_none() && none.registered.is_none());
+    assert!(facts.device.is_none() && facts.province_keys.is_empty(), "no key registered yet");
+
+    // The province's key: the first one kept stays.
+    let fresh = |k: &UserKey| super::ProvinceKey {
+        key_id: k.key_id(),
+        public_key: k.public_key(),
+        secret: k.export_secret().to_string(),
+    };
+    let (p1, p2) = (UserKey::generate(), UserKey::generate());
+    assert_eq!(s.province_key(&fresh(&p1), Utc::now()).await.unwrap(), fresh(&p1));
+    assert_eq!(s.province_key(&fresh(&p2), Utc::now()).await.unwrap(), fresh(&p1), "made once");
+
+    // A device's receipt key: registered once (again: the same key), never another's.
+    let (pk, id) = (device_key.public_key(), device_key.key_id());
+    assert!(s.set_device_key(&a.id, &id, &pk).await.unwrap());
+    assert!(s.set_device_key(&a.id, &id, &pk).await.unwrap(), "the same key again");
+    let other = UserKey::generate();
+    assert!(
+        !s.set_device_key(&a.id, &other.key_id(), &other.public_key()).await.unwrap(),
+        "one key a device"
+    );
+    assert!(
+        matches!(s.set_device_key(&b.id, &id, &pk).await, Err(StorageError::Duplicate(_))),
+        "not another's"
+    );
+    let facts = s.receipt_facts("ani", "r1", &id).await.unwrap();
+    let known = facts.device.expect("the device of that key");
+    assert_eq!(
+        (known.device_code, known.office, known.public_key),
+        (a.device_code.clone(), "36.01.01".into(), pk)
+    );
+    assert_eq!(facts.province_keys.get(&p1.key_id()), Some(&p1.public_key()));
+
+    let none = s.receipt_facts("nobody", "r2", "0000000000000000").await.unwrap();
+    assert!(none.signer.is_none() && none.registered.is_none() && none.device.is_none());
 }
 
 /// The data epoch is made once and stays until renewed; a renewal is a new value that stays.

@@ -41,6 +41,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("schema_11_catalogues.sql"),
     include_str!("schema_12_staff.sql"),
     include_str!("schema_13_account_staff.sql"),
+    include_str!("schema_14_device_keys.sql"),
 ];
 
 /// A staff record as the rules check an update against (see [`crate::rules::StaffState`]).
@@ -653,7 +654,41 @@ pub struct ReceiptFacts {
     pub signer: Option<crate::rules::Signer>,
     /// `None`: the server does not hold the application; `Some(None)`: it does, without a number.
     pub registered: Option<Option<String>>,
+    /// The enrolled device whose receipt key the receipt names.
+    pub device: Option<crate::rules::receipt::KnownDevice>,
+    /// Every key the province has certified devices with: key id → public key.
+    pub province_keys: std::collections::BTreeMap<String, String>,
 }
+
+/// The province's signing key as kept (see [`Storage::province_key`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProvinceKey {
+    pub key_id: String,
+    pub public_key: String,
+    /// [`loket_keys::SigningKey::export_secret`].
+    pub secret: String,
+}
+
+impl std::fmt::Debug for ProvinceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProvinceKey").field("key_id", &self.key_id).finish_non_exhaustive()
+    }
+}
+
+/// Keep a first province key (nothing when one is kept already).
+pub(crate) const SQL_PROVINCE_KEY_INSERT: &str =
+    "INSERT INTO province_key (key_id, public_key, secret, created_at)
+     SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM province_key)";
+/// The province key in use.
+pub(crate) const SQL_PROVINCE_KEY: &str =
+    "SELECT key_id, public_key, secret FROM province_key ORDER BY created_at, key_id LIMIT 1";
+pub(crate) const SQL_PROVINCE_PUBLIC_KEYS: &str = "SELECT key_id, public_key FROM province_key";
+/// Register a device's receipt key unless it has one (the same key again changes nothing).
+pub(crate) const SQL_SET_DEVICE_KEY: &str = "UPDATE device SET receipt_key = $3, receipt_key_id = $2
+     WHERE id = $1 AND (receipt_key_id IS NULL OR receipt_key_id = $2)";
+/// The device of a receipt key.
+pub(crate) const SQL_DEVICE_BY_KEY: &str =
+    "SELECT device_code, office_code, receipt_key FROM device WHERE receipt_key_id = $1";
 
 /// The registration number of an application, for [`Storage::receipt_facts`].
 pub(crate) const SQL_REGISTERED: &str = "SELECT registration_number FROM application WHERE id = $1";
@@ -798,9 +833,28 @@ pub trait Storage: Send + Sync + 'static {
     async fn create_user(&self, user: &User, now: DateTime<Utc>) -> Result<(), StorageError>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StorageError>;
     /// What checking a receipt needs: the user it names with every key ever registered for
-    /// them, and the registration number the server holds for the application (if it has it).
-    async fn receipt_facts(&self, username: &str, application_id: &str)
-        -> Result<ReceiptFacts, StorageError>;
+    /// them, the registration number the server holds for the application (if it has it), the
+    /// device whose receipt key has `key_id`, and the province's public keys.
+    async fn receipt_facts(
+        &self,
+        username: &str,
+        application_id: &str,
+        key_id: &str,
+    ) -> Result<ReceiptFacts, StorageError>;
+    /// The province's signing key: `fresh` is kept if there is none yet; the one kept (the
+    /// oldest) is returned.
+    async fn province_key(
+        &self,
+        fresh: &ProvinceKey,
+        now: DateTime<Utc>,
+    ) -> Result<ProvinceKey, StorageError>;
+    /// Register the device's receipt-signing key. `false`: it already has another one.
+    async fn set_device_key(
+        &self,
+        device_id: &str,
+        key_id: &str,
+        public_key: &str,
+    ) -> Result<bool, StorageError>;
     /// Applications registered between `from` and `to` (UTC, `YYYY-MM-DDTHH:MM:SS`, to
     /// excluded) in the offices whose code starts with `office_prefix`, counted by office, kind,
     /// service and status, with their fees (IT's `loket-server report`).

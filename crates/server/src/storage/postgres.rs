@@ -792,13 +792,54 @@ impl Storage for PostgresStorage {
         &self,
         username: &str,
         application_id: &str,
+        key_id: &str,
     ) -> Result<super::ReceiptFacts, StorageError> {
         let c = self.pool.get().await?;
         let rows = c.query(super::SQL_SIGNER, &[&username]).await?;
         let rows = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)));
         let signer = super::signer(rows);
         let registered = c.query_opt(super::SQL_REGISTERED, &[&application_id]).await?.map(|r| r.get(0));
-        Ok(super::ReceiptFacts { signer, registered })
+        let device = c.query_opt(super::SQL_DEVICE_BY_KEY, &[&key_id]).await?.map(|r| {
+            crate::rules::receipt::KnownDevice {
+                device_code: r.get(0),
+                office: r.get(1),
+                public_key: r.get(2),
+            }
+        });
+        let province_keys = c
+            .query(super::SQL_PROVINCE_PUBLIC_KEYS, &[])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        Ok(super::ReceiptFacts { signer, registered, device, province_keys })
+    }
+
+    async fn province_key(
+        &self,
+        fresh: &super::ProvinceKey,
+        now: DateTime<Utc>,
+    ) -> Result<super::ProvinceKey, StorageError> {
+        let c = self.pool.get().await?;
+        let now = ts(now);
+        c.execute(super::SQL_PROVINCE_KEY_INSERT, &[&fresh.key_id, &fresh.public_key, &fresh.secret, &now])
+            .await?;
+        let r = c.query_one(super::SQL_PROVINCE_KEY, &[]).await?;
+        Ok(super::ProvinceKey { key_id: r.get(0), public_key: r.get(1), secret: r.get(2) })
+    }
+
+    async fn set_device_key(
+        &self,
+        device_id: &str,
+        key_id: &str,
+        public_key: &str,
+    ) -> Result<bool, StorageError> {
+        let c = self.pool.get().await?;
+        let n = c
+            .execute(super::SQL_SET_DEVICE_KEY, &[&device_id, &key_id, &public_key])
+            .await
+            .map_err(|e| if is_unique(&e) { StorageError::Duplicate("receipt key") } else { e.into() })?;
+        Ok(n == 1)
     }
 
     async fn recap(

@@ -584,8 +584,9 @@ impl Storage for SqliteStorage {
         &self,
         username: &str,
         application_id: &str,
+        key_id: &str,
     ) -> Result<super::ReceiptFacts, StorageError> {
-        let (username, id) = (username.to_string(), application_id.to_string());
+        let (username, id, key_id) = (username.to_string(), application_id.to_string(), key_id.to_string());
         self.run(move |c| {
             let rows = c
                 .prepare_cached(&sql(super::SQL_SIGNER))?
@@ -593,7 +594,58 @@ impl Storage for SqliteStorage {
                 .collect::<Result<Vec<_>, _>>()?;
             let registered =
                 c.prepare_cached(&sql(super::SQL_REGISTERED))?.query_row([&id], |r| r.get(0)).optional()?;
-            Ok(super::ReceiptFacts { signer: super::signer(rows), registered })
+            let device = c
+                .prepare_cached(&sql(super::SQL_DEVICE_BY_KEY))?
+                .query_row([&key_id], |r| {
+                    Ok(crate::rules::receipt::KnownDevice {
+                        device_code: r.get(0)?,
+                        office: r.get(1)?,
+                        public_key: r.get(2)?,
+                    })
+                })
+                .optional()?;
+            let province_keys = c
+                .prepare_cached(super::SQL_PROVINCE_PUBLIC_KEYS)?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(super::ReceiptFacts { signer: super::signer(rows), registered, device, province_keys })
+        })
+        .await
+    }
+
+    async fn province_key(
+        &self,
+        fresh: &super::ProvinceKey,
+        now: DateTime<Utc>,
+    ) -> Result<super::ProvinceKey, StorageError> {
+        let fresh = fresh.clone();
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                &sql(super::SQL_PROVINCE_KEY_INSERT),
+                params![fresh.key_id, fresh.public_key, fresh.secret, ts(now)],
+            )?;
+            let kept = tx.query_row(super::SQL_PROVINCE_KEY, [], |r| {
+                Ok(super::ProvinceKey { key_id: r.get(0)?, public_key: r.get(1)?, secret: r.get(2)? })
+            })?;
+            tx.commit()?;
+            Ok(kept)
+        })
+        .await
+    }
+
+    async fn set_device_key(
+        &self,
+        device_id: &str,
+        key_id: &str,
+        public_key: &str,
+    ) -> Result<bool, StorageError> {
+        let (device_id, key_id, public_key) =
+            (device_id.to_string(), key_id.to_string(), public_key.to_string());
+        self.run(move |c| {
+            Ok(c.execute(&sql(super::SQL_SET_DEVICE_KEY), params![device_id, key_id, public_key])
+                .map_err(unique_as("receipt key"))?
+                == 1)
         })
         .await
     }
