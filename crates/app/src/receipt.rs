@@ -259,6 +259,33 @@ mod tests {
         assert_ne!(thermal.pdf_sha256, first.pdf_sha256);
     }
 
+    /// Once the province certified the device's key, its receipts carry the certificate; the
+    /// code stays small enough for a QR code an 80 mm roll prints at a readable module size.
+    #[test]
+    fn an_enrolled_devices_receipt_carries_the_provinces_certificate() {
+        let (_dir, loket) = configured();
+        let province = loket_keys::SigningKey::generate();
+        let device_key = loket.store().device_receipt_key().unwrap();
+        let cert = loket_protocol::DeviceCertificate {
+            device_code: loket.store().device_code().unwrap(),
+            office: "36.01.01".into(),
+            public_key: device_key.public_key(),
+            province_key_id: province.key_id(),
+            issued_at: "2026-12-02T08:00:00Z".into(),
+        };
+        let certificate = loket_keys::certify_device(&serde_json::to_string(&cert).unwrap(), &province);
+        loket.store().set_device_certificate(&certificate).unwrap();
+        let app = loket.register_bansos(bansos("3601011205900001")).unwrap();
+        let receipt = loket.receipt(&app.id).unwrap();
+        let parts = loket_keys::open_receipt(&receipt.payload).unwrap();
+        let c = parts.certificate.as_ref().expect("the certificate goes with it");
+        assert!(c.signed_by(&province.public_key()) && parts.signed_by(&device_key.public_key()));
+        // Version 20 (97 modules) holds 775 bytes at level M: 63.5 mm / 105 modules ≈ 0.6 mm.
+        let modules = receipt.qr.size - 8;
+        eprintln!("payload {} characters, QR {modules} modules", receipt.payload.len());
+        assert!(modules <= 97, "{} characters make a {modules}-module code", receipt.payload.len());
+    }
+
     #[test]
     fn dates_are_written_the_indonesian_way_in_wib() {
         let t = DateTime::parse_from_rfc3339("2026-12-02T17:05:00Z").unwrap().with_timezone(&Utc);
