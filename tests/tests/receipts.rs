@@ -205,6 +205,11 @@ async fn each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_prov
             let (ok, said) = verify(&db, &forged)?;
             ensure!(!ok && said.contains("PERANGKAT TIDAK DIKENAL"), "forged: {said}");
         }
+        // IT revokes the laptop (lost, say): its receipts stay genuine, and say since when.
+        let device_id = app.open_store()?.enrollment()?.context("enrolled")?.device_id;
+        ServerProcess::admin(&db, &["device", "revoke", &device_id])?;
+        let (ok, said) = verify(&db, &receipt.payload)?;
+        ensure!(ok && said.contains("dicabut TI provinsi pada"), "revoked since: {said}");
         let (ok, said) = verify(&db, "https://contoh.go.id/")?;
         if ok || !said.contains("BUKAN") {
             bail!("not a receipt: {said}");

@@ -133,6 +133,10 @@ pub struct ReceiptVerifyResponse {
     /// The device that printed it (its code), when genuine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// When IT revoked that device (a lost or stolen laptop): its receipts from before stay
+    /// genuine, and one dated after deserves a question. RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_revoked_at: Option<String>,
     /// Whether the server already holds the application with that number.
     pub known_to_server: bool,
 }

@@ -735,6 +735,9 @@ async fn main() -> Result<()> {
                 println!("issued by: {} ({})", r.issued_by.as_deref().unwrap_or("?"), c.user);
                 println!("device:    {}", r.device.as_deref().or(c.device.as_deref()).unwrap_or("-"));
                 println!("on server: {}", if r.known_to_server { "yes" } else { "not yet" });
+                if let Some(at) = &r.device_revoked_at {
+                    println!("warning:   {}", loket_server::receipts::revoked_text(at));
+                }
             }
             if r.verdict != loket_protocol::ReceiptVerdict::Genuine {
                 std::process::exit(2);

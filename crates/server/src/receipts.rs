@@ -15,6 +15,7 @@ pub async fn verify(storage: &dyn Storage, payload: &str) -> Result<ReceiptVerif
             claim: None,
             issued_by: None,
             device: None,
+            device_revoked_at: None,
             known_to_server: false,
         });
     };
@@ -34,9 +35,17 @@ pub async fn verify(storage: &dyn Storage, payload: &str) -> Result<ReceiptVerif
         _ => None,
     };
     let device = claim.device.clone().filter(|_| genuine);
+    let device_revoked_at = facts.device.and_then(|d| d.revoked_at).filter(|_| genuine);
     let known_to_server = facts.registered.is_some_and(|number| number == claim.number);
     tracing::info!(verdict = ?verdict, office = %claim.office, "receipt checked");
-    Ok(ReceiptVerifyResponse { verdict, claim: Some(claim), issued_by, device, known_to_server })
+    Ok(ReceiptVerifyResponse {
+        verdict,
+        claim: Some(claim),
+        issued_by,
+        device,
+        device_revoked_at,
+        known_to_server,
+    })
 }
 
 /// Certify a device's receipt key with the province's key (made on first use), registering the
@@ -77,6 +86,14 @@ pub async fn province_key(storage: &dyn Storage) -> Result<loket_keys::SigningKe
     let kept = storage.province_key(&candidate, chrono::Utc::now()).await?;
     loket_keys::SigningKey::from_secret(&kept.secret)
         .map_err(|e| StorageError::Backend(format!("province key: {e}")))
+}
+
+/// The warning for a genuine receipt of a device IT has since revoked.
+pub fn revoked_text(at: &str) -> String {
+    format!(
+        "perangkat ini dicabut TI provinsi pada {at}; tanda terima yang terbit sesudahnya perlu \
+         dicocokkan dengan kantor kecamatan."
+    )
 }
 
 /// The verdict in Bahasa Indonesia, for the page and the CLI.
@@ -187,6 +204,9 @@ fn page(code: &str, result: Option<&ReceiptVerifyResponse>) -> String {
                     "belum diterima server provinsi (laptop kantor belum tersinkron)"
                 };
                 rows.push(("Berkas", known.into()));
+                if let Some(at) = &r.device_revoked_at {
+                    rows.push(("Perhatian", revoked_text(at)));
+                }
             }
             body.push_str("<dl>");
             for (k, v) in rows {

@@ -14,6 +14,8 @@ pub struct KnownDevice {
     pub device_code: String,
     pub office: String,
     pub public_key: String,
+    /// When IT revoked the device (its receipts from before stay the province's).
+    pub revoked_at: Option<String>,
 }
 
 /// What the server knows that a verdict may need.
@@ -168,6 +170,7 @@ mod tests {
             device_code: "ABCD".into(),
             office: "36.01.01".into(),
             public_key: device.public_key(),
+            revoked_at: None,
         };
         let registry = Known { device: Some(&enrolled), ..Known::default() };
         assert_eq!(verdict(&early, &registry), ReceiptVerdict::Genuine);

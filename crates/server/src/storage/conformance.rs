@@ -314,6 +314,10 @@ pub async fn receipt_facts(s: &dyn Storage) {
         (a.device_code.clone(), "36.01.01".into(), pk)
     );
     assert_eq!(facts.province_keys.get(&p1.key_id()), Some(&p1.public_key()));
+    assert!(known.revoked_at.is_none());
+    assert!(s.revoke_device(&a.id, Utc::now()).await.unwrap());
+    let revoked = s.receipt_facts("ani", "r1", &id).await.unwrap().device.expect("still known");
+    assert!(revoked.revoked_at.is_some(), "revoked since: its receipts say so when checked");
 
     let none = s.receipt_facts("nobody", "r2", "0000000000000000").await.unwrap();
     assert!(none.signer.is_none() && none.registered.is_none() && none.device.is_none());

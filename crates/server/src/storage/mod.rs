@@ -688,7 +688,7 @@ pub(crate) const SQL_SET_DEVICE_KEY: &str = "UPDATE device SET receipt_key = $3,
      WHERE id = $1 AND (receipt_key_id IS NULL OR receipt_key_id = $2)";
 /// The device of a receipt key.
 pub(crate) const SQL_DEVICE_BY_KEY: &str =
-    "SELECT device_code, office_code, receipt_key FROM device WHERE receipt_key_id = $1";
+    "SELECT device_code, office_code, receipt_key, revoked_at FROM device WHERE receipt_key_id = $1";
 
 /// The registration number of an application, for [`Storage::receipt_facts`].
 pub(crate) const SQL_REGISTERED: &str = "SELECT registration_number FROM application WHERE id = $1";

@@ -804,6 +804,7 @@ impl Storage for PostgresStorage {
                 device_code: r.get(0),
                 office: r.get(1),
                 public_key: r.get(2),
+                revoked_at: r.get(3),
             }
         });
         let province_keys = c
