@@ -109,8 +109,11 @@ async fn each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_prov
     run("each_kind_of_application_gets_a_receipt_whose_qr_verifies_with_the_province", async |app| {
         enroll(app, &server.url, &code).await?;
         log_in(app, "petugas", PASSWORD, "Siti Petugas").await?;
-        // The first sync after enrollment has run (the province certified the device's key).
+        // The first sync after enrollment has run: the province certified the device's key.
         app.find("#sync-last").await?;
+        app.click("#tab-settings").await?;
+        app.find("#settings-receipt-key[data-certified=\"true\"]").await?;
+        app.click("#tab-permit").await?;
         numbers.push(loket_e2e::register_sktm_keeping_receipt(app).await?);
         receipt_issued(app, "receipt-permit").await?;
         app.click("#tab-bansos").await?;

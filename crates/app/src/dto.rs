@@ -436,6 +436,9 @@ pub struct AppInfoDto {
     pub schema_version: u32,
     /// Server address to suggest when enrolling (from `LOKET_SERVER_URL`).
     pub default_server_url: Option<String>,
+    /// Whether the province has certified this device's receipt key (its receipts then carry
+    /// the certificate).
+    pub receipt_key_certified: bool,
 }
 
 /// A file of a broken laptop's unsynced work: written by one laptop, read by its replacement.

@@ -106,11 +106,14 @@ impl Loket {
 
     /// Version, data directory and schema, for the about panel.
     pub fn info(&self) -> Result<AppInfoDto, AppError> {
+        // One guard: two `self.store()` in one expression would wait on each other.
+        let store = self.store();
         Ok(AppInfoDto {
             version: crate::app_version().to_string(),
             data_dir: self.data_dir.display().to_string(),
-            schema_version: self.store().schema_version()?,
+            schema_version: store.schema_version()?,
             default_server_url: self.default_server_url.clone(),
+            receipt_key_certified: store.device_certificate()?.is_some(),
         })
     }
 
@@ -157,5 +160,20 @@ impl Loket {
             Err(e) => return Err(e),
         };
         Ok(ConnectionDto { status, server_url: Some(e.server_url) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::configured;
+
+    /// The about panel says whether the province certified this device's receipt key.
+    #[test]
+    fn the_about_panel_says_whether_the_receipt_key_is_certified() {
+        let (_dir, loket) = configured();
+        let info = loket.info().unwrap();
+        assert!(!info.receipt_key_certified && info.schema_version > 0);
+        loket.store().set_device_certificate("certificate.signature").unwrap();
+        assert!(loket.info().unwrap().receipt_key_certified);
     }
 }

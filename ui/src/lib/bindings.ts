@@ -113,6 +113,11 @@ export type AppInfoDto_Deserialize = {
 	schema_version: number,
 	/**  Server address to suggest when enrolling (from `LOKET_SERVER_URL`). */
 	default_server_url?: string | null,
+	/**
+	 *  Whether the province has certified this device's receipt key (its receipts then carry
+	 *  the certificate).
+	 */
+	receipt_key_certified: boolean,
 };
 
 /**  Where the app keeps its data, for the "about" panel and support calls. */
@@ -122,6 +127,11 @@ export type AppInfoDto_Serialize = {
 	schema_version: number,
 	/**  Server address to suggest when enrolling (from `LOKET_SERVER_URL`). */
 	default_server_url: string | null,
+	/**
+	 *  Whether the province has certified this device's receipt key (its receipts then carry
+	 *  the certificate).
+	 */
+	receipt_key_certified: boolean,
 };
 
 /**  An applicant field devices may edit. */

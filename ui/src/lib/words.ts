@@ -186,6 +186,9 @@ export const WORDS_ID = {
     schema: "Skema basis data",
     paper: "Kertas tanda terima",
     thermal: "Kertas termal 80 mm",
+    receiptKey: "Kunci tanda tangan tanda terima",
+    certified: "disahkan provinsi",
+    notCertified: "belum disahkan provinsi (disahkan saat sinkronisasi sesudah pendaftaran)",
   },
   receipt: {
     title: "Tanda Terima Pendaftaran",
@@ -544,6 +547,9 @@ export const WORDS_EN: Words = {
     schema: "Database schema",
     paper: "Receipt paper",
     thermal: "80 mm thermal paper",
+    receiptKey: "Receipt signing key",
+    certified: "certified by the province",
+    notCertified: "not certified yet (certified at the first sync after enrollment)",
   },
   receipt: {
     title: "Registration receipt",
