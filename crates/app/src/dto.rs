@@ -641,7 +641,7 @@ pub use crate::receipt_pdf::ReceiptPaper;
 /// A receipt as issued: what its QR code carries, drawn, and its PDF (an attachment).
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
 pub struct ReceiptDto {
-    /// The signed payload (`LKT1.…`) the QR code encodes.
+    /// The signed payload (`LKT2.…`) the QR code encodes.
     pub payload: String,
     pub qr: QrDto,
     pub paper: ReceiptPaper,

@@ -1,6 +1,7 @@
-//! The receipt (tanda terima) a citizen takes home: signed by the clerk's key so that its QR
-//! code verifies against the province's records (`loket-server verify`, the server's `/verify`
-//! page) even when the laptop was offline, laid out as a PDF for A4 or an 80 mm roll, and kept
+//! The receipt (tanda terima) a citizen takes home: signed by this laptop's receipt key, with
+//! the province's certificate of that key once the laptop enrolled, so that its QR code
+//! verifies against the province (`loket-server verify`, the server's `/verify` page) even when
+//! the laptop was offline, laid out as a PDF for A4 or an 80 mm roll, and kept
 //! with the application on this laptop (`Store::save_receipt`). Issued once per number and
 //! paper; opened again, the same receipt is shown.
 

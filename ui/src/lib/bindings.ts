@@ -713,7 +713,7 @@ export type QueuePageDto_Serialize = {
 
 /**  A receipt as issued: what its QR code carries, drawn, and its PDF (an attachment). */
 export type ReceiptDto = {
-	/**  The signed payload (`LKT1.…`) the QR code encodes. */
+	/**  The signed payload (`LKT2.…`) the QR code encodes. */
 	payload: string,
 	qr: QrDto,
 	paper: ReceiptPaper,
