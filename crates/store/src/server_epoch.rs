@@ -48,6 +48,9 @@ impl Store {
             "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![EPOCH, epoch],
         )?;
+        // The restored server may not know this device's receipt key (or the province key that
+        // certified it): the next run registers it again and takes a new certificate.
+        tx.execute("DELETE FROM setting WHERE key = ?1", [crate::settings::DEVICE_CERTIFICATE])?;
         tx.commit()?;
         tracing::warn!(
             operations,

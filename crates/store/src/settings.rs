@@ -13,7 +13,7 @@ const DEVICE_TOKEN: &str = "device.token";
 /// The key this device signs receipts with (its secret, kept in the encrypted store).
 const DEVICE_RECEIPT_KEY: &str = "device.receipt_key";
 /// The province's certificate of that key, once the server gave it.
-const DEVICE_CERTIFICATE: &str = "device.certificate";
+pub(crate) const DEVICE_CERTIFICATE: &str = "device.certificate";
 
 /// The credential this device received when it was enrolled with the provincial server.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,6 +27,8 @@ fn a_restored_server_gets_everything_again_and_the_pull_starts_over() {
     assert_eq!(store.checkpoint().unwrap(), 40);
     assert_eq!(store.server_epoch().unwrap(), None);
     store.set_server_epoch("e1").unwrap();
+    let receipt_key = store.device_receipt_key().unwrap().public_key();
+    store.set_device_certificate("certificate.signature").unwrap();
 
     let requeued = store.server_restored("e2").unwrap();
     assert_eq!(requeued.operations, 2, "acknowledged operations are sent again; refused ones stay refused");
@@ -34,5 +36,8 @@ fn a_restored_server_gets_everything_again_and_the_pull_starts_over() {
     assert_eq!(again, vec![ops[0].seq, ops[2].seq]);
     assert_eq!(store.checkpoint().unwrap(), 0);
     assert_eq!(store.server_epoch().unwrap().as_deref(), Some("e2"));
+    // The receipt key stays; its certificate is asked for again from the restored server.
+    assert_eq!(store.device_certificate().unwrap(), None);
+    assert_eq!(store.device_receipt_key().unwrap().public_key(), receipt_key);
     common::assert_consistent(&store);
 }

@@ -42,8 +42,9 @@ pub fn read(payload: &str) -> Option<(ReceiptParts, ReceiptClaim)> {
 /// Current receipts are signed by a device's key. With the province's certificate in the code,
 /// the chain is checked against the province's keys alone: the certificate must be the
 /// province's and name the office and device the receipt names, and its key must sign the
-/// receipt. A receipt printed before its device enrolled carries no certificate; its key is
-/// then looked up among enrolled devices (its device code then was a provisional one).
+/// receipt. Without a certificate the province can vouch for (a receipt printed before its
+/// device enrolled, or a certificate by a key a restored server no longer has) the key is
+/// looked up among enrolled devices.
 /// First-format receipts are checked with the key the claim names among every key ever
 /// registered for the user it names (a receipt outlives a password reset). A genuine signature
 /// of another office than the receipt names is not the province's word for that office.
@@ -51,25 +52,18 @@ pub fn judge(parts: &ReceiptParts, claim: &ReceiptClaim, known: &Known<'_>) -> R
     if parts.version == 1 {
         return judge_v1(parts, claim, known.signer);
     }
-    let key = match &parts.certificate {
-        Some(cert) => {
-            let Some(c) = serde_json::from_str::<DeviceCertificate>(&cert.claim_json).ok() else {
-                return ReceiptVerdict::UnknownDevice;
-            };
-            let province = known.province_keys.and_then(|k| k.get(&c.province_key_id));
-            let names_it =
-                claim.device.as_deref() == Some(c.device_code.as_str()) && claim.office == c.office;
-            if !province.is_some_and(|p| cert.signed_by(p)) || !names_it {
-                return ReceiptVerdict::UnknownDevice;
-            }
-            c.public_key
-        }
-        // Printed before the device enrolled: its code then was its own (enrollment gives it
-        // the province's), so the key it registered and the office are what count.
-        None => match known.device {
-            Some(d) if claim.office == d.office => d.public_key.clone(),
-            _ => return ReceiptVerdict::UnknownDevice,
-        },
+    let certified = parts.certificate.as_ref().and_then(|cert| {
+        let c = serde_json::from_str::<DeviceCertificate>(&cert.claim_json).ok()?;
+        let province = known.province_keys.and_then(|k| k.get(&c.province_key_id))?;
+        let names_it = claim.device.as_deref() == Some(c.device_code.as_str()) && claim.office == c.office;
+        (cert.signed_by(province) && names_it).then_some(c.public_key)
+    });
+    // Without a certificate the province can vouch for — printed before the device enrolled
+    // (its code then was a provisional one), or certified by a key a restored server lost —
+    // the key an enrolled device of that office registered is the province's word.
+    let registered = || known.device.filter(|d| d.office == claim.office).map(|d| d.public_key.clone());
+    let Some(key) = certified.or_else(registered) else {
+        return ReceiptVerdict::UnknownDevice;
     };
     if loket_keys::key_id(&key) != claim.key_id {
         ReceiptVerdict::UnknownDevice
@@ -174,6 +168,13 @@ mod tests {
         };
         let registry = Known { device: Some(&enrolled), ..Known::default() };
         assert_eq!(verdict(&early, &registry), ReceiptVerdict::Genuine);
+        // Certified by a province key the server no longer has (restored from an older backup):
+        // the device's registered key still vouches; a stranger's does not.
+        assert_eq!(verdict(&forged, &offline), ReceiptVerdict::UnknownDevice);
+        let registered_too = Known { device: Some(&enrolled), ..offline.clone() };
+        assert_eq!(verdict(&forged, &registered_too), ReceiptVerdict::Genuine, "the device's own key");
+        let stranger_receipt = device_receipt(&stranger, "ABCD", "36.01.01", Some(&stranger));
+        assert_eq!(verdict(&stranger_receipt, &registered_too), ReceiptVerdict::UnknownDevice);
         let elsewhere = KnownDevice { office: "36.02.01".into(), ..enrolled.clone() };
         let registry = Known { device: Some(&elsewhere), ..Known::default() };
         assert_eq!(verdict(&early, &registry), ReceiptVerdict::UnknownDevice, "of another office");
