@@ -555,6 +555,7 @@ pub async fn register_sktm_keeping_receipt(app: &App) -> Result<String> {
     for doc in ["ktp", "kk", "pengantar_rt", "pengantar_desa"] {
         app.click(&format!(".doc-check[value=\"{doc}\"]")).await?;
     }
+    app.find_text("#permit-completeness", "Berkas lengkap").await?;
     app.click("#permit-submit").await?;
     Ok(app.find("#receipt-number").await?.text().await?)
 }

@@ -686,18 +686,7 @@ async fn permit_is_drafted_until_its_documents_are_complete_then_submitted() -> 
         ensure!(row.text().await?.contains("Diajukan"), "row {:?}", row.text().await?);
 
         // An SKTM with every document: submitted and numbered, free, with its due date.
-        app.select("#permit-service", "SKTM").await?;
-        app.fill("#permit-nik", "3601 0112 0590 0001").await?;
-        app.fill("#permit-name", "Budi Santoso").await?;
-        app.fill("#permit-address", "Kp. Sumur RT 01/02").await?;
-        app.select("#permit-village", VILLAGE).await?;
-        app.fill("#permit-purpose", "Keringanan biaya sekolah").await?;
-        for doc in ["ktp", "kk", "pengantar_rt", "pengantar_desa"] {
-            app.click(&format!(".doc-check[value=\"{doc}\"]")).await?;
-        }
-        app.find_text("#permit-completeness", "Berkas lengkap").await?;
-        app.click("#permit-submit").await?;
-        let number = app.find("#receipt-number").await?.text().await?;
+        let number = loket_e2e::register_sktm_keeping_receipt(app).await?;
         ensure!(number.starts_with("360101-"), "registration number {number:?}");
         app.find_text("#receipt-fee", "Gratis").await?;
         app.find("#receipt-due").await?;

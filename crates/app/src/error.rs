@@ -186,72 +186,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NeedsConfirmation => "needs_confirmation",
-            Self::Validation => "validation",
-            Self::OfficeNotConfigured => "office_not_configured",
-            Self::UnknownKecamatan => "unknown_kecamatan",
-            Self::SchemaTooNew => "schema_too_new",
-            Self::Storage => "storage",
-            Self::ExportFailed => "export_failed",
-            Self::Stale => "stale",
-            Self::KeyStoreUnavailable => "key_store_unavailable",
-            Self::KeyFile => "key_file",
-            Self::StoreKeyMissing => "store_key_missing",
-            Self::StoreKeyWrong => "store_key_wrong",
-            Self::ServerUrl => "server_url",
-            Self::InsecureServerUrl => "insecure_server_url",
-            Self::ServerCertificate => "server_certificate",
-            Self::CaFile => "ca_file",
-            Self::ServerUnreachable => "server_unreachable",
-            Self::EnrollmentCodeInvalid => "enrollment_code_invalid",
-            Self::EnrollmentCodeSpent => "enrollment_code_spent",
-            Self::DeviceRevoked => "device_revoked",
-            Self::DeviceWiped => "device_wiped",
-            Self::HandoverNotEnrolled => "handover_not_enrolled",
-            Self::HandoverFile => "handover_file",
-            Self::HandoverPassphrase => "handover_passphrase",
-            Self::HandoverOtherOffice => "handover_other_office",
-            Self::UpgradeRequired => "upgrade_required",
-            Self::ServerRefused => "server_refused",
-            Self::LoginFailed => "login_failed",
-            Self::LoginRequired => "login_required",
-            Self::SessionLocked => "session_locked",
-            Self::FirstUserRequired => "first_user_required",
-            Self::UsersExist => "users_exist",
-            Self::WeakPassword => "weak_password",
-            Self::ReauthRequired => "reauth_required",
-            Self::LinkRequired => "link_required",
-            Self::LinkMismatch => "link_mismatch",
-            Self::OfficeEnrolled => "office_enrolled",
-            Self::Workflow => "workflow",
-            Self::SupervisorOnly => "supervisor_only",
-            Self::NotFound => "not_found",
-            Self::AttachmentTooLarge => "attachment_too_large",
-            Self::AttachmentType => "attachment_type",
-            Self::AttachmentNotUploaded => "attachment_not_uploaded",
-            Self::DocumentsIncomplete => "documents_incomplete",
-            Self::StaffManagersOnly => "staff_managers_only",
-            Self::Duplicate => "duplicate",
-            Self::UpdateWorkNotSent => "update_work_not_sent",
-            Self::UpdateRejected => "update_rejected",
-            Self::UpdateInsecure => "update_insecure",
-            Self::UpdateFailed => "update_failed",
-            Self::Internal => "internal",
+    /// The code's name on the wire (serde's, written once by `rename_all`): `login_failed`.
+    pub fn name(self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => format!("{self:?}"),
         }
     }
 }
 
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(&self.name())
     }
 }
 
 impl PartialEq<&str> for ErrorCode {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        self.name() == *other
     }
 }
 

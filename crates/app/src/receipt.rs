@@ -283,7 +283,13 @@ mod tests {
         assert!(c.signed_by(&province.public_key()) && parts.signed_by(&device_key.public_key()));
         // Version 20 (97 modules) holds 775 bytes at level M: 63.5 mm / 105 modules ≈ 0.6 mm.
         let modules = receipt.qr.size - 8;
-        eprintln!("payload {} characters, QR {modules} modules", receipt.payload.len());
+        let uncertified = loket_keys::seal_device_receipt(&parts.claim_json, &device_key, None);
+        eprintln!(
+            "payload {} characters, QR {modules} modules; without the certificate {} characters, {} modules",
+            receipt.payload.len(),
+            uncertified.len(),
+            qr(&uncertified).unwrap().size - 8
+        );
         assert!(modules <= 97, "{} characters make a {modules}-module code", receipt.payload.len());
     }
 

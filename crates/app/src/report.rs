@@ -15,24 +15,16 @@ use crate::{present, AppError, Loket};
 
 /// The first and last day of `YYYY-MM`.
 pub(crate) fn month_bounds(month: &str) -> Result<(NaiveDate, NaiveDate), AppError> {
-    let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d").map_err(|_| {
-        AppError::Validation {
-            issues: present::issues(&[FieldIssue {
-                field: "month",
-                code: "report.month_invalid",
-                message: "Bulan tidak valid (contoh: 2026-12).".into(),
-                severity: Severity::Error,
-            }]),
-            needs_confirmation: false,
-        }
+    let (first, next) = loket_domain::sla::month_span(month).ok_or_else(|| AppError::Validation {
+        issues: present::issues(&[FieldIssue {
+            field: "month",
+            code: "report.month_invalid",
+            message: "Bulan tidak valid (contoh: 2026-12).".into(),
+            severity: Severity::Error,
+        }]),
+        needs_confirmation: false,
     })?;
-    let next = if first.month() == 12 {
-        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
-    };
-    let last = next.and_then(|d| d.pred_opt()).unwrap_or(first);
-    Ok((first, last))
+    Ok((first, next.pred_opt().unwrap_or(first)))
 }
 
 /// `Desember 2026`.

@@ -21,6 +21,13 @@ use crate::workflow::Status;
 /// Longest name of a holiday, in characters.
 pub const HOLIDAY_NAME_MAX: usize = 100;
 
+/// A month written `YYYY-MM` (the reports' period): its first day and the first day of the
+/// next month; `None` when it is not a month.
+pub fn month_span(month: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d").ok()?;
+    Some((first, first.checked_add_months(chrono::Months::new(1))?))
+}
+
 /// Check a holiday as it is published: an ISO date (`2026-03-20`) and a name.
 pub fn check_holiday(day: &str, name: &str) -> Result<NaiveDate, crate::FieldIssue> {
     let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
@@ -221,6 +228,14 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_month_spans_from_its_first_day_to_the_next_months() {
+        assert_eq!(month_span(" 2026-02 "), Some((d("2026-02-01"), d("2026-03-01"))));
+        assert_eq!(month_span("2026-12"), Some((d("2026-12-01"), d("2027-01-01"))));
+        assert_eq!(month_span("2026-13"), None);
+        assert_eq!(month_span("Desember"), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! with fees, and the total. The office's own report, with service-time shares and aid by desa,
 //! is in the desktop (Laporan).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::storage::{RecapRow, Storage, StorageError};
 
@@ -20,14 +20,8 @@ pub enum ReportError {
 /// The UTC bounds of a month in WIB (UTC+7): from the first day's 00:00 WIB, to the next
 /// month's.
 pub fn month_bounds(month: &str) -> Result<(String, String), ReportError> {
-    let first = NaiveDate::parse_from_str(&format!("{}-01", month.trim()), "%Y-%m-%d")
-        .map_err(|_| ReportError::Month(month.to_string()))?;
-    let next = if first.month() == 12 {
-        NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
-    }
-    .ok_or_else(|| ReportError::Month(month.to_string()))?;
+    let (first, next) =
+        loket_domain::sla::month_span(month).ok_or_else(|| ReportError::Month(month.to_string()))?;
     let utc = |d: NaiveDate| {
         (d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(7))
             .format("%Y-%m-%dT%H:%M:%S")

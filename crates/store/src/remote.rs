@@ -413,7 +413,8 @@ impl Store {
     }
 }
 
-/// Insert or update a staff record from another device; `false` when skipped.
+/// A staff record another device created; one this laptop holds already (its own, echoed)
+/// keeps its version.
 fn staff_create(
     tx: &Transaction<'_>,
     id: &str,
@@ -428,6 +429,8 @@ fn staff_create(
     staff_upsert(tx, id, f, hlc, Some(1))
 }
 
+/// Insert or update a staff record from another device, at the server's `version` (`None`:
+/// a relay from before the server numbered them); `false` when skipped.
 fn staff_upsert(
     tx: &Transaction<'_>,
     id: &str,
@@ -627,19 +630,14 @@ fn apply_record(tx: &Transaction<'_>, op: &OpBody, c: &RemoteChange) -> Result<b
             .execute(params![application_id, code, received])?;
             Ok(true)
         }
-        // Staff records kept by another device of the office. The server forwards them in its
-        // order; the last update to arrive wins. A second record with a NIP/NI PPPK the device
-        // already holds is skipped (and logged), never blocks the page.
-        // A record this laptop holds already (its own, echoed) keeps its version.
+        // Staff records kept by another device of the office, as the server accepted them (an
+        // update on a version it had moved past comes as a `staff_conflict` instead). A second
+        // record with a NIP/NI PPPK the device already holds is skipped (and logged), never
+        // blocks the page.
         OpBody::StaffCreate(p) => staff_create(tx, &p.id, &p.fields, hlc),
         // The server's numbering of the record's versions; the conflicts it settles are settled.
         OpBody::StaffUpdate(p) => {
-            for op_id in &p.resolves {
-                tx.prepare_cached(
-                    "UPDATE staff_conflict SET resolved = 1 WHERE staff_id = ?1 AND op_id = ?2",
-                )?
-                .execute(params![p.id, op_id])?;
-            }
+            crate::staff::settle_conflicts(tx, &p.id, &p.resolves)?;
             staff_upsert(tx, &p.id, &p.fields, hlc, p.version)
         }
         // An attachment registered on another device: metadata now, content on demand.

@@ -37,6 +37,21 @@ pub struct UserRow {
     pub version: i64,
 }
 
+/// Mark a staff record's conflicts settled (by the losing operations' ids): here by a
+/// supervisor, or as the server relays another laptop's settlement.
+pub(crate) fn settle_conflicts(
+    tx: &rusqlite::Connection,
+    staff_id: &str,
+    op_ids: &[String],
+) -> rusqlite::Result<()> {
+    let mut stmt =
+        tx.prepare_cached("UPDATE staff_conflict SET resolved = 1 WHERE staff_id = ?1 AND op_id = ?2")?;
+    for op_id in op_ids {
+        stmt.execute(params![staff_id, op_id])?;
+    }
+    Ok(())
+}
+
 fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRow> {
     Ok(StaffRow {
         id: r.get(0)?,
@@ -154,10 +169,7 @@ impl Store {
                 }),
                 base_version: Some(base_version),
             })?;
-            for op_id in resolves {
-                w.tx.prepare_cached("UPDATE staff_conflict SET resolved = 1 WHERE staff_id = ?1 AND op_id = ?2")?
-                    .execute(params![id, op_id])?;
-            }
+            settle_conflicts(&w.tx, id, resolves)?;
             // Deactivating a staff member deactivates their accounts.
             if !s.active {
                 let users: Vec<(String, i64)> = w

@@ -217,12 +217,13 @@ impl Engine {
     /// Until the province has certified this device's receipt key, ask for the certificate
     /// (receipts printed from then on carry it). Only a transient failure stops the run.
     pub async fn certify(&self, store: &SharedStore) -> Result<(), SyncError> {
-        let (public_key, certificate) =
-            with_store(store, |s| Ok((s.device_receipt_key()?.public_key(), s.device_certificate()?)))
-                .await?;
-        if certificate.is_some() {
-            return Ok(());
-        }
+        // Once certified, a run reads one setting and goes on.
+        let public_key = with_store(store, |s| match s.device_certificate()? {
+            Some(_) => Ok(None),
+            None => Ok(Some(s.device_receipt_key()?.public_key())),
+        })
+        .await?;
+        let Some(public_key) = public_key else { return Ok(()) };
         match self.client.certify_device(&self.cred, &public_key).await {
             Ok(answer) => {
                 with_store(store, move |s| s.set_device_certificate(&answer.certificate)).await?;

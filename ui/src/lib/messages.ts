@@ -151,7 +151,7 @@ const ISSUES_EN: Record<string, string> = {
 
 /** An error as the window says it in English. */
 export function errorEN(e: ErrorDto): string {
-  return ERRORS_EN[e.code] ?? e.message;
+  return ERRORS_EN[e.code];
 }
 
 /** A validation issue in English; unknown codes keep the Indonesian words. */
